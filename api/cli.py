@@ -1,0 +1,152 @@
+"""The ``pathways`` command: serve, migrate, seed-demo, export-schemas."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from api.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _connect_target(settings: Settings) -> tuple[str, object | None]:
+    """The DSN to use: ``DATABASE_URL``, or a started embedded server (returned so it can be stopped)."""
+    if settings.database_url:
+        return settings.database_url, None
+    from api.repositories.database import EmbeddedPostgres
+
+    embedded = EmbeddedPostgres(settings.data_dir)
+    return embedded.start(), embedded
+
+
+async def _seed_demo(dsn: str) -> int:
+    from api.demo import load_demo
+    from api.repositories.database import Database
+    from api.repositories.uow import PgUnitOfWork
+
+    db = await Database.connect(dsn, min_size=1, max_size=2)
+    try:
+        async with PgUnitOfWork(db) as uow:
+            added = await load_demo(uow)
+            await uow.commit()
+        return added
+    finally:
+        await db.close()
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from api.repositories import bootstrap
+
+    dsn, embedded = _connect_target(settings)
+    try:
+        asyncio.run(bootstrap.prepare(dsn))
+        print("database migrated to head; reference data seeded")
+    finally:
+        if embedded is not None:
+            embedded.stop()  # type: ignore[attr-defined]
+    return 0
+
+
+def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from api.repositories import bootstrap
+
+    dsn, embedded = _connect_target(settings)
+    try:
+        asyncio.run(bootstrap.prepare(dsn))
+        added = asyncio.run(_seed_demo(dsn))
+        print(f"demo data loaded: {added} partners added")
+    finally:
+        if embedded is not None:
+            embedded.stop()  # type: ignore[attr-defined]
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.repositories import bootstrap
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    workers = args.workers or settings.workers
+    if args.data_dir:
+        settings = settings.model_copy(update={"data_dir": Path(args.data_dir)})
+    dsn, embedded = _connect_target(settings)
+    try:
+        asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
+        if args.demo or settings.seed_demo_on_start:
+            added = asyncio.run(_seed_demo(dsn))
+            print(f"demo data: {added} partners added")
+        # Workers inherit the prepared database; they must not migrate again.
+        os.environ["DATABASE_URL"] = dsn
+        os.environ["PATHWAYS_MIGRATE_ON_START"] = "false"
+        get_settings.cache_clear()
+        base = f"http://{host}:{port}"
+        where = "embedded PostgreSQL in " + str(settings.data_dir) if embedded else "DATABASE_URL"
+        print(f"Pathways on {base} ({where})\n  REST docs: {base}/docs\n  GraphiQL:  {base}/graphql", flush=True)
+        # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so the
+        # embedded PostgreSQL is stopped below instead of being left running.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        uvicorn.run("api.main:app_factory", factory=True, host=host, port=port, workers=workers,
+                    log_config=None, proxy_headers=True)
+    finally:
+        if embedded is not None:
+            embedded.stop()  # type: ignore[attr-defined]
+    return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def export_schemas(out_dir: Path) -> list[Path]:
+    """Write ``openapi.json`` and ``schema.graphql`` generated from the code."""
+    from api.graphql.schema import schema
+    from api.main import create_app
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    openapi = out_dir / "openapi.json"
+    openapi.write_text(json.dumps(create_app(manage_database=False).openapi(), indent=2, sort_keys=True) + "\n")
+    sdl = out_dir / "schema.graphql"
+    sdl.write_text(schema.as_str() + "\n")
+    return [openapi, sdl]
+
+
+def cmd_export_schemas(settings: Settings, args: argparse.Namespace) -> int:
+    for path in export_schemas(Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line."""
+    parser = argparse.ArgumentParser(prog="pathways", description="Pathways API service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API (embedded PostgreSQL unless DATABASE_URL is set)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int)
+    serve.add_argument("--data-dir", help="folder of the embedded database")
+    serve.add_argument("--demo", action="store_true", help="load demo data if it is not there yet")
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="migrate the database to head and seed reference data").set_defaults(
+        func=cmd_migrate)
+    sub.add_parser("seed-demo", help="load the demo directory").set_defaults(func=cmd_seed_demo)
+    export = sub.add_parser("export-schemas", help="write openapi/openapi.json and openapi/schema.graphql")
+    export.add_argument("--out", default=str(ROOT / "openapi"))
+    export.set_defaults(func=cmd_export_schemas)
+    args = parser.parse_args(argv)
+    settings = get_settings()
+    if getattr(args, "data_dir", None) and args.command != "serve":
+        settings = settings.model_copy(update={"data_dir": Path(args.data_dir)})
+    return int(args.func(settings, args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,151 @@
+"""Demo data: a plausible, clearly fictional state directory, generated deterministically."""
+
+from __future__ import annotations
+
+import random
+from uuid import UUID, uuid5
+
+from api.domain.partners import (
+    Address,
+    Contact,
+    DeliveryMode,
+    ExternalId,
+    Jurisdiction,
+    Level,
+    Partner,
+    Service,
+)
+from api.domain.ports import UnitOfWork
+from api.domain.reference import Region
+from api.usecases import partners as partner_uc
+from api.usecases import reference as reference_uc
+
+DEMO_SOURCE = "demo"
+NAMESPACE = UUID("6f1c1a52-5b7e-4c43-9d1e-7d0b8f3a2c10")
+STATE = "OR"
+# Fictional local workforce areas with a centre point (inside Oregon's bounding box).
+AREAS: list[tuple[str, str, float, float, str]] = [
+    ("or-brightwater", "Brightwater Valley Workforce Area", 44.94, -123.03, "Brightwater"),
+    ("or-elk-hollow", "Elk Hollow Workforce Area", 45.52, -122.68, "Elk Hollow"),
+    ("or-pinecrest", "Pinecrest Highlands Workforce Area", 44.06, -121.31, "Pinecrest"),
+    ("or-marlow-bay", "Marlow Bay Coastal Workforce Area", 43.37, -124.22, "Marlow Bay"),
+    ("or-stonebridge", "Stonebridge Basin Workforce Area", 42.33, -122.87, "Stonebridge"),
+]
+TYPES: dict[str, tuple[list[str], list[tuple[str, str]], list[str]]] = {
+    # partner type: (name patterns, [(service category, service name)], populations)
+    "workforce_agency": (["{town} WorkSource Center", "{town} Workforce Board"],
+                         [("job_search", "Job search workshops"), ("job_placement", "Job placement"),
+                          ("labor_market_information", "Local labor market briefings"),
+                          ("assessment", "Skills assessment")],
+                         ["general_public", "dislocated_worker", "low_income", "long_term_unemployed"]),
+    "educational_institution": (["{town} Community College", "{town} Technical Institute"],
+                                [("occupational_training", "Certified nursing assistant program"),
+                                 ("occupational_training", "Welding technology certificate"),
+                                 ("financial_aid", "Financial aid advising"),
+                                 ("curriculum_development", "Industry-aligned curriculum design")],
+                                ["general_public", "low_income", "youth", "english_learner"]),
+    "economic_development_agency": (["{town} Economic Development Council"],
+                                    [("labor_market_information", "Regional industry outlook"),
+                                     ("employer_services", "Employer roundtables")], ["general_public"]),
+    "human_services_agency": (["{town} Family Services Office"],
+                              [("case_management", "Family case management"), ("child_care", "Child care subsidies"),
+                               ("food_assistance", "Food assistance enrollment")],
+                              ["low_income", "single_parent", "homeless", "tanf_exhausting"]),
+    "community_based_organization": (["{town} Neighbors Network", "{town} Opportunity Alliance"],
+                                     [("recruitment_referral", "Community outreach and referral"),
+                                      ("transportation", "Bus passes and ride vouchers"),
+                                      ("housing", "Emergency housing navigation")],
+                                     ["low_income", "homeless", "cultural_barriers", "english_learner"]),
+    "employer": (["{town} Regional Health System", "{town} Precision Manufacturing", "{town} Timber Works"],
+                 [("work_based_learning", "Paid internships"), ("apprenticeship", "Maintenance apprenticeship")],
+                 ["general_public"]),
+    "vocational_rehabilitation": (["{town} Vocational Rehabilitation Office"],
+                                  [("disability_services", "Job coaching and accommodations"),
+                                   ("career_counseling", "Pre-employment transition services")],
+                                  ["disability", "youth"]),
+    "adult_education": (["{town} Adult Learning Center"],
+                        [("adult_basic_education", "GED preparation"), ("english_language", "ESL classes"),
+                         ("integrated_education_training", "I-BEST style healthcare bridge")],
+                        ["low_literacy", "english_learner", "low_income"]),
+    "tanf_agency": (["{town} TANF Employment Program"], [("case_management", "JOBS program case management")],
+                    ["low_income", "single_parent", "tanf_exhausting"]),
+    "snap_et_agency": (["{town} SNAP Training Partners"], [("job_search", "SNAP E&T job search"),
+                                                          ("transportation", "Training travel support")],
+                       ["low_income"]),
+    "reentry_organization": (["{town} Second Chance Center"], [("legal_services", "Record expungement clinics"),
+                                                               ("job_search", "Fair-chance job readiness")],
+                             ["ex_offender"]),
+    "veterans_services": (["{town} Veterans Employment Office"], [("career_counseling", "Veterans career counseling")],
+                          ["veteran"]),
+    "labor_union": (["{town} Building Trades Apprenticeship Committee"],
+                    [("apprenticeship", "Electrical apprenticeship"),
+                     ("apprenticeship", "Carpentry pre-apprenticeship")],
+                    ["general_public", "youth"]),
+    "philanthropy": (["{town} Community Foundation"], [("financial_coaching", "Emergency completion grants")],
+                     ["low_income"]),
+}
+STREETS = ["Main St", "Oak Ave", "River Rd", "Cedar Ln", "Harbor Way", "Summit Dr", "Mill St"]
+
+
+def _id(*parts: str) -> UUID:
+    return uuid5(NAMESPACE, "/".join(parts))
+
+
+def build_partners() -> list[Partner]:
+    """The demo partners with their services: every type in every area (some types once per state)."""
+    rng = random.Random(20261123)
+    partners: list[Partner] = []
+    for code, _name, lat, lon, town in AREAS:
+        for ptype, (patterns, services, populations) in TYPES.items():
+            statewide = ptype in {"philanthropy", "economic_development_agency"} and code != AREAS[0][0]
+            if statewide:
+                continue
+            for pattern in patterns[: 1 + (rng.random() < 0.5)]:
+                name = pattern.format(town=town)
+                pid = _id("partner", code, name)
+                svc = tuple(
+                    Service(
+                        id=_id("service", code, name, sname), partner_id=pid, name=sname, category=cat,
+                        populations=tuple(populations[: 1 + rng.randrange(len(populations))]), regions=(code,),
+                        delivery_mode=rng.choice(list(DeliveryMode)), capacity=rng.choice([25, 40, 60, 120, 200]),
+                        occupations=("29-1141",) if "nursing" in sname.lower() else (),
+                    )
+                    for cat, sname in services[: 1 + rng.randrange(len(services))]
+                )
+                partners.append(Partner(
+                    id=pid, name=name, partner_type=ptype,
+                    level=Level.STATE if ptype == "philanthropy" else Level.LOCAL,
+                    jurisdiction=Jurisdiction(state=STATE, local_area=code),
+                    description=f"Fictional {ptype.replace('_', ' ')} serving the {town} area (demo data).",
+                    regions_served=(code,), populations_served=tuple(populations),
+                    capacity=rng.choice([50, 100, 250, 500, 1000]),
+                    contacts=(Contact(name=f"{town} Partnerships Desk", title="Partnerships lead",
+                                      email=f"partners@{town.lower().replace(' ', '')}.example.org"),),
+                    address=Address(street=f"{rng.randrange(10, 999)} {rng.choice(STREETS)}", city=town,
+                                    state=STATE, postal_code=f"97{rng.randrange(100, 999)}"),
+                    latitude=round(lat + rng.uniform(-0.15, 0.15), 5),
+                    longitude=round(lon + rng.uniform(-0.15, 0.15), 5),
+                    website=f"https://{town.lower().replace(' ', '')}.example.org/{ptype.replace('_', '-')}",
+                    assets="Staff who know the local community; meeting space.",
+                    limitations="Demo data: not a real organization.",
+                    external_ids=(ExternalId(source=DEMO_SOURCE, id=f"{code}:{ptype}:{len(partners)}"),),
+                    services=svc,
+                ))
+    return partners
+
+
+async def load_demo(uow: UnitOfWork) -> int:
+    """Load the demo regions and partners unless already there; return how many partners were added."""
+    for code, name, _lat, _lon, _town in AREAS:
+        await reference_uc.put_region(uow, region=Region(code=code, name=name, state=STATE))
+    partners = build_partners()
+    existing = await uow.partners.get_many([p.id for p in partners])
+    added = 0
+    for partner in partners:
+        if partner.id in existing:
+            continue
+        await partner_uc.create_partner(uow, partner=partner)
+        for service in partner.services:
+            await partner_uc.create_service(uow, service=service)
+        added += 1
+    return added

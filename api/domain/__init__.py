@@ -1,0 +1,1 @@
+"""The pure domain: business rules of career pathway systems, standard library only."""

@@ -1,0 +1,92 @@
+"""Ports: what the use cases need from storage, implemented by api.repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, Protocol, TypeVar
+from uuid import UUID
+
+from api.domain.partners import Partner, Service
+from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page(Generic[T]):
+    """A slice of a collection in a stable order, with the key to the next slice."""
+
+    items: Sequence[T]
+    keys: Sequence[tuple[object, ...]] = ()
+    next_after: tuple[object, ...] | None = None
+    total: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartnerFilter:
+    """Conditions on the partner directory, combined with AND."""
+
+    q: str | None = None
+    partner_type: str | None = None
+    population: str | None = None
+    service_category: str | None = None
+    region: str | None = None
+    state: str | None = None
+    local_area: str | None = None
+    status: str | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+    updated_since: datetime | None = None
+
+
+class PartnerRepository(Protocol):
+    """Storage of partners and their services."""
+
+    async def get(self, partner_id: UUID) -> Partner | None: ...
+
+    async def list(
+        self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False
+    ) -> Page[Partner]: ...
+
+    async def add(self, partner: Partner) -> Partner: ...
+
+    async def update(self, partner: Partner, *, expected_version: int) -> Partner | None: ...
+
+    async def delete(self, partner_id: UUID) -> bool: ...
+
+    async def services_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[Service]]: ...
+
+    async def get_service(self, service_id: UUID) -> Service | None: ...
+
+    async def add_service(self, service: Service) -> Service: ...
+
+    async def update_service(self, service: Service, *, expected_version: int) -> Service | None: ...
+
+    async def delete_service(self, service_id: UUID) -> bool: ...
+
+    async def get_many(self, partner_ids: Sequence[UUID]) -> dict[UUID, Partner]: ...
+
+
+class ReferenceRepository(Protocol):
+    """Storage of the vocabularies."""
+
+    async def catalog(self) -> Catalog: ...
+
+    async def partner_types(self) -> list[PartnerType]: ...
+
+    async def service_categories(self) -> list[ServiceCategory]: ...
+
+    async def populations(self) -> list[Population]: ...
+
+    async def regions(self, state: str | None = None) -> list[Region]: ...
+
+    async def upsert_region(self, region: Region) -> Region: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction's worth of repositories; commits once, or rolls back."""
+
+    partners: PartnerRepository
+    reference: ReferenceRepository

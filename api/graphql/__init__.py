@@ -1,0 +1,1 @@
+"""GraphQL transport: a Strawberry projection of the same use cases as REST."""

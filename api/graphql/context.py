@@ -1,0 +1,56 @@
+"""The typed per-request context: one read unit of work, DataLoaders, and a way to open writes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from uuid import UUID
+
+from fastapi import Request
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from api.deps import TransactionalUnitOfWork, UowFactory, uow_factory
+from api.domain.partners import Service
+from api.domain.ports import UnitOfWork
+from api.usecases import partners as partner_uc
+
+
+class Loaders:
+    """DataLoaders of one request, so nested fields cost one query per level, not per row."""
+
+    def __init__(self, context: Context) -> None:
+        async def load_services(keys: list[UUID]) -> list[list[Service]]:
+            by_partner = await partner_uc.services_of_partners(await context.read_uow(), partner_ids=keys)
+            return [by_partner.get(k, []) for k in keys]
+
+        self.services = DataLoader(load_fn=load_services)
+
+
+class Context(BaseContext):
+    """What every resolver receives as ``info.context``."""
+
+    def __init__(self, factory: UowFactory, stack: AsyncExitStack) -> None:
+        super().__init__()
+        self._factory = factory
+        self._stack = stack
+        self._read: UnitOfWork | None = None
+        self.loaders = Loaders(self)
+
+    async def read_uow(self) -> UnitOfWork:
+        """The request's read-only unit of work, opened on first use."""
+        if self._read is None:
+            self._read = await self._stack.enter_async_context(self._factory(True))
+        return self._read
+
+    @asynccontextmanager
+    async def write_uow(self) -> AsyncIterator[TransactionalUnitOfWork]:
+        """A unit of work for one mutation; the mutation commits it."""
+        async with self._factory(False) as uow:
+            yield uow
+
+
+async def get_context(request: Request) -> AsyncIterator[Context]:
+    """FastAPI dependency building the context and releasing its connection afterwards."""
+    async with AsyncExitStack() as stack:
+        yield Context(uow_factory(request), stack)

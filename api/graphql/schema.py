@@ -1,0 +1,174 @@
+"""The GraphQL schema: queries and mutations over the same use cases as REST."""
+
+from __future__ import annotations
+
+import dataclasses
+from enum import Enum
+from typing import Annotated, Any
+from uuid import UUID
+
+import strawberry
+from pydantic import ValidationError as PydanticValidationError
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+
+from api.domain.errors import DomainError
+from api.domain.ports import PartnerFilter
+from api.graphql.context import Context
+from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.types import (
+    PageInfo,
+    Partner,
+    PartnerConnection,
+    PartnerEdge,
+    PartnerFilterInput,
+    PartnerInput,
+    PartnerPatchInput,
+    Service,
+    ServiceInput,
+    partner_from_domain,
+    service_from_domain,
+)
+from api.schemas.partners import PartnerCreate, PartnerPatch, ServiceCreate, patch_changes
+from api.usecases import partners as uc
+
+MAX_PAGE = 500
+Info = strawberry.Info[Context, None]
+
+
+def to_plain(value: Any) -> Any:
+    """Turn Strawberry input objects into plain data for the REST DTOs, dropping unset fields."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: to_plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if getattr(value, f.name) is not strawberry.UNSET
+        }
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _filter(where: PartnerFilterInput | None) -> PartnerFilter:
+    if where is None:
+        return PartnerFilter()
+    near = (where.near.lat, where.near.lon) if where.near else None
+    return PartnerFilter(
+        q=where.q, partner_type=where.partner_type, population=where.population,
+        service_category=where.service_category, region=where.region,
+        state=where.jurisdiction.upper() if where.jurisdiction else None, local_area=where.local_area,
+        status=where.status.value if where.status else None, near=near, radius_km=where.radius_km,
+        updated_since=where.updated_since,
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The partner directory as a Relay connection, filtered with AND.")
+    async def partners(
+        self, info: Info, first: int = 50, after: str | None = None, where: PartnerFilterInput | None = None,
+        include_total: bool = False,
+    ) -> PartnerConnection:
+        if not 1 <= first <= MAX_PAGE:
+            raise query_error(DomainError(f"first must be between 1 and {MAX_PAGE}"))
+        try:
+            page = await uc.list_partners(await info.context.read_uow(), flt=_filter(where), limit=first,
+                                          cursor=after, with_total=include_total)
+        except DomainError as exc:
+            raise query_error(exc) from exc
+        edges = [PartnerEdge(node=partner_from_domain(p), cursor=c) for p, c in zip(page.items, page.cursors,
+                                                                                     strict=True)]
+        return PartnerConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.next_cursor is not None,
+                               end_cursor=page.cursors[-1] if page.cursors else None),
+            total_count=page.total,
+        )
+
+    @strawberry.field(description="One partner, or null when it does not exist.")
+    async def partner(self, info: Info, id: UUID) -> Partner | None:
+        try:
+            return partner_from_domain(await uc.get_partner(await info.context.read_uow(), partner_id=id))
+        except DomainError:
+            return None
+
+
+CreatePartnerResult = Annotated[Partner | MutationError, strawberry.union("CreatePartnerResult")]
+UpdatePartnerResult = Annotated[Partner | MutationError, strawberry.union("UpdatePartnerResult")]
+CreateServiceResult = Annotated[Service | MutationError, strawberry.union("CreateServiceResult")]
+
+
+@strawberry.type
+class DeletedResult:
+    id: UUID
+
+
+DeletePartnerResult = Annotated[DeletedResult | MutationError, strawberry.union("DeletePartnerResult")]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Create a partner.")
+    async def create_partner(self, info: Info, input: PartnerInput) -> CreatePartnerResult:
+        try:
+            partner = PartnerCreate.model_validate(to_plain(input)).to_domain()
+            async with info.context.write_uow() as uow:
+                stored = await uc.create_partner(uow, partner=partner)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return partner_from_domain(stored)
+
+    @strawberry.mutation(description="Change some fields of a partner; pass expectedVersion to refuse lost updates.")
+    async def update_partner(
+        self, info: Info, id: UUID, input: PartnerPatchInput, expected_version: int | None = None
+    ) -> UpdatePartnerResult:
+        try:
+            changes = patch_changes(PartnerPatch.model_validate(to_plain(input)))
+            async with info.context.write_uow() as uow:
+                stored = await uc.update_partner(uow, partner_id=id, changes=changes,
+                                                 expected_version=expected_version)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return partner_from_domain(stored)
+
+    @strawberry.mutation(description="Delete a partner and its services.")
+    async def delete_partner(
+        self, info: Info, id: UUID, expected_version: int | None = None
+    ) -> DeletePartnerResult:
+        try:
+            async with info.context.write_uow() as uow:
+                await uc.delete_partner(uow, partner_id=id, expected_version=expected_version)
+                await uow.commit()
+        except DomainError as exc:
+            return as_result(exc)
+        return DeletedResult(id=id)
+
+    @strawberry.mutation(description="Add a service to a partner.")
+    async def create_service(self, info: Info, partner_id: UUID, input: ServiceInput) -> CreateServiceResult:
+        try:
+            service = ServiceCreate.model_validate(to_plain(input)).to_domain(partner_id)
+            async with info.context.write_uow() as uow:
+                stored = await uc.create_service(uow, service=service)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return service_from_domain(stored)
+
+
+def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000) -> strawberry.Schema:
+    """Build the schema with its abuse limits."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=max_tokens),
+        ],
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,272 @@
+"""Strawberry output and input types, mapped from domain objects by small explicit functions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from uuid import UUID
+
+import strawberry
+
+from api.domain import partners as d
+
+
+@strawberry.enum(name="Level")
+class LevelEnum(Enum):
+    STATE = "state"
+    REGIONAL = "regional"
+    LOCAL = "local"
+
+
+@strawberry.enum(name="Status")
+class StatusEnum(Enum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    RETIRED = "retired"
+
+
+@strawberry.enum(name="DeliveryMode")
+class DeliveryModeEnum(Enum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+@strawberry.type
+class Jurisdiction:
+    state: str
+    local_area: str | None
+
+
+@strawberry.type
+class ExternalId:
+    source: str
+    id: str
+
+
+@strawberry.type
+class Contact:
+    name: str
+    title: str | None
+    email: str | None
+    phone: str | None
+
+
+@strawberry.type
+class Address:
+    street: str | None
+    city: str | None
+    state: str | None
+    postal_code: str | None
+
+
+@strawberry.type
+class Service:
+    id: UUID
+    partner_id: UUID
+    name: str
+    category: str
+    description: str
+    populations: list[str]
+    regions: list[str]
+    delivery_mode: DeliveryModeEnum
+    capacity: int | None
+    funding_streams: list[str]
+    program_cip: str | None
+    occupations: list[str]
+    credential: str | None
+    status: StatusEnum
+    external_ids: list[ExternalId]
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+@strawberry.type
+class Partner:
+    id: UUID
+    name: str
+    partner_type: str
+    level: LevelEnum
+    jurisdiction: Jurisdiction
+    description: str
+    regions_served: list[str]
+    populations_served: list[str]
+    capacity: int | None
+    funding_streams: list[str]
+    contacts: list[Contact]
+    address: Address | None
+    latitude: float | None
+    longitude: float | None
+    website: str | None
+    assets: str
+    limitations: str
+    status: StatusEnum
+    external_ids: list[ExternalId]
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @strawberry.field(description="Services this partner offers (batched per request).")
+    async def services(self, info: strawberry.Info) -> list[Service]:
+        return [service_from_domain(s) for s in await info.context.loaders.services.load(self.id)]
+
+
+def _ids(ids: tuple[d.ExternalId, ...]) -> list[ExternalId]:
+    return [ExternalId(source=e.source, id=e.id) for e in ids]
+
+
+def service_from_domain(s: d.Service) -> Service:
+    """Project a domain service."""
+    return Service(
+        id=s.id, partner_id=s.partner_id, name=s.name, category=s.category, description=s.description,
+        populations=list(s.populations), regions=list(s.regions), delivery_mode=DeliveryModeEnum(s.delivery_mode.value),
+        capacity=s.capacity, funding_streams=list(s.funding_streams), program_cip=s.program_cip,
+        occupations=list(s.occupations), credential=s.credential, status=StatusEnum(s.status.value),
+        external_ids=_ids(s.external_ids), version=s.version, created_at=s.created_at, updated_at=s.updated_at,
+    )
+
+
+def partner_from_domain(p: d.Partner) -> Partner:
+    """Project a domain partner."""
+    a = p.address
+    return Partner(
+        id=p.id, name=p.name, partner_type=p.partner_type, level=LevelEnum(p.level.value),
+        jurisdiction=Jurisdiction(state=p.jurisdiction.state, local_area=p.jurisdiction.local_area),
+        description=p.description, regions_served=list(p.regions_served),
+        populations_served=list(p.populations_served), capacity=p.capacity, funding_streams=list(p.funding_streams),
+        contacts=[Contact(name=c.name, title=c.title, email=c.email, phone=c.phone) for c in p.contacts],
+        address=Address(street=a.street, city=a.city, state=a.state, postal_code=a.postal_code) if a else None,
+        latitude=p.latitude, longitude=p.longitude, website=p.website, assets=p.assets, limitations=p.limitations,
+        status=StatusEnum(p.status.value), external_ids=_ids(p.external_ids), version=p.version,
+        created_at=p.created_at, updated_at=p.updated_at,
+    )
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class PartnerEdge:
+    node: Partner
+    cursor: str
+
+
+@strawberry.type
+class PartnerConnection:
+    edges: list[PartnerEdge]
+    page_info: PageInfo
+    total_count: int | None
+
+
+@strawberry.input
+class GeoPointInput:
+    lat: float
+    lon: float
+
+
+@strawberry.input
+class PartnerFilterInput:
+    q: str | None = None
+    partner_type: str | None = None
+    population: str | None = None
+    service_category: str | None = None
+    region: str | None = None
+    jurisdiction: str | None = None
+    local_area: str | None = None
+    status: StatusEnum | None = None
+    near: GeoPointInput | None = None
+    radius_km: float | None = None
+    updated_since: datetime | None = None
+
+
+@strawberry.input
+class JurisdictionInput:
+    state: str
+    local_area: str | None = None
+
+
+@strawberry.input
+class ExternalIdInput:
+    source: str
+    id: str
+
+
+@strawberry.input
+class ContactInput:
+    name: str
+    title: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@strawberry.input
+class AddressInput:
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+
+
+@strawberry.input
+class PartnerInput:
+    name: str
+    partner_type: str
+    level: LevelEnum
+    jurisdiction: JurisdictionInput
+    description: str = ""
+    regions_served: list[str] = strawberry.field(default_factory=list)
+    populations_served: list[str] = strawberry.field(default_factory=list)
+    capacity: int | None = None
+    funding_streams: list[str] = strawberry.field(default_factory=list)
+    contacts: list[ContactInput] = strawberry.field(default_factory=list)
+    address: AddressInput | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    website: str | None = None
+    assets: str = ""
+    limitations: str = ""
+    status: StatusEnum = StatusEnum.ACTIVE
+    external_ids: list[ExternalIdInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Only the fields given change; give null to clear an optional field.")
+class PartnerPatchInput:
+    name: str | None = strawberry.UNSET
+    partner_type: str | None = strawberry.UNSET
+    level: LevelEnum | None = strawberry.UNSET
+    jurisdiction: JurisdictionInput | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    regions_served: list[str] | None = strawberry.UNSET
+    populations_served: list[str] | None = strawberry.UNSET
+    capacity: int | None = strawberry.UNSET
+    funding_streams: list[str] | None = strawberry.UNSET
+    contacts: list[ContactInput] | None = strawberry.UNSET
+    address: AddressInput | None = strawberry.UNSET
+    latitude: float | None = strawberry.UNSET
+    longitude: float | None = strawberry.UNSET
+    website: str | None = strawberry.UNSET
+    assets: str | None = strawberry.UNSET
+    limitations: str | None = strawberry.UNSET
+    status: StatusEnum | None = strawberry.UNSET
+    external_ids: list[ExternalIdInput] | None = strawberry.UNSET
+
+
+@strawberry.input
+class ServiceInput:
+    name: str
+    category: str
+    description: str = ""
+    populations: list[str] = strawberry.field(default_factory=list)
+    regions: list[str] = strawberry.field(default_factory=list)
+    delivery_mode: DeliveryModeEnum = DeliveryModeEnum.IN_PERSON
+    capacity: int | None = None
+    funding_streams: list[str] = strawberry.field(default_factory=list)
+    program_cip: str | None = None
+    occupations: list[str] = strawberry.field(default_factory=list)
+    credential: str | None = None
+    status: StatusEnum = StatusEnum.ACTIVE
+    external_ids: list[ExternalIdInput] = strawberry.field(default_factory=list)

@@ -1,0 +1,100 @@
+"""The composition root: builds the FastAPI app and wires the asyncpg adapters into it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from strawberry.fastapi import GraphQLRouter
+
+from api import __version__, problems
+from api.graphql.context import get_context
+from api.graphql.schema import schema
+from api.logging_setup import configure as configure_logging
+from api.middleware import BodyLimit, RequestContext
+from api.repositories import bootstrap
+from api.repositories.database import Database, EmbeddedPostgres
+from api.repositories.uow import PgUnitOfWork
+from api.routers import ops, partners, reference
+from api.settings import Settings, get_settings
+
+log = logging.getLogger("pathways")
+
+
+def install_database(app: FastAPI, db: Database) -> None:
+    """Point the app's unit-of-work factory and readiness probe at ``db``."""
+    app.state.db = db
+    app.state.uow_factory = lambda readonly: PgUnitOfWork(db, readonly=readonly)
+
+    async def readiness() -> tuple[bool, str]:
+        return await bootstrap.readiness(db.pool)
+
+    app.state.readiness = readiness
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> FastAPI:
+    """Build the application; with ``manage_database`` its lifespan connects (and prepares) the database."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not manage_database:
+            yield
+            return
+        embedded = None
+        dsn = settings.database_url
+        if dsn is None:
+            embedded = EmbeddedPostgres(settings.data_dir)
+            dsn = await asyncio.to_thread(embedded.start)
+        if settings.migrate_on_start:
+            await bootstrap.prepare(dsn)
+        db = await Database.connect(
+            dsn, min_size=settings.pool_min_size, max_size=settings.pool_max_size,
+            statement_timeout_ms=settings.statement_timeout_ms, statement_cache_size=settings.statement_cache_size,
+        )
+        install_database(app, db)
+        try:
+            yield
+        finally:
+            await db.close()
+            if embedded is not None:
+                embedded.stop()
+
+    app = FastAPI(
+        title="Pathways",
+        version=__version__,
+        summary="The API career pathway partnerships run on.",
+        description=(
+            "Partners, their services and roles in career pathways systems, gaps and readiness. "
+            "Errors are RFC 9457 problem+json; collections page by opaque cursor (`next_cursor`, `Link`)."
+        ),
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(ops.router)
+    app.include_router(partners.router)
+    app.include_router(reference.router)
+    app.include_router(
+        GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql" if settings.graphiql else None),
+        prefix="/graphql",
+        include_in_schema=False,
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+            allow_headers=["*"], expose_headers=["ETag", "Link", "Location", "X-Request-ID"],
+        )
+    app.add_middleware(RequestContext)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry point for ``uvicorn --factory api.main:app_factory``."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

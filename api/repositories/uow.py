@@ -1,0 +1,62 @@
+"""The unit of work: one connection and one transaction per request, committed once or rolled back."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+import asyncpg
+from asyncpg.transaction import Transaction
+
+from api.repositories.database import Database
+from api.repositories.partners import PgPartnerRepository
+from api.repositories.reference import PgReferenceRepository
+
+
+class PgUnitOfWork:
+    """Binds every repository to one connection; writes commit together or not at all.
+
+    A read-only unit of work opens no transaction, so a read costs only its own queries.
+    """
+
+    def __init__(self, db: Database, *, readonly: bool = False) -> None:
+        self._db = db
+        self._readonly = readonly
+        self._conn: asyncpg.Connection | None = None
+        self._tx: Transaction | None = None
+
+    async def __aenter__(self) -> PgUnitOfWork:
+        conn = await self._db.pool.acquire()
+        self._conn = conn
+        if self._db.query_observer is not None:
+            conn.add_query_logger(self._db.query_observer)
+        if not self._readonly:
+            self._tx = conn.transaction()
+            await self._tx.start()
+        self.partners = PgPartnerRepository(conn)
+        self.reference = PgReferenceRepository(conn)
+        return self
+
+    async def commit(self) -> None:
+        """Commit the transaction (a no-op for a read-only unit of work)."""
+        if self._tx is not None:
+            await self._tx.commit()
+            self._tx = None
+
+    async def rollback(self) -> None:
+        """Roll back whatever was not committed."""
+        if self._tx is not None:
+            await self._tx.rollback()
+            self._tx = None
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        conn = self._conn
+        try:
+            await self.rollback()
+        finally:
+            if conn is not None:
+                if self._db.query_observer is not None:
+                    conn.remove_query_logger(self._db.query_observer)
+                await self._db.pool.release(conn)
+            self._conn = None

@@ -1,0 +1,50 @@
+"""HTTP helpers shared by the routes: ETags, preconditions, paging links, strict query parameters."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from fastapi import Request, Response
+
+from api.domain.errors import FieldProblem, InvalidInput, VersionMismatch
+
+_ETAG_RE = re.compile(r'^(?:W/)?"v(\d{1,10})"$')
+
+
+def etag(version: int) -> str:
+    """The entity tag of a record at ``version``."""
+    return f'"v{version}"'
+
+
+def expected_version(if_match: str | None, kind: str, ident: object) -> int | None:
+    """The version an ``If-Match`` header asks for; a tag we never issued can match nothing."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    m = _ETAG_RE.match(if_match.strip())
+    if m is None:
+        raise VersionMismatch(kind, ident, None, None)
+    return int(m.group(1))
+
+
+def not_modified(request: Request, version: int) -> bool:
+    """Say whether ``If-None-Match`` already names this version."""
+    header = request.headers.get("if-none-match")
+    if header is None:
+        return False
+    tags = {t.strip() for t in header.split(",")}
+    return "*" in tags or etag(version) in tags or f"W/{etag(version)}" in tags
+
+
+def set_next_link(request: Request, response: Response, cursor: str | None) -> None:
+    """Add ``Link: <...>; rel="next"`` pointing at the next page."""
+    if cursor:
+        url = request.url.include_query_params(cursor=cursor)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+
+
+def reject_unknown_params(request: Request, allowed: Iterable[str]) -> None:
+    """Refuse query parameters the operation does not know, so a typo never silently widens a filter."""
+    unknown = sorted(set(request.query_params) - set(allowed))
+    if unknown:
+        raise InvalidInput([FieldProblem(name, "is not a parameter of this operation") for name in unknown])

@@ -1,0 +1,53 @@
+"""Typed settings: the one place that reads the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """Per-user folder for the embedded database (root gets a system folder, never its home)."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # The embedded server widens permissions on every parent of its data folder when run as root;
+        # /var/lib is already world-traversable, /root is not and must stay closed.
+        return Path("/var/lib/pathways")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "pathways"
+
+
+class Settings(BaseSettings):
+    """Configuration of one Pathways process."""
+
+    model_config = SettingsConfigDict(env_prefix="PATHWAYS_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    data_dir: Path = Field(default_factory=default_data_dir)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    migrate_on_start: bool = True
+    seed_demo_on_start: bool = False
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    statement_timeout_ms: int = 15_000
+    statement_cache_size: int = 100
+    graphiql: bool = True
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = 10 * 1024 * 1024
+    default_page_size: int = 50
+    max_page_size: int = 500
+    log_level: str = "INFO"
+    log_json: bool = True
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings."""
+    return Settings()

@@ -1,0 +1,41 @@
+"""Opaque keyset cursors: the last row's sort key, tagged with the order it belongs to."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from api.domain.errors import FieldProblem, InvalidInput
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Paged(Generic[T]):
+    """A page as the transports see it: items, the cursor of the next page, and an optional total."""
+
+    items: list[T]
+    next_cursor: str | None
+    cursors: list[str]
+    total: int | None = None
+
+
+def encode_cursor(order: str, after: tuple[object, ...]) -> str:
+    """Wrap a sort position into an opaque, URL-safe cursor."""
+    raw = json.dumps([order, *after], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(order: str, cursor: str | None) -> tuple[object, ...] | None:
+    """Unwrap a cursor for ``order``; a forged, damaged or foreign cursor is invalid input."""
+    if cursor is None:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        data = None
+    if not isinstance(data, list) or len(data) < 2 or data[0] != order:
+        raise InvalidInput(FieldProblem("cursor", "is not a cursor of this listing; start again without it"))
+    return tuple(data[1:])

@@ -1,0 +1,118 @@
+"""Use cases of the partner directory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from api.domain.errors import NotFound, VersionMismatch
+from api.domain.partners import Partner, Service, revise_partner, revise_service, validate_partner, validate_service
+from api.domain.ports import PartnerFilter, UnitOfWork
+from api.usecases.paging import Paged, decode_cursor, encode_cursor
+
+
+def _order(flt: PartnerFilter) -> str:
+    return "near" if flt.near is not None else ("q" if flt.q else "name")
+
+
+async def list_partners(
+    uow: UnitOfWork, *, flt: PartnerFilter, limit: int, cursor: str | None = None, with_total: bool = False
+) -> Paged[Partner]:
+    """List partners matching the filter, one keyset page at a time."""
+    order = _order(flt)
+    after = decode_cursor(order, cursor)
+    page = await uow.partners.list(flt, limit=limit, after=after, with_total=with_total)
+    next_cursor = encode_cursor(order, page.next_after) if page.next_after else None
+    cursors = [encode_cursor(order, key) for key in page.keys]
+    return Paged(items=list(page.items), next_cursor=next_cursor, cursors=cursors, total=page.total)
+
+
+async def get_partner(uow: UnitOfWork, *, partner_id: UUID) -> Partner:
+    """Return one partner or raise NotFound."""
+    partner = await uow.partners.get(partner_id)
+    if partner is None:
+        raise NotFound("partner", partner_id)
+    return partner
+
+
+async def create_partner(uow: UnitOfWork, *, partner: Partner) -> Partner:
+    """Validate a new partner against the vocabularies and store it."""
+    catalog = await uow.reference.catalog()
+    return await uow.partners.add(validate_partner(partner, catalog))
+
+
+def _check_version(kind: str, ident: UUID, expected: int | None, actual: int) -> None:
+    if expected is not None and expected != actual:
+        raise VersionMismatch(kind, ident, expected, actual)
+
+
+async def update_partner(
+    uow: UnitOfWork, *, partner_id: UUID, changes: Mapping[str, Any], expected_version: int | None = None
+) -> Partner:
+    """Apply a partial update, refusing it if the caller's copy is stale."""
+    current = await get_partner(uow, partner_id=partner_id)
+    _check_version("partner", partner_id, expected_version, current.version)
+    revised = revise_partner(current, changes, await uow.reference.catalog())
+    stored = await uow.partners.update(revised, expected_version=current.version)
+    if stored is None:  # changed between our read and our write
+        latest = await get_partner(uow, partner_id=partner_id)
+        raise VersionMismatch("partner", partner_id, current.version, latest.version)
+    return stored
+
+
+async def delete_partner(uow: UnitOfWork, *, partner_id: UUID, expected_version: int | None = None) -> None:
+    """Delete a partner and its services."""
+    current = await get_partner(uow, partner_id=partner_id)
+    _check_version("partner", partner_id, expected_version, current.version)
+    await uow.partners.delete(partner_id)
+
+
+async def services_of_partners(uow: UnitOfWork, *, partner_ids: Sequence[UUID]) -> dict[UUID, list[Service]]:
+    """Return the services of many partners in one read."""
+    return await uow.partners.services_of(partner_ids)
+
+
+async def list_services(uow: UnitOfWork, *, partner_id: UUID) -> list[Service]:
+    """Return the services of one partner."""
+    await get_partner(uow, partner_id=partner_id)
+    return (await uow.partners.services_of([partner_id]))[partner_id]
+
+
+async def get_service(uow: UnitOfWork, *, partner_id: UUID, service_id: UUID) -> Service:
+    """Return one service of a partner or raise NotFound."""
+    service = await uow.partners.get_service(service_id)
+    if service is None or service.partner_id != partner_id:
+        raise NotFound("service", service_id)
+    return service
+
+
+async def create_service(uow: UnitOfWork, *, service: Service) -> Service:
+    """Validate a new service of an existing partner and store it."""
+    await get_partner(uow, partner_id=service.partner_id)
+    catalog = await uow.reference.catalog()
+    return await uow.partners.add_service(validate_service(service, catalog))
+
+
+async def update_service(
+    uow: UnitOfWork, *, partner_id: UUID, service_id: UUID, changes: Mapping[str, Any],
+    expected_version: int | None = None,
+) -> Service:
+    """Apply a partial update to a service, refusing it if the caller's copy is stale."""
+    current = await get_service(uow, partner_id=partner_id, service_id=service_id)
+    _check_version("service", service_id, expected_version, current.version)
+    revised = revise_service(current, changes, await uow.reference.catalog())
+    stored = await uow.partners.update_service(revised, expected_version=current.version)
+    if stored is None:
+        latest = await get_service(uow, partner_id=partner_id, service_id=service_id)
+        raise VersionMismatch("service", service_id, current.version, latest.version)
+    return stored
+
+
+async def delete_service(
+    uow: UnitOfWork, *, partner_id: UUID, service_id: UUID, expected_version: int | None = None
+) -> None:
+    """Delete one service of a partner."""
+    current = await get_service(uow, partner_id=partner_id, service_id=service_id)
+    _check_version("service", service_id, expected_version, current.version)
+    await uow.partners.delete_service(service_id)

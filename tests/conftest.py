@@ -1,0 +1,130 @@
+"""Shared fixtures: a real PostgreSQL (embedded, or the server in DATABASE_URL) built by the real migrations.
+
+Each test session creates a fresh database, migrates it to head and seeds the reference vocabularies;
+each test that touches the database starts from empty data tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from api.main import create_app, install_database
+from api.repositories import bootstrap
+from api.repositories.database import Database, EmbeddedPostgres
+from api.settings import Settings
+
+
+def _with_database(dsn: str, name: str) -> str:
+    """The same server DSN pointing at database ``name``."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+@pytest.fixture(scope="session")
+def server_dsn() -> Iterator[str]:
+    """A DSN of a PostgreSQL server: DATABASE_URL when set, otherwise an embedded one in a temp folder."""
+    external = os.environ.get("DATABASE_URL")
+    if external:
+        yield external
+        return
+    folder = Path(tempfile.mkdtemp(prefix="pathways-test-"))
+    embedded = EmbeddedPostgres(folder)
+    try:
+        yield embedded.start()
+    finally:
+        embedded.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+async def create_database(server: str) -> tuple[str, str]:
+    """Create an empty database on ``server``; return its name and DSN."""
+    name = f"pathways_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name, _with_database(server, name)
+
+
+async def drop_database(server: str, name: str) -> None:
+    """Drop a database made by ``create_database``."""
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def database_dsn(server_dsn: str) -> AsyncIterator[str]:
+    """A fresh database migrated to head with reference data, for the whole session."""
+    name, dsn = await create_database(server_dsn)
+    await bootstrap.prepare(dsn)
+    yield dsn
+    await drop_database(server_dsn, name)
+
+
+@pytest.fixture(scope="session")
+async def db(database_dsn: str) -> AsyncIterator[Database]:
+    database = await Database.connect(database_dsn, min_size=1, max_size=8)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def clean_db(db: Database) -> Database:
+    """The session database with empty data tables."""
+    async with db.pool.acquire() as conn:
+        await bootstrap.reset_data(conn)
+    db.query_observer = None
+    return db
+
+
+@pytest.fixture
+def app(clean_db: Database) -> FastAPI:
+    application = create_app(Settings(environment="test", max_body_bytes=1024 * 1024), manage_database=False)
+    install_database(application, clean_db)
+    return application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+async def add_region(client: httpx.AsyncClient, code: str = "or-test", state: str = "OR") -> None:
+    """Create a region through the API."""
+    r = await client.put(f"/v1/reference/regions/{code}", json={"name": f"Region {code}", "state": state})
+    assert r.status_code == 200, r.text
+
+
+def partner_body(**overrides: object) -> dict[str, object]:
+    """A valid partner creation body, with overrides."""
+    body: dict[str, object] = {
+        "name": "Cascade Community College",
+        "partner_type": "educational_institution",
+        "level": "local",
+        "jurisdiction": {"state": "OR", "local_area": "or-test"},
+        "description": "Nursing and welding programs",
+        "regions_served": ["or-test"],
+        "populations_served": ["low_income"],
+        "latitude": 44.9,
+        "longitude": -123.0,
+    }
+    body.update(overrides)
+    return body
