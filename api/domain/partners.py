@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from api.domain.codes import CipCode, SocCode, validate_codes
 from api.domain.errors import FieldProblem, InvalidInput
 from api.domain.reference import Catalog, Region
 
@@ -243,9 +244,17 @@ def validate_service(service: Service, catalog: Catalog) -> Service:
     if service.capacity is not None and service.capacity < 0:
         problems.append(FieldProblem("capacity", "must not be negative"))
     _external_ids(problems, service.external_ids)
+    problems += validate_codes("occupations", service.occupations, SocCode.parse)
+    if service.program_cip is not None:
+        problems += validate_codes("program_cip", [service.program_cip], CipCode.parse)
     if problems:
-        raise InvalidInput(problems)
-    return service
+        raise InvalidInput([FieldProblem("program_cip", p.message) if p.field == "program_cip[0]" else p
+                            for p in problems])
+    return replace(
+        service,
+        occupations=tuple(dict.fromkeys(str(SocCode.parse(c)) for c in service.occupations)),
+        program_cip=str(CipCode.parse(service.program_cip)) if service.program_cip is not None else None,
+    )
 
 
 PARTNER_NULLABLE = frozenset({"capacity", "address", "latitude", "longitude", "website"})

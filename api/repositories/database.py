@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -72,16 +72,21 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec(
         "jsonb", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads
     )
+    # asyncpg introspects array types it has no built-in codec for on first use; do it once per
+    # connection here, so a request never pays extra round trips for it.
+    await conn.fetchval("SELECT $1::uuid[] IS NULL AND $2::text[] IS NULL", None, None)
 
 
-@dataclass
+@dataclass(eq=False)
 class QueryCounter:
     """Counts SQL statements sent; tests use it to prove a bounded number of round trips."""
 
     count: int = 0
+    queries: list[str] = field(default_factory=list)
 
     def __call__(self, record: Any) -> None:
         self.count += 1
+        self.queries.append(record.query)
 
 
 class Database:
@@ -107,9 +112,13 @@ class Database:
         )
         return cls(pool)
 
-    async def close(self) -> None:
-        """Close every connection of the pool."""
-        await self.pool.close()
+    async def close(self, grace_seconds: float = 10.0) -> None:
+        """Close every connection of the pool, terminating those still busy after a grace period."""
+        try:
+            await asyncio.wait_for(self.pool.close(), grace_seconds)
+        except TimeoutError:
+            log.warning("pool did not close in %ss; terminating its connections", grace_seconds)
+            self.pool.terminate()
 
 
 def alembic_config(dsn: str) -> Any:

@@ -27,11 +27,15 @@ class PgUnitOfWork:
     async def __aenter__(self) -> PgUnitOfWork:
         conn = await self._db.pool.acquire()
         self._conn = conn
-        if self._db.query_observer is not None:
-            conn.add_query_logger(self._db.query_observer)
-        if not self._readonly:
-            self._tx = conn.transaction()
-            await self._tx.start()
+        try:
+            if self._db.query_observer is not None:
+                conn.add_query_logger(self._db.query_observer)
+            if not self._readonly:
+                self._tx = conn.transaction()
+                await self._tx.start()
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
         self.partners = PgPartnerRepository(conn)
         self.reference = PgReferenceRepository(conn)
         return self

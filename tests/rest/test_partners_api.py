@@ -224,3 +224,18 @@ async def test_reference_vocabularies_are_served(client):
     pops = {p["code"]: p for p in (await client.get("/v1/reference/populations")).json()}
     assert pops["disability"]["ceds_code"] == "202"
     assert pops["ex_offender"]["ceds_code"] == "801"
+
+
+async def test_service_codes_are_validated_and_normalized(client, region):
+    p = await _create(client)
+    base = f"/v1/partners/{p['id']}/services"
+    r = await client.post(base, json={"name": "RN", "category": "occupational_training",
+                                      "occupations": ["291141", "29-1141.00"], "program_cip": "513801"})
+    assert r.status_code == 201, r.text
+    assert r.json()["occupations"] == ["29-1141"]
+    assert r.json()["program_cip"] == "51.3801"
+    r = await client.post(base, json={"name": "Bad", "category": "training", "occupations": ["29-11"]})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "occupations[0]"
+    r = await client.post(base, json={"name": "Bad", "category": "training", "program_cip": "5"})
+    assert r.json()["errors"][0]["field"] == "program_cip"

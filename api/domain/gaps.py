@@ -1,0 +1,387 @@
+"""Gap analysis of a career pathways system: independent rules, each finding one kind of gap.
+
+A rule is any ``(GapContext) -> Iterable[Gap]``. Rules for kinds that need data owned elsewhere (labour
+market, agreements, funding) read it from ``GapContext.extras`` and are added to the rule list, so the
+analysis itself never changes signature.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from api.domain.partners import DeliveryMode, Partner, Service, Status
+from api.domain.systems import (
+    Assignment,
+    CareerPathwaysSystem,
+    Member,
+    RoleCatalog,
+    Strength,
+    SystemState,
+    Team,
+)
+
+
+class GapKind(StrEnum):
+    """The kinds of gap, in the order they are reported within a severity."""
+
+    UNCOVERED_FUNCTION = "uncovered_function"
+    UNSERVED_POPULATION = "unserved_population"
+    TRAINING_CAPACITY = "training_capacity"
+    SUPPORT_SERVICE = "support_service"
+    TEAM_COMPOSITION = "team_composition"
+    FORMALIZATION = "formalization"
+    FUNDING = "funding"
+    MEMBERSHIP_REVIEW = "membership_review"
+
+
+class Severity(StrEnum):
+    """How urgently a gap needs the team's attention."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+_KIND_RANK = {k: i for i, k in enumerate(GapKind)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gap:
+    """Something the system lacks, why it matters and what to do about it."""
+
+    kind: GapKind
+    severity: Severity
+    subject: str
+    explanation: str
+    recommendation: str
+    figures: dict[str, float | int | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GapContext:
+    """Everything the gap rules read about one system, on one day."""
+
+    system: CareerPathwaysSystem
+    members: Sequence[Member]
+    assignments: Sequence[Assignment]
+    partners: Mapping[UUID, Partner]
+    services_by_partner: Mapping[UUID, Sequence[Service]]
+    catalog: RoleCatalog
+    today: date
+    extras: Mapping[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_state(
+        cls,
+        state: SystemState,
+        *,
+        partners: Mapping[UUID, Partner],
+        services_by_partner: Mapping[UUID, Sequence[Service]],
+        catalog: RoleCatalog,
+        today: date,
+        extras: Mapping[str, object] | None = None,
+    ) -> GapContext:
+        """Build the context from a system state and the partners and services of its members."""
+        return cls(
+            system=state.system,
+            members=state.members,
+            assignments=state.assignments,
+            partners=partners,
+            services_by_partner=services_by_partner,
+            catalog=catalog,
+            today=today,
+            extras=extras or {},
+        )
+
+    def partner_type(self, partner_id: UUID) -> str | None:
+        """Return a member's partner type, or None when its partner was not loaded."""
+        partner = self.partners.get(partner_id)
+        return partner.partner_type if partner else None
+
+    def name(self, partner_id: UUID) -> str:
+        """Return a member's partner name for explanations."""
+        partner = self.partners.get(partner_id)
+        return partner.name if partner else str(partner_id)
+
+    def active_services(self) -> list[Service]:
+        """Return the active services of all members."""
+        member_ids = {m.partner_id for m in self.members}
+        return [
+            s
+            for pid in member_ids
+            for s in self.services_by_partner.get(pid, ())
+            if s.status is Status.ACTIVE
+        ]
+
+
+GapRule = Callable[[GapContext], Iterable[Gap]]
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _names(ctx: GapContext, partner_ids: Iterable[UUID]) -> str:
+    return ", ".join(sorted(ctx.name(pid) for pid in partner_ids))
+
+
+# --- kind 1 ---------------------------------------------------------------------------------------------
+
+
+def uncovered_functions(ctx: GapContext) -> Iterable[Gap]:
+    """Find functions with no lead (core ones more severe) and functions nobody carries at all."""
+    members_by_type: dict[str, list[UUID]] = {}
+    for m in ctx.members:
+        members_by_type.setdefault(ctx.partner_type(m.partner_id) or "", []).append(m.partner_id)
+    for function in ctx.catalog.functions.values():
+        carried = [a for a in ctx.assignments if a.function == function.code]
+        if any(a.strength is Strength.LEAD for a in carried):
+            continue
+        what = "core function" if function.core else "function"
+        usual_types = ctx.catalog.matrix.types_for(function.code)
+        if function.code == ctx.catalog.coordination_function:
+            recommendation = "Designate an intermediary: it leads day-to-day coordination."
+        elif carried:
+            recommendation = f"Designate a lead among {_names(ctx, {a.partner_id for a in carried})}."
+        else:
+            usual_members = {pid for t in usual_types for pid in members_by_type.get(t, [])}
+            if usual_members:
+                usual_names = _names(ctx, usual_members)
+                recommendation = f"Assign it to a member that usually carries it: {usual_names}."
+            elif usual_types:
+                recommendation = f"Recruit a partner of type: {', '.join(usual_types)}."
+            else:
+                recommendation = "Assign it to a member or recruit a partner able to carry it."
+        if carried:
+            severity = Severity.HIGH if function.core else Severity.LOW
+            explanation = f"The {what} '{function.name}' has supporters but no lead."
+        else:
+            severity = Severity.CRITICAL if function.core else Severity.MEDIUM
+            explanation = f"Nobody carries the {what} '{function.name}'."
+        yield Gap(
+            kind=GapKind.UNCOVERED_FUNCTION,
+            severity=severity,
+            subject=function.code,
+            explanation=explanation,
+            recommendation=recommendation,
+            figures={"supporters": len(carried)},
+        )
+
+
+# --- kind 2 ---------------------------------------------------------------------------------------------
+
+
+def unserved_populations(ctx: GapContext) -> Iterable[Gap]:
+    """Find target populations that no member serves, with the partner types that usually serve them."""
+    served: set[str] = set()
+    for m in ctx.members:
+        partner = ctx.partners.get(m.partner_id)
+        if partner is not None:
+            served.update(partner.populations_served)
+    for service in ctx.active_services():
+        served.update(service.populations)
+    for population in dict.fromkeys(ctx.system.target_populations):
+        if population in served:
+            continue
+        types = ctx.catalog.population_partner_types.get(population, ())
+        recommendation = (
+            f"Bring on a partner that serves them, usually of type: {', '.join(types)}."
+            if types
+            else "Bring on a partner that serves this population."
+        )
+        yield Gap(
+            kind=GapKind.UNSERVED_POPULATION,
+            severity=Severity.HIGH,
+            subject=population,
+            explanation=f"The system targets '{population}' but no member serves that population.",
+            recommendation=recommendation,
+            figures={"recommended_types": ", ".join(types)},
+        )
+
+
+# --- kind 4 ---------------------------------------------------------------------------------------------
+
+
+def _service_regions(ctx: GapContext, service: Service) -> set[str] | None:
+    """Return the regions a service covers; None means everywhere (online, or no regions recorded)."""
+    if service.delivery_mode is DeliveryMode.ONLINE:
+        return None
+    if service.regions:
+        return set(service.regions)
+    partner = ctx.partners.get(service.partner_id)
+    if partner is not None and partner.regions_served:
+        return set(partner.regions_served)
+    return None
+
+
+def support_service_gaps(ctx: GapContext) -> Iterable[Gap]:
+    """Find support services the target populations need that no member offers, or only in few regions."""
+    needed_by: dict[str, list[str]] = {}
+    for population in dict.fromkeys(ctx.system.target_populations):
+        for category in ctx.catalog.support_needs.get(population, ()):
+            needed_by.setdefault(category, []).append(population)
+    offered = ctx.active_services()
+    regions = set(ctx.system.regions)
+    for category, populations in needed_by.items():
+        who = ", ".join(sorted(populations))
+        providers = [s for s in offered if s.category == category]
+        if not providers:
+            yield Gap(
+                kind=GapKind.SUPPORT_SERVICE,
+                severity=Severity.HIGH,
+                subject=category,
+                explanation=f"No member offers '{category}', which {who} usually need.",
+                recommendation=f"Recruit or refer to a provider of '{category}', or ask a member to add it.",
+                figures={"populations": who},
+            )
+            continue
+        if not regions:
+            continue
+        covered: set[str] = set()
+        for service in providers:
+            service_regions = _service_regions(ctx, service)
+            covered |= regions if service_regions is None else service_regions & regions
+        if 2 * len(covered) < len(regions):
+            missing = ", ".join(sorted(regions - covered))
+            yield Gap(
+                kind=GapKind.SUPPORT_SERVICE,
+                severity=Severity.MEDIUM,
+                subject=category,
+                explanation=(
+                    f"'{category}', which {who} usually need, is offered in {len(covered)} of the "
+                    f"system's {len(regions)} regions."
+                ),
+                recommendation=f"Extend '{category}' to {missing}, or bring on a provider there.",
+                figures={"regions_covered": len(covered), "regions_total": len(regions), "missing": missing},
+            )
+
+
+# --- kind 5 ---------------------------------------------------------------------------------------------
+
+
+def team_composition_gaps(ctx: GapContext) -> Iterable[Gap]:
+    """Find key partner types with no one on the leadership team, and a missing intermediary."""
+    on_leadership = {ctx.partner_type(m.partner_id) for m in ctx.members if m.team is Team.LEADERSHIP}
+    for partner_type in dict.fromkeys(ctx.catalog.key_team_types):
+        if partner_type in on_leadership:
+            continue
+        in_operations = [
+            m.partner_id
+            for m in ctx.members
+            if m.team is Team.OPERATIONS and ctx.partner_type(m.partner_id) == partner_type
+        ]
+        recommendation = (
+            f"Move {_names(ctx, in_operations)} to the leadership team"
+            if in_operations
+            else f"Invite {_a(partner_type)} representative onto the leadership team"
+        )
+        yield Gap(
+            kind=GapKind.TEAM_COMPOSITION,
+            severity=Severity.HIGH,
+            subject=partner_type,
+            explanation=f"No {partner_type} is represented on the leadership team.",
+            recommendation=f"{recommendation}; it carries key functions the team needs at the table.",
+        )
+    if ctx.system.intermediary_id is None:
+        yield Gap(
+            kind=GapKind.TEAM_COMPOSITION,
+            severity=Severity.HIGH,
+            subject="intermediary",
+            explanation="The system has no intermediary to coordinate day-to-day collaboration.",
+            recommendation="Decide which member coordinates the team's work; designate it the intermediary.",
+        )
+
+
+# --- kind 8 ---------------------------------------------------------------------------------------------
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def review_due_on(system: CareerPathwaysSystem) -> date | None:
+    """Return when the membership review is next due, or None when the team was never reviewed."""
+    if system.last_reviewed_on is None:
+        return None
+    return _add_months(system.last_reviewed_on, system.review_cadence_months)
+
+
+def membership_review_gaps(ctx: GapContext) -> Iterable[Gap]:
+    """Find an overdue (or never held) review of the team's membership."""
+    recommendation = (
+        "Review the team's membership: does it include representatives for every key function, "
+        "service and target population?"
+    )
+    due = review_due_on(ctx.system)
+    if due is None:
+        yield Gap(
+            kind=GapKind.MEMBERSHIP_REVIEW,
+            severity=Severity.MEDIUM,
+            subject="membership_review",
+            explanation="The team's membership has never been reviewed.",
+            recommendation=recommendation,
+            figures={"cadence_months": ctx.system.review_cadence_months},
+        )
+    elif due < ctx.today:
+        days = (ctx.today - due).days
+        yield Gap(
+            kind=GapKind.MEMBERSHIP_REVIEW,
+            severity=Severity.MEDIUM,
+            subject="membership_review",
+            explanation=f"The membership review was due on {due.isoformat()}, {days} days ago.",
+            recommendation=recommendation,
+            figures={"due_on": due.isoformat(), "days_overdue": days},
+        )
+
+
+# --- the analysis ---------------------------------------------------------------------------------------
+
+DEFAULT_RULES: tuple[GapRule, ...] = (
+    uncovered_functions,
+    unserved_populations,
+    support_service_gaps,
+    team_composition_gaps,
+    membership_review_gaps,
+)
+
+
+def _order(gap: Gap) -> tuple[int, int, str, str]:
+    return _SEVERITY_RANK[gap.severity], _KIND_RANK[gap.kind], gap.subject, gap.explanation
+
+
+def analyse_gaps(ctx: GapContext, rules: Iterable[GapRule] = DEFAULT_RULES) -> list[Gap]:
+    """Run every gap rule and order the gaps by severity, kind and subject."""
+    return sorted((gap for rule in rules for gap in rule(ctx)), key=_order)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TeamReview:
+    """Where the team's membership review stands, and what the team lacks."""
+
+    last_reviewed_on: date | None
+    due_on: date | None
+    overdue: bool
+    days_overdue: int | None
+    gaps: tuple[Gap, ...]
+
+
+def team_review(ctx: GapContext) -> TeamReview:
+    """Report the membership review status and the team composition gaps; never reviewed is overdue."""
+    due = review_due_on(ctx.system)
+    days = None if due is None else max(0, (ctx.today - due).days)
+    return TeamReview(
+        last_reviewed_on=ctx.system.last_reviewed_on,
+        due_on=due,
+        overdue=due is None or due < ctx.today,
+        days_overdue=days,
+        gaps=tuple(analyse_gaps(ctx, (team_composition_gaps,))),
+    )
