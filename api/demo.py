@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import date
 from uuid import UUID, uuid5
 
 from api.domain.partners import (
@@ -17,8 +18,10 @@ from api.domain.partners import (
 )
 from api.domain.ports import UnitOfWork
 from api.domain.reference import Region
+from api.domain.systems import CareerPathwaysSystem, Member, Strength, SystemLevel, Team, WorkingRelationship
 from api.usecases import partners as partner_uc
 from api.usecases import reference as reference_uc
+from api.usecases import systems as systems_uc
 
 DEMO_SOURCE = "demo"
 NAMESPACE = UUID("6f1c1a52-5b7e-4c43-9d1e-7d0b8f3a2c10")
@@ -100,7 +103,7 @@ def build_partners() -> list[Partner]:
             statewide = ptype in {"philanthropy", "economic_development_agency"} and code != AREAS[0][0]
             if statewide:
                 continue
-            for pattern in patterns[: 1 + (rng.random() < 0.5)]:
+            for pattern in patterns:
                 name = pattern.format(town=town)
                 pid = _id("partner", code, name)
                 svc = tuple(
@@ -134,8 +137,67 @@ def build_partners() -> list[Partner]:
     return partners
 
 
+STATE_SYSTEM_ID = _id("system", "state")
+LOCAL_SYSTEM_ID = _id("system", "brightwater")
+
+
+def build_systems(partners: list[Partner]) -> list[tuple[CareerPathwaysSystem, list[Member], UUID, list[tuple]]]:
+    """Two demo systems with realistic gaps: (system, members, intermediary, [(partner, function, strength)])."""
+    by_name = {p.name: p for p in partners}
+    state = CareerPathwaysSystem(
+        id=STATE_SYSTEM_ID, name="Oregon Healthcare and Manufacturing Pathways (demo)", level=SystemLevel.STATE,
+        jurisdiction=Jurisdiction(state=STATE), vision="Every Oregonian can reach a family-wage career.",
+        mission="Align workforce, education and human services around in-demand healthcare and manufacturing jobs.",
+        goals=("Double credential attainment in nursing and welding", "Serve people with barriers first"),
+        target_sectors=("62", "31-33"), target_occupations=("29-1141", "51-4121"),
+        target_populations=("low_income", "disability", "english_learner", "ex_offender"),
+        regions=tuple(a[0] for a in AREAS), working_relationship=WorkingRelationship.SHARED,
+        working_relationship_notes="State team sets direction; local teams adapt and implement.",
+        review_cadence_months=12, last_reviewed_on=date(2024, 6, 1),
+    )
+    state_members = [
+        ("Brightwater Workforce Board", Team.LEADERSHIP), ("Elk Hollow Community College", Team.LEADERSHIP),
+        ("Brightwater Economic Development Council", Team.LEADERSHIP),
+        ("Pinecrest Family Services Office", Team.LEADERSHIP), ("Marlow Bay Adult Learning Center", Team.OPERATIONS),
+        ("Stonebridge Neighbors Network", Team.OPERATIONS), ("Elk Hollow Regional Health System", Team.OPERATIONS),
+        ("Brightwater Community Foundation", Team.OPERATIONS), ("Stonebridge Second Chance Center", Team.OPERATIONS),
+    ]
+    local = CareerPathwaysSystem(
+        id=LOCAL_SYSTEM_ID, name="Brightwater Valley Career Pathways (demo)", level=SystemLevel.LOCAL,
+        jurisdiction=Jurisdiction(state=STATE, local_area=AREAS[0][0]),
+        vision="Brightwater families move up in healthcare careers.", mission="Connect training, supports and jobs.",
+        target_sectors=("62",), target_occupations=("29-1141",), target_populations=("single_parent", "low_income"),
+        regions=(AREAS[0][0],), working_relationship=WorkingRelationship.LOCALLY_DIRECTED,
+        review_cadence_months=12, last_reviewed_on=date(2026, 3, 1),
+    )
+    local_members = [
+        ("Brightwater WorkSource Center", Team.LEADERSHIP), ("Brightwater Community College", Team.LEADERSHIP),
+        ("Brightwater Neighbors Network", Team.LEADERSHIP), ("Brightwater Regional Health System", Team.OPERATIONS),
+        ("Brightwater TANF Employment Program", Team.OPERATIONS),
+    ]
+    out = []
+    for system, names, intermediary, roles in (
+        (state, state_members, "Brightwater Workforce Board",
+         [("Elk Hollow Community College", "design_programs", Strength.LEAD),
+          ("Brightwater Economic Development Council", "provide_labor_market_information", Strength.LEAD),
+          ("Elk Hollow Regional Health System", "provide_employment", Strength.LEAD),
+          ("Pinecrest Family Services Office", "provide_support_services", Strength.LEAD),
+          ("Stonebridge Neighbors Network", "recruit_and_refer", Strength.SUPPORT),
+          ("Brightwater Community Foundation", "champion_system", Strength.SUPPORT)]),
+        (local, local_members, "Brightwater WorkSource Center",
+         [("Brightwater Community College", "design_programs", Strength.LEAD),
+          ("Brightwater Regional Health System", "develop_curricula", Strength.SUPPORT),
+          ("Brightwater Neighbors Network", "recruit_and_refer", Strength.LEAD)]),
+    ):
+        members = [Member(partner_id=by_name[n].id, representative=f"{n.split()[0]} liaison", team=t)
+                   for n, t in names if n in by_name]
+        out.append((system, members, by_name[intermediary].id,
+                    [(by_name[n].id, f, st) for n, f, st in roles if n in by_name]))
+    return out
+
+
 async def load_demo(uow: UnitOfWork) -> int:
-    """Load the demo regions and partners unless already there; return how many partners were added."""
+    """Load the demo regions, partners and systems unless already there; return how many partners were added."""
     for code, name, _lat, _lon, _town in AREAS:
         await reference_uc.put_region(uow, region=Region(code=code, name=name, state=STATE))
     partners = build_partners()
@@ -148,4 +210,14 @@ async def load_demo(uow: UnitOfWork) -> int:
         for service in partner.services:
             await partner_uc.create_service(uow, service=service)
         added += 1
+    for system, members, intermediary, roles in build_systems(partners):
+        if await uow.systems.load(system.id) is not None:
+            continue
+        await systems_uc.create_system(uow, system=system)
+        for member in members:
+            await systems_uc.add_member(uow, system_id=system.id, member=member)
+        await systems_uc.set_intermediary(uow, system_id=system.id, partner_id=intermediary)
+        for partner_id, function, strength in roles:
+            await systems_uc.assign_role(uow, system_id=system.id, partner_id=partner_id, function=function,
+                                         strength=strength)
     return added

@@ -19,7 +19,7 @@ from api.middleware import BodyLimit, RequestContext
 from api.repositories import bootstrap
 from api.repositories.database import Database, EmbeddedPostgres
 from api.repositories.uow import PgUnitOfWork
-from api.routers import ops, partners, reference
+from api.routers import ops, partners, reference, systems
 from api.settings import Settings, get_settings
 
 log = logging.getLogger("pathways")
@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.include_router(ops.router)
     app.include_router(partners.router)
     app.include_router(reference.router)
+    app.include_router(systems.router)
     app.include_router(
         GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql" if settings.graphiql else None),
         prefix="/graphql",

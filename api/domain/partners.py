@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from api.domain.codes import CipCode, SocCode, validate_codes
-from api.domain.errors import FieldProblem, InvalidInput
+from api.domain.errors import FieldProblem, InvalidInput, RuleViolation
 from api.domain.reference import Catalog, Region
 
 US_STATES = frozenset(
@@ -140,6 +140,12 @@ class Partner:
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+
+class PartnerIsAMember(RuleViolation):
+    """A partner that belongs to a career pathways system cannot be deleted before it leaves the system."""
+
+    title = "Partner is a member of a system"
 
 
 PARTNER_EDITABLE = frozenset(

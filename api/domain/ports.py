@@ -10,6 +10,7 @@ from uuid import UUID
 
 from api.domain.partners import Partner, Service
 from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
+from api.domain.systems import CareerPathwaysSystem, Function, RoleCatalog, SystemState
 
 T = TypeVar("T")
 
@@ -85,8 +86,31 @@ class ReferenceRepository(Protocol):
     async def upsert_region(self, region: Region) -> Region: ...
 
 
+class SystemRepository(Protocol):
+    """Storage of career pathways systems with their members and role assignments."""
+
+    async def list(
+        self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None
+    ) -> Page[CareerPathwaysSystem]: ...
+
+    async def load(self, system_id: UUID, *, for_update: bool = False) -> SystemState | None: ...
+
+    async def add(self, state: SystemState) -> None: ...
+
+    async def save(self, old: SystemState, new: SystemState) -> bool: ...
+
+    async def delete(self, system_id: UUID) -> bool: ...
+
+    async def role_catalog(self) -> RoleCatalog: ...
+
+    async def put_function(self, function: Function) -> None: ...
+
+    async def put_usual_functions(self, partner_type: str, functions: Sequence[str]) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's worth of repositories; commits once, or rolls back."""
 
     partners: PartnerRepository
     reference: ReferenceRepository
+    systems: SystemRepository

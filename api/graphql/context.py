@@ -11,7 +11,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from api.deps import TransactionalUnitOfWork, UowFactory, uow_factory
-from api.domain.partners import Service
+from api.domain.partners import Partner, Service
 from api.domain.ports import UnitOfWork
 from api.usecases import partners as partner_uc
 
@@ -24,7 +24,12 @@ class Loaders:
             by_partner = await partner_uc.services_of_partners(await context.read_uow(), partner_ids=keys)
             return [by_partner.get(k, []) for k in keys]
 
+        async def load_partners(keys: list[UUID]) -> list[Partner | None]:
+            found = await partner_uc.partners_by_id(await context.read_uow(), partner_ids=keys)
+            return [found.get(k) for k in keys]
+
         self.services = DataLoader(load_fn=load_services)
+        self.partners = DataLoader(load_fn=load_partners)
 
 
 class Context(BaseContext):

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
-from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 import strawberry
 from pydantic import ValidationError as PydanticValidationError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.tools import merge_types
 
 from api.domain.errors import DomainError
 from api.domain.ports import PartnerFilter
 from api.graphql.context import Context
+from api.graphql.convert import to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.systems import SystemMutation, SystemQuery
 from api.graphql.types import (
     PageInfo,
     Partner,
@@ -35,21 +36,6 @@ MAX_PAGE = 500
 Info = strawberry.Info[Context, None]
 
 
-def to_plain(value: Any) -> Any:
-    """Turn Strawberry input objects into plain data for the REST DTOs, dropping unset fields."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: to_plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if getattr(value, f.name) is not strawberry.UNSET
-        }
-    if isinstance(value, list):
-        return [to_plain(v) for v in value]
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
 def _filter(where: PartnerFilterInput | None) -> PartnerFilter:
     if where is None:
         return PartnerFilter()
@@ -64,7 +50,7 @@ def _filter(where: PartnerFilterInput | None) -> PartnerFilter:
 
 
 @strawberry.type
-class Query:
+class PartnerQuery:
     @strawberry.field(description="The partner directory as a Relay connection, filtered with AND.")
     async def partners(
         self, info: Info, first: int = 50, after: str | None = None, where: PartnerFilterInput | None = None,
@@ -108,7 +94,7 @@ DeletePartnerResult = Annotated[DeletedResult | MutationError, strawberry.union(
 
 
 @strawberry.type
-class Mutation:
+class PartnerMutation:
     @strawberry.mutation(description="Create a partner.")
     async def create_partner(self, info: Info, input: PartnerInput) -> CreatePartnerResult:
         try:
@@ -156,6 +142,10 @@ class Mutation:
         except (DomainError, PydanticValidationError) as exc:
             return as_result(exc)
         return service_from_domain(stored)
+
+
+Query = merge_types("Query", (PartnerQuery, SystemQuery))
+Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation))
 
 
 def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000) -> strawberry.Schema:

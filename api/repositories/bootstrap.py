@@ -11,8 +11,12 @@ from api.repositories.database import _init_connection, head_revision, migrate
 from api.repositories.reference import PgReferenceRepository
 
 SEED_ORDER = ("partner_types", "populations", "service_categories")
+ROLE_DOCUMENTS = ("population_partner_types", "support_needs", "team_requirements")
 # Tables holding shipped vocabularies: kept when a test resets the data.
-REFERENCE_TABLES = frozenset({"partner_types", "populations", "service_categories", "alembic_version"})
+REFERENCE_TABLES = frozenset({
+    "partner_types", "populations", "service_categories", "functions", "usual_functions", "reference_documents",
+    "alembic_version",
+})
 
 
 async def reset_data(conn: asyncpg.Connection) -> None:
@@ -32,8 +36,29 @@ async def seed_reference(dsn: str) -> None:
         async with conn.transaction():
             for kind in SEED_ORDER:
                 await repo.seed(kind, reference_data.load(kind))
+            await _seed_roles(conn)
     finally:
         await conn.close()
+
+
+async def _seed_roles(conn: asyncpg.Connection) -> None:
+    """Seed functions, the default role matrix and the role mappings where missing."""
+    functions = reference_data.load("functions")
+    await conn.executemany(
+        """INSERT INTO functions (code, name, description, core, element, service_categories)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO NOTHING""",
+        [(f["code"], f["name"], f.get("description", ""), bool(f.get("core")), f.get("element"),
+          f.get("service_categories", [])) for f in functions],
+    )
+    # The matrix is seeded once; afterwards it belongs to the deployment (rows may have been removed on purpose).
+    if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM usual_functions)"):
+        pairs = [(ptype, fn) for ptype, fns in reference_data.load("role_matrix").items() for fn in fns]
+        await conn.executemany("INSERT INTO usual_functions (partner_type, function) VALUES ($1, $2)", pairs)
+    for name in ROLE_DOCUMENTS:
+        await conn.execute(
+            "INSERT INTO reference_documents (name, body) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            name, reference_data.load(name),
+        )
 
 
 async def prepare(dsn: str, *, run_migrations: bool = True) -> None:

@@ -17,6 +17,7 @@ from api.domain.partners import (
     Jurisdiction,
     Level,
     Partner,
+    PartnerIsAMember,
     Service,
     Status,
 )
@@ -269,7 +270,12 @@ class PgPartnerRepository:
         return await self.get(partner.id)
 
     async def delete(self, partner_id: UUID) -> bool:
-        return await self._conn.execute(DELETE_PARTNER, partner_id) == "DELETE 1"
+        try:
+            return await self._conn.execute(DELETE_PARTNER, partner_id) == "DELETE 1"
+        except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
+            raise PartnerIsAMember(
+                f"partner {partner_id} is a member of a career pathways system; remove it from the system first"
+            ) from exc
 
     async def services_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[Service]]:
         rows = await self._conn.fetch(SERVICES_OF, list(partner_ids))

@@ -5,7 +5,7 @@ These classes never leave ``api.repositories``; repositories map rows to domain 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -141,3 +141,90 @@ class ServiceExternalIdRow(SQLModel, table=True):
     source: str = Field(primary_key=True)
     external_id: str = Field(primary_key=True)
     service_id: UUID = Field(foreign_key="services.id", ondelete="CASCADE", index=True)
+
+
+class FunctionRow(SQLModel, table=True):
+    __tablename__ = "functions"
+    code: str = Field(primary_key=True)
+    name: str
+    description: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    core: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    element: int | None = None
+    service_categories: list[str] = Field(default_factory=list, sa_column=_codes())
+
+
+class UsualFunctionRow(SQLModel, table=True):
+    """The default role matrix: which functions a partner type usually carries."""
+
+    __tablename__ = "usual_functions"
+    partner_type: str = Field(foreign_key="partner_types.code", primary_key=True, ondelete="CASCADE")
+    function: str = Field(foreign_key="functions.code", primary_key=True, ondelete="CASCADE")
+
+
+class ReferenceDocumentRow(SQLModel, table=True):
+    """Editable reference mappings kept whole (population -> partner types, support needs, team rules)."""
+
+    __tablename__ = "reference_documents"
+    name: str = Field(primary_key=True)
+    body: dict[str, object] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    updated_at: datetime = Field(sa_column=_now())
+
+
+class SystemRow(SQLModel, table=True):
+    __tablename__ = "systems"
+    __table_args__ = (
+        sa.Index("ix_systems_name_id", "name", "id"),
+        sa.Index("ix_systems_state_local_area", "state", "local_area"),
+    )
+    id: UUID = Field(primary_key=True)
+    name: str
+    level: str
+    state: str = Field(max_length=2)
+    local_area: str | None = Field(default=None, foreign_key="regions.code")
+    vision: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    mission: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    goals: list[str] = Field(default_factory=list, sa_column=_codes())
+    target_sectors: list[str] = Field(default_factory=list, sa_column=_codes())
+    target_occupations: list[str] = Field(default_factory=list, sa_column=_codes())
+    target_populations: list[str] = Field(default_factory=list, sa_column=_codes())
+    regions: list[str] = Field(default_factory=list, sa_column=_codes())
+    working_relationship: str = Field(default="shared", sa_column_kwargs={"server_default": "shared"})
+    working_relationship_notes: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    review_cadence_months: int = Field(default=12, sa_column_kwargs={"server_default": "12"})
+    last_reviewed_on: date | None = None
+    intermediary_id: UUID | None = None
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = Field(sa_column=_now())
+    updated_at: datetime = Field(sa_column=_now())
+
+
+class SystemMemberRow(SQLModel, table=True):
+    __tablename__ = "system_members"
+    system_id: UUID = Field(foreign_key="systems.id", primary_key=True, ondelete="CASCADE")
+    # RESTRICT: a partner that is a member cannot be deleted out from under a system.
+    partner_id: UUID = Field(foreign_key="partners.id", primary_key=True, ondelete="RESTRICT", index=True)
+    representative: str
+    team: str
+    joined_on: date | None = None
+
+
+class AssignmentRow(SQLModel, table=True):
+    __tablename__ = "assignments"
+    __table_args__ = (
+        # Only members can be assigned: the pair must exist in system_members.
+        sa.ForeignKeyConstraint(
+            ["system_id", "partner_id"], ["system_members.system_id", "system_members.partner_id"],
+            name="fk_assignments_member", ondelete="CASCADE",
+        ),
+        sa.UniqueConstraint("system_id", "partner_id", "function", name="uq_assignments_member_function"),
+        # At most one lead per function, enforced by the database as well as by the domain.
+        sa.Index("uq_assignments_one_lead", "system_id", "function", unique=True,
+                 postgresql_where=sa.text("strength = 'lead'")),
+    )
+    id: UUID = Field(primary_key=True)
+    system_id: UUID = Field(index=True)
+    partner_id: UUID
+    function: str = Field(foreign_key="functions.code")
+    strength: str
+    agreement_id: UUID | None = None
+    atypical: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})

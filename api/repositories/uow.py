@@ -10,6 +10,7 @@ from asyncpg.transaction import Transaction
 from api.repositories.database import Database
 from api.repositories.partners import PgPartnerRepository
 from api.repositories.reference import PgReferenceRepository
+from api.repositories.systems import PgSystemRepository
 
 
 class PgUnitOfWork:
@@ -38,6 +39,7 @@ class PgUnitOfWork:
             raise
         self.partners = PgPartnerRepository(conn)
         self.reference = PgReferenceRepository(conn)
+        self.systems = PgSystemRepository(conn)
         return self
 
     async def commit(self) -> None:

@@ -8,9 +8,12 @@ from fastapi import APIRouter, Path, Query
 
 from api.deps import ReadUowDep, UowDep
 from api.domain.reference import Region
+from api.domain.systems import Function
 from api.problems import responses
 from api.schemas.reference import PartnerTypeOut, PopulationOut, RegionIn, RegionOut, ServiceCategoryOut
+from api.schemas.systems import FunctionIn, FunctionOut, RoleMatrixOut, UsualFunctionsIn
 from api.usecases import reference as uc
+from api.usecases import systems as systems_uc
 
 router = APIRouter(prefix="/v1/reference", tags=["reference"])
 
@@ -51,3 +54,35 @@ async def put_region(
     """Create or replace a region."""
     region = await uc.put_region(uow, region=Region(code=code, name=body.name, state=body.state, kind=body.kind))
     return RegionOut.model_validate(region)
+
+
+@router.get("/functions", response_model=list[FunctionOut])
+async def functions(uow: ReadUowDep) -> list[FunctionOut]:
+    """The function (role) catalogue; ``core`` functions come first in gap analysis."""
+    catalog = await systems_uc.role_catalog(uow)
+    return [FunctionOut.model_validate(f) for f in catalog.functions.values()]
+
+
+@router.put("/functions/{code}", response_model=FunctionOut, responses=responses(422))
+async def put_function(
+    code: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_]{0,63}$")], body: FunctionIn, uow: UowDep
+) -> FunctionOut:
+    """Create or replace a function of the catalogue."""
+    function = Function(code=code, name=body.name, description=body.description, core=body.core,
+                        element=body.element, service_categories=tuple(body.service_categories))
+    catalog = await systems_uc.put_function(uow, function=function)
+    return FunctionOut.model_validate(catalog.functions[code])
+
+
+@router.get("/role-matrix", response_model=RoleMatrixOut)
+async def role_matrix(uow: ReadUowDep) -> RoleMatrixOut:
+    """The default role matrix: the functions each partner type usually carries."""
+    catalog = await systems_uc.role_catalog(uow)
+    return RoleMatrixOut(usual_functions={t: sorted(f) for t, f in sorted(catalog.matrix.usual.items())})
+
+
+@router.put("/role-matrix/{partner_type}", response_model=RoleMatrixOut, responses=responses(404, 422))
+async def put_role_matrix_row(partner_type: str, body: UsualFunctionsIn, uow: UowDep) -> RoleMatrixOut:
+    """Replace the functions one partner type usually carries."""
+    catalog = await systems_uc.put_usual_functions(uow, partner_type=partner_type, functions=body.functions)
+    return RoleMatrixOut(usual_functions={t: sorted(f) for t, f in sorted(catalog.matrix.usual.items())})

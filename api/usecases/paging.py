@@ -6,6 +6,7 @@ import base64
 import json
 from dataclasses import dataclass
 from typing import Generic, TypeVar
+from uuid import UUID
 
 from api.domain.errors import FieldProblem, InvalidInput
 
@@ -23,7 +24,7 @@ class Paged(Generic[T]):
 
 
 def encode_cursor(order: str, after: tuple[object, ...]) -> str:
-    """Wrap a sort position into an opaque, URL-safe cursor."""
+    """Wrap a sort position (sort key, id) into an opaque, URL-safe cursor."""
     raw = json.dumps([order, *after], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -36,6 +37,19 @@ def decode_cursor(order: str, cursor: str | None) -> tuple[object, ...] | None:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:
         data = None
-    if not isinstance(data, list) or len(data) < 2 or data[0] != order:
+    if not (isinstance(data, list) and len(data) == 3 and data[0] == order and _is_key(data[1])
+            and _is_uuid(data[2])):
         raise InvalidInput(FieldProblem("cursor", "is not a cursor of this listing; start again without it"))
     return tuple(data[1:])
+
+
+def _is_key(value: object) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _is_uuid(value: object) -> bool:
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)

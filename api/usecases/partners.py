@@ -73,6 +73,11 @@ async def services_of_partners(uow: UnitOfWork, *, partner_ids: Sequence[UUID]) 
     return await uow.partners.services_of(partner_ids)
 
 
+async def partners_by_id(uow: UnitOfWork, *, partner_ids: Sequence[UUID]) -> dict[UUID, Partner]:
+    """Return many partners in one read; missing ids are simply absent."""
+    return await uow.partners.get_many(partner_ids)
+
+
 async def list_services(uow: UnitOfWork, *, partner_id: UUID) -> list[Service]:
     """Return the services of one partner."""
     await get_partner(uow, partner_id=partner_id)

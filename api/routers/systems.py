@@ -1,0 +1,187 @@
+"""REST routes of career pathways systems: membership, roles, suggestions, gaps and team review."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from api.deps import ReadUowDep, UowDep
+from api.domain.systems import Member
+from api.problems import responses
+from api.routers._http import etag, expected_version, not_modified, reject_unknown_params, set_next_link
+from api.routers.partners import IfMatch
+from api.schemas.systems import (
+    AssignmentIn,
+    AssignmentOut,
+    GapOut,
+    GapReport,
+    IntermediaryIn,
+    LeadSuggestionOut,
+    MemberIn,
+    MemberPatch,
+    RemovedMember,
+    ReviewIn,
+    SuggestionReport,
+    SystemCreate,
+    SystemOut,
+    SystemPage,
+    SystemPatch,
+    SystemSummaryOut,
+    TeamReviewOut,
+)
+from api.usecases import systems as uc
+
+router = APIRouter(prefix="/v1/systems", tags=["systems"])
+
+
+def _with_etag(response: Response, out: SystemOut) -> SystemOut:
+    response.headers["ETag"] = etag(out.version)
+    return out
+
+
+@router.get("", response_model=SystemPage, responses=responses(422))
+async def list_systems(
+    request: Request,
+    response: Response,
+    uow: ReadUowDep,
+    jurisdiction: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
+    local_area: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> SystemPage:
+    """List career pathways systems by name."""
+    reject_unknown_params(request, {"jurisdiction", "local_area", "limit", "cursor"})
+    page = await uc.list_systems(uow, state=jurisdiction.upper() if jurisdiction else None, local_area=local_area,
+                                 limit=limit, cursor=cursor)
+    set_next_link(request, response, page.next_cursor)
+    return SystemPage(items=[SystemSummaryOut.model_validate(s) for s in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("", response_model=SystemOut, status_code=status.HTTP_201_CREATED, responses=responses(400, 413, 422))
+async def create_system(body: SystemCreate, response: Response, uow: UowDep) -> SystemOut:
+    """Create a system; then add members and designate its intermediary."""
+    state = await uc.create_system(uow, system=body.to_domain())
+    response.headers["Location"] = f"/v1/systems/{state.system.id}"
+    return _with_etag(response, SystemOut.of(state))
+
+
+@router.get("/{system_id}", response_model=SystemOut, responses=responses(304, 404))
+async def get_system(system_id: UUID, request: Request, response: Response, uow: ReadUowDep) -> SystemOut | Response:
+    """Read a system with its members and assignments."""
+    state = await uc.get_system(uow, system_id=system_id)
+    if not_modified(request, state.system.version):
+        return Response(status_code=304, headers={"ETag": etag(state.system.version)})
+    return _with_etag(response, SystemOut.of(state))
+
+
+@router.patch("/{system_id}", response_model=SystemOut, responses=responses(400, 404, 409, 412, 422))
+async def update_system(
+    system_id: UUID, body: SystemPatch, response: Response, uow: UowDep, if_match: IfMatch = None
+) -> SystemOut:
+    """Change a system's own fields (vision, targets, working relationship, review cadence, ...)."""
+    state = await uc.update_system(uow, system_id=system_id, changes=body.changes(),
+                                   expected_version=expected_version(if_match, "system", system_id))
+    return _with_etag(response, SystemOut.of(state))
+
+
+@router.delete("/{system_id}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404, 412))
+async def delete_system(system_id: UUID, uow: UowDep, if_match: IfMatch = None) -> Response:
+    """Delete a system, its membership and assignments; the partners stay in the directory."""
+    await uc.delete_system(uow, system_id=system_id, expected_version=expected_version(if_match, "system", system_id))
+    return Response(status_code=204)
+
+
+@router.post("/{system_id}/members", response_model=SystemOut, status_code=status.HTTP_201_CREATED,
+             responses=responses(404, 409, 422))
+async def add_member(system_id: UUID, body: MemberIn, response: Response, uow: UowDep) -> SystemOut:
+    """Add a partner to the system's leadership or operations team."""
+    member = Member(partner_id=body.partner_id, representative=body.representative, team=body.team,
+                    joined_on=body.joined_on)
+    return _with_etag(response, SystemOut.of(await uc.add_member(uow, system_id=system_id, member=member)))
+
+
+@router.patch("/{system_id}/members/{partner_id}", response_model=SystemOut, responses=responses(404, 409, 422))
+async def update_member(
+    system_id: UUID, partner_id: UUID, body: MemberPatch, response: Response, uow: UowDep
+) -> SystemOut:
+    """Change a member's representative or team."""
+    state = await uc.update_member(uow, system_id=system_id, partner_id=partner_id,
+                                   representative=body.representative, team=body.team)
+    return _with_etag(response, SystemOut.of(state))
+
+
+@router.delete("/{system_id}/members/{partner_id}", response_model=RemovedMember, responses=responses(404, 409))
+async def remove_member(
+    system_id: UUID, partner_id: UUID, uow: UowDep,
+    cascade: Annotated[bool, Query(description="also remove the member's assignments")] = False,
+) -> RemovedMember:
+    """Remove a member. Its assignments block removal (409) unless ``cascade=true``, which removes them too."""
+    state, removed = await uc.remove_member(uow, system_id=system_id, partner_id=partner_id, cascade=cascade)
+    return RemovedMember(system=SystemOut.of(state),
+                         removed_assignments=[AssignmentOut.model_validate(a) for a in removed])
+
+
+@router.put("/{system_id}/intermediary", response_model=SystemOut, responses=responses(404, 409, 422))
+async def set_intermediary(system_id: UUID, body: IntermediaryIn, response: Response, uow: UowDep) -> SystemOut:
+    """Designate the intermediary (a member); it takes the lead of the coordination function."""
+    return _with_etag(response, SystemOut.of(
+        await uc.set_intermediary(uow, system_id=system_id, partner_id=body.partner_id)))
+
+
+@router.get("/{system_id}/assignments", response_model=list[AssignmentOut], responses=responses(404))
+async def list_assignments(system_id: UUID, uow: ReadUowDep) -> list[AssignmentOut]:
+    """The role assignments of the system."""
+    state = await uc.get_system(uow, system_id=system_id)
+    return [AssignmentOut.model_validate(a) for a in state.assignments]
+
+
+@router.post("/{system_id}/assignments", response_model=AssignmentOut, status_code=status.HTTP_201_CREATED,
+             responses=responses(404, 409, 422))
+async def assign_role(system_id: UUID, body: AssignmentIn, response: Response, uow: UowDep) -> AssignmentOut:
+    """Assign a function to a member (lead, support or advisory); at most one lead per function."""
+    assignment = await uc.assign_role(uow, system_id=system_id, partner_id=body.partner_id, function=body.function,
+                                      strength=body.strength, agreement_id=body.agreement_id)
+    response.headers["Location"] = f"/v1/systems/{system_id}/assignments/{assignment.id}"
+    return AssignmentOut.model_validate(assignment)
+
+
+@router.delete("/{system_id}/assignments/{assignment_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=responses(404, 409))
+async def unassign(system_id: UUID, assignment_id: UUID, uow: UowDep) -> Response:
+    """Remove an assignment."""
+    await uc.unassign(uow, system_id=system_id, assignment_id=assignment_id)
+    return Response(status_code=204)
+
+
+@router.get("/{system_id}/suggestions", response_model=SuggestionReport, responses=responses(404))
+async def suggestions(system_id: UUID, uow: ReadUowDep) -> SuggestionReport:
+    """For each function without a lead: members ranked with reasons, or partner types to recruit."""
+    found = await uc.suggestions(uow, system_id=system_id)
+    return SuggestionReport(system_id=system_id, suggestions=[LeadSuggestionOut.model_validate(s) for s in found])
+
+
+@router.get("/{system_id}/gaps", response_model=GapReport, responses=responses(404))
+async def gaps(system_id: UUID, uow: ReadUowDep) -> GapReport:
+    """The system's gaps, most severe first, each with an explanation and a recommendation."""
+    today = uc.today_utc()
+    found = await uc.analyse(uow, system_id=system_id, today=today)
+    return GapReport(system_id=system_id, as_of=today, gaps=[GapOut.model_validate(g) for g in found])
+
+
+@router.get("/{system_id}/review", response_model=TeamReviewOut, responses=responses(404))
+async def team_review(system_id: UUID, uow: ReadUowDep) -> TeamReviewOut:
+    """Membership review status and the team composition gaps, for the periodic review."""
+    today = uc.today_utc()
+    r = await uc.review(uow, system_id=system_id, today=today)
+    return TeamReviewOut(system_id=system_id, as_of=today, last_reviewed_on=r.last_reviewed_on, due_on=r.due_on,
+                         overdue=r.overdue, days_overdue=r.days_overdue,
+                         gaps=[GapOut.model_validate(g) for g in r.gaps])
+
+
+@router.post("/{system_id}/review", response_model=SystemOut, responses=responses(404, 422))
+async def record_review(system_id: UUID, body: ReviewIn, response: Response, uow: UowDep) -> SystemOut:
+    """Record that the team's membership was reviewed."""
+    return _with_etag(response, SystemOut.of(
+        await uc.record_review(uow, system_id=system_id, reviewed_on=body.reviewed_on)))

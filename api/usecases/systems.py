@@ -1,0 +1,217 @@
+"""Use cases of career pathways systems: membership, role assignment, suggestions, gaps and team review."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from api.domain import systems as rules
+from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
+from api.domain.gaps import Gap, GapContext, TeamReview, analyse_gaps, team_review
+from api.domain.partners import Partner, Service
+from api.domain.ports import UnitOfWork
+from api.domain.suggestions import LeadSuggestion, suggest_leads
+from api.domain.systems import (
+    Assignment,
+    CareerPathwaysSystem,
+    Function,
+    Member,
+    RoleCatalog,
+    Strength,
+    SystemState,
+    Team,
+)
+from api.usecases.paging import Paged, decode_cursor, encode_cursor
+
+
+def today_utc() -> date:
+    """The current date in UTC, the service's calendar."""
+    return datetime.now(UTC).date()
+
+
+async def _load(uow: UnitOfWork, system_id: UUID, *, for_update: bool = False) -> SystemState:
+    state = await uow.systems.load(system_id, for_update=for_update)
+    if state is None:
+        raise NotFound("system", system_id)
+    return state
+
+
+async def _save(uow: UnitOfWork, old: SystemState, new: SystemState) -> SystemState:
+    if not await uow.systems.save(old, new):
+        latest = await _load(uow, old.system.id)
+        raise VersionMismatch("system", old.system.id, old.system.version, latest.system.version)
+    return await _load(uow, new.system.id)
+
+
+def _check_version(state: SystemState, expected: int | None) -> None:
+    if expected is not None and expected != state.system.version:
+        raise VersionMismatch("system", state.system.id, expected, state.system.version)
+
+
+async def list_systems(
+    uow: UnitOfWork, *, state: str | None = None, local_area: str | None = None, limit: int = 50,
+    cursor: str | None = None,
+) -> Paged[CareerPathwaysSystem]:
+    """List systems by name, one keyset page at a time."""
+    page = await uow.systems.list(state=state, local_area=local_area, limit=limit,
+                                  after=decode_cursor("systems", cursor))
+    return Paged(
+        items=list(page.items),
+        next_cursor=encode_cursor("systems", page.next_after) if page.next_after else None,
+        cursors=[encode_cursor("systems", k) for k in page.keys],
+    )
+
+
+async def get_system(uow: UnitOfWork, *, system_id: UUID) -> SystemState:
+    """Return a system with its members and assignments."""
+    return await _load(uow, system_id)
+
+
+async def create_system(uow: UnitOfWork, *, system: CareerPathwaysSystem) -> SystemState:
+    """Validate and store a new system (members are added afterwards)."""
+    state = rules.create_system(system, await uow.reference.catalog())
+    await uow.systems.add(state)
+    return await _load(uow, system.id)
+
+
+async def update_system(
+    uow: UnitOfWork, *, system_id: UUID, changes: Mapping[str, Any], expected_version: int | None = None
+) -> SystemState:
+    """Change a system's own fields."""
+    state = await _load(uow, system_id, for_update=True)
+    _check_version(state, expected_version)
+    revised = rules.revise_system(state.system, changes, await uow.reference.catalog())
+    return await _save(uow, state, SystemState(system=revised, members=state.members,
+                                               assignments=state.assignments, partner_types=state.partner_types))
+
+
+async def delete_system(uow: UnitOfWork, *, system_id: UUID, expected_version: int | None = None) -> None:
+    """Delete a system with its membership and assignments (the partners stay in the directory)."""
+    state = await _load(uow, system_id, for_update=True)
+    _check_version(state, expected_version)
+    await uow.systems.delete(system_id)
+
+
+async def add_member(uow: UnitOfWork, *, system_id: UUID, member: Member) -> SystemState:
+    """Add a partner of the directory to the system."""
+    state = await _load(uow, system_id, for_update=True)
+    partner = await uow.partners.get(member.partner_id)
+    if partner is None:
+        raise InvalidInput(FieldProblem("partner_id", f"partner {member.partner_id} does not exist"))
+    return await _save(uow, state, rules.add_member(state, member, partner_type=partner.partner_type))
+
+
+async def update_member(
+    uow: UnitOfWork, *, system_id: UUID, partner_id: UUID, representative: str | None = None,
+    team: Team | None = None,
+) -> SystemState:
+    """Change a member's representative or team."""
+    state = await _load(uow, system_id, for_update=True)
+    return await _save(uow, state, rules.update_member(state, partner_id, representative=representative, team=team))
+
+
+async def remove_member(
+    uow: UnitOfWork, *, system_id: UUID, partner_id: UUID, cascade: bool = False
+) -> tuple[SystemState, tuple[Assignment, ...]]:
+    """Remove a member; its assignments block this unless ``cascade``, which removes and returns them."""
+    state = await _load(uow, system_id, for_update=True)
+    new, removed = rules.remove_member(state, partner_id, cascade=cascade)
+    return await _save(uow, state, new), removed
+
+
+async def set_intermediary(uow: UnitOfWork, *, system_id: UUID, partner_id: UUID) -> SystemState:
+    """Designate the member that coordinates the system; it takes the coordination lead."""
+    state = await _load(uow, system_id, for_update=True)
+    catalog = await uow.systems.role_catalog()
+    return await _save(uow, state, rules.set_intermediary(state, catalog, partner_id))
+
+
+async def assign_role(
+    uow: UnitOfWork, *, system_id: UUID, partner_id: UUID, function: str, strength: Strength,
+    agreement_id: UUID | None = None,
+) -> Assignment:
+    """Assign a function to a member; the assignment says whether it is atypical for the partner type."""
+    state = await _load(uow, system_id, for_update=True)
+    catalog = await uow.systems.role_catalog()
+    new, assignment = rules.assign_role(state, catalog, partner_id=partner_id, function=function,
+                                        strength=strength, agreement_id=agreement_id)
+    await _save(uow, state, new)
+    return assignment
+
+
+async def unassign(uow: UnitOfWork, *, system_id: UUID, assignment_id: UUID) -> Assignment:
+    """Remove one assignment."""
+    state = await _load(uow, system_id, for_update=True)
+    catalog = await uow.systems.role_catalog()
+    new, removed = rules.unassign(state, catalog, assignment_id)
+    await _save(uow, state, new)
+    return removed
+
+
+async def record_review(uow: UnitOfWork, *, system_id: UUID, reviewed_on: date) -> SystemState:
+    """Record that the membership was reviewed."""
+    state = await _load(uow, system_id, for_update=True)
+    return await _save(uow, state, rules.record_review(state, reviewed_on))
+
+
+async def _context(uow: UnitOfWork, system_id: UUID, today: date | None) -> tuple[GapContext, SystemState]:
+    """Load everything the gap rules read, in a fixed number of queries whatever the system's size."""
+    state = await _load(uow, system_id)
+    member_ids = [m.partner_id for m in state.members]
+    catalog = await uow.systems.role_catalog()
+    partners: Mapping[UUID, Partner] = await uow.partners.get_many(member_ids) if member_ids else {}
+    services: Mapping[UUID, Sequence[Service]] = (
+        await uow.partners.services_of(member_ids) if member_ids else {}
+    )
+    ctx = GapContext.from_state(state, partners=partners, services_by_partner=services, catalog=catalog,
+                                today=today or today_utc())
+    return ctx, state
+
+
+async def analyse(uow: UnitOfWork, *, system_id: UUID, today: date | None = None) -> list[Gap]:
+    """The system's gaps, most severe first."""
+    ctx, _ = await _context(uow, system_id, today)
+    return analyse_gaps(ctx)
+
+
+async def review(uow: UnitOfWork, *, system_id: UUID, today: date | None = None) -> TeamReview:
+    """Membership review status and team composition gaps."""
+    ctx, _ = await _context(uow, system_id, today)
+    return team_review(ctx)
+
+
+async def suggestions(uow: UnitOfWork, *, system_id: UUID) -> list[LeadSuggestion]:
+    """For each function without a lead, ranked candidate members, or partner types to recruit."""
+    ctx, state = await _context(uow, system_id, None)
+    formalized = {a.partner_id for a in state.assignments if a.agreement_id is not None}
+    return suggest_leads(state, ctx.catalog, ctx.services_by_partner, ctx.partners, formalized)
+
+
+async def role_catalog(uow: UnitOfWork) -> RoleCatalog:
+    """The functions, default role matrix and role mappings in force."""
+    return await uow.systems.role_catalog()
+
+
+async def put_function(uow: UnitOfWork, *, function: Function) -> RoleCatalog:
+    """Create or replace a function of the catalogue."""
+    catalog = await uow.reference.catalog()
+    unknown = [c for c in function.service_categories if c not in catalog.service_categories]
+    if unknown:
+        raise InvalidInput([FieldProblem("service_categories", f"unknown service category '{c}'") for c in unknown])
+    await uow.systems.put_function(function)
+    return await uow.systems.role_catalog()
+
+
+async def put_usual_functions(uow: UnitOfWork, *, partner_type: str, functions: Sequence[str]) -> RoleCatalog:
+    """Replace the functions a partner type usually carries (one row of the role matrix)."""
+    catalog = await uow.reference.catalog()
+    if partner_type not in catalog.partner_types:
+        raise NotFound("partner type", partner_type)
+    roles = await uow.systems.role_catalog()
+    unknown = [f for f in functions if f not in roles.functions]
+    if unknown:
+        raise InvalidInput([FieldProblem("functions", f"unknown function '{f}'") for f in unknown])
+    await uow.systems.put_usual_functions(partner_type, list(dict.fromkeys(functions)))
+    return await uow.systems.role_catalog()
