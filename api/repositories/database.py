@@ -77,6 +77,37 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.fetchval("SELECT $1::uuid[] IS NULL AND $2::text[] IS NULL", None, None)
 
 
+class SerializedConnection:
+    """One connection shared by concurrent resolvers: statements queue instead of colliding.
+
+    GraphQL resolves sibling fields concurrently; asyncpg allows one operation per connection at a time.
+    """
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        async with self._lock:
+            return await self._conn.fetch(query, *args)  # type: ignore[no-any-return]
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        async with self._lock:
+            return await self._conn.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        async with self._lock:
+            return await self._conn.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: Any) -> str:
+        async with self._lock:
+            return await self._conn.execute(query, *args)  # type: ignore[no-any-return]
+
+    async def executemany(self, query: str, args: Any) -> None:
+        async with self._lock:
+            await self._conn.executemany(query, args)
+
+
 @dataclass(eq=False)
 class QueryCounter:
     """Counts SQL statements sent; tests use it to prove a bounded number of round trips."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import Any
 
 import asyncpg
 from asyncpg.transaction import Transaction
 
-from api.repositories.database import Database
+from api.repositories.database import Database, SerializedConnection
 from api.repositories.partners import PgPartnerRepository
 from api.repositories.reference import PgReferenceRepository
 from api.repositories.systems import PgSystemRepository
@@ -37,9 +38,11 @@ class PgUnitOfWork:
         except BaseException:
             await self.__aexit__(None, None, None)
             raise
-        self.partners = PgPartnerRepository(conn)
-        self.reference = PgReferenceRepository(conn)
-        self.systems = PgSystemRepository(conn)
+        # Reads may be shared by concurrent GraphQL resolvers; writes run one use case at a time.
+        shared: Any = SerializedConnection(conn) if self._readonly else conn
+        self.partners = PgPartnerRepository(shared)
+        self.reference = PgReferenceRepository(shared)
+        self.systems = PgSystemRepository(shared)
         return self
 
     async def commit(self) -> None:

@@ -203,3 +203,19 @@ async def test_role_matrix_and_functions_are_editable_reference_data(client, reg
     assert r.status_code == 422
     r = await client.put("/v1/reference/role-matrix/employer", json={"functions": ["provide_employment"]})
     assert r.json()["usual_functions"]["employer"] == ["provide_employment"]
+
+
+async def test_gap_analysis_of_the_larger_demo_system_costs_a_fixed_number_of_queries(client, clean_db: Database):
+    from api.demo import STATE_SYSTEM_ID, load_demo
+    from api.repositories.uow import PgUnitOfWork
+
+    async with PgUnitOfWork(clean_db) as uow:
+        await load_demo(uow)
+        await uow.commit()
+    counter = QueryCounter()
+    clean_db.query_observer = counter
+    gaps = await _gaps(client, str(STATE_SYSTEM_ID))
+    clean_db.query_observer = None
+    assert gaps, "the demo state system is meant to show gaps"
+    assert {"unserved_population", "membership_review"} <= {g["kind"] for g in gaps}
+    assert counter.count <= 6, [" ".join(q.split())[:60] for q in counter.queries]
