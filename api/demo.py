@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID, uuid5
 
+from api.domain.action_plans import ItemStatus
 from api.domain.partners import (
     Address,
     Contact,
@@ -19,7 +20,9 @@ from api.domain.partners import (
 from api.domain.ports import UnitOfWork
 from api.domain.reference import Region
 from api.domain.systems import CareerPathwaysSystem, Member, Strength, SystemLevel, Team, WorkingRelationship
+from api.usecases import action_plans as plans_uc
 from api.usecases import partners as partner_uc
+from api.usecases import readiness as readiness_uc
 from api.usecases import reference as reference_uc
 from api.usecases import systems as systems_uc
 
@@ -196,8 +199,106 @@ def build_systems(partners: list[Partner]) -> list[tuple[CareerPathwaysSystem, l
     return out
 
 
+# Readiness rounds of the state system: (key, started, closed or None while open, progress in scale points).
+DEMO_ROUNDS: list[tuple[str, date, date | None, int]] = [
+    ("2025-autumn", date(2025, 9, 15), date(2025, 10, 31), 0),
+    ("2026-spring", date(2026, 4, 1), date(2026, 5, 15), 1),
+    ("2026-autumn", date(2026, 11, 2), None, 1),
+]
+# Where the state team stood on each element at its first round (1-4); later rounds add their progress.
+ELEMENT_START = {"1": 2, "2": 2, "3": 2, "4": 1, "5": 1, "6": 1}
+OPEN_ROUND_RESPONDENTS = 5
+PLAN_ANSWERS = {
+    "what_is_possible": "Every Oregonian facing a barrier to work can enter a healthcare or manufacturing pathway "
+                        "close to home and keep moving up it.",
+    "what_is_practical": "Braid WIOA, SNAP E&T and TANF funds for support services in two pilot areas this year.",
+    "who_can_help": "The state workforce office, the community college presidents and the regional health systems.",
+    "what_is_next": "Sign the data-sharing agreement, convene employers by sector and publish the funding map.",
+}
+# (key, title, element, gap, [(item, owner, due, status)]); some unfinished items are past due on purpose.
+DEMO_GOALS: list[tuple[str, str, str, str, list[tuple[str, str, date, ItemStatus]]]] = [
+    ("funding", "Braid funding for pathway support services", "4", "4.3", [
+        ("Map the funding streams each partner administers", "Brightwater Workforce Board", date(2026, 3, 31),
+         ItemStatus.DONE),
+        ("Draft a cost allocation plan for braided support services", "Pinecrest Family Services Office",
+         date(2026, 6, 30), ItemStatus.IN_PROGRESS),
+        ("Write the sustainability plan for after the current grants", "Brightwater Community Foundation",
+         date(2027, 3, 31), ItemStatus.NOT_STARTED),
+    ]),
+    ("employers", "Bring employers into program design", "2", "2.3", [
+        ("Convene a healthcare employer advisory group", "Elk Hollow Regional Health System", date(2026, 2, 28),
+         ItemStatus.DONE),
+        ("Validate the nursing assistant competency map with employers", "Elk Hollow Community College",
+         date(2026, 9, 30), ItemStatus.BLOCKED),
+    ]),
+    ("data", "Share participant data across partners", "6", "6.2", [
+        ("Sign a data-sharing agreement among the core partners", "Brightwater Workforce Board", date(2026, 8, 31),
+         ItemStatus.NOT_STARTED),
+        ("Agree on shared performance measures", "Marlow Bay Adult Learning Center", date(2027, 1, 31),
+         ItemStatus.IN_PROGRESS),
+    ]),
+]
+
+
+def demo_answers(
+    elements: list[tuple[str, list[str]]], key: str, respondent: int, progress: int
+) -> tuple[dict[str, int | None], list[str], list[str], dict[str, str]]:
+    """One respondent's ratings, priorities, technical assistance flags and notes, the same on every run."""
+    rng = random.Random(f"{key}/{respondent}")
+    ratings: dict[str, int | None] = {}
+    for element, codes in elements:
+        for code in codes:
+            level = ELEMENT_START.get(element, 2) + progress + rng.choice((-1, 0, 0, 1))
+            ratings[code] = None if rng.random() < 0.08 else min(4, max(1, level))
+    lowest = sorted((c for c, v in ratings.items() if v is not None), key=lambda c: (ratings[c], c))
+    priorities = lowest[:2] if respondent % 2 == 0 else []
+    assistance = [c for c in ("4.3", "6.2") if c in ratings and rng.random() < 0.5]
+    notes = {lowest[0]: "We have talked about this but nobody owns it yet."} if respondent == 0 and lowest else {}
+    return ratings, priorities, assistance, notes
+
+
+async def _load_readiness(uow: UnitOfWork) -> None:
+    """Two closed rounds and one open round of the state system, answered by its members."""
+    if (await readiness_uc.list_rounds(uow, system_id=STATE_SYSTEM_ID, limit=1)).items:
+        return
+    framework = await readiness_uc.current_framework(uow)
+    elements = [(e.code, [i.code for i in e.indicators]) for e in framework.elements]
+    members = [m.partner_id for m in (await systems_uc.get_system(uow, system_id=STATE_SYSTEM_ID)).members]
+    for key, started, closed, progress in DEMO_ROUNDS:
+        round_ = await readiness_uc.start_round(uow, system_id=STATE_SYSTEM_ID, started_on=started,
+                                                round_id=_id("round", key))
+        respondents = members if closed else members[:OPEN_ROUND_RESPONDENTS]
+        for n, partner_id in enumerate(respondents):
+            ratings, priorities, assistance, notes = demo_answers(elements, key, n, progress)
+            await readiness_uc.record_response(
+                uow, round_id=round_.id, respondent_id=partner_id, ratings=ratings, priorities=priorities,
+                technical_assistance=assistance, notes=notes,
+                now=datetime.combine(started + timedelta(days=n + 1), time(16), tzinfo=UTC),
+            )
+        if closed:
+            await readiness_uc.close_round(uow, round_id=round_.id, closed_on=closed)
+
+
+async def _load_plan(uow: UnitOfWork, partners: list[Partner]) -> None:
+    """The state system's action plan: answers, three goals and their items."""
+    if await uow.plans.load(STATE_SYSTEM_ID) is not None:
+        return
+    by_name = {p.name: p.id for p in partners}
+    await plans_uc.put_plan(uow, system_id=STATE_SYSTEM_ID, answers=PLAN_ANSWERS, plan_id=_id("plan", "state"))
+    for key, title, element, gap, items in DEMO_GOALS:
+        goal = await plans_uc.add_goal(uow, system_id=STATE_SYSTEM_ID, title=title, element_code=element,
+                                       gap_reference=gap, goal_id=_id("goal", key))
+        for description, owner, due_on, status in items:
+            await plans_uc.add_item(uow, system_id=STATE_SYSTEM_ID, goal_id=goal.id, description=description,
+                                    owner_id=by_name[owner], due_on=due_on, status=status,
+                                    item_id=_id("item", key, description))
+
+
 async def load_demo(uow: UnitOfWork) -> int:
-    """Load the demo regions, partners and systems unless already there; return how many partners were added."""
+    """Load the demo regions, partners, systems, readiness rounds and action plan unless already there.
+
+    Return how many partners were added.
+    """
     for code, name, _lat, _lon, _town in AREAS:
         await reference_uc.put_region(uow, region=Region(code=code, name=name, state=STATE))
     partners = build_partners()
@@ -220,4 +321,6 @@ async def load_demo(uow: UnitOfWork) -> int:
         for partner_id, function, strength in roles:
             await systems_uc.assign_role(uow, system_id=system.id, partner_id=partner_id, function=function,
                                          strength=strength)
+    await _load_readiness(uow)
+    await _load_plan(uow, partners)
     return added

@@ -19,7 +19,7 @@ from api.middleware import BodyLimit, RequestContext
 from api.repositories import bootstrap
 from api.repositories.database import Database, EmbeddedPostgres
 from api.repositories.uow import PgUnitOfWork
-from api.routers import ops, partners, reference, systems
+from api.routers import action_plans, ops, partners, readiness, reference, systems
 from api.settings import Settings, get_settings
 
 log = logging.getLogger("pathways")
@@ -79,6 +79,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.include_router(partners.router)
     app.include_router(reference.router)
     app.include_router(systems.router)
+    app.include_router(readiness.router)
+    app.include_router(action_plans.router)
     app.include_router(
         GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql" if settings.graphiql else None),
         prefix="/graphql",

@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
+from api.domain.action_plans import ActionItem, ActionPlan, Goal
 from api.domain.partners import Partner, Service
+from api.domain.readiness import Framework, Response, Round
 from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
 from api.domain.systems import CareerPathwaysSystem, Function, RoleCatalog, SystemState
 
@@ -108,9 +110,66 @@ class SystemRepository(Protocol):
     async def put_usual_functions(self, partner_type: str, functions: Sequence[str]) -> None: ...
 
 
+class ReadinessRepository(Protocol):
+    """Storage of framework versions, assessment rounds and their responses."""
+
+    async def current_framework(self) -> Framework | None: ...
+
+    async def frameworks(self, framework_ids: Sequence[UUID]) -> dict[UUID, Framework]: ...
+
+    async def add_framework(self, framework: Framework) -> bool: ...
+
+    async def get_round(self, round_id: UUID, *, for_update: bool = False) -> Round | None: ...
+
+    async def rounds_of(self, system_id: UUID) -> list[Round]: ...
+
+    async def list_rounds(
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[Round]: ...
+
+    async def add_round(self, round_: Round) -> None: ...
+
+    async def save_round(self, round_: Round) -> None: ...
+
+    async def responses(self, round_ids: Sequence[UUID]) -> dict[UUID, list[Response]]: ...
+
+    async def put_response(self, response: Response) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanContents:
+    """A system's action plan with its goals and their action items, as stored."""
+
+    plan: ActionPlan
+    goals: tuple[Goal, ...] = ()
+    items: tuple[ActionItem, ...] = ()
+
+
+class ActionPlanRepository(Protocol):
+    """Storage of action plans, their goals and action items."""
+
+    async def load(self, system_id: UUID, *, for_update: bool = False) -> PlanContents | None: ...
+
+    async def add(self, plan: ActionPlan) -> None: ...
+
+    async def save(self, plan: ActionPlan, *, expected_version: int) -> bool: ...
+
+    async def touch(self, plan_id: UUID) -> None: ...
+
+    async def put_goal(self, goal: Goal) -> None: ...
+
+    async def delete_goal(self, goal_id: UUID) -> bool: ...
+
+    async def put_items(self, items: Sequence[ActionItem]) -> None: ...
+
+    async def delete_item(self, item_id: UUID) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's worth of repositories; commits once, or rolls back."""
 
     partners: PartnerRepository
     reference: ReferenceRepository
     systems: SystemRepository
+    readiness: ReadinessRepository
+    plans: ActionPlanRepository

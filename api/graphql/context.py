@@ -13,7 +13,9 @@ from strawberry.fastapi import BaseContext
 from api.deps import TransactionalUnitOfWork, UowFactory, uow_factory
 from api.domain.partners import Partner, Service
 from api.domain.ports import UnitOfWork
+from api.domain.readiness import Response
 from api.usecases import partners as partner_uc
+from api.usecases import readiness as readiness_uc
 
 
 class Loaders:
@@ -28,8 +30,13 @@ class Loaders:
             found = await partner_uc.partners_by_id(await context.read_uow(), partner_ids=keys)
             return [found.get(k) for k in keys]
 
+        async def load_round_responses(keys: list[UUID]) -> list[list[Response]]:
+            by_round = await readiness_uc.responses_of_rounds(await context.read_uow(), round_ids=keys)
+            return [by_round.get(k, []) for k in keys]
+
         self.services = DataLoader(load_fn=load_services)
         self.partners = DataLoader(load_fn=load_partners)
+        self.round_responses = DataLoader(load_fn=load_round_responses)
 
 
 class Context(BaseContext):

@@ -12,9 +12,11 @@ from strawberry.tools import merge_types
 
 from api.domain.errors import DomainError
 from api.domain.ports import PartnerFilter
+from api.graphql.action_plans import ActionPlanMutation, ActionPlanQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.readiness import ReadinessMutation, ReadinessQuery
 from api.graphql.systems import SystemMutation, SystemQuery
 from api.graphql.types import (
     PageInfo,
@@ -144,8 +146,8 @@ class PartnerMutation:
         return service_from_domain(stored)
 
 
-Query = merge_types("Query", (PartnerQuery, SystemQuery))
-Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation))
+Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionPlanQuery))
+Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMutation, ActionPlanMutation))
 
 
 def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000) -> strawberry.Schema:

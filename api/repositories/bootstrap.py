@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from uuid import UUID
 
 import asyncpg
 
 from api import reference_data
+from api.domain.readiness import framework_from_dict
 from api.repositories.database import _init_connection, head_revision, migrate
+from api.repositories.readiness import PgReadinessRepository
 from api.repositories.reference import PgReferenceRepository
 
 SEED_ORDER = ("partner_types", "populations", "service_categories")
@@ -15,16 +18,26 @@ ROLE_DOCUMENTS = ("population_partner_types", "support_needs", "team_requirement
 # Tables holding shipped vocabularies: kept when a test resets the data.
 REFERENCE_TABLES = frozenset({
     "partner_types", "populations", "service_categories", "functions", "usual_functions", "reference_documents",
-    "alembic_version",
+    "readiness_frameworks", "alembic_version",
 })
 
 
+def shipped_framework() -> dict[str, object]:
+    """The readiness framework version shipped with the package, as parsed JSON."""
+    data: dict[str, object] = reference_data.load("readiness_framework")
+    return data
+
+
 async def reset_data(conn: asyncpg.Connection) -> None:
-    """Empty every table except the reference vocabularies (used by tests between cases)."""
+    """Empty every table except the reference vocabularies (used by tests between cases).
+
+    Framework versions made by edits go too, so every test starts from the shipped version.
+    """
     from api.repositories.tables import metadata
 
     names = sorted(set(metadata.tables) - REFERENCE_TABLES)
     await conn.execute(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+    await conn.execute("DELETE FROM readiness_frameworks WHERE id <> $1", UUID(str(shipped_framework()["id"])))
 
 
 async def seed_reference(dsn: str) -> None:
@@ -37,6 +50,8 @@ async def seed_reference(dsn: str) -> None:
             for kind in SEED_ORDER:
                 await repo.seed(kind, reference_data.load(kind))
             await _seed_roles(conn)
+            # The shipped version is added once; edits make newer versions and never touch it.
+            await PgReadinessRepository(conn).add_framework(framework_from_dict(shipped_framework()))
     finally:
         await conn.close()
 

@@ -273,8 +273,13 @@ class PgPartnerRepository:
         try:
             return await self._conn.execute(DELETE_PARTNER, partner_id) == "DELETE 1"
         except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
+            if exc.table_name == "system_members":
+                raise PartnerIsAMember(
+                    f"partner {partner_id} is a member of a career pathways system; remove it from the system first"
+                ) from exc
             raise PartnerIsAMember(
-                f"partner {partner_id} is a member of a career pathways system; remove it from the system first"
+                f"partner {partner_id} answered readiness rounds or owns action items of a career pathways system; "
+                "retire it (status) instead of deleting it"
             ) from exc
 
     async def services_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[Service]]:

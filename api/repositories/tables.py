@@ -228,3 +228,98 @@ class AssignmentRow(SQLModel, table=True):
     strength: str
     agreement_id: UUID | None = None
     atypical: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+class ReadinessFrameworkRow(SQLModel, table=True):
+    """One version of the readiness framework; an edit adds a row, so rounds keep the version they started on."""
+
+    __tablename__ = "readiness_frameworks"
+    __table_args__ = (
+        sa.UniqueConstraint("version", name="uq_readiness_frameworks_version"),
+        # The target of the rounds' (framework_id, framework_version) reference.
+        sa.UniqueConstraint("id", "version", name="uq_readiness_frameworks_id_version"),
+    )
+    id: UUID = Field(primary_key=True)
+    version: int
+    name: str
+    description: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    based_on: UUID | None = Field(default=None, foreign_key="readiness_frameworks.id")
+    # {"elements": [...], "scale": [...]}: the structure is checked by the domain, not the database.
+    body: dict[str, object] = Field(sa_column=sa.Column(JSONB, nullable=False))
+    created_at: datetime = Field(sa_column=_now())
+
+
+class RoundRow(SQLModel, table=True):
+    __tablename__ = "rounds"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["framework_id", "framework_version"], ["readiness_frameworks.id", "readiness_frameworks.version"],
+            name="fk_rounds_framework", ondelete="RESTRICT",
+        ),
+        sa.Index("ix_rounds_system_started", "system_id", "started_on", "id"),
+        # At most one open round per system, enforced by the database as well as by the domain.
+        sa.Index("uq_rounds_one_open", "system_id", unique=True, postgresql_where=sa.text("status = 'open'")),
+        sa.CheckConstraint("(status = 'closed') = (closed_on IS NOT NULL)", name="ck_rounds_closed_on"),
+    )
+    id: UUID = Field(primary_key=True)
+    system_id: UUID = Field(foreign_key="systems.id", ondelete="CASCADE")
+    framework_id: UUID
+    framework_version: int
+    started_on: date
+    closed_on: date | None = None
+    status: str = Field(default="open", sa_column_kwargs={"server_default": "open"})
+    created_at: datetime = Field(sa_column=_now())
+
+
+class RoundResponseRow(SQLModel, table=True):
+    """One member's answers in a round: ratings and notes by indicator code."""
+
+    __tablename__ = "round_responses"
+    round_id: UUID = Field(foreign_key="rounds.id", primary_key=True, ondelete="CASCADE")
+    # RESTRICT: a respondent's answers are history; the partner is retired, not deleted.
+    respondent_id: UUID = Field(foreign_key="partners.id", primary_key=True, ondelete="RESTRICT", index=True)
+    ratings: dict[str, int | None] = Field(sa_column=sa.Column(JSONB, nullable=False, server_default="{}"))
+    priorities: list[str] = Field(default_factory=list, sa_column=_codes())
+    technical_assistance: list[str] = Field(default_factory=list, sa_column=_codes())
+    notes: dict[str, str] = Field(sa_column=sa.Column(JSONB, nullable=False, server_default="{}"))
+    submitted_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    revised_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
+
+
+class ActionPlanRow(SQLModel, table=True):
+    """A system's action plan: its answers to the four planning questions."""
+
+    __tablename__ = "action_plans"
+    id: UUID = Field(primary_key=True)
+    system_id: UUID = Field(foreign_key="systems.id", ondelete="CASCADE", unique=True)
+    what_is_possible: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    what_is_practical: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    who_can_help: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    what_is_next: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = Field(sa_column=_now())
+    updated_at: datetime = Field(sa_column=_now())
+
+
+class PlanGoalRow(SQLModel, table=True):
+    __tablename__ = "plan_goals"
+    id: UUID = Field(primary_key=True)
+    plan_id: UUID = Field(foreign_key="action_plans.id", ondelete="CASCADE", index=True)
+    title: str
+    description: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    element_code: str | None = None
+    gap_reference: str | None = None
+    created_at: datetime = Field(sa_column=_now())
+
+
+class ActionItemRow(SQLModel, table=True):
+    __tablename__ = "action_items"
+    id: UUID = Field(primary_key=True)
+    goal_id: UUID = Field(foreign_key="plan_goals.id", ondelete="CASCADE", index=True)
+    description: str
+    # RESTRICT: an owner with items is retired, not deleted, so nobody's work silently loses its owner.
+    owner_id: UUID = Field(foreign_key="partners.id", ondelete="RESTRICT", index=True)
+    due_on: date | None = None
+    status: str = Field(default="not_started", sa_column_kwargs={"server_default": "not_started"})
+    resources: list[str] = Field(default_factory=list, sa_column=_codes())
+    created_at: datetime = Field(sa_column=_now())

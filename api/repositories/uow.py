@@ -8,8 +8,10 @@ from typing import Any
 import asyncpg
 from asyncpg.transaction import Transaction
 
+from api.repositories.action_plans import PgActionPlanRepository
 from api.repositories.database import Database, SerializedConnection
 from api.repositories.partners import PgPartnerRepository
+from api.repositories.readiness import PgReadinessRepository
 from api.repositories.reference import PgReferenceRepository
 from api.repositories.systems import PgSystemRepository
 
@@ -43,6 +45,8 @@ class PgUnitOfWork:
         self.partners = PgPartnerRepository(shared)
         self.reference = PgReferenceRepository(shared)
         self.systems = PgSystemRepository(shared)
+        self.readiness = PgReadinessRepository(shared)
+        self.plans = PgActionPlanRepository(shared)
         return self
 
     async def commit(self) -> None:

@@ -1,0 +1,303 @@
+"""GraphQL projection of action plans: planning questions, goals, action items, status and next steps."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+from pydantic import ValidationError as PydanticValidationError
+
+from api.domain import action_plans as d
+from api.domain.errors import DomainError
+from api.domain.ports import PlanContents
+from api.graphql.context import Context
+from api.graphql.convert import mirror_enum, project, to_plain
+from api.graphql.errors import MutationError, as_result
+from api.graphql.readiness import NextStepKindEnum
+from api.graphql.types import Partner, partner_from_domain
+from api.schemas.action_plans import GoalIn, GoalPatch, ItemIn, ItemPatch, PlanIn
+from api.schemas.readiness import NextStepsIn
+from api.usecases import action_plans as uc
+from api.usecases import readiness as readiness_uc
+
+Info = strawberry.Info[Context, None]
+
+ItemStatusEnum = mirror_enum(d.ItemStatus)
+
+
+@strawberry.type(description="A step toward a goal: what, who (a member) and by when.")
+class ActionItem:
+    id: UUID
+    goal_id: UUID
+    description: str
+    owner_id: UUID
+    due_on: date | None
+    status: ItemStatusEnum  # type: ignore[valid-type]
+    resources: list[str]
+
+    @strawberry.field(description="The owner's directory record (batched per request).")
+    async def owner(self, info: Info) -> Partner | None:
+        found = await info.context.loaders.partners.load(self.owner_id)
+        return partner_from_domain(found) if found else None
+
+
+@strawberry.type(description="A goal of the plan, linked to a readiness element and/or a gap.")
+class Goal:
+    id: UUID
+    plan_id: UUID
+    title: str
+    description: str
+    element_code: str | None
+    gap_reference: str | None
+
+
+@strawberry.type
+class PlanningQuestion:
+    field: str
+    question: str
+
+
+@strawberry.type
+class OverdueItem:
+    item: ActionItem
+    days_overdue: int
+
+
+@strawberry.type
+class GoalProgress:
+    goal_id: UUID
+    title: str
+    element_code: str | None
+    items_total: int
+    items_done: int
+    items_blocked: int
+    items_overdue: int
+    percent_done: float | None
+
+
+@strawberry.type(description="The plan on a day: overdue items and each goal's completion.")
+class PlanStatus:
+    plan_id: UUID
+    system_id: UUID
+    as_of: date
+    items_total: int
+    items_done: int
+    percent_done: float | None
+    overdue: list[OverdueItem]
+    goals: list[GoalProgress]
+    unanswered_questions: list[str]
+
+
+@strawberry.type(description="A system's action plan: answers to the four planning questions, goals and items.")
+class ActionPlan:
+    id: UUID
+    system_id: UUID
+    what_is_possible: str
+    what_is_practical: str
+    who_can_help: str
+    what_is_next: str
+    version: int
+    updated_at: datetime | None
+    goals: list[Goal]
+    items: list[ActionItem]
+
+    @strawberry.field(description="The planning question each answer field answers.")
+    def questions(self) -> list[PlanningQuestion]:
+        return [PlanningQuestion(field=k, question=v) for k, v in d.PLANNING_QUESTIONS.items()]
+
+    @strawberry.field(description="Overdue items and goal completion on a day (today by default).")
+    async def status(self, info: Info, as_of: date | None = None) -> PlanStatus:
+        return status_from_domain(await uc.plan_status(await info.context.read_uow(), system_id=self.system_id,
+                                                       today=as_of))
+
+
+def item_from_domain(x: d.ActionItem) -> ActionItem:
+    """Project an action item."""
+    return project(ActionItem, x, resources=list(x.resources))
+
+
+def plan_from_domain(x: PlanContents) -> ActionPlan:
+    """Project a plan with its goals and items."""
+    return project(ActionPlan, x.plan, goals=[project(Goal, g) for g in x.goals],
+                   items=[item_from_domain(i) for i in x.items])
+
+
+def status_from_domain(x: d.PlanStatus) -> PlanStatus:
+    """Project a plan's status."""
+    return project(
+        PlanStatus, x, unanswered_questions=list(x.unanswered_questions),
+        overdue=[OverdueItem(item=item_from_domain(o.item), days_overdue=o.days_overdue) for o in x.overdue],
+        goals=[project(GoalProgress, g) for g in x.goals],
+    )
+
+
+@strawberry.input(description="Answers to the four planning questions (an answer left out is cleared).")
+class PlanInput:
+    what_is_possible: str = ""
+    what_is_practical: str = ""
+    who_can_help: str = ""
+    what_is_next: str = ""
+
+
+@strawberry.input
+class GoalInput:
+    title: str
+    description: str = ""
+    element_code: str | None = None
+    gap_reference: str | None = None
+
+
+@strawberry.input(description="Only the fields given change.")
+class GoalPatchInput:
+    title: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    element_code: str | None = strawberry.UNSET
+    gap_reference: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class ActionItemInput:
+    goal_id: UUID
+    description: str
+    owner_id: UUID
+    due_on: date | None = None
+    status: ItemStatusEnum = strawberry.field(  # type: ignore[valid-type]
+        default_factory=lambda: ItemStatusEnum("not_started"))
+    resources: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Only the fields given change.")
+class ActionItemPatchInput:
+    goal_id: UUID | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    owner_id: UUID | None = strawberry.UNSET
+    due_on: date | None = strawberry.UNSET
+    status: ItemStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    resources: list[str] | None = strawberry.UNSET
+
+
+@strawberry.input
+class NextStepsInput:
+    goal_id: UUID
+    owner_id: UUID
+    due_on: date | None = None
+    kinds: list[NextStepKindEnum] | None = None  # type: ignore[valid-type]
+
+
+@strawberry.type
+class ActionItemList:
+    items: list[ActionItem]
+
+
+@strawberry.type
+class ActionPlanQuery:
+    @strawberry.field(description="A system's action plan, or null while it has none.")
+    async def action_plan(self, info: Info, system_id: UUID) -> ActionPlan | None:
+        try:
+            return plan_from_domain(await uc.get_plan(await info.context.read_uow(), system_id=system_id))
+        except DomainError:
+            return None
+
+
+ActionPlanResult = Annotated[ActionPlan | MutationError, strawberry.union("ActionPlanResult")]
+GoalResult = Annotated[Goal | MutationError, strawberry.union("GoalResult")]
+ActionItemResult = Annotated[ActionItem | MutationError, strawberry.union("ActionItemResult")]
+ActionItemsResult = Annotated[ActionItemList | MutationError, strawberry.union("ActionItemsResult")]
+
+
+@strawberry.type
+class ActionPlanMutation:
+    @strawberry.mutation(description="Answer the planning questions; creates the plan if needed.")
+    async def put_action_plan(
+        self, info: Info, system_id: UUID, input: PlanInput, expected_version: int | None = None
+    ) -> ActionPlanResult:
+        try:
+            answers = PlanIn.model_validate(to_plain(input)).model_dump()
+            async with info.context.write_uow() as uow:
+                contents = await uc.put_plan(uow, system_id=system_id, answers=answers,
+                                             expected_version=expected_version)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return plan_from_domain(contents)
+
+    @strawberry.mutation(description="Add a goal to a system's plan.")
+    async def add_goal(self, info: Info, system_id: UUID, input: GoalInput) -> GoalResult:
+        try:
+            body = GoalIn.model_validate(to_plain(input))
+            async with info.context.write_uow() as uow:
+                goal = await uc.add_goal(uow, system_id=system_id, **body.model_dump())
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return project(Goal, goal)
+
+    @strawberry.mutation(description="Change some fields of a goal.")
+    async def update_goal(self, info: Info, system_id: UUID, goal_id: UUID, input: GoalPatchInput) -> GoalResult:
+        try:
+            changes = GoalPatch.model_validate(to_plain(input)).changes()
+            async with info.context.write_uow() as uow:
+                goal = await uc.update_goal(uow, system_id=system_id, goal_id=goal_id, changes=changes)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return project(Goal, goal)
+
+    @strawberry.mutation(description="Remove a goal with its action items; returns the goal removed.")
+    async def delete_goal(self, info: Info, system_id: UUID, goal_id: UUID) -> GoalResult:
+        try:
+            async with info.context.write_uow() as uow:
+                goal = await uc.delete_goal(uow, system_id=system_id, goal_id=goal_id)
+                await uow.commit()
+        except DomainError as exc:
+            return as_result(exc)
+        return project(Goal, goal)
+
+    @strawberry.mutation(description="Add an action item to a goal; its owner must be a member.")
+    async def add_action_item(self, info: Info, system_id: UUID, input: ActionItemInput) -> ActionItemResult:
+        try:
+            body = ItemIn.model_validate(to_plain(input))
+            async with info.context.write_uow() as uow:
+                item = await uc.add_item(uow, system_id=system_id, **body.model_dump())
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return item_from_domain(item)
+
+    @strawberry.mutation(description="Change some fields of an action item.")
+    async def update_action_item(
+        self, info: Info, system_id: UUID, item_id: UUID, input: ActionItemPatchInput
+    ) -> ActionItemResult:
+        try:
+            changes = ItemPatch.model_validate(to_plain(input)).changes()
+            async with info.context.write_uow() as uow:
+                item = await uc.update_item(uow, system_id=system_id, item_id=item_id, changes=changes)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return item_from_domain(item)
+
+    @strawberry.mutation(description="Remove an action item; returns the item removed.")
+    async def delete_action_item(self, info: Info, system_id: UUID, item_id: UUID) -> ActionItemResult:
+        try:
+            async with info.context.write_uow() as uow:
+                item = await uc.delete_item(uow, system_id=system_id, item_id=item_id)
+                await uow.commit()
+        except DomainError as exc:
+            return as_result(exc)
+        return item_from_domain(item)
+
+    @strawberry.mutation(description="Turn a round's next steps into action items of one goal, in one call.")
+    async def next_steps_to_actions(self, info: Info, round_id: UUID, input: NextStepsInput) -> ActionItemsResult:
+        try:
+            body = NextStepsIn.model_validate(to_plain(input))
+            async with info.context.write_uow() as uow:
+                items = await readiness_uc.next_steps_to_actions(
+                    uow, round_id=round_id, goal_id=body.goal_id, owner_id=body.owner_id, due_on=body.due_on,
+                    kinds=body.kinds)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return ActionItemList(items=[item_from_domain(i) for i in items])

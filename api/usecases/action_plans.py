@@ -1,0 +1,152 @@
+"""Use cases of action plans: the four planning questions, goals, action items and derived status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from uuid import UUID, uuid4
+
+from api.domain import action_plans as rules
+from api.domain.action_plans import ActionItem, ActionPlan, Goal, ItemStatus, PlanStatus
+from api.domain.errors import NotFound, VersionMismatch
+from api.domain.ports import PlanContents, UnitOfWork
+
+T = TypeVar("T", Goal, ActionItem)
+
+
+async def _load(uow: UnitOfWork, system_id: UUID, *, for_update: bool = False) -> PlanContents:
+    found = await uow.plans.load(system_id, for_update=for_update)
+    if found is None:
+        raise NotFound("action plan of system", system_id)
+    return found
+
+
+async def _writable(uow: UnitOfWork, system_id: UUID, plan_id: UUID | None) -> PlanContents:
+    """The system's plan, locked; a plan comes into being (version 0) with its first change."""
+    found = await uow.plans.load(system_id, for_update=True)
+    if found is not None:
+        return found
+    if await uow.systems.load(system_id, for_update=True) is None:
+        raise NotFound("system", system_id)
+    found = await uow.plans.load(system_id, for_update=True)  # created while we waited for the system's lock
+    if found is not None:
+        return found
+    plan = ActionPlan(id=plan_id or uuid4(), system_id=system_id, version=0)
+    await uow.plans.add(plan)
+    return PlanContents(plan=plan)
+
+
+async def _members(uow: UnitOfWork, system_id: UUID) -> frozenset[UUID]:
+    state = await uow.systems.load(system_id)
+    if state is None:
+        raise NotFound("system", system_id)
+    return frozenset(m.partner_id for m in state.members)
+
+
+async def _element_codes(uow: UnitOfWork) -> list[str] | None:
+    framework = await uow.readiness.current_framework()
+    return [e.code for e in framework.elements] if framework else None
+
+
+def _find(records: Iterable[T], record_id: UUID, kind: str) -> T:
+    for record in records:
+        if record.id == record_id:
+            return record
+    raise NotFound(kind, record_id)
+
+
+async def get_plan(uow: UnitOfWork, *, system_id: UUID) -> PlanContents:
+    """Return a system's action plan with its goals and action items."""
+    return await _load(uow, system_id)
+
+
+async def put_plan(
+    uow: UnitOfWork, *, system_id: UUID, answers: Mapping[str, str], expected_version: int | None = None,
+    plan_id: UUID | None = None,
+) -> PlanContents:
+    """Answer the four planning questions, creating the plan if the system has none yet."""
+    contents = await _writable(uow, system_id, plan_id)
+    if expected_version is not None and expected_version != contents.plan.version:
+        raise VersionMismatch("action plan", contents.plan.id, expected_version, contents.plan.version)
+    await uow.plans.save(rules.revise_plan(contents.plan, answers), expected_version=contents.plan.version)
+    return await _load(uow, system_id)
+
+
+async def add_goal(
+    uow: UnitOfWork, *, system_id: UUID, title: str, description: str = "", element_code: str | None = None,
+    gap_reference: str | None = None, goal_id: UUID | None = None, plan_id: UUID | None = None,
+) -> Goal:
+    """Add a goal, linked to a readiness element and/or a gap, to the system's plan."""
+    contents = await _writable(uow, system_id, plan_id)
+    goal = rules.validate_goal(
+        Goal(id=goal_id or uuid4(), plan_id=contents.plan.id, title=title, description=description,
+             element_code=element_code, gap_reference=gap_reference),
+        element_codes=await _element_codes(uow),
+    )
+    await uow.plans.put_goal(goal)
+    await uow.plans.touch(contents.plan.id)
+    return goal
+
+
+async def update_goal(uow: UnitOfWork, *, system_id: UUID, goal_id: UUID, changes: Mapping[str, Any]) -> Goal:
+    """Change some fields of a goal."""
+    contents = await _load(uow, system_id, for_update=True)
+    goal = rules.revise_goal(_find(contents.goals, goal_id, "goal"), changes, element_codes=await _element_codes(uow))
+    await uow.plans.put_goal(goal)
+    await uow.plans.touch(contents.plan.id)
+    return goal
+
+
+async def delete_goal(uow: UnitOfWork, *, system_id: UUID, goal_id: UUID) -> Goal:
+    """Remove a goal with its action items; return the goal removed."""
+    contents = await _load(uow, system_id, for_update=True)
+    goal = _find(contents.goals, goal_id, "goal")
+    await uow.plans.delete_goal(goal.id)
+    await uow.plans.touch(contents.plan.id)
+    return goal
+
+
+async def add_item(
+    uow: UnitOfWork, *, system_id: UUID, goal_id: UUID, description: str, owner_id: UUID,
+    due_on: date | None = None, status: ItemStatus = ItemStatus.NOT_STARTED, resources: Iterable[str] = (),
+    item_id: UUID | None = None,
+) -> ActionItem:
+    """Add an action item to a goal: what, who (a member) and by when."""
+    contents = await _load(uow, system_id, for_update=True)
+    item = rules.validate_action_item(
+        ActionItem(id=item_id or uuid4(), goal_id=goal_id, description=description, owner_id=owner_id,
+                   due_on=due_on, status=status, resources=tuple(resources)),
+        goal_ids={g.id for g in contents.goals}, member_ids=await _members(uow, system_id),
+    )
+    await uow.plans.put_items([item])
+    await uow.plans.touch(contents.plan.id)
+    return item
+
+
+async def update_item(
+    uow: UnitOfWork, *, system_id: UUID, item_id: UUID, changes: Mapping[str, Any]
+) -> ActionItem:
+    """Change some fields of an action item (its status, owner, due date, ...)."""
+    contents = await _load(uow, system_id, for_update=True)
+    item = rules.revise_action_item(_find(contents.items, item_id, "action item"), changes,
+                                    goal_ids={g.id for g in contents.goals},
+                                    member_ids=await _members(uow, system_id))
+    await uow.plans.put_items([item])
+    await uow.plans.touch(contents.plan.id)
+    return item
+
+
+async def delete_item(uow: UnitOfWork, *, system_id: UUID, item_id: UUID) -> ActionItem:
+    """Remove an action item; return the item removed."""
+    contents = await _load(uow, system_id, for_update=True)
+    item = _find(contents.items, item_id, "action item")
+    await uow.plans.delete_item(item.id)
+    await uow.plans.touch(contents.plan.id)
+    return item
+
+
+async def plan_status(uow: UnitOfWork, *, system_id: UUID, today: date | None = None) -> PlanStatus:
+    """Derive the plan's overdue items and each goal's completion on a day (today by default)."""
+    contents = await _load(uow, system_id)
+    return rules.plan_status(contents.plan, contents.goals, contents.items, today or datetime.now(UTC).date())
