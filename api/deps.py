@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
 from typing import Annotated, Protocol
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
-from api.domain.ports import UnitOfWork
+from api.domain.access import (
+    Caller,
+    RateDecision,
+    RateLimited,
+    Unauthenticated,
+    anonymous,
+    system_caller,
+)
+from api.domain.ports import RateLimiter, UnitOfWork
 from api.settings import Settings, get_settings
+from api.usecases import access as access_uc
 
 
 class TransactionalUnitOfWork(UnitOfWork, Protocol):
@@ -22,7 +32,16 @@ class TransactionalUnitOfWork(UnitOfWork, Protocol):
     async def commit(self) -> None: ...
 
 
-UowFactory = Callable[[bool], AbstractAsyncContextManager[TransactionalUnitOfWork]]
+UowFactory = Callable[[bool, Caller], AbstractAsyncContextManager[TransactionalUnitOfWork]]
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the application was built with."""
+    settings: Settings = getattr(request.app.state, "settings", None) or get_settings()
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 def uow_factory(request: Request) -> UowFactory:
@@ -31,18 +50,51 @@ def uow_factory(request: Request) -> UowFactory:
     return factory
 
 
-async def _write_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    async with uow_factory(request)(False) as uow:
+async def get_caller(request: Request, response: Response, settings: SettingsDep) -> Caller:
+    """Authenticate the request and count it against its rate limit (per key, or per client address)."""
+    now = datetime.now(UTC)
+    failure: Unauthenticated | None = None
+    async with uow_factory(request)(True, system_caller("authenticator")) as uow:
+        try:
+            caller = await access_uc.authenticate(uow.keys, authorization=request.headers.get("authorization"),
+                                                  public_directory=settings.public_directory_read, now=now)
+        except Unauthenticated as exc:
+            caller, failure = anonymous(public_directory=False), exc
+    limiter: RateLimiter = request.app.state.rate_limiter
+    if caller.key_id is not None:
+        bucket, limit = f"key:{caller.key_id}", settings.rate_limit_per_minute
+    else:
+        client = request.client.host if request.client else "unknown"
+        bucket, limit = f"ip:{client}", settings.anonymous_rate_limit_per_minute
+    decision = await limiter.hit(bucket, limit=limit, window_seconds=60, key_id=caller.key_id)
+    response.headers.update(rate_limit_headers(decision))
+    if not decision.allowed:
+        raise RateLimited(decision)
+    if failure is not None:
+        raise failure
+    return caller
+
+
+def rate_limit_headers(decision: RateDecision) -> dict[str, str]:
+    """The RateLimit-* headers describing a decision."""
+    return {"RateLimit-Limit": str(decision.limit), "RateLimit-Remaining": str(decision.remaining),
+            "RateLimit-Reset": str(decision.reset_seconds)}
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+async def _write_uow(request: Request, caller: CallerDep) -> AsyncIterator[UnitOfWork]:
+    async with uow_factory(request)(False, caller) as uow:
         yield uow
         await uow.commit()
 
 
-async def _read_uow(request: Request) -> AsyncIterator[UnitOfWork]:
-    async with uow_factory(request)(True) as uow:
+async def _read_uow(request: Request, caller: CallerDep) -> AsyncIterator[UnitOfWork]:
+    async with uow_factory(request)(True, caller) as uow:
         yield uow
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is never a 2xx.
 UowDep = Annotated[UnitOfWork, Depends(_write_uow, scope="function")]
 ReadUowDep = Annotated[UnitOfWork, Depends(_read_uow, scope="function")]
-SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -13,13 +14,14 @@ from strawberry.fastapi import GraphQLRouter
 
 from api import __version__, problems
 from api.graphql.context import get_context
-from api.graphql.schema import schema
+from api.graphql.schema import build_schema
 from api.logging_setup import configure as configure_logging
 from api.middleware import BodyLimit, RequestContext
 from api.repositories import bootstrap
+from api.repositories.access import PgRateLimiter
 from api.repositories.database import Database, EmbeddedPostgres
 from api.repositories.uow import PgUnitOfWork
-from api.routers import action_plans, ops, partners, readiness, reference, systems
+from api.routers import access_policy, action_plans, admin, ops, partners, readiness, reference, systems
 from api.settings import Settings, get_settings
 
 log = logging.getLogger("pathways")
@@ -28,7 +30,8 @@ log = logging.getLogger("pathways")
 def install_database(app: FastAPI, db: Database) -> None:
     """Point the app's unit-of-work factory and readiness probe at ``db``."""
     app.state.db = db
-    app.state.uow_factory = lambda readonly: PgUnitOfWork(db, readonly=readonly)
+    app.state.uow_factory = lambda readonly, caller: PgUnitOfWork(db, readonly=readonly, caller=caller)
+    app.state.rate_limiter = PgRateLimiter(db.pool)
 
     async def readiness() -> tuple[bool, str]:
         return await bootstrap.readiness(db.pool)
@@ -74,18 +77,32 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         ),
         lifespan=lifespan,
     )
+    app.state.settings = settings
     problems.install(app)
     app.include_router(ops.router)
     app.include_router(partners.router)
     app.include_router(reference.router)
     app.include_router(systems.router)
+    app.include_router(admin.router)
     app.include_router(readiness.router)
     app.include_router(action_plans.router)
     app.include_router(
-        GraphQLRouter(schema, context_getter=get_context, graphql_ide="graphiql" if settings.graphiql else None),
+        GraphQLRouter(
+            build_schema(max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases,
+                         max_tokens=settings.graphql_max_tokens, introspection=settings.graphql_introspection),
+            context_getter=get_context, graphql_ide="graphiql" if settings.graphiql else None,
+        ),
         prefix="/graphql",
         include_in_schema=False,
     )
+    default_openapi = app.openapi
+
+    def openapi_with_policy() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = access_policy.annotate(default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi_with_policy  # type: ignore[method-assign]
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.domain.access import Forbidden, RateLimited, Unauthenticated
 from api.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation, VersionMismatch
 from api.schemas.problems import Problem
 
@@ -18,6 +19,9 @@ PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://pathways.example/problems/"
 
 STATUS_OF: list[tuple[type[DomainError], int, str]] = [
+    (Unauthenticated, 401, "unauthenticated"),
+    (Forbidden, 403, "forbidden"),
+    (RateLimited, 429, "rate-limited"),
     (NotFound, 404, "not-found"),
     (InvalidInput, 422, "invalid-input"),
     (VersionMismatch, 412, "stale-version"),
@@ -54,8 +58,15 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidInput):
         errors = [{"field": p.field, "message": p.message} for p in exc.problems]
     rule = type(exc).__name__ if isinstance(exc, RuleViolation) else None
+    headers: dict[str, str] = {}
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer realm="pathways"'
+    if isinstance(exc, RateLimited):
+        d = exc.decision
+        headers.update({"Retry-After": str(d.reset_seconds), "RateLimit-Limit": str(d.limit),
+                        "RateLimit-Remaining": "0", "RateLimit-Reset": str(d.reset_seconds)})
     return problem_response(request, status, title, exc.detail, slug=_rule_slug(rule) if rule else slug,
-                            errors=errors)
+                            errors=errors, headers=headers or None)
 
 
 def _rule_slug(rule: str) -> str:
@@ -105,7 +116,8 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting the problems an operation can return."""
     described = {
         400: "Malformed request", 404: "Not found", 409: "A rule forbids the change", 412: "Stale If-Match",
-        413: "Body too large", 422: "Invalid input", 304: "Not modified",
+        413: "Body too large", 422: "Invalid input", 304: "Not modified", 401: "No valid API key",
+        403: "The key lacks the scope or the jurisdiction", 429: "Rate limit reached",
     }
     out: dict[int | str, dict[str, Any]] = {}
     for s in statuses:

@@ -43,6 +43,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = 10 * 1024 * 1024
     default_page_size: int = 50
     max_page_size: int = 500
+    public_directory_read: bool = True
+    rate_limit_per_minute: int = 1200
+    anonymous_rate_limit_per_minute: int = 300
+    graphql_max_depth: int = 10
+    graphql_max_aliases: int = 30
+    graphql_max_tokens: int = 2000
+    graphql_introspection: bool = True
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -18,8 +18,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from api.domain.access import ApiKey, Scope, new_secret
+from api.domain.partners import Jurisdiction
 from api.main import create_app, install_database
 from api.repositories import bootstrap
+from api.repositories.access import PgApiKeyRepository
 from api.repositories.database import Database, EmbeddedPostgres
 from api.settings import Settings
 
@@ -100,8 +103,34 @@ def app(clean_db: Database) -> FastAPI:
     return application
 
 
+async def mint_key(db: Database, *scopes: Scope, jurisdiction: Jurisdiction | None = None,
+                   name: str = "test key") -> str:
+    """Store a new API key directly and return the full key to present as ``Bearer``."""
+    full, prefix, digest = new_secret()
+    key = ApiKey(id=uuid.uuid4(), name=name, prefix=prefix, secret_hash=digest, scopes=frozenset(scopes),
+                 jurisdiction=jurisdiction)
+    async with db.pool.acquire() as conn:
+        await PgApiKeyRepository(conn).add(key)
+    return full
+
+
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def admin_key(clean_db: Database) -> str:
+    return await mint_key(clean_db, Scope.ADMIN, name="test admin")
+
+
+@pytest.fixture
+async def client(app: FastAPI, admin_key: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client presenting an admin key: most tests exercise rules, not permissions."""
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as c:
+        yield c
+
+
+@pytest.fixture
+async def anon_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client without a key."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c

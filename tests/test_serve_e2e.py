@@ -140,6 +140,13 @@ def _assert_no_postgres_left(data_dir: Path, server: Server) -> None:
     assert not left, f"processes still running on {data_dir}: {[p.cmdline() for p in left]}\n{server.logs()}"
 
 
+def _printed_demo_key(log: Path) -> str:
+    """The demo admin key `serve --demo` prints once for a new development deployment."""
+    lines = log.read_text().splitlines()
+    marker = next(i for i, line in enumerate(lines) if "demo admin API key" in line)
+    return lines[marker + 1].strip()
+
+
 NEW_PARTNER = {
     "name": "Willamette Welding Works",
     "partner_type": "employer",
@@ -177,7 +184,11 @@ def test_serve_with_demo_data_answers_survives_a_restart_and_stops_its_database_
                 assert listed.json()["items"], "the demo partners are not listed"
                 demo_total = listed.json()["total"]
 
-                created = client.post(f"{base}/v1/partners", json=NEW_PARTNER)
+                anonymous = client.post(f"{base}/v1/partners", json=NEW_PARTNER)
+                assert anonymous.status_code == 401, anonymous.text
+                key = _printed_demo_key(log)
+                created = client.post(f"{base}/v1/partners", json=NEW_PARTNER,
+                                      headers={"Authorization": f"Bearer {key}"})
                 assert created.status_code == 201, created.text
                 partner_id = created.json()["id"]
                 assert created.headers["location"] == f"/v1/partners/{partner_id}"

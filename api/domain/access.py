@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from api.domain.errors import DomainError, FieldProblem, InvalidInput, NotFound
 from api.domain.partners import US_STATES, Jurisdiction
@@ -72,6 +72,41 @@ class ApiKey:
     def usable_at(self, now: datetime) -> bool:
         """Say whether the key is neither revoked nor expired at ``now``."""
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEntry:
+    """One write: who (key), what (kind, id, action), when, and the changed fields with old and new values."""
+
+    id: UUID
+    key_id: UUID | None
+    actor: str
+    action: str
+    kind: str
+    record_id: str
+    changes: dict[str, Any]
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RateDecision:
+    """The outcome of counting one request against its bucket's limit."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int
+
+
+class RateLimited(DomainError):
+    """Too many requests in the current window."""
+
+    title = "Too many requests"
+
+    def __init__(self, decision: RateDecision) -> None:
+        super().__init__(f"the limit of {decision.limit} requests per window is used up; retry in "
+                         f"{decision.reset_seconds} s")
+        self.decision = decision
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,6 +215,12 @@ def split_key(presented: str) -> tuple[str, str] | None:
 def secret_matches(key: ApiKey, secret: str) -> bool:
     """Compare a presented secret with the stored hash in constant time."""
     return hmac.compare_digest(key.secret_hash, hash_secret(secret))
+
+
+def audit_entry(caller: Caller, *, action: str, kind: str, record_id: object, old: Any, new: Any) -> AuditEntry:
+    """The audit record of one write by ``caller``."""
+    return AuditEntry(id=uuid4(), key_id=caller.key_id, actor=caller.name, action=action, kind=kind,
+                      record_id=str(record_id), changes=changes_between(old, new))
 
 
 def changes_between(old: Any, new: Any) -> dict[str, dict[str, Any]]:

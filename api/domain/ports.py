@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Generic, Protocol, TypeVar
 from uuid import UUID
 
+from api.domain.access import ApiKey, AuditEntry, Caller, RateDecision
 from api.domain.action_plans import ActionItem, ActionPlan, Goal
-from api.domain.partners import Partner, Service
+from api.domain.partners import Jurisdiction, Partner, Service
 from api.domain.readiness import Framework, Response, Round
 from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
 from api.domain.systems import CareerPathwaysSystem, Function, RoleCatalog, SystemState
@@ -97,6 +98,8 @@ class SystemRepository(Protocol):
 
     async def load(self, system_id: UUID, *, for_update: bool = False) -> SystemState | None: ...
 
+    async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None: ...
+
     async def add(self, state: SystemState) -> None: ...
 
     async def save(self, old: SystemState, new: SystemState) -> bool: ...
@@ -165,6 +168,45 @@ class ActionPlanRepository(Protocol):
     async def delete_item(self, item_id: UUID) -> bool: ...
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditFilter:
+    """Conditions on the audit log, combined with AND."""
+
+    kind: str | None = None
+    record_id: str | None = None
+    key_id: UUID | None = None
+    action: str | None = None
+    since: datetime | None = None
+
+
+class ApiKeyRepository(Protocol):
+    """Stored API keys."""
+
+    async def add(self, key: ApiKey) -> None: ...
+
+    async def find(self, prefix: str) -> ApiKey | None: ...
+
+    async def list(self) -> list[ApiKey]: ...
+
+    async def revoke(self, key_id: UUID) -> ApiKey | None: ...
+
+
+class AuditRepository(Protocol):
+    """The append-only audit log."""
+
+    async def record(self, entries: Sequence[AuditEntry]) -> None: ...
+
+    async def list(self, flt: AuditFilter, *, limit: int, after: tuple[object, ...] | None) -> Page[AuditEntry]: ...
+
+
+class RateLimiter(Protocol):
+    """Request counting shared by every worker process."""
+
+    async def hit(
+        self, bucket: str, *, limit: int, window_seconds: int, key_id: UUID | None = None
+    ) -> RateDecision: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's worth of repositories; commits once, or rolls back."""
 
@@ -173,3 +215,6 @@ class UnitOfWork(Protocol):
     systems: SystemRepository
     readiness: ReadinessRepository
     plans: ActionPlanRepository
+    keys: ApiKeyRepository
+    audit: AuditRepository
+    caller: Caller

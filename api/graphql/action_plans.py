@@ -10,11 +10,13 @@ import strawberry
 from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import action_plans as d
-from api.domain.errors import DomainError
+from api.domain.access import Scope
+from api.domain.errors import DomainError, NotFound
 from api.domain.ports import PlanContents
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import MutationError, as_result
+from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.permissions import requires
 from api.graphql.readiness import NextStepKindEnum
 from api.graphql.types import Partner, partner_from_domain
 from api.schemas.action_plans import GoalIn, GoalPatch, ItemIn, ItemPatch, PlanIn
@@ -197,8 +199,10 @@ class ActionPlanQuery:
     async def action_plan(self, info: Info, system_id: UUID) -> ActionPlan | None:
         try:
             return plan_from_domain(await uc.get_plan(await info.context.read_uow(), system_id=system_id))
-        except DomainError:
+        except NotFound:
             return None
+        except DomainError as exc:
+            raise query_error(exc) from exc
 
 
 ActionPlanResult = Annotated[ActionPlan | MutationError, strawberry.union("ActionPlanResult")]
@@ -209,7 +213,10 @@ ActionItemsResult = Annotated[ActionItemList | MutationError, strawberry.union("
 
 @strawberry.type
 class ActionPlanMutation:
-    @strawberry.mutation(description="Answer the planning questions; creates the plan if needed.")
+    @strawberry.mutation(
+        description="Answer the planning questions; creates the plan if needed.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def put_action_plan(
         self, info: Info, system_id: UUID, input: PlanInput, expected_version: int | None = None
     ) -> ActionPlanResult:
@@ -223,7 +230,10 @@ class ActionPlanMutation:
             return as_result(exc)
         return plan_from_domain(contents)
 
-    @strawberry.mutation(description="Add a goal to a system's plan.")
+    @strawberry.mutation(
+        description="Add a goal to a system's plan.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def add_goal(self, info: Info, system_id: UUID, input: GoalInput) -> GoalResult:
         try:
             body = GoalIn.model_validate(to_plain(input))
@@ -234,7 +244,10 @@ class ActionPlanMutation:
             return as_result(exc)
         return project(Goal, goal)
 
-    @strawberry.mutation(description="Change some fields of a goal.")
+    @strawberry.mutation(
+        description="Change some fields of a goal.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def update_goal(self, info: Info, system_id: UUID, goal_id: UUID, input: GoalPatchInput) -> GoalResult:
         try:
             changes = GoalPatch.model_validate(to_plain(input)).changes()
@@ -245,7 +258,10 @@ class ActionPlanMutation:
             return as_result(exc)
         return project(Goal, goal)
 
-    @strawberry.mutation(description="Remove a goal with its action items; returns the goal removed.")
+    @strawberry.mutation(
+        description="Remove a goal with its action items; returns the goal removed.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def delete_goal(self, info: Info, system_id: UUID, goal_id: UUID) -> GoalResult:
         try:
             async with info.context.write_uow() as uow:
@@ -255,7 +271,10 @@ class ActionPlanMutation:
             return as_result(exc)
         return project(Goal, goal)
 
-    @strawberry.mutation(description="Add an action item to a goal; its owner must be a member.")
+    @strawberry.mutation(
+        description="Add an action item to a goal; its owner must be a member.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def add_action_item(self, info: Info, system_id: UUID, input: ActionItemInput) -> ActionItemResult:
         try:
             body = ItemIn.model_validate(to_plain(input))
@@ -266,7 +285,10 @@ class ActionPlanMutation:
             return as_result(exc)
         return item_from_domain(item)
 
-    @strawberry.mutation(description="Change some fields of an action item.")
+    @strawberry.mutation(
+        description="Change some fields of an action item.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def update_action_item(
         self, info: Info, system_id: UUID, item_id: UUID, input: ActionItemPatchInput
     ) -> ActionItemResult:
@@ -279,7 +301,10 @@ class ActionPlanMutation:
             return as_result(exc)
         return item_from_domain(item)
 
-    @strawberry.mutation(description="Remove an action item; returns the item removed.")
+    @strawberry.mutation(
+        description="Remove an action item; returns the item removed.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def delete_action_item(self, info: Info, system_id: UUID, item_id: UUID) -> ActionItemResult:
         try:
             async with info.context.write_uow() as uow:
@@ -289,7 +314,10 @@ class ActionPlanMutation:
             return as_result(exc)
         return item_from_domain(item)
 
-    @strawberry.mutation(description="Turn a round's next steps into action items of one goal, in one call.")
+    @strawberry.mutation(
+        description="Turn a round's next steps into action items of one goal, in one call.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def next_steps_to_actions(self, info: Info, round_id: UUID, input: NextStepsInput) -> ActionItemsResult:
         try:
             body = NextStepsIn.model_validate(to_plain(input))

@@ -10,7 +10,8 @@ from fastapi import Request
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
-from api.deps import TransactionalUnitOfWork, UowFactory, uow_factory
+from api.deps import CallerDep, TransactionalUnitOfWork, UowFactory, uow_factory
+from api.domain.access import Caller
 from api.domain.partners import Partner, Service
 from api.domain.ports import UnitOfWork
 from api.domain.readiness import Response
@@ -42,8 +43,9 @@ class Loaders:
 class Context(BaseContext):
     """What every resolver receives as ``info.context``."""
 
-    def __init__(self, factory: UowFactory, stack: AsyncExitStack) -> None:
+    def __init__(self, factory: UowFactory, stack: AsyncExitStack, caller: Caller) -> None:
         super().__init__()
+        self.caller = caller
         self._factory = factory
         self._stack = stack
         self._read: UnitOfWork | None = None
@@ -52,17 +54,17 @@ class Context(BaseContext):
     async def read_uow(self) -> UnitOfWork:
         """The request's read-only unit of work, opened on first use."""
         if self._read is None:
-            self._read = await self._stack.enter_async_context(self._factory(True))
+            self._read = await self._stack.enter_async_context(self._factory(True, self.caller))
         return self._read
 
     @asynccontextmanager
     async def write_uow(self) -> AsyncIterator[TransactionalUnitOfWork]:
         """A unit of work for one mutation; the mutation commits it."""
-        async with self._factory(False) as uow:
+        async with self._factory(False, self.caller) as uow:
             yield uow
 
 
-async def get_context(request: Request) -> AsyncIterator[Context]:
+async def get_context(request: Request, caller: CallerDep) -> AsyncIterator[Context]:
     """FastAPI dependency building the context and releasing its connection afterwards."""
     async with AsyncExitStack() as stack:
-        yield Context(uow_factory(request), stack)
+        yield Context(uow_factory(request), stack, caller)

@@ -6,6 +6,7 @@ import strawberry
 from graphql import GraphQLError
 from pydantic import ValidationError as PydanticValidationError
 
+from api.domain.access import Forbidden, RateLimited, Unauthenticated
 from api.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation, VersionMismatch
 
 
@@ -76,7 +77,9 @@ def as_result(exc: DomainError | PydanticValidationError) -> MutationError:
 
 def query_error(exc: DomainError) -> GraphQLError:
     """A coded GraphQL error for a query that cannot be answered."""
-    code = {InvalidInput: "INVALID_INPUT", NotFound: "NOT_FOUND"}.get(type(exc), "BAD_REQUEST")
+    codes: dict[type, str] = {InvalidInput: "INVALID_INPUT", NotFound: "NOT_FOUND", Unauthenticated: "UNAUTHENTICATED",
+                              Forbidden: "FORBIDDEN", RateLimited: "RATE_LIMITED"}
+    code = codes.get(type(exc), "BAD_REQUEST")
     ext: dict[str, object] = {"code": code}
     if isinstance(exc, InvalidInput):
         ext["errors"] = [{"field": p.field, "message": p.message} for p in exc.problems]

@@ -10,10 +10,12 @@ import strawberry
 from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import readiness as d
-from api.domain.errors import DomainError
+from api.domain.access import Scope
+from api.domain.errors import DomainError, NotFound
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.permissions import requires
 from api.graphql.types import PageInfo
 from api.schemas.readiness import FrameworkIn, ResponseIn
 from api.usecases import readiness as uc
@@ -345,16 +347,20 @@ class ReadinessQuery:
     async def round(self, info: Info, id: UUID) -> Round | None:
         try:
             found, _ = await uc.get_round(await info.context.read_uow(), round_id=id)
-        except DomainError:
+        except NotFound:
             return None
+        except DomainError as exc:
+            raise query_error(exc) from exc
         return project(Round, found)
 
     @strawberry.field(description="A round's scores, change since the previous closed round and summary, or null.")
     async def round_score(self, info: Info, round_id: UUID) -> RoundScore | None:
         try:
             return score_from_domain(await uc.score_round(await info.context.read_uow(), round_id=round_id))
-        except DomainError:
+        except NotFound:
             return None
+        except DomainError as exc:
+            raise query_error(exc) from exc
 
 
 FrameworkResult = Annotated[Framework | MutationError, strawberry.union("FrameworkResult")]
@@ -364,7 +370,10 @@ RoundResponseResult = Annotated[RoundResponse | MutationError, strawberry.union(
 
 @strawberry.type
 class ReadinessMutation:
-    @strawberry.mutation(description="Edit the framework: the input becomes its next version.")
+    @strawberry.mutation(
+        description="Edit the framework: the input becomes its next version.",
+        permission_classes=[requires(Scope.ADMIN)],
+    )
     async def revise_readiness_framework(
         self, info: Info, input: FrameworkInput, expected_version: int | None = None
     ) -> FrameworkResult:
@@ -377,7 +386,10 @@ class ReadinessMutation:
             return as_result(exc)
         return framework_from_domain(framework)
 
-    @strawberry.mutation(description="Start a round on the current framework version.")
+    @strawberry.mutation(
+        description="Start a round on the current framework version.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def start_round(self, info: Info, system_id: UUID, started_on: date | None = None) -> RoundResult:
         try:
             async with info.context.write_uow() as uow:
@@ -387,7 +399,10 @@ class ReadinessMutation:
             return as_result(exc)
         return project(Round, found)
 
-    @strawberry.mutation(description="Record or replace a member's answers in an open round.")
+    @strawberry.mutation(
+        description="Record or replace a member's answers in an open round.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def record_response(
         self, info: Info, round_id: UUID, respondent_id: UUID, input: ResponseInput
     ) -> RoundResponseResult:
@@ -402,7 +417,10 @@ class ReadinessMutation:
             return as_result(exc)
         return response_from_domain(answer)
 
-    @strawberry.mutation(description="Close a round; its responses become read-only.")
+    @strawberry.mutation(
+        description="Close a round; its responses become read-only.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def close_round(self, info: Info, round_id: UUID, closed_on: date | None = None) -> RoundResult:
         try:
             async with info.context.write_uow() as uow:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
 from pydantic import ValidationError as PydanticValidationError
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
-from api.domain.errors import DomainError
+from api.domain.access import Scope
+from api.domain.errors import DomainError, NotFound
 from api.domain.ports import PartnerFilter
 from api.graphql.action_plans import ActionPlanMutation, ActionPlanQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
 from api.graphql.systems import SystemMutation, SystemQuery
 from api.graphql.types import (
@@ -78,8 +80,10 @@ class PartnerQuery:
     async def partner(self, info: Info, id: UUID) -> Partner | None:
         try:
             return partner_from_domain(await uc.get_partner(await info.context.read_uow(), partner_id=id))
-        except DomainError:
+        except NotFound:
             return None
+        except DomainError as exc:
+            raise query_error(exc) from exc
 
 
 CreatePartnerResult = Annotated[Partner | MutationError, strawberry.union("CreatePartnerResult")]
@@ -97,7 +101,7 @@ DeletePartnerResult = Annotated[DeletedResult | MutationError, strawberry.union(
 
 @strawberry.type
 class PartnerMutation:
-    @strawberry.mutation(description="Create a partner.")
+    @strawberry.mutation(description="Create a partner.", permission_classes=[requires(Scope.DIRECTORY_WRITE)])
     async def create_partner(self, info: Info, input: PartnerInput) -> CreatePartnerResult:
         try:
             partner = PartnerCreate.model_validate(to_plain(input)).to_domain()
@@ -108,7 +112,10 @@ class PartnerMutation:
             return as_result(exc)
         return partner_from_domain(stored)
 
-    @strawberry.mutation(description="Change some fields of a partner; pass expectedVersion to refuse lost updates.")
+    @strawberry.mutation(
+        description="Change some fields of a partner; pass expectedVersion to refuse lost updates.",
+        permission_classes=[requires(Scope.DIRECTORY_WRITE)],
+    )
     async def update_partner(
         self, info: Info, id: UUID, input: PartnerPatchInput, expected_version: int | None = None
     ) -> UpdatePartnerResult:
@@ -122,7 +129,10 @@ class PartnerMutation:
             return as_result(exc)
         return partner_from_domain(stored)
 
-    @strawberry.mutation(description="Delete a partner and its services.")
+    @strawberry.mutation(
+        description="Delete a partner and its services.",
+        permission_classes=[requires(Scope.DIRECTORY_WRITE)],
+    )
     async def delete_partner(
         self, info: Info, id: UUID, expected_version: int | None = None
     ) -> DeletePartnerResult:
@@ -134,7 +144,10 @@ class PartnerMutation:
             return as_result(exc)
         return DeletedResult(id=id)
 
-    @strawberry.mutation(description="Add a service to a partner.")
+    @strawberry.mutation(
+        description="Add a service to a partner.",
+        permission_classes=[requires(Scope.DIRECTORY_WRITE)],
+    )
     async def create_service(self, info: Info, partner_id: UUID, input: ServiceInput) -> CreateServiceResult:
         try:
             service = ServiceCreate.model_validate(to_plain(input)).to_domain(partner_id)
@@ -150,17 +163,18 @@ Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionP
 Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMutation, ActionPlanMutation))
 
 
-def build_schema(*, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000) -> strawberry.Schema:
+def build_schema(
+    *, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000, introspection: bool = True
+) -> strawberry.Schema:
     """Build the schema with its abuse limits."""
-    return strawberry.Schema(
-        query=Query,
-        mutation=Mutation,
-        extensions=[
-            lambda: QueryDepthLimiter(max_depth=max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
-            lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        ],
-    )
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=max_tokens),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 schema = build_schema()

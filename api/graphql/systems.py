@@ -13,10 +13,12 @@ from pydantic import ValidationError as PydanticValidationError
 from api.domain import gaps as g
 from api.domain import suggestions as sg
 from api.domain import systems as d
-from api.domain.errors import DomainError
+from api.domain.access import Scope
+from api.domain.errors import DomainError, NotFound
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.permissions import requires
 from api.graphql.types import Jurisdiction, JurisdictionInput, PageInfo, Partner, partner_from_domain
 from api.schemas.systems import AssignmentIn, MemberIn, SystemCreate, SystemPatch
 from api.usecases import systems as uc
@@ -268,8 +270,10 @@ class SystemQuery:
     async def system(self, info: Info, id: UUID) -> System | None:
         try:
             return system_from_domain(await uc.get_system(await info.context.read_uow(), system_id=id))
-        except DomainError:
+        except NotFound:
             return None
+        except DomainError as exc:
+            raise query_error(exc) from exc
 
 
 SystemResult = Annotated[System | MutationError, strawberry.union("SystemResult")]
@@ -278,7 +282,10 @@ AssignmentResult = Annotated[Assignment | MutationError, strawberry.union("Assig
 
 @strawberry.type
 class SystemMutation:
-    @strawberry.mutation(description="Create a career pathways system.")
+    @strawberry.mutation(
+        description="Create a career pathways system.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def create_system(self, info: Info, input: SystemInput) -> SystemResult:
         try:
             system = SystemCreate.model_validate(to_plain(input)).to_domain()
@@ -289,7 +296,10 @@ class SystemMutation:
             return as_result(exc)
         return system_from_domain(state)
 
-    @strawberry.mutation(description="Change a system's own fields.")
+    @strawberry.mutation(
+        description="Change a system's own fields.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def update_system(self, info: Info, id: UUID, input: SystemPatchInput,
                             expected_version: int | None = None) -> SystemResult:
         try:
@@ -301,7 +311,7 @@ class SystemMutation:
             return as_result(exc)
         return system_from_domain(state)
 
-    @strawberry.mutation(description="Add a partner to the system.")
+    @strawberry.mutation(description="Add a partner to the system.", permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def add_member(self, info: Info, system_id: UUID, input: MemberInput) -> SystemResult:
         try:
             body = MemberIn.model_validate(to_plain(input))
@@ -314,7 +324,10 @@ class SystemMutation:
             return as_result(exc)
         return system_from_domain(state)
 
-    @strawberry.mutation(description="Remove a member; with cascade its assignments go too.")
+    @strawberry.mutation(
+        description="Remove a member; with cascade its assignments go too.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def remove_member(self, info: Info, system_id: UUID, partner_id: UUID,
                             cascade: bool = False) -> SystemResult:
         try:
@@ -325,7 +338,10 @@ class SystemMutation:
             return as_result(exc)
         return system_from_domain(state)
 
-    @strawberry.mutation(description="Designate the intermediary; it leads coordination.")
+    @strawberry.mutation(
+        description="Designate the intermediary; it leads coordination.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def set_intermediary(self, info: Info, system_id: UUID, partner_id: UUID) -> SystemResult:
         try:
             async with info.context.write_uow() as uow:
@@ -335,7 +351,10 @@ class SystemMutation:
             return as_result(exc)
         return system_from_domain(state)
 
-    @strawberry.mutation(description="Assign a function to a member.")
+    @strawberry.mutation(
+        description="Assign a function to a member.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def assign_role(self, info: Info, system_id: UUID, input: AssignmentInput) -> AssignmentResult:
         try:
             body = AssignmentIn.model_validate(to_plain(input))
@@ -348,7 +367,7 @@ class SystemMutation:
             return as_result(exc)
         return assignment_from_domain(assignment)
 
-    @strawberry.mutation(description="Remove an assignment.")
+    @strawberry.mutation(description="Remove an assignment.", permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def unassign_role(self, info: Info, system_id: UUID, assignment_id: UUID) -> AssignmentResult:
         try:
             async with info.context.write_uow() as uow:
@@ -358,7 +377,10 @@ class SystemMutation:
             return as_result(exc)
         return assignment_from_domain(removed)
 
-    @strawberry.mutation(description="Record that the membership was reviewed.")
+    @strawberry.mutation(
+        description="Record that the membership was reviewed.",
+        permission_classes=[requires(Scope.SYSTEMS_WRITE)],
+    )
     async def record_review(self, info: Info, system_id: UUID, reviewed_on: date) -> SystemResult:
         try:
             async with info.context.write_uow() as uow:

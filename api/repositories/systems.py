@@ -161,6 +161,10 @@ class PgSystemRepository:
         row = await self._conn.fetchrow(LOAD_STATE, system_id)
         return _state(row) if row else None
 
+    async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None:
+        row = await self._conn.fetchrow("SELECT state, local_area FROM systems WHERE id = $1", system_id)
+        return Jurisdiction(state=row["state"], local_area=row["local_area"]) if row else None
+
     async def add(self, state: SystemState) -> None:
         await self._conn.execute(INSERT_SYSTEM, *_system_params(state.system))
         await self._write_diff(SystemState(system=state.system), state)

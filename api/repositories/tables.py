@@ -323,3 +323,47 @@ class ActionItemRow(SQLModel, table=True):
     status: str = Field(default="not_started", sa_column_kwargs={"server_default": "not_started"})
     resources: list[str] = Field(default_factory=list, sa_column=_codes())
     created_at: datetime = Field(sa_column=_now())
+
+
+class ApiKeyRow(SQLModel, table=True):
+    """API keys: only a hash of the secret is stored; the prefix identifies the key publicly."""
+
+    __tablename__ = "api_keys"
+    id: UUID = Field(primary_key=True)
+    name: str
+    prefix: str = Field(unique=True, max_length=16)
+    secret_hash: str
+    scopes: list[str] = Field(default_factory=list, sa_column=_codes())
+    state: str | None = Field(default=None, max_length=2)
+    local_area: str | None = None
+    created_at: datetime = Field(sa_column=_now())
+    expires_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
+    revoked_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
+    last_used_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
+
+
+class AuditRow(SQLModel, table=True):
+    """Append-only record of every write (a trigger refuses UPDATE and DELETE)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        sa.Index("ix_audit_log_at_id", "at", "id"),
+        sa.Index("ix_audit_log_kind_record", "kind", "record_id"),
+    )
+    id: UUID = Field(primary_key=True)
+    key_id: UUID | None = Field(default=None, index=True)
+    actor: str
+    action: str
+    kind: str
+    record_id: str
+    changes: dict[str, object] = Field(sa_column=sa.Column(JSONB, nullable=False, server_default="{}"))
+    at: datetime = Field(sa_column=_now())
+
+
+class RateLimitRow(SQLModel, table=True):
+    """Request counts per bucket (key or client address) and fixed window, shared by every worker."""
+
+    __tablename__ = "rate_limits"
+    bucket: str = Field(primary_key=True)
+    window_start: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), primary_key=True))
+    hits: int = 0

@@ -8,6 +8,8 @@ from typing import Any
 import asyncpg
 from asyncpg.transaction import Transaction
 
+from api.domain.access import Caller
+from api.repositories.access import PgApiKeyRepository, PgAuditRepository
 from api.repositories.action_plans import PgActionPlanRepository
 from api.repositories.database import Database, SerializedConnection
 from api.repositories.partners import PgPartnerRepository
@@ -22,8 +24,9 @@ class PgUnitOfWork:
     A read-only unit of work opens no transaction, so a read costs only its own queries.
     """
 
-    def __init__(self, db: Database, *, readonly: bool = False) -> None:
+    def __init__(self, db: Database, *, caller: Caller, readonly: bool = False) -> None:
         self._db = db
+        self.caller = caller
         self._readonly = readonly
         self._conn: asyncpg.Connection | None = None
         self._tx: Transaction | None = None
@@ -47,6 +50,8 @@ class PgUnitOfWork:
         self.systems = PgSystemRepository(shared)
         self.readiness = PgReadinessRepository(shared)
         self.plans = PgActionPlanRepository(shared)
+        self.keys = PgApiKeyRepository(shared)
+        self.audit = PgAuditRepository(shared)
         return self
 
     async def commit(self) -> None:

@@ -11,11 +11,14 @@ from api.domain import action_plans as rules
 from api.domain.action_plans import ActionItem, ActionPlan, Goal, ItemStatus, PlanStatus
 from api.domain.errors import NotFound, VersionMismatch
 from api.domain.ports import PlanContents, UnitOfWork
+from api.usecases import policy
 
 T = TypeVar("T", Goal, ActionItem)
 
 
 async def _load(uow: UnitOfWork, system_id: UUID, *, for_update: bool = False) -> PlanContents:
+    """Load a plan of a system the caller may see; loading it for update means changing it."""
+    await policy.guard_system(uow, system_id, write=for_update)
     found = await uow.plans.load(system_id, for_update=for_update)
     if found is None:
         raise NotFound("action plan of system", system_id)
@@ -24,6 +27,7 @@ async def _load(uow: UnitOfWork, system_id: UUID, *, for_update: bool = False) -
 
 async def _writable(uow: UnitOfWork, system_id: UUID, plan_id: UUID | None) -> PlanContents:
     """The system's plan, locked; a plan comes into being (version 0) with its first change."""
+    await policy.guard_system(uow, system_id, write=True)
     found = await uow.plans.load(system_id, for_update=True)
     if found is not None:
         return found
@@ -49,6 +53,13 @@ async def _element_codes(uow: UnitOfWork) -> list[str] | None:
     return [e.code for e in framework.elements] if framework else None
 
 
+async def _changed(uow: UnitOfWork, contents: PlanContents, action: str, kind: str, record_id: UUID,
+                   old: Any, new: Any) -> None:
+    """Bump the plan's version (its ETag) and audit the change."""
+    await uow.plans.touch(contents.plan.id)
+    await policy.audit(uow, action=action, kind=kind, record_id=record_id, old=old, new=new)
+
+
 def _find(records: Iterable[T], record_id: UUID, kind: str) -> T:
     for record in records:
         if record.id == record_id:
@@ -69,7 +80,9 @@ async def put_plan(
     contents = await _writable(uow, system_id, plan_id)
     if expected_version is not None and expected_version != contents.plan.version:
         raise VersionMismatch("action plan", contents.plan.id, expected_version, contents.plan.version)
-    await uow.plans.save(rules.revise_plan(contents.plan, answers), expected_version=contents.plan.version)
+    revised = rules.revise_plan(contents.plan, answers)
+    await uow.plans.save(revised, expected_version=contents.plan.version)
+    await policy.audit(uow, action="put", kind="action_plan", record_id=revised.id, old=contents.plan, new=revised)
     return await _load(uow, system_id)
 
 
@@ -85,16 +98,17 @@ async def add_goal(
         element_codes=await _element_codes(uow),
     )
     await uow.plans.put_goal(goal)
-    await uow.plans.touch(contents.plan.id)
+    await _changed(uow, contents, "add_goal", "goal", goal.id, None, goal)
     return goal
 
 
 async def update_goal(uow: UnitOfWork, *, system_id: UUID, goal_id: UUID, changes: Mapping[str, Any]) -> Goal:
     """Change some fields of a goal."""
     contents = await _load(uow, system_id, for_update=True)
-    goal = rules.revise_goal(_find(contents.goals, goal_id, "goal"), changes, element_codes=await _element_codes(uow))
+    before = _find(contents.goals, goal_id, "goal")
+    goal = rules.revise_goal(before, changes, element_codes=await _element_codes(uow))
     await uow.plans.put_goal(goal)
-    await uow.plans.touch(contents.plan.id)
+    await _changed(uow, contents, "update_goal", "goal", goal.id, before, goal)
     return goal
 
 
@@ -103,7 +117,7 @@ async def delete_goal(uow: UnitOfWork, *, system_id: UUID, goal_id: UUID) -> Goa
     contents = await _load(uow, system_id, for_update=True)
     goal = _find(contents.goals, goal_id, "goal")
     await uow.plans.delete_goal(goal.id)
-    await uow.plans.touch(contents.plan.id)
+    await _changed(uow, contents, "delete_goal", "goal", goal.id, goal, None)
     return goal
 
 
@@ -120,7 +134,7 @@ async def add_item(
         goal_ids={g.id for g in contents.goals}, member_ids=await _members(uow, system_id),
     )
     await uow.plans.put_items([item])
-    await uow.plans.touch(contents.plan.id)
+    await _changed(uow, contents, "add_item", "action_item", item.id, None, item)
     return item
 
 
@@ -129,11 +143,11 @@ async def update_item(
 ) -> ActionItem:
     """Change some fields of an action item (its status, owner, due date, ...)."""
     contents = await _load(uow, system_id, for_update=True)
-    item = rules.revise_action_item(_find(contents.items, item_id, "action item"), changes,
-                                    goal_ids={g.id for g in contents.goals},
+    before = _find(contents.items, item_id, "action item")
+    item = rules.revise_action_item(before, changes, goal_ids={g.id for g in contents.goals},
                                     member_ids=await _members(uow, system_id))
     await uow.plans.put_items([item])
-    await uow.plans.touch(contents.plan.id)
+    await _changed(uow, contents, "update_item", "action_item", item.id, before, item)
     return item
 
 
@@ -142,7 +156,7 @@ async def delete_item(uow: UnitOfWork, *, system_id: UUID, item_id: UUID) -> Act
     contents = await _load(uow, system_id, for_update=True)
     item = _find(contents.items, item_id, "action item")
     await uow.plans.delete_item(item.id)
-    await uow.plans.touch(contents.plan.id)
+    await _changed(uow, contents, "delete_item", "action_item", item.id, item, None)
     return item
 
 

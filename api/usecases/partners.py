@@ -9,6 +9,7 @@ from uuid import UUID
 from api.domain.errors import NotFound, VersionMismatch
 from api.domain.partners import Partner, Service, revise_partner, revise_service, validate_partner, validate_service
 from api.domain.ports import PartnerFilter, UnitOfWork
+from api.usecases import policy
 from api.usecases.paging import Paged, decode_cursor, encode_cursor
 
 
@@ -20,6 +21,7 @@ async def list_partners(
     uow: UnitOfWork, *, flt: PartnerFilter, limit: int, cursor: str | None = None, with_total: bool = False
 ) -> Paged[Partner]:
     """List partners matching the filter, one keyset page at a time."""
+    policy.read_directory(uow)
     order = _order(flt)
     after = decode_cursor(order, cursor)
     page = await uow.partners.list(flt, limit=limit, after=after, with_total=with_total)
@@ -30,6 +32,7 @@ async def list_partners(
 
 async def get_partner(uow: UnitOfWork, *, partner_id: UUID) -> Partner:
     """Return one partner or raise NotFound."""
+    policy.read_directory(uow)
     partner = await uow.partners.get(partner_id)
     if partner is None:
         raise NotFound("partner", partner_id)
@@ -38,8 +41,11 @@ async def get_partner(uow: UnitOfWork, *, partner_id: UUID) -> Partner:
 
 async def create_partner(uow: UnitOfWork, *, partner: Partner) -> Partner:
     """Validate a new partner against the vocabularies and store it."""
+    policy.write_directory(uow, partner.jurisdiction)
     catalog = await uow.reference.catalog()
-    return await uow.partners.add(validate_partner(partner, catalog))
+    stored = await uow.partners.add(validate_partner(partner, catalog))
+    await policy.audit(uow, action="create", kind="partner", record_id=stored.id, new=stored)
+    return stored
 
 
 def _check_version(kind: str, ident: UUID, expected: int | None, actual: int) -> None:
@@ -52,29 +58,36 @@ async def update_partner(
 ) -> Partner:
     """Apply a partial update, refusing it if the caller's copy is stale."""
     current = await get_partner(uow, partner_id=partner_id)
+    policy.write_directory(uow, current.jurisdiction)
     _check_version("partner", partner_id, expected_version, current.version)
     revised = revise_partner(current, changes, await uow.reference.catalog())
+    policy.write_directory(uow, revised.jurisdiction)
     stored = await uow.partners.update(revised, expected_version=current.version)
     if stored is None:  # changed between our read and our write
         latest = await get_partner(uow, partner_id=partner_id)
         raise VersionMismatch("partner", partner_id, current.version, latest.version)
+    await policy.audit(uow, action="update", kind="partner", record_id=partner_id, old=current, new=stored)
     return stored
 
 
 async def delete_partner(uow: UnitOfWork, *, partner_id: UUID, expected_version: int | None = None) -> None:
     """Delete a partner and its services."""
     current = await get_partner(uow, partner_id=partner_id)
+    policy.write_directory(uow, current.jurisdiction)
     _check_version("partner", partner_id, expected_version, current.version)
     await uow.partners.delete(partner_id)
+    await policy.audit(uow, action="delete", kind="partner", record_id=partner_id, old=current)
 
 
 async def services_of_partners(uow: UnitOfWork, *, partner_ids: Sequence[UUID]) -> dict[UUID, list[Service]]:
     """Return the services of many partners in one read."""
+    policy.read_directory(uow)
     return await uow.partners.services_of(partner_ids)
 
 
 async def partners_by_id(uow: UnitOfWork, *, partner_ids: Sequence[UUID]) -> dict[UUID, Partner]:
     """Return many partners in one read; missing ids are simply absent."""
+    policy.read_directory(uow)
     return await uow.partners.get_many(partner_ids)
 
 
@@ -86,6 +99,7 @@ async def list_services(uow: UnitOfWork, *, partner_id: UUID) -> list[Service]:
 
 async def get_service(uow: UnitOfWork, *, partner_id: UUID, service_id: UUID) -> Service:
     """Return one service of a partner or raise NotFound."""
+    policy.read_directory(uow)
     service = await uow.partners.get_service(service_id)
     if service is None or service.partner_id != partner_id:
         raise NotFound("service", service_id)
@@ -94,9 +108,12 @@ async def get_service(uow: UnitOfWork, *, partner_id: UUID, service_id: UUID) ->
 
 async def create_service(uow: UnitOfWork, *, service: Service) -> Service:
     """Validate a new service of an existing partner and store it."""
-    await get_partner(uow, partner_id=service.partner_id)
+    partner = await get_partner(uow, partner_id=service.partner_id)
+    policy.write_directory(uow, partner.jurisdiction)
     catalog = await uow.reference.catalog()
-    return await uow.partners.add_service(validate_service(service, catalog))
+    stored = await uow.partners.add_service(validate_service(service, catalog))
+    await policy.audit(uow, action="create", kind="service", record_id=stored.id, new=stored)
+    return stored
 
 
 async def update_service(
@@ -105,12 +122,14 @@ async def update_service(
 ) -> Service:
     """Apply a partial update to a service, refusing it if the caller's copy is stale."""
     current = await get_service(uow, partner_id=partner_id, service_id=service_id)
+    policy.write_directory(uow, (await get_partner(uow, partner_id=partner_id)).jurisdiction)
     _check_version("service", service_id, expected_version, current.version)
     revised = revise_service(current, changes, await uow.reference.catalog())
     stored = await uow.partners.update_service(revised, expected_version=current.version)
     if stored is None:
         latest = await get_service(uow, partner_id=partner_id, service_id=service_id)
         raise VersionMismatch("service", service_id, current.version, latest.version)
+    await policy.audit(uow, action="update", kind="service", record_id=service_id, old=current, new=stored)
     return stored
 
 
@@ -119,5 +138,7 @@ async def delete_service(
 ) -> None:
     """Delete one service of a partner."""
     current = await get_service(uow, partner_id=partner_id, service_id=service_id)
+    policy.write_directory(uow, (await get_partner(uow, partner_id=partner_id)).jurisdiction)
     _check_version("service", service_id, expected_version, current.version)
     await uow.partners.delete_service(service_id)
+    await policy.audit(uow, action="delete", kind="service", record_id=service_id, old=current)

@@ -9,11 +9,13 @@ from uuid import UUID, uuid4
 
 from api.domain import action_plans as plans
 from api.domain import readiness as rules
+from api.domain.access import Scope, require
 from api.domain.action_plans import ActionItem
 from api.domain.charts import radar_chart_svg
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.ports import UnitOfWork
 from api.domain.readiness import Framework, NextStepKind, Response, Round, RoundScore
+from api.usecases import policy
 from api.usecases.paging import Paged, decode_cursor, encode_cursor
 
 
@@ -33,6 +35,7 @@ async def revise_framework(
     uow: UnitOfWork, *, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> Framework:
     """Store an edit of the framework as its next version; rounds already started keep theirs."""
+    policy.administer(uow)
     current = await current_framework(uow)
     if expected_version is not None and expected_version != current.version:
         raise VersionMismatch("readiness framework", current.id, expected_version, current.version)
@@ -40,13 +43,18 @@ async def revise_framework(
     if not await uow.readiness.add_framework(revised):  # another edit took this version number first
         latest = await current_framework(uow)
         raise VersionMismatch("readiness framework", current.id, current.version, latest.version)
+    await policy.audit(uow, action="revise", kind="readiness_framework", record_id=revised.id,
+                       old={"version": current.version}, new={"version": revised.version})
     return revised
 
 
-async def _round(uow: UnitOfWork, round_id: UUID, *, for_update: bool = False) -> Round:
+async def _round(uow: UnitOfWork, round_id: UUID, *, for_update: bool = False, write: bool = False) -> Round:
+    """Load a round of a system the caller may see (and, with ``write``, change)."""
+    require(uow.caller, Scope.SYSTEMS_WRITE if write else Scope.SYSTEMS_READ)
     found = await uow.readiness.get_round(round_id, for_update=for_update)
     if found is None:
         raise NotFound("round", round_id)
+    await policy.guard_system(uow, found.system_id, write=write)
     return found
 
 
@@ -70,7 +78,7 @@ async def list_rounds(
     uow: UnitOfWork, *, system_id: UUID, limit: int = 50, cursor: str | None = None
 ) -> Paged[Round]:
     """List a system's rounds, the latest first, one keyset page at a time."""
-    await _members(uow, system_id)
+    await policy.guard_system(uow, system_id)
     page = await uow.readiness.list_rounds(system_id, limit=limit, after=_round_key(decode_cursor("rounds", cursor)))
     return Paged(
         items=list(page.items),
@@ -83,11 +91,13 @@ async def start_round(
     uow: UnitOfWork, *, system_id: UUID, started_on: date | None = None, round_id: UUID | None = None
 ) -> Round:
     """Open a round for a system on the current framework version (one open round at a time)."""
+    await policy.guard_system(uow, system_id, write=True)
     await _members(uow, system_id, for_update=True)  # the system's lock serializes rounds being started
     framework = await current_framework(uow)
     new = rules.start_round(framework, system_id=system_id, started_on=started_on or _today(),
                             rounds=await uow.readiness.rounds_of(system_id), new_id=lambda: round_id or uuid4())
     await uow.readiness.add_round(new)
+    await policy.audit(uow, action="start_round", kind="round", record_id=new.id, new=new)
     return new
 
 
@@ -98,7 +108,8 @@ async def get_round(uow: UnitOfWork, *, round_id: UUID) -> tuple[Round, list[Res
 
 
 async def responses_of_rounds(uow: UnitOfWork, *, round_ids: Sequence[UUID]) -> dict[UUID, list[Response]]:
-    """Return the responses of many rounds in one read."""
+    """Return the responses of many rounds in one read (rounds the caller was already allowed to see)."""
+    require(uow.caller, Scope.SYSTEMS_READ)
     return await uow.readiness.responses(round_ids)
 
 
@@ -108,7 +119,7 @@ async def record_response(
     now: datetime | None = None,
 ) -> Response:
     """Record or wholly replace a member's answers while the round is open."""
-    round_ = await _round(uow, round_id, for_update=True)  # the round's lock orders answers against closing
+    round_ = await _round(uow, round_id, for_update=True, write=True)  # the lock orders answers against closing
     framework = rules.framework_for_round(round_, (await uow.readiness.frameworks([round_.framework_id])).values())
     previous = next(
         (r for r in (await uow.readiness.responses([round_id]))[round_id] if r.respondent_id == respondent_id), None
@@ -119,19 +130,22 @@ async def record_response(
         previous=previous, now=now or datetime.now(UTC),
     )
     await uow.readiness.put_response(response)
+    await policy.audit(uow, action="respond", kind="round", record_id=round_id, old=previous, new=response)
     return response
 
 
 async def close_round(uow: UnitOfWork, *, round_id: UUID, closed_on: date | None = None) -> Round:
     """Close an open round; its responses become read-only."""
-    closed = rules.close_round(await _round(uow, round_id, for_update=True), closed_on=closed_on or _today())
+    round_ = await _round(uow, round_id, for_update=True, write=True)
+    closed = rules.close_round(round_, closed_on=closed_on or _today())
     await uow.readiness.save_round(closed)
+    await policy.audit(uow, action="close_round", kind="round", record_id=round_id, old=round_, new=closed)
     return closed
 
 
-async def _scores(uow: UnitOfWork, round_id: UUID) -> tuple[Round, RoundScore, Round | None]:
+async def _scores(uow: UnitOfWork, round_id: UUID, *, write: bool = False) -> tuple[Round, RoundScore, Round | None]:
     """Score a round against its own framework version, compared with the system's previous closed round."""
-    round_ = await _round(uow, round_id)
+    round_ = await _round(uow, round_id, write=write)
     previous = rules.previous_closed_round(round_, await uow.readiness.rounds_of(round_.system_id))
     scored = [r for r in (previous, round_) if r is not None]
     frameworks = (await uow.readiness.frameworks(list({r.framework_id for r in scored}))).values()
@@ -170,7 +184,7 @@ async def next_steps_to_actions(
     kinds: Collection[NextStepKind] | None = None,
 ) -> list[ActionItem]:
     """Turn a round's next steps into not-started action items of one goal of the system's plan."""
-    round_, score, _ = await _scores(uow, round_id)
+    round_, score, _ = await _scores(uow, round_id, write=True)
     contents = await uow.plans.load(round_.system_id, for_update=True)
     if contents is None:
         raise NotFound("action plan of system", round_.system_id)
@@ -186,4 +200,6 @@ async def next_steps_to_actions(
     if items:
         await uow.plans.put_items(items)
         await uow.plans.touch(contents.plan.id)
+        await policy.audit(uow, action="next_steps_to_actions", kind="action_plan", record_id=contents.plan.id,
+                           new={"items": [str(i.id) for i in items]})
     return items

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from api.domain.partners import validate_region
+from api.domain.partners import Jurisdiction, validate_region
 from api.domain.ports import UnitOfWork
 from api.domain.reference import Catalog, Region
+from api.usecases import policy
 
 
 async def get_catalog(uow: UnitOfWork) -> Catalog:
@@ -19,4 +20,8 @@ async def list_regions(uow: UnitOfWork, *, state: str | None = None) -> list[Reg
 
 async def put_region(uow: UnitOfWork, *, region: Region) -> Region:
     """Create or replace a region."""
-    return await uow.reference.upsert_region(validate_region(region))
+    region = validate_region(region)
+    policy.write_directory(uow, Jurisdiction(state=region.state))
+    stored = await uow.reference.upsert_region(region)
+    await policy.audit(uow, action="put", kind="region", record_id=region.code, new=stored)
+    return stored

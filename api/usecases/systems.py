@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from api.domain import systems as rules
+from api.domain.access import AuditEntry, Scope, changes_between, require, require_within
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.gaps import Gap, GapContext, TeamReview, analyse_gaps, team_review
 from api.domain.partners import Partner, Service
@@ -23,6 +24,7 @@ from api.domain.systems import (
     SystemState,
     Team,
 )
+from api.usecases import policy
 from api.usecases.paging import Paged, decode_cursor, encode_cursor
 
 
@@ -31,11 +33,21 @@ def today_utc() -> date:
     return datetime.now(UTC).date()
 
 
-async def _load(uow: UnitOfWork, system_id: UUID, *, for_update: bool = False) -> SystemState:
-    state = await uow.systems.load(system_id, for_update=for_update)
+async def _load(uow: UnitOfWork, system_id: UUID, *, write: bool = False) -> SystemState:
+    """Load a system the caller may see (and, with ``write``, change; writers lock it)."""
+    require(uow.caller, Scope.SYSTEMS_WRITE if write else Scope.SYSTEMS_READ)
+    state = await uow.systems.load(system_id, for_update=write)
     if state is None:
         raise NotFound("system", system_id)
+    policy.see_system(uow, state.system.jurisdiction, system_id, write=write)
     return state
+
+
+async def _audited(uow: UnitOfWork, action: str, old: SystemState, new: SystemState, **detail: Any) -> None:
+    changes = {**changes_between(old.system, new.system),
+               **{k: {"old": None, "new": v} for k, v in detail.items()}}
+    await uow.audit.record([AuditEntry(id=uuid4(), key_id=uow.caller.key_id, actor=uow.caller.name, action=action,
+                                       kind="system", record_id=str(new.system.id), changes=changes)])
 
 
 async def _save(uow: UnitOfWork, old: SystemState, new: SystemState) -> SystemState:
@@ -54,7 +66,13 @@ async def list_systems(
     uow: UnitOfWork, *, state: str | None = None, local_area: str | None = None, limit: int = 50,
     cursor: str | None = None,
 ) -> Paged[CareerPathwaysSystem]:
-    """List systems by name, one keyset page at a time."""
+    """List the systems the caller may see, by name, one keyset page at a time."""
+    require(uow.caller, Scope.SYSTEMS_READ)
+    mine = uow.caller.jurisdiction
+    if mine is not None:
+        if (state and state != mine.state) or (local_area and mine.local_area and local_area != mine.local_area):
+            return Paged(items=[], next_cursor=None, cursors=[])
+        state, local_area = mine.state, local_area or mine.local_area
     page = await uow.systems.list(state=state, local_area=local_area, limit=limit,
                                   after=decode_cursor("systems", cursor))
     return Paged(
@@ -71,8 +89,11 @@ async def get_system(uow: UnitOfWork, *, system_id: UUID) -> SystemState:
 
 async def create_system(uow: UnitOfWork, *, system: CareerPathwaysSystem) -> SystemState:
     """Validate and store a new system (members are added afterwards)."""
+    require(uow.caller, Scope.SYSTEMS_WRITE)
+    require_within(uow.caller, system.jurisdiction, what="systems")
     state = rules.create_system(system, await uow.reference.catalog())
     await uow.systems.add(state)
+    await policy.audit(uow, action="create", kind="system", record_id=system.id, new=state.system)
     return await _load(uow, system.id)
 
 
@@ -80,27 +101,33 @@ async def update_system(
     uow: UnitOfWork, *, system_id: UUID, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> SystemState:
     """Change a system's own fields."""
-    state = await _load(uow, system_id, for_update=True)
+    state = await _load(uow, system_id, write=True)
     _check_version(state, expected_version)
     revised = rules.revise_system(state.system, changes, await uow.reference.catalog())
-    return await _save(uow, state, SystemState(system=revised, members=state.members,
-                                               assignments=state.assignments, partner_types=state.partner_types))
+    require_within(uow.caller, revised.jurisdiction, what="systems")
+    new = SystemState(system=revised, members=state.members, assignments=state.assignments,
+                      partner_types=state.partner_types)
+    await _audited(uow, "update", state, new)
+    return await _save(uow, state, new)
 
 
 async def delete_system(uow: UnitOfWork, *, system_id: UUID, expected_version: int | None = None) -> None:
     """Delete a system with its membership and assignments (the partners stay in the directory)."""
-    state = await _load(uow, system_id, for_update=True)
+    state = await _load(uow, system_id, write=True)
     _check_version(state, expected_version)
     await uow.systems.delete(system_id)
+    await policy.audit(uow, action="delete", kind="system", record_id=system_id, old=state.system)
 
 
 async def add_member(uow: UnitOfWork, *, system_id: UUID, member: Member) -> SystemState:
     """Add a partner of the directory to the system."""
-    state = await _load(uow, system_id, for_update=True)
+    state = await _load(uow, system_id, write=True)
     partner = await uow.partners.get(member.partner_id)
     if partner is None:
         raise InvalidInput(FieldProblem("partner_id", f"partner {member.partner_id} does not exist"))
-    return await _save(uow, state, rules.add_member(state, member, partner_type=partner.partner_type))
+    new = rules.add_member(state, member, partner_type=partner.partner_type)
+    await _audited(uow, "add_member", state, new, member=str(member.partner_id))
+    return await _save(uow, state, new)
 
 
 async def update_member(
@@ -108,24 +135,30 @@ async def update_member(
     team: Team | None = None,
 ) -> SystemState:
     """Change a member's representative or team."""
-    state = await _load(uow, system_id, for_update=True)
-    return await _save(uow, state, rules.update_member(state, partner_id, representative=representative, team=team))
+    state = await _load(uow, system_id, write=True)
+    new = rules.update_member(state, partner_id, representative=representative, team=team)
+    await _audited(uow, "update_member", state, new, member=str(partner_id))
+    return await _save(uow, state, new)
 
 
 async def remove_member(
     uow: UnitOfWork, *, system_id: UUID, partner_id: UUID, cascade: bool = False
 ) -> tuple[SystemState, tuple[Assignment, ...]]:
     """Remove a member; its assignments block this unless ``cascade``, which removes and returns them."""
-    state = await _load(uow, system_id, for_update=True)
+    state = await _load(uow, system_id, write=True)
     new, removed = rules.remove_member(state, partner_id, cascade=cascade)
+    await _audited(uow, "remove_member", state, new, member=str(partner_id),
+                   removed_assignments=[str(a.id) for a in removed])
     return await _save(uow, state, new), removed
 
 
 async def set_intermediary(uow: UnitOfWork, *, system_id: UUID, partner_id: UUID) -> SystemState:
     """Designate the member that coordinates the system; it takes the coordination lead."""
-    state = await _load(uow, system_id, for_update=True)
+    state = await _load(uow, system_id, write=True)
     catalog = await uow.systems.role_catalog()
-    return await _save(uow, state, rules.set_intermediary(state, catalog, partner_id))
+    new = rules.set_intermediary(state, catalog, partner_id)
+    await _audited(uow, "set_intermediary", state, new)
+    return await _save(uow, state, new)
 
 
 async def assign_role(
@@ -133,27 +166,32 @@ async def assign_role(
     agreement_id: UUID | None = None,
 ) -> Assignment:
     """Assign a function to a member; the assignment says whether it is atypical for the partner type."""
-    state = await _load(uow, system_id, for_update=True)
+    state = await _load(uow, system_id, write=True)
     catalog = await uow.systems.role_catalog()
     new, assignment = rules.assign_role(state, catalog, partner_id=partner_id, function=function,
                                         strength=strength, agreement_id=agreement_id)
+    await _audited(uow, "assign_role", state, new, assignment=f"{partner_id} {strength.value} {function}")
     await _save(uow, state, new)
     return assignment
 
 
 async def unassign(uow: UnitOfWork, *, system_id: UUID, assignment_id: UUID) -> Assignment:
     """Remove one assignment."""
-    state = await _load(uow, system_id, for_update=True)
+    state = await _load(uow, system_id, write=True)
     catalog = await uow.systems.role_catalog()
     new, removed = rules.unassign(state, catalog, assignment_id)
+    await _audited(uow, "unassign", state, new,
+                   assignment=f"{removed.partner_id} {removed.strength.value} {removed.function}")
     await _save(uow, state, new)
     return removed
 
 
 async def record_review(uow: UnitOfWork, *, system_id: UUID, reviewed_on: date) -> SystemState:
     """Record that the membership was reviewed."""
-    state = await _load(uow, system_id, for_update=True)
-    return await _save(uow, state, rules.record_review(state, reviewed_on))
+    state = await _load(uow, system_id, write=True)
+    new = rules.record_review(state, reviewed_on)
+    await _audited(uow, "record_review", state, new)
+    return await _save(uow, state, new)
 
 
 async def _context(uow: UnitOfWork, system_id: UUID, today: date | None) -> tuple[GapContext, SystemState]:
@@ -196,16 +234,19 @@ async def role_catalog(uow: UnitOfWork) -> RoleCatalog:
 
 async def put_function(uow: UnitOfWork, *, function: Function) -> RoleCatalog:
     """Create or replace a function of the catalogue."""
+    policy.administer(uow)
     catalog = await uow.reference.catalog()
     unknown = [c for c in function.service_categories if c not in catalog.service_categories]
     if unknown:
         raise InvalidInput([FieldProblem("service_categories", f"unknown service category '{c}'") for c in unknown])
     await uow.systems.put_function(function)
+    await policy.audit(uow, action="put", kind="function", record_id=function.code, new=function)
     return await uow.systems.role_catalog()
 
 
 async def put_usual_functions(uow: UnitOfWork, *, partner_type: str, functions: Sequence[str]) -> RoleCatalog:
     """Replace the functions a partner type usually carries (one row of the role matrix)."""
+    policy.administer(uow)
     catalog = await uow.reference.catalog()
     if partner_type not in catalog.partner_types:
         raise NotFound("partner type", partner_type)
@@ -213,5 +254,9 @@ async def put_usual_functions(uow: UnitOfWork, *, partner_type: str, functions: 
     unknown = [f for f in functions if f not in roles.functions]
     if unknown:
         raise InvalidInput([FieldProblem("functions", f"unknown function '{f}'") for f in unknown])
+    before = sorted(roles.matrix.usual_for(partner_type))
     await uow.systems.put_usual_functions(partner_type, list(dict.fromkeys(functions)))
+    await uow.audit.record([AuditEntry(id=uuid4(), key_id=uow.caller.key_id, actor=uow.caller.name, action="put",
+                                       kind="role_matrix", record_id=partner_type,
+                                       changes={"functions": {"old": before, "new": sorted(set(functions))}})])
     return await uow.systems.role_catalog()

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from api.demo import STATE_SYSTEM_ID, load_demo
+from api.domain.access import system_caller
 from api.repositories.uow import PgUnitOfWork
 from tests.readiness_support import PROBLEM, indicator_codes, respond, start_round, system_with_members
 
@@ -205,7 +206,7 @@ def test_the_chart_operation_is_documented_as_svg(app):
 
 async def test_the_demo_state_system_has_two_closed_rounds_an_open_one_and_a_plan_with_overdue_items(client, clean_db):
     for _ in range(2):  # loading twice changes nothing
-        async with PgUnitOfWork(clean_db) as uow:
+        async with PgUnitOfWork(clean_db, caller=system_caller("demo")) as uow:
             await load_demo(uow)
             await uow.commit()
     rounds = (await client.get(f"/v1/systems/{STATE_SYSTEM_ID}/rounds")).json()["items"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from api.domain.access import system_caller
 from api.repositories.database import Database, QueryCounter
 from tests.conftest import add_region, partner_body
 
@@ -209,7 +210,7 @@ async def test_gap_analysis_of_the_larger_demo_system_costs_a_fixed_number_of_qu
     from api.demo import STATE_SYSTEM_ID, load_demo
     from api.repositories.uow import PgUnitOfWork
 
-    async with PgUnitOfWork(clean_db) as uow:
+    async with PgUnitOfWork(clean_db, caller=system_caller("demo")) as uow:
         await load_demo(uow)
         await uow.commit()
     counter = QueryCounter()

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from api import reference_data
+from api.domain.access import AuditEntry, Caller, system_caller
 from api.domain.errors import DuplicateExternalId
 from api.domain.partners import ExternalId, Partner, Service
 from api.domain.ports import Page, PartnerFilter
@@ -201,14 +202,27 @@ class FakeReferenceRepository:
         return region
 
 
+class FakeAuditRepository:
+    """Keeps audit entries in a list."""
+
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] = []
+
+    async def record(self, entries: Sequence[AuditEntry]) -> None:
+        self.entries.extend(entries)
+
+
 class FakeUnitOfWork:
     """Both fake repositories; ``commit()`` only records that it was called."""
 
     def __init__(
-        self, partners: FakePartnerRepository | None = None, reference: FakeReferenceRepository | None = None
+        self, partners: FakePartnerRepository | None = None, reference: FakeReferenceRepository | None = None,
+        caller: Caller | None = None,
     ) -> None:
         self.partners = partners or FakePartnerRepository()
         self.reference = reference or FakeReferenceRepository()
+        self.audit = FakeAuditRepository()
+        self.caller = caller or system_caller("tests")
         self.committed = False
         self.commits = 0
 

@@ -1,0 +1,56 @@
+"""Where the access rules are enforced: every use case checks its caller (``uow.caller``) here.
+
+Keeping the checks in the use cases means REST, GraphQL, sync, exports and the command line are all
+covered by the same code, whichever transport a request arrives on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from api.domain.access import Scope, audit_entry, require, require_visible, require_within
+from api.domain.errors import NotFound
+from api.domain.partners import Jurisdiction
+from api.domain.ports import UnitOfWork
+
+
+def read_directory(uow: UnitOfWork) -> None:
+    """Allow reading the partner directory."""
+    require(uow.caller, Scope.DIRECTORY_READ)
+
+
+def write_directory(uow: UnitOfWork, *jurisdictions: Jurisdiction) -> None:
+    """Allow changing directory records in every one of ``jurisdictions``."""
+    require(uow.caller, Scope.DIRECTORY_WRITE)
+    for j in jurisdictions:
+        require_within(uow.caller, j, what="directory records")
+
+
+def administer(uow: UnitOfWork) -> None:
+    """Allow changing deployment-wide reference data and keys."""
+    require(uow.caller, Scope.ADMIN)
+
+
+def see_system(uow: UnitOfWork, jurisdiction: Jurisdiction, system_id: UUID, *, write: bool = False) -> None:
+    """Allow reading (or changing) a system in ``jurisdiction``; outside it the system does not exist."""
+    require(uow.caller, Scope.SYSTEMS_WRITE if write else Scope.SYSTEMS_READ)
+    require_visible(uow.caller, jurisdiction, kind="system", ident=system_id)
+    if write:
+        require_within(uow.caller, jurisdiction, what="systems")
+
+
+async def guard_system(uow: UnitOfWork, system_id: UUID, *, write: bool = False) -> None:
+    """Check the caller against a stored system before working on what hangs off it."""
+    require(uow.caller, Scope.SYSTEMS_WRITE if write else Scope.SYSTEMS_READ)
+    jurisdiction = await uow.systems.jurisdiction_of(system_id)
+    if jurisdiction is None:
+        raise NotFound("system", system_id)
+    see_system(uow, jurisdiction, system_id, write=write)
+
+
+async def audit(uow: UnitOfWork, *, action: str, kind: str, record_id: object, old: Any = None,
+                new: Any = None) -> None:
+    """Append one write to the audit log, in the same transaction as the write."""
+    await uow.audit.record([audit_entry(uow.caller, action=action, kind=kind, record_id=record_id, old=old,
+                                        new=new)])
