@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             "Errors are RFC 9457 problem+json; collections page by opaque cursor (`next_cursor`, `Link`)."
         ),
         lifespan=lifespan,
+        dependencies=[Depends(access_policy.enforce)],
     )
     app.state.settings = settings
     problems.install(app)
