@@ -90,7 +90,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.include_router(
         GraphQLRouter(
             build_schema(max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases,
-                         max_tokens=settings.graphql_max_tokens, introspection=settings.graphql_introspection),
+                         max_tokens=settings.graphql_max_tokens, max_cost=settings.graphql_max_cost,
+                         introspection=settings.graphql_introspection),
             context_getter=get_context, graphql_ide="graphiql" if settings.graphiql else None,
         ),
         prefix="/graphql",

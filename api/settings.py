@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 10
     graphql_max_aliases: int = 30
     graphql_max_tokens: int = 2000
+    graphql_max_cost: int = 50_000
     graphql_introspection: bool = True
     log_level: str = "INFO"
     log_json: bool = True

@@ -17,6 +17,7 @@ from api.graphql.action_plans import ActionPlanMutation, ActionPlanQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.limits import cost_limit
 from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
 from api.graphql.systems import SystemMutation, SystemQuery
@@ -164,10 +165,12 @@ Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMu
 
 
 def build_schema(
-    *, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000, introspection: bool = True
+    *, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000, max_cost: int = 50_000,
+    introspection: bool = True,
 ) -> strawberry.Schema:
     """Build the schema with its abuse limits."""
     extensions: list[Any] = [
+        lambda: cost_limit(max_cost),
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),

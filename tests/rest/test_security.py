@@ -258,3 +258,14 @@ async def test_cors_exposes_the_headers_clients_need(clean_db):
         assert {"etag", "link", "location"} <= {h.strip() for h in exposed.split(",")}
         other = await c.get("/v1/reference/populations", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
+
+
+async def test_expensive_query_is_refused_by_the_cost_limit(clean_db, admin_key):
+    app = _app(clean_db, graphql_max_cost=5_000)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                 headers=_headers(admin_key)) as c:
+        costly = "{ partners(first: 500) { edges { node { name services { name category } } } } }"
+        r = await c.post("/graphql", json={"query": costly})
+        assert "exceeds the limit" in r.json()["errors"][0]["message"]
+        cheap = "{ partners(first: 20) { edges { node { name services { name } } } } }"
+        assert "errors" not in (await c.post("/graphql", json={"query": cheap})).json()

@@ -1,0 +1,68 @@
+"""A cost limit for GraphQL documents, on top of Strawberry's depth, alias and token limits.
+
+The cost estimates the number of objects a query can resolve: each field costs one, multiplied by
+the page sizes above it. A page size comes from ``first`` (a variable counts as the largest page);
+connections without ``first`` use their default page, and nested lists an estimate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationRule,
+    VariableNode,
+)
+from strawberry.extensions import AddValidationRules
+
+MAX_PAGE = 500
+DEFAULT_PAGE = 50
+NESTED_LIST_ESTIMATE = 20
+CONNECTIONS = frozenset({"partners", "systems", "rounds", "observations"})
+NESTED_LISTS = frozenset({"services", "members", "assignments", "gaps", "suggestions", "responses", "goals", "items"})
+
+
+def _page(field: FieldNode) -> int:
+    for arg in field.arguments or ():
+        if arg.name.value == "first":
+            if isinstance(arg.value, IntValueNode):
+                return max(1, min(int(arg.value.value), MAX_PAGE))
+            if isinstance(arg.value, VariableNode):
+                return MAX_PAGE
+    if field.name.value in CONNECTIONS:
+        return DEFAULT_PAGE
+    return NESTED_LIST_ESTIMATE if field.name.value in NESTED_LISTS else 1
+
+
+def cost_limit(max_cost: int) -> AddValidationRules:
+    """The extension refusing documents whose estimated cost exceeds ``max_cost``."""
+
+    class CostLimit(ValidationRule):
+        def _cost(self, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
+            total = 0
+            for selection in selection_set.selections if selection_set else ():
+                if isinstance(selection, FieldNode):
+                    total += 1 + _page(selection) * self._cost(selection.selection_set, seen)
+                elif isinstance(selection, InlineFragmentNode):
+                    total += self._cost(selection.selection_set, seen)
+                elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                    fragment = self.context.get_fragment(selection.name.value)
+                    if fragment is not None:
+                        total += self._cost(fragment.selection_set, seen | {selection.name.value})
+            return total
+
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            cost = self._cost(node.selection_set, frozenset())
+            if cost > max_cost:
+                self.report_error(GraphQLError(
+                    f"the query's estimated cost {cost} exceeds the limit of {max_cost}; ask for smaller pages "
+                    "or fewer nested lists", node))
+
+    return AddValidationRules([CostLimit])
