@@ -20,7 +20,7 @@ test: $(STAMP)  ## the whole test suite (embedded database unless DATABASE_URL i
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)  ## ruff and the layering contracts
-	$(BIN)/ruff check api tests migrations
+	$(BIN)/ruff check api tests migrations examples bench
 	$(BIN)/lint-imports
 
 schemas: $(STAMP)  ## regenerate openapi/openapi.json and openapi/schema.graphql

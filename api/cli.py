@@ -112,6 +112,139 @@ def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """Sync a file of NDJSON records into the directory, with a progress bar and a final report."""
+    import orjson
+    from tqdm import tqdm
+
+    path = Path(args.file)
+    params = {"source": args.source, "mode": "complete" if args.complete else "upsert",
+              "on_error": "skip" if args.skip_invalid else "reject"}
+    progress = tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=f"import {path.name}",
+                    file=sys.stderr, disable=args.quiet)
+    if args.url:
+        import httpx
+
+        def chunks() -> Any:
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    progress.update(len(chunk))
+                    yield chunk
+
+        headers = {"Authorization": f"Bearer {args.key}", "Content-Type": "application/x-ndjson"}
+        if args.kind == "hsds":
+            params["state"] = args.state or ""
+            headers["Content-Type"] = "application/json" if path.suffix == ".json" else "application/x-ndjson"
+        with httpx.Client(base_url=args.url, timeout=None) as client:
+            r = client.post(f"/v1/sync/{args.kind}", params={k: v for k, v in params.items() if v},
+                            headers=headers, content=chunks())
+        progress.close()
+        print(r.text)
+        return 0 if r.is_success else 1
+
+    from api.domain.sync import OnError, SyncMode, SyncRejected, SyncReport
+    from api.repositories import bootstrap
+    from api.schemas.sync import SyncReportOut, sync_item
+    from api.usecases import sync as sync_uc
+
+    async def objects() -> Any:
+        async for line, _, value in _raw():
+            yield line, value
+
+    async def _raw() -> Any:
+        with path.open("rb") as f:  # noqa: ASYNC230 - a command-line run has no other task to block
+            text = f.read() if args.kind == "hsds" and path.suffix == ".json" else None
+            if text is not None:
+                progress.update(len(text))
+                data = orjson.loads(text)
+                for i, item in enumerate(data if isinstance(data, list) else [data], start=1):
+                    yield i, None, item
+                return
+            for number, raw in enumerate(f, start=1):
+                progress.update(len(raw))
+                if raw.strip():
+                    try:
+                        value: object = orjson.loads(raw)
+                    except orjson.JSONDecodeError as exc:
+                        value = ValueError(f"not valid JSON ({exc})")
+                    yield number, None, value
+
+    async def items() -> Any:
+        async for number, _, value in _raw():
+            yield sync_item(args.kind, number, value)
+
+    async def run(uow: Any) -> Any:
+        mode, on_error = SyncMode(params["mode"]), OnError(params["on_error"])
+        if args.kind == "hsds":
+            from api.routers.sync import import_hsds
+
+            return await import_hsds(uow, objects=objects(), source=args.source, state=args.state, mode=mode,
+                                     on_error=on_error, batch_size=settings.sync_batch_size)
+        return await sync_uc.sync_directory(uow, kind=args.kind.rstrip("s"), source=args.source, items=items(),
+                                            mode=mode, on_error=on_error)
+
+    dsn, embedded = _connect_target(settings)
+    try:
+        asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
+        try:
+            report = asyncio.run(_with_uow(dsn, run))
+            code = 0
+        except SyncRejected as exc:
+            report, code = exc.report, 1
+        progress.close()
+        if isinstance(report, SyncReport):
+            report = SyncReportOut.model_validate(report, from_attributes=True)
+        print(report.model_dump_json())
+        return code
+    finally:
+        if embedded is not None:
+            embedded.stop()  # type: ignore[attr-defined]
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the directory as NDJSON to a file or standard output."""
+    import orjson
+
+    out = open(args.out, "wb") if args.out else sys.stdout.buffer
+    try:
+        if args.url:
+            import httpx
+
+            headers = {"Authorization": f"Bearer {args.key}"} if args.key else {}
+            with httpx.Client(base_url=args.url, timeout=None) as client, client.stream(
+                    "GET", f"/v1/export/{args.kind}", headers=headers) as r:
+                r.raise_for_status()
+                for chunk in r.iter_bytes():
+                    out.write(chunk)
+            return 0
+        from api.repositories import bootstrap
+        from api.schemas.partners import PartnerOut, ServiceOut
+        from api.usecases import sync as sync_uc
+
+        model = PartnerOut if args.kind == "partners" else ServiceOut
+
+        async def run(uow: Any) -> int:
+            count = 0
+            async for records in sync_uc.export_directory(uow, kind=args.kind.rstrip("s")):
+                for record in records:
+                    out.write(orjson.dumps(model.model_validate(record).model_dump(mode="json")) + b"\n")
+                    count += 1
+            return count
+
+        dsn, embedded = _connect_target(settings)
+        try:
+            asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
+            count = asyncio.run(_with_uow(dsn, run))
+            print(f"exported {count} {args.kind}", file=sys.stderr)
+        finally:
+            if embedded is not None:
+                embedded.stop()  # type: ignore[attr-defined]
+        return 0
+    finally:
+        if args.out:
+            out.close()
+
+
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
     from api.repositories import bootstrap
 
@@ -229,6 +362,26 @@ def main(argv: list[str] | None = None) -> int:
     revoke = keys_sub.add_parser("revoke", help="revoke a key")
     revoke.add_argument("key_id")
     keys.set_defaults(func=cmd_keys)
+    imp = sub.add_parser("import", help="sync an NDJSON file of partners or services into the directory")
+    imp.add_argument("file")
+    imp.add_argument("--kind", choices=["partners", "services", "hsds"], default="partners",
+                     help="our NDJSON sync format, or an HSDS 3.0 dataset (.json array or NDJSON)")
+    imp.add_argument("--state", help="for HSDS: the state of records whose address names none")
+    imp.add_argument("--source", required=True, help="the name of the system the identifiers belong to")
+    imp.add_argument("--complete", action="store_true", help="retire the source's records missing from the file")
+    imp.add_argument("--skip-invalid", action="store_true", help="apply valid lines even if some are invalid")
+    imp.add_argument("--url", help="a running service (otherwise the database directly)")
+    imp.add_argument("--key", help="API key for --url")
+    imp.add_argument("--data-dir", help="folder of the embedded database")
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.set_defaults(func=cmd_import)
+    exp = sub.add_parser("export", help="write the directory as NDJSON")
+    exp.add_argument("kind", choices=["partners", "services"])
+    exp.add_argument("--out", help="file to write (standard output otherwise)")
+    exp.add_argument("--url", help="a running service (otherwise the database directly)")
+    exp.add_argument("--key", help="API key for --url")
+    exp.add_argument("--data-dir", help="folder of the embedded database")
+    exp.set_defaults(func=cmd_export)
     export = sub.add_parser("export-schemas", help="write openapi/openapi.json and openapi/schema.graphql")
     export.add_argument("--out", default=str(ROOT / "openapi"))
     export.set_defaults(func=cmd_export_schemas)

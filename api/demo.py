@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID, uuid5
 
+from api.demo_partnerships import load_partnerships
 from api.domain.action_plans import ItemStatus
+from api.domain.lmi_ingest import RawRecord
 from api.domain.partners import (
     Address,
     Contact,
@@ -21,6 +24,7 @@ from api.domain.ports import UnitOfWork
 from api.domain.reference import Region
 from api.domain.systems import CareerPathwaysSystem, Member, Strength, SystemLevel, Team, WorkingRelationship
 from api.usecases import action_plans as plans_uc
+from api.usecases import labor_market as lmi_uc
 from api.usecases import partners as partner_uc
 from api.usecases import readiness as readiness_uc
 from api.usecases import reference as reference_uc
@@ -93,6 +97,42 @@ TYPES: dict[str, tuple[list[str], list[tuple[str, str]], list[str]]] = {
 STREETS = ["Main St", "Oak Ave", "River Rd", "Cedar Ln", "Harbor Way", "Summit Dr", "Mill St"]
 
 
+# Occupations (SOC) a demo service leads to, by a word of its name; employers' industries (NAICS) likewise.
+LEADS_TO = {"nursing": ("29-1141",), "welding": ("51-4121",)}
+INDUSTRIES = {"Health System": ("622110",), "Precision Manufacturing": ("332710",), "Timber Works": ("321113",)}
+# Fictional 2024-2034 projections: (SOC code, annual openings per area, growth %, median wage). The areas'
+# colleges train far fewer nurses and welders a year than there are openings, so the systems show a gap.
+DEMO_LMI_SOURCE = "demo-projections"
+DEMO_LMI: list[tuple[str, list[int], float, float]] = [
+    ("29-1141", [210, 340, 150, 90, 120], 6.2, 98_630.0),
+    ("51-4121", [60, 85, 45, 40, 55], 2.1, 51_870.0),
+    ("31-1131", [180, 260, 110, 85, 95], 4.3, 39_610.0),
+    ("47-2111", [70, 110, 40, 30, 45], 11.2, 64_240.0),
+    ("53-3032", [95, 140, 60, 75, 80], 4.0, 56_010.0),
+]
+
+
+def demo_observations() -> list[dict[str, object]]:
+    """The demo labour market figures, one record per occupation and area, as an LMI script would send them."""
+    return [
+        {"region": area[0], "code": code, "period": "2024-2034", "source": DEMO_LMI_SOURCE,
+         "retrieved_at": "2026-10-01T00:00:00+00:00", "annual_openings": openings[i], "growth_percent": growth,
+         "median_wage": wage, "employment": openings[i] * 9, "projected_employment": round(openings[i] * 9.5)}
+        for code, openings, growth, wage in DEMO_LMI
+        for i, area in enumerate(AREAS)
+    ]
+
+
+async def _load_labor_market(uow: UnitOfWork) -> None:
+    """Observations for the demo areas (re-loading them changes nothing)."""
+
+    async def records() -> AsyncIterator[RawRecord]:
+        for line, fields in enumerate(demo_observations(), start=1):
+            yield RawRecord(line=line, fields=fields)
+
+    await lmi_uc.ingest_observations(uow, records=records())
+
+
 def _id(*parts: str) -> UUID:
     return uuid5(NAMESPACE, "/".join(parts))
 
@@ -114,7 +154,7 @@ def build_partners() -> list[Partner]:
                         id=_id("service", code, name, sname), partner_id=pid, name=sname, category=cat,
                         populations=tuple(populations[: 1 + rng.randrange(len(populations))]), regions=(code,),
                         delivery_mode=rng.choice(list(DeliveryMode)), capacity=rng.choice([25, 40, 60, 120, 200]),
-                        occupations=("29-1141",) if "nursing" in sname.lower() else (),
+                        occupations=next((c for word, c in LEADS_TO.items() if word in sname.lower()), ()),
                     )
                     for cat, sname in services[: 1 + rng.randrange(len(services))]
                 )
@@ -135,6 +175,7 @@ def build_partners() -> list[Partner]:
                     assets="Staff who know the local community; meeting space.",
                     limitations="Demo data: not a real organization.",
                     external_ids=(ExternalId(source=DEMO_SOURCE, id=f"{code}:{ptype}:{len(partners)}"),),
+                    industries=next((c for word, c in INDUSTRIES.items() if word in name), ()),
                     services=svc,
                 ))
     return partners
@@ -295,7 +336,8 @@ async def _load_plan(uow: UnitOfWork, partners: list[Partner]) -> None:
 
 
 async def load_demo(uow: UnitOfWork) -> int:
-    """Load the demo regions, partners, systems, readiness rounds and action plan unless already there.
+    """Load the demo regions, partners, systems, readiness rounds, action plan, agreements, allocations and
+    connections unless already there.
 
     Return how many partners were added.
     """
@@ -323,4 +365,6 @@ async def load_demo(uow: UnitOfWork) -> int:
                                          strength=strength)
     await _load_readiness(uow)
     await _load_plan(uow, partners)
+    await _load_labor_market(uow)
+    await load_partnerships(uow, STATE_SYSTEM_ID, partners, _id)
     return added

@@ -16,12 +16,28 @@ from api import __version__, problems
 from api.graphql.context import get_context
 from api.graphql.schema import build_schema
 from api.logging_setup import configure as configure_logging
-from api.middleware import BodyLimit, RequestContext
+from api.middleware import BodyLimit, Idempotency, RequestContext
 from api.repositories import bootstrap
 from api.repositories.access import PgRateLimiter
 from api.repositories.database import Database, EmbeddedPostgres
+from api.repositories.idempotency import PgIdempotencyStore
 from api.repositories.uow import PgUnitOfWork
-from api.routers import access_policy, action_plans, admin, ops, partners, readiness, reference, systems
+from api.routers import (
+    access_policy,
+    action_plans,
+    admin,
+    agreements,
+    connections,
+    funding,
+    hsds,
+    labor_market,
+    ops,
+    partners,
+    readiness,
+    reference,
+    sync,
+    systems,
+)
 from api.settings import Settings, get_settings
 
 log = logging.getLogger("pathways")
@@ -32,6 +48,7 @@ def install_database(app: FastAPI, db: Database) -> None:
     app.state.db = db
     app.state.uow_factory = lambda readonly, caller: PgUnitOfWork(db, readonly=readonly, caller=caller)
     app.state.rate_limiter = PgRateLimiter(db.pool)
+    app.state.idempotency = PgIdempotencyStore(db.pool)
 
     async def readiness() -> tuple[bool, str]:
         return await bootstrap.readiness(db.pool)
@@ -85,8 +102,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.include_router(reference.router)
     app.include_router(systems.router)
     app.include_router(admin.router)
+    app.include_router(sync.router)
     app.include_router(readiness.router)
     app.include_router(action_plans.router)
+    app.include_router(agreements.router)
+    app.include_router(funding.router)
+    app.include_router(connections.router)
+    app.include_router(labor_market.router)
+    app.include_router(hsds.router)
     app.include_router(
         GraphQLRouter(
             build_schema(max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases,
@@ -105,7 +128,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         return app.openapi_schema
 
     app.openapi = openapi_with_policy  # type: ignore[method-assign]
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Idempotency, exempt_prefixes=("/v1/sync", "/v1/labor-market", "/graphql"))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, bulk_prefixes=("/v1/sync", "/v1/labor-market"),
+                       bulk_max_bytes=settings.max_bulk_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],

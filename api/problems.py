@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.domain.access import Forbidden, RateLimited, Unauthenticated
 from api.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation, VersionMismatch
+from api.domain.sync import SyncRejected
 from api.schemas.problems import Problem
 
 log = logging.getLogger("pathways.errors")
@@ -24,6 +25,7 @@ STATUS_OF: list[tuple[type[DomainError], int, str]] = [
     (RateLimited, 429, "rate-limited"),
     (NotFound, 404, "not-found"),
     (InvalidInput, 422, "invalid-input"),
+    (SyncRejected, 422, "sync-rejected"),
     (VersionMismatch, 412, "stale-version"),
     (RuleViolation, 409, "rule-violated"),
     (DomainError, 400, "bad-request"),
@@ -57,6 +59,8 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     errors = None
     if isinstance(exc, InvalidInput):
         errors = [{"field": p.field, "message": p.message} for p in exc.problems]
+    if isinstance(exc, SyncRejected):
+        errors = [{"field": f"line {e.line}", "message": e.reason} for e in exc.report.errors]
     rule = type(exc).__name__ if isinstance(exc, RuleViolation) else None
     headers: dict[str, str] = {}
     if isinstance(exc, Unauthenticated):

@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.domain.labor_market import DEFAULT_MIN_ANNUAL_OPENINGS, DEFAULT_MIN_GROWTH_PERCENT, InDemandRule
+
 
 def default_data_dir() -> Path:
     """Per-user folder for the embedded database (root gets a system folder, never its home)."""
@@ -41,9 +43,18 @@ class Settings(BaseSettings):
     graphiql: bool = True
     cors_origins: list[str] = Field(default_factory=list)
     max_body_bytes: int = 10 * 1024 * 1024
+    max_bulk_body_bytes: int = 2 * 1024 * 1024 * 1024
+    max_ndjson_line_bytes: int = 1024 * 1024
+    sync_batch_size: int = 5000
+    lmi_batch_rows: int = Field(default=5000, ge=1, le=100_000)
+    # The in-demand rule (WIOA leaves it to the board): annual openings OR growth; unset disables a threshold.
+    in_demand_min_annual_openings: int | None = Field(default=DEFAULT_MIN_ANNUAL_OPENINGS, ge=0)
+    in_demand_min_growth_percent: float | None = DEFAULT_MIN_GROWTH_PERCENT
     default_page_size: int = 50
     max_page_size: int = 500
     public_directory_read: bool = True
+    # The HSDS profile /hsds/ declares; the default is plain HSDS 3.0 (extensions travel in ``x_pathways``).
+    hsds_profile_url: str = "https://docs.openreferral.org/en/v3.0/"
     rate_limit_per_minute: int = 1200
     anonymous_rate_limit_per_minute: int = 300
     graphql_max_depth: int = 10
@@ -51,8 +62,15 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = 2000
     graphql_max_cost: int = 50_000
     graphql_introspection: bool = True
+    # Days before expiry from which an agreement in force is reported as due for renewal (gap analysis).
+    agreement_expiry_window_days: int = Field(default=90, ge=0, le=3650)
     log_level: str = "INFO"
     log_json: bool = True
+
+    def in_demand_rule(self) -> InDemandRule:
+        """The in-demand thresholds this deployment applies."""
+        return InDemandRule(min_annual_openings=self.in_demand_min_annual_openings,
+                            min_growth_percent=self.in_demand_min_growth_percent)
 
 
 @lru_cache

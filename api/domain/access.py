@@ -13,6 +13,7 @@ import re
 import secrets
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
@@ -249,7 +250,7 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list | frozenset | set):
         items = [_plain(v) for v in value]
         return sorted(items, key=str) if isinstance(value, frozenset | set) else items
-    if isinstance(value, UUID | datetime):
+    if isinstance(value, UUID | datetime | Decimal):  # money as exact text
         return str(value)
     if isinstance(value, StrEnum):
         return value.value

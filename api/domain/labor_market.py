@@ -8,6 +8,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from itertools import pairwise
 
 from api.domain.codes import NaicsCode, SocCode
@@ -136,6 +137,7 @@ def parse_outlook(text: str | None) -> Outlook | None:
     raise ValueError(f"'{text}' is not an outlook (expected Bright, Average or Below Average)")
 
 
+@lru_cache(maxsize=1024)
 def period_years(period: str) -> tuple[int, int]:
     """Return the first and last year of a period written "2024" or "2024-2034"."""
     match = _PERIOD.fullmatch(period.strip())

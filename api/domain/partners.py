@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from api.domain.codes import CipCode, SocCode, validate_codes
+from api.domain.codes import CipCode, NaicsCode, SocCode, validate_codes
 from api.domain.errors import FieldProblem, InvalidInput, RuleViolation
 from api.domain.reference import Catalog, Region
 
@@ -18,7 +18,7 @@ US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY "
     "NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR VI".split()
 )
-_SOURCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+SOURCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 _URL_RE = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -127,6 +127,7 @@ class Partner:
     populations_served: tuple[str, ...] = ()
     capacity: int | None = None
     funding_streams: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
     contacts: tuple[Contact, ...] = ()
     address: Address | None = None
     latitude: float | None = None
@@ -152,7 +153,7 @@ PARTNER_EDITABLE = frozenset(
     {
         "name", "partner_type", "level", "jurisdiction", "description", "regions_served",
         "populations_served", "capacity", "funding_streams", "contacts", "address", "latitude",
-        "longitude", "website", "assets", "limitations", "status", "external_ids",
+        "longitude", "website", "assets", "limitations", "status", "external_ids", "industries",
     }
 )
 SERVICE_EDITABLE = frozenset(
@@ -173,7 +174,7 @@ def _codes(problems: list[FieldProblem], field_name: str, values: Iterable[str],
 def _external_ids(problems: list[FieldProblem], ids: tuple[ExternalId, ...]) -> None:
     seen: set[str] = set()
     for i, ext in enumerate(ids):
-        if not _SOURCE_RE.match(ext.source):
+        if not SOURCE_RE.match(ext.source):
             problems.append(FieldProblem(f"external_ids[{i}].source", "must be 1-64 letters, digits, . _ : -"))
         if not ext.id or len(ext.id) > 200:
             problems.append(FieldProblem(f"external_ids[{i}].id", "must be 1-200 characters"))
@@ -221,9 +222,11 @@ def validate_partner(partner: Partner, catalog: Catalog) -> Partner:
         if contact.email is not None and not _EMAIL_RE.match(contact.email):
             problems.append(FieldProblem(f"contacts[{i}].email", "is not an email address"))
     _external_ids(problems, partner.external_ids)
+    problems += validate_codes("industries", partner.industries, NaicsCode.parse)
     if problems:
         raise InvalidInput(problems)
-    return partner
+    industries = tuple(dict.fromkeys(str(NaicsCode.parse(c)) for c in partner.industries))
+    return partner if industries == partner.industries else replace(partner, industries=industries)
 
 
 def validate_region(region: Region) -> Region:

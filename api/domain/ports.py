@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from api.domain.access import ApiKey, AuditEntry, Caller, RateDecision
 from api.domain.action_plans import ActionItem, ActionPlan, Goal
+from api.domain.agreements import Agreement
+from api.domain.connections import Connection
+from api.domain.funding import Allocation, FundingStream
+from api.domain.labor_market import Observation
+from api.domain.lmi_ingest import CodeTitle, WriteCounts
 from api.domain.partners import Jurisdiction, Partner, Service
 from api.domain.readiness import Framework, Response, Round
 from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
@@ -45,14 +50,35 @@ class PartnerFilter:
     updated_since: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceFilter:
+    """Conditions on the services of the whole directory, combined with AND (an empty tuple matches nothing)."""
+
+    q: str | None = None
+    partner_id: UUID | None = None
+    categories: tuple[str, ...] | None = None
+    populations: tuple[str, ...] | None = None
+    partner_types: tuple[str, ...] | None = None
+    updated_since: datetime | None = None
+    located: bool = False  # only services of partners with an address or coordinates
+    postal_code: str | None = None  # of the partner's address
+    retired: bool = False  # also retired services (services of retired partners are never listed)
+
+
 class PartnerRepository(Protocol):
     """Storage of partners and their services."""
 
     async def get(self, partner_id: UUID) -> Partner | None: ...
 
     async def list(
-        self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False
+        self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
+        offset: int = 0,
     ) -> Page[Partner]: ...
+
+    async def list_services(
+        self, flt: ServiceFilter, *, limit: int, after: tuple[object, ...] | None = None, offset: int = 0,
+        with_total: bool = False,
+    ) -> Page[Service]: ...
 
     async def add(self, partner: Partner) -> Partner: ...
 
@@ -207,6 +233,144 @@ class RateLimiter(Protocol):
     ) -> RateDecision: ...
 
 
+class AgreementRepository(Protocol):
+    """Storage of agreements with their parties and the assignments they formalize."""
+
+    async def of_system(self, system_id: UUID) -> list[Agreement]: ...
+
+    async def list(self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None) -> Page[Agreement]: ...
+
+    async def get(self, agreement_id: UUID, *, for_update: bool = False) -> Agreement | None: ...
+
+    async def add(self, agreement: Agreement) -> None: ...
+
+    async def save(self, old: Agreement, new: Agreement) -> bool: ...
+
+    async def delete(self, agreement_id: UUID) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FundingBasis:
+    """What the braiding analysis reads besides the system: its allocations, the catalogue and the taxonomy."""
+
+    allocations: tuple[Allocation, ...] = ()
+    streams: Mapping[str, FundingStream] = field(default_factory=dict)
+    category_parents: Mapping[str, str | None] = field(default_factory=dict)
+
+
+class FundingRepository(Protocol):
+    """Storage of the funding stream catalogue and of allocations."""
+
+    async def streams(self) -> dict[str, FundingStream]: ...
+
+    async def put_stream(self, stream: FundingStream) -> None: ...
+
+    async def basis(self, system_id: UUID) -> FundingBasis: ...
+
+    async def list_allocations(
+        self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None
+    ) -> Page[Allocation]: ...
+
+    async def get_allocation(self, allocation_id: UUID) -> Allocation | None: ...
+
+    async def add_allocation(self, allocation: Allocation) -> None: ...
+
+    async def update_allocation(self, allocation: Allocation, *, expected_version: int) -> bool: ...
+
+    async def delete_allocation(self, allocation_id: UUID) -> bool: ...
+
+
+class ConnectionRepository(Protocol):
+    """Storage of connections between organizations, and the candidates for a win/win match."""
+
+    async def get(self, connection_id: UUID, *, for_update: bool = False) -> Connection | None: ...
+
+    async def of_partner(
+        self, partner_id: UUID, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[Connection]: ...
+
+    async def add(self, connection: Connection) -> None: ...
+
+    async def update(self, connection: Connection, *, expected_version: int) -> bool: ...
+
+    async def match_candidates(self, partner: Partner, *, limit: int) -> list[Partner]: ...
+
+
+class SyncRepository(Protocol):
+    """Set-based bulk upserts of directory batches keyed by (source, external id)."""
+
+    async def load(self, kind: str, rows: Sequence[tuple[int, str, Any]]) -> None: ...
+
+    async def refused_lines(self, kind: str, source: str, within: Jurisdiction | None) -> dict[int, str]: ...
+
+    async def upsert(
+        self, kind: str, source: str, *, sent: int, skip_lines: Sequence[int] = ()
+    ) -> tuple[int, int, int, int]: ...
+
+    async def retire_missing(self, kind: str, source: str, within: Jurisdiction | None) -> int: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Change:
+    """One entry of the change feed; ``record`` is the record as it is now (None for a deletion)."""
+
+    position: tuple[int, int]
+    kind: str
+    record_id: UUID
+    op: str
+    at: datetime
+    record: Partner | Service | None = None
+
+
+class ChangeFeed(Protocol):
+    """Changes in a stable order, withholding those of transactions that may still commit earlier ones."""
+
+    async def since(
+        self, after: tuple[int, int] | None, *, kind: str | None, limit: int
+    ) -> tuple[list[Change], tuple[int, int] | None]: ...
+
+    async def export(
+        self, kind: str, *, state: str | None, local_area: str | None, source: str | None,
+        updated_since: datetime | None, batch: int,
+    ) -> AsyncIterator[list[Partner] | list[Service]]: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ObservationFilter:
+    """Conditions on labour market observations, combined with AND."""
+
+    region: str | None = None
+    code_kind: str | None = None
+    code: str | None = None
+    source: str | None = None
+    period: str | None = None
+
+
+TitledObservation = tuple[Observation, str | None]
+"""An observation with the title of its code, when one is loaded."""
+
+
+class LaborMarketRepository(Protocol):
+    """Labour market observations and the titles of classification codes."""
+
+    async def upsert_observations(self, batch: Sequence[Observation]) -> WriteCounts: ...
+
+    async def upsert_titles(self, batch: Sequence[CodeTitle]) -> WriteCounts: ...
+
+    async def list_observations(
+        self, flt: ObservationFilter, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[TitledObservation]: ...
+
+    async def observations_for(
+        self, *, regions: Sequence[str] | None, occupations: Sequence[str] | None, industries: Sequence[str] = (),
+        demand_only: bool = False,
+    ) -> list[TitledObservation]: ...
+
+    async def titles(
+        self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None
+    ) -> Page[CodeTitle]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's worth of repositories; commits once, or rolls back."""
 
@@ -217,4 +381,10 @@ class UnitOfWork(Protocol):
     plans: ActionPlanRepository
     keys: ApiKeyRepository
     audit: AuditRepository
+    agreements: AgreementRepository
+    funding: FundingRepository
+    connections: ConnectionRepository
     caller: Caller
+    sync: SyncRepository
+    changes: ChangeFeed
+    labor_market: LaborMarketRepository

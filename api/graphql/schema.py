@@ -14,9 +14,12 @@ from api.domain.access import Scope
 from api.domain.errors import DomainError, NotFound
 from api.domain.ports import PartnerFilter
 from api.graphql.action_plans import ActionPlanMutation, ActionPlanQuery
+from api.graphql.agreements import AgreementMutation, AgreementQuery
+from api.graphql.connections import ConnectionMutation, ConnectionQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.labor_market import LaborMarketQuery
 from api.graphql.limits import cost_limit
 from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
@@ -160,8 +163,10 @@ class PartnerMutation:
         return service_from_domain(stored)
 
 
-Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionPlanQuery))
-Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMutation, ActionPlanMutation))
+Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionPlanQuery, AgreementQuery,
+                              ConnectionQuery, LaborMarketQuery))
+Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMutation, ActionPlanMutation,
+                                    AgreementMutation, ConnectionMutation))
 
 
 def build_schema(

@@ -18,6 +18,7 @@ from api.domain.errors import DomainError, NotFound
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.labor_market import settings_of
 from api.graphql.permissions import requires
 from api.graphql.types import Jurisdiction, JurisdictionInput, PageInfo, Partner, partner_from_domain
 from api.schemas.systems import AssignmentIn, MemberIn, SystemCreate, SystemPatch
@@ -143,7 +144,10 @@ class System:
 
     @strawberry.field(description="Gap analysis, most severe first.")
     async def gaps(self, info: Info) -> list[Gap]:
-        found = await uc.analyse(await info.context.read_uow(), system_id=self.id)
+        settings = settings_of(info)
+        found = await uc.analyse(await info.context.read_uow(), system_id=self.id,
+                                 expiry_window_days=settings.agreement_expiry_window_days,
+                                 in_demand=settings.in_demand_rule())
         return [gap_from_domain(x) for x in found]
 
     @strawberry.field(description="Ranked candidates for each function without a lead.")

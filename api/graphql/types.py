@@ -94,6 +94,7 @@ class Partner:
     populations_served: list[str]
     capacity: int | None
     funding_streams: list[str]
+    industries: list[str]
     contacts: list[Contact]
     address: Address | None
     latitude: float | None
@@ -135,6 +136,7 @@ def partner_from_domain(p: d.Partner) -> Partner:
         jurisdiction=Jurisdiction(state=p.jurisdiction.state, local_area=p.jurisdiction.local_area),
         description=p.description, regions_served=list(p.regions_served),
         populations_served=list(p.populations_served), capacity=p.capacity, funding_streams=list(p.funding_streams),
+        industries=list(p.industries),
         contacts=[Contact(name=c.name, title=c.title, email=c.email, phone=c.phone) for c in p.contacts],
         address=Address(street=a.street, city=a.city, state=a.state, postal_code=a.postal_code) if a else None,
         latitude=p.latitude, longitude=p.longitude, website=p.website, assets=p.assets, limitations=p.limitations,
@@ -222,6 +224,7 @@ class PartnerInput:
     populations_served: list[str] = strawberry.field(default_factory=list)
     capacity: int | None = None
     funding_streams: list[str] = strawberry.field(default_factory=list)
+    industries: list[str] = strawberry.field(default_factory=list)
     contacts: list[ContactInput] = strawberry.field(default_factory=list)
     address: AddressInput | None = None
     latitude: float | None = None
@@ -244,6 +247,7 @@ class PartnerPatchInput:
     populations_served: list[str] | None = strawberry.UNSET
     capacity: int | None = strawberry.UNSET
     funding_streams: list[str] | None = strawberry.UNSET
+    industries: list[str] | None = strawberry.UNSET
     contacts: list[ContactInput] | None = strawberry.UNSET
     address: AddressInput | None = strawberry.UNSET
     latitude: float | None = strawberry.UNSET

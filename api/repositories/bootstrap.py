@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from uuid import UUID
 
 import asyncpg
 
 from api import reference_data
+from api.domain.funding import funding_streams_from_dicts
+from api.domain.lmi_ingest import TitleScheme, title_code
 from api.domain.readiness import framework_from_dict
 from api.repositories.database import _init_connection, head_revision, migrate
+from api.repositories.funding import PgFundingRepository
 from api.repositories.readiness import PgReadinessRepository
 from api.repositories.reference import PgReferenceRepository
 
 SEED_ORDER = ("partner_types", "populations", "service_categories")
 ROLE_DOCUMENTS = ("population_partner_types", "support_needs", "team_requirements")
+# Code titles the package ships (the top level of each classification); a deployment loads the rest.
+SHIPPED_TITLES = (("soc_major_groups", TitleScheme.SOC), ("naics_sectors", TitleScheme.NAICS))
 # Tables holding shipped vocabularies: kept when a test resets the data.
 REFERENCE_TABLES = frozenset({
     "partner_types", "populations", "service_categories", "functions", "usual_functions", "reference_documents",
-    "readiness_frameworks", "alembic_version",
+    "readiness_frameworks", "alembic_version", "funding_streams",
 })
 
 
@@ -35,9 +39,15 @@ async def reset_data(conn: asyncpg.Connection) -> None:
     """
     from api.repositories.tables import metadata
 
-    names = sorted(set(metadata.tables) - REFERENCE_TABLES)
-    await conn.execute(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
-    await conn.execute("DELETE FROM readiness_frameworks WHERE id <> $1", UUID(str(shipped_framework()["id"])))
+    # DELETE with triggers and foreign keys switched off for this session is far cheaper than TRUNCATE on
+    # the few rows a test leaves; the editable reference data goes too and is seeded again as shipped.
+    keep = {"alembic_version", *SEED_ORDER}
+    async with conn.transaction():
+        await conn.execute("SET LOCAL session_replication_role = replica")
+        for name in sorted(set(metadata.tables) - keep):
+            await conn.execute(f'DELETE FROM "{name}"')
+        await conn.execute("SET LOCAL session_replication_role = DEFAULT")
+        await _seed(conn)
 
 
 async def seed_reference(dsn: str) -> None:
@@ -45,15 +55,33 @@ async def seed_reference(dsn: str) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         await _init_connection(conn)
-        repo = PgReferenceRepository(conn)
         async with conn.transaction():
-            for kind in SEED_ORDER:
-                await repo.seed(kind, reference_data.load(kind))
-            await _seed_roles(conn)
-            # The shipped version is added once; edits make newer versions and never touch it.
-            await PgReadinessRepository(conn).add_framework(framework_from_dict(shipped_framework()))
+            await _seed(conn)
     finally:
         await conn.close()
+
+
+async def _seed(conn: asyncpg.Connection) -> None:
+    repo = PgReferenceRepository(conn)
+    for kind in SEED_ORDER:
+        await repo.seed(kind, reference_data.load(kind))
+    await _seed_roles(conn)
+    await _seed_titles(conn)
+    streams = funding_streams_from_dicts(reference_data.load("funding_streams"), await repo.catalog())
+    await PgFundingRepository(conn).seed_streams(streams.values())
+    # The shipped version is added once; edits make newer versions and never touch it.
+    await PgReadinessRepository(conn).add_framework(framework_from_dict(shipped_framework()))
+
+
+async def _seed_titles(conn: asyncpg.Connection) -> None:
+    """Insert the shipped SOC major group and NAICS sector titles where missing."""
+    rows = []
+    for name, scheme in SHIPPED_TITLES:
+        for entry in reference_data.load(name):
+            code, level = title_code(scheme, entry["code"])
+            rows.append((scheme.value, code, entry["title"], level))
+    await conn.executemany(
+        "INSERT INTO code_titles (scheme, code, title, level) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING", rows)
 
 
 async def _seed_roles(conn: asyncpg.Connection) -> None:

@@ -75,6 +75,7 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     # asyncpg introspects array types it has no built-in codec for on first use; do it once per
     # connection here, so a request never pays extra round trips for it.
     await conn.fetchval("SELECT $1::uuid[] IS NULL AND $2::text[] IS NULL", None, None)
+    await conn.fetchval("SELECT array(SELECT row(1, 'x'::text) WHERE false)")
 
 
 class SerializedConnection:

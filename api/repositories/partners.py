@@ -21,12 +21,12 @@ from api.domain.partners import (
     Service,
     Status,
 )
-from api.domain.ports import Page, PartnerFilter
+from api.domain.ports import Page, PartnerFilter, ServiceFilter
 
 PARTNER_COLUMNS = """
   p.id, p.name, p.partner_type, p.level, p.state, p.local_area, p.description, p.regions_served,
   p.populations_served, p.capacity, p.funding_streams, p.contacts, p.address, p.latitude, p.longitude,
-  p.website, p.assets, p.limitations, p.status, p.version, p.created_at, p.updated_at,
+  p.website, p.assets, p.limitations, p.status, p.version, p.created_at, p.updated_at, p.industries,
   coalesce((SELECT jsonb_agg(jsonb_build_object('source', e.source, 'id', e.external_id) ORDER BY e.source)
             FROM partner_external_ids e WHERE e.partner_id = p.id), '[]') AS external_ids
 """
@@ -42,15 +42,15 @@ GET_PARTNERS = f"SELECT {PARTNER_COLUMNS} FROM partners p WHERE p.id = any($1::u
 INSERT_PARTNER = """
 INSERT INTO partners (id, name, partner_type, level, state, local_area, description, regions_served,
   populations_served, capacity, funding_streams, contacts, address, latitude, longitude, website, assets,
-  limitations, status, version)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+  limitations, status, version, industries)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
 """
 UPDATE_PARTNER = """
 UPDATE partners SET name = $2, partner_type = $3, level = $4, state = $5, local_area = $6, description = $7,
   regions_served = $8, populations_served = $9, capacity = $10, funding_streams = $11, contacts = $12,
   address = $13, latitude = $14, longitude = $15, website = $16, assets = $17, limitations = $18,
-  status = $19, version = $20, updated_at = now()
-WHERE id = $1 AND version = $21
+  status = $19, version = $20, industries = $21, updated_at = now()
+WHERE id = $1 AND version = $22
 """
 DELETE_PARTNER = "DELETE FROM partners WHERE id = $1"
 DELETE_PARTNER_IDS = "DELETE FROM partner_external_ids WHERE partner_id = $1"
@@ -99,7 +99,7 @@ def _partner(r: Mapping[str, Any]) -> Partner:
         jurisdiction=Jurisdiction(state=r["state"], local_area=r["local_area"]),
         description=r["description"], regions_served=tuple(r["regions_served"]),
         populations_served=tuple(r["populations_served"]), capacity=r["capacity"],
-        funding_streams=tuple(r["funding_streams"]),
+        funding_streams=tuple(r["funding_streams"]), industries=tuple(r["industries"]),
         contacts=tuple(Contact(**c) for c in r["contacts"]),
         address=Address(**address) if address is not None else None,
         latitude=r["latitude"], longitude=r["longitude"], website=r["website"], assets=r["assets"],
@@ -125,7 +125,7 @@ def _partner_params(p: Partner) -> list[Any]:
         p.id, p.name, p.partner_type, p.level.value, p.jurisdiction.state, p.jurisdiction.local_area,
         p.description, list(p.regions_served), list(p.populations_served), p.capacity, list(p.funding_streams),
         [_contact(c) for c in p.contacts], _address(p.address), p.latitude, p.longitude, p.website, p.assets,
-        p.limitations, p.status.value, p.version,
+        p.limitations, p.status.value, p.version, list(p.industries),
     ]
 
 
@@ -202,6 +202,35 @@ def _filter(flt: PartnerFilter) -> tuple[_Query, str | None, str | None]:
     return qb, rank, distance
 
 
+def _service_filter(flt: ServiceFilter) -> _Query:
+    """Translate a service filter into SQL conditions over ``services s JOIN partners p``."""
+    qb = _Query()
+    qb.where.append("p.status <> 'retired'")
+    if not flt.retired:
+        qb.where.append("s.status <> 'retired'")
+    if flt.partner_id is not None:
+        qb.where.append(f"s.partner_id = {qb.param(flt.partner_id)}")
+    if flt.categories is not None:
+        qb.where.append(f"s.category = any({qb.param(list(flt.categories))}::text[])")
+    if flt.populations is not None:
+        qb.where.append(f"s.populations && {qb.param(list(flt.populations))}::text[]")
+    if flt.partner_types is not None:
+        qb.where.append(f"p.partner_type = any({qb.param(list(flt.partner_types))}::text[])")
+    if flt.updated_since is not None:
+        qb.where.append(f"greatest(s.updated_at, p.updated_at) >= {qb.param(flt.updated_since)}")
+    if flt.located:
+        qb.where.append("(p.address IS NOT NULL OR p.latitude IS NOT NULL)")
+    if flt.postal_code:
+        qb.where.append(f"p.address->>'postal_code' = {qb.param(flt.postal_code)}")
+    if flt.q:
+        q = qb.param(flt.q)
+        qb.where.append(
+            f"to_tsvector('english', s.name || ' ' || s.description || ' ' || p.name) "
+            f"@@ websearch_to_tsquery('english', {q})"
+        )
+    return qb
+
+
 class PgPartnerRepository:
     """Partners and their services, bound to one connection."""
 
@@ -217,7 +246,8 @@ class PgPartnerRepository:
         return {r["id"]: _partner(r) for r in rows}
 
     async def list(
-        self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False
+        self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
+        offset: int = 0,
     ) -> Page[Partner]:
         qb, rank, distance = _filter(flt)
         base_where = list(qb.where)
@@ -235,6 +265,7 @@ class PgPartnerRepository:
         sql = (
             f"SELECT {PARTNER_COLUMNS}, {sort_expr} AS sort_key FROM partners p "
             f"WHERE {' AND '.join(qb.where)} ORDER BY sort_key {direction}, p.id LIMIT {qb.param(limit + 1)}"
+            + (f" OFFSET {qb.param(offset)}" if offset else "")
         )
         rows = await self._conn.fetch(sql, *qb.params)
         more = len(rows) > limit
@@ -292,6 +323,32 @@ class PgPartnerRepository:
     async def get_service(self, service_id: UUID) -> Service | None:
         row = await self._conn.fetchrow(GET_SERVICE, service_id)
         return _service(row) if row else None
+
+    async def list_services(
+        self, flt: ServiceFilter, *, limit: int, after: tuple[object, ...] | None = None, offset: int = 0,
+        with_total: bool = False,
+    ) -> Page[Service]:
+        # Ordered by id: the primary key index serves the order, the keyset (``after``) and a bounded OFFSET.
+        qb = _service_filter(flt)
+        base_where, n_filter_params = list(qb.where), len(qb.params)
+        if after is not None:
+            qb.where.append(f"s.id > {qb.param(after[0])}::uuid")
+        sql = (
+            f"SELECT {SERVICE_COLUMNS} FROM services s JOIN partners p ON p.id = s.partner_id "
+            f"WHERE {' AND '.join(qb.where)} ORDER BY s.id LIMIT {qb.param(limit + 1)}"
+            + (f" OFFSET {qb.param(offset)}" if offset else "")
+        )
+        rows = await self._conn.fetch(sql, *qb.params)
+        more, rows = len(rows) > limit, rows[:limit]
+        total = None
+        if with_total:
+            total = await self._conn.fetchval(
+                f"SELECT count(*) FROM services s JOIN partners p ON p.id = s.partner_id "
+                f"WHERE {' AND '.join(base_where)}", *qb.params[:n_filter_params],
+            )
+        keys = [(str(r["id"]),) for r in rows]
+        return Page(items=[_service(r) for r in rows], keys=keys, next_after=keys[-1] if more and rows else None,
+                    total=total)
 
     async def add_service(self, service: Service) -> Service:
         try:

@@ -6,6 +6,7 @@ These classes never leave ``api.repositories``; repositories map rows to domain 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -78,6 +79,8 @@ class PartnerRow(SQLModel, table=True):
     populations_served: list[str] = Field(default_factory=list, sa_column=_codes())
     capacity: int | None = None
     funding_streams: list[str] = Field(default_factory=list, sa_column=_codes())
+    # NAICS codes of an employer's industries (normalized by the domain: "32" is stored as "31-33").
+    industries: list[str] = Field(default_factory=list, sa_column=_codes())
     contacts: list[dict[str, str | None]] = Field(
         default_factory=list, sa_column=sa.Column(JSONB, nullable=False, server_default="[]")
     )
@@ -226,7 +229,7 @@ class AssignmentRow(SQLModel, table=True):
     partner_id: UUID
     function: str = Field(foreign_key="functions.code")
     strength: str
-    agreement_id: UUID | None = None
+    agreement_id: UUID | None = Field(default=None, foreign_key="agreements.id", ondelete="SET NULL")
     atypical: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
@@ -367,3 +370,179 @@ class RateLimitRow(SQLModel, table=True):
     bucket: str = Field(primary_key=True)
     window_start: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), primary_key=True))
     hits: int = 0
+
+
+class AgreementRow(SQLModel, table=True):
+    """An agreement (MOU, contract, ...) among members of a system; status is recorded, and derived on read."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (
+        sa.Index("ix_agreements_system_title_id", "system_id", "title", "id"),
+        sa.CheckConstraint("expires_on IS NULL OR effective_on IS NULL OR expires_on >= effective_on",
+                           name="ck_agreements_dates"),
+    )
+    id: UUID = Field(primary_key=True)
+    system_id: UUID = Field(foreign_key="systems.id", ondelete="CASCADE")
+    type: str
+    title: str
+    effective_on: date | None = None
+    expires_on: date | None = None
+    review_by: date | None = None
+    status: str = Field(default="draft", sa_column_kwargs={"server_default": "draft"})
+    signed_on: date | None = None
+    working_relationship: str | None = None
+    # One-stop MOU section codes the agreement covers (20 CFR 678.500(b)); checked by the domain.
+    contents: list[str] = Field(default_factory=list, sa_column=_codes())
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = Field(sa_column=_now())
+    updated_at: datetime = Field(sa_column=_now())
+
+
+class AgreementPartyRow(SQLModel, table=True):
+    __tablename__ = "agreement_parties"
+    agreement_id: UUID = Field(foreign_key="agreements.id", primary_key=True, ondelete="CASCADE")
+    # RESTRICT: a signatory stays on record; the partner is retired, not deleted.
+    partner_id: UUID = Field(foreign_key="partners.id", primary_key=True, ondelete="RESTRICT", index=True)
+    position: int
+
+
+class AgreementAssignmentRow(SQLModel, table=True):
+    """The role assignments an agreement formalizes; removing the assignment removes the link."""
+
+    __tablename__ = "agreement_assignments"
+    agreement_id: UUID = Field(foreign_key="agreements.id", primary_key=True, ondelete="CASCADE")
+    assignment_id: UUID = Field(foreign_key="assignments.id", primary_key=True, ondelete="CASCADE", index=True)
+
+
+class FundingStreamRow(SQLModel, table=True):
+    """The funding stream catalogue: reference data seeded from the package, editable by an admin."""
+
+    __tablename__ = "funding_streams"
+    code: str = Field(primary_key=True)
+    name: str
+    kind: str
+    administering_agency_type: str = Field(foreign_key="partner_types.code")
+    provider_types: list[str] = Field(default_factory=list, sa_column=_codes())
+    eligible_populations: list[str] = Field(default_factory=list, sa_column=_codes())
+    allowed_service_categories: list[str] = Field(default_factory=list, sa_column=_codes())
+    description: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    source_url: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    updated_at: datetime = Field(sa_column=_now())
+
+
+class AllocationRow(SQLModel, table=True):
+    """An amount of one stream for one period to one service or function of a system (braided, never blended)."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (
+        sa.Index("ix_allocations_system_period_id", "system_id", "period", "id"),
+        sa.CheckConstraint("(service_id IS NULL) <> (function IS NULL)", name="ck_allocations_one_target"),
+        sa.CheckConstraint("amount >= 0", name="ck_allocations_amount"),
+    )
+    id: UUID = Field(primary_key=True)
+    system_id: UUID = Field(foreign_key="systems.id", ondelete="CASCADE")
+    stream_code: str = Field(foreign_key="funding_streams.code", ondelete="RESTRICT", index=True)
+    period: str
+    amount: Decimal = Field(sa_column=sa.Column(sa.Numeric(17, 2), nullable=False))
+    # CASCADE: money allocated to a service that no longer exists allocates nothing.
+    service_id: UUID | None = Field(default=None, foreign_key="services.id", ondelete="CASCADE", index=True)
+    function: str | None = Field(default=None, foreign_key="functions.code")
+    partner_id: UUID | None = Field(default=None, foreign_key="partners.id", ondelete="SET NULL", index=True)
+    note: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = Field(sa_column=_now())
+    updated_at: datetime = Field(sa_column=_now())
+
+
+class ConnectionRow(SQLModel, table=True):
+    """One organization's connection with another: its interest, stage and the four planning answers."""
+
+    __tablename__ = "connections"
+    __table_args__ = (
+        sa.Index("ix_connections_from_created_id", "from_partner", "created_at", "id"),
+        sa.CheckConstraint("from_partner <> to_partner", name="ck_connections_other_partner"),
+    )
+    id: UUID = Field(primary_key=True)
+    from_partner: UUID = Field(foreign_key="partners.id", ondelete="CASCADE")
+    to_partner: UUID = Field(foreign_key="partners.id", ondelete="CASCADE", index=True)
+    interest: str
+    stage: str = Field(default="interest_defined", sa_column_kwargs={"server_default": "interest_defined"})
+    what_is_possible: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    what_is_practical: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    who_can_help: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    what_is_next: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    notes: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = Field(sa_column=_now())
+    updated_at: datetime = Field(sa_column=_now())
+
+
+class ChangeRow(SQLModel, table=True):
+    """The change feed: one row per created, updated or deleted directory record, written by triggers.
+
+    ``txid`` is the writing transaction; readers only see changes of transactions older than every
+    transaction still running, so a change committed late (out of id order) is never skipped.
+    """
+
+    __tablename__ = "changes"
+    __table_args__ = (sa.Index("ix_changes_txid_seq", "txid", "seq"),)
+    seq: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True))
+    txid: int = Field(sa_column=sa.Column(
+        sa.BigInteger, nullable=False, server_default=sa.text("(pg_current_xact_id()::text)::bigint")))
+    kind: str
+    record_id: UUID
+    op: str
+    at: datetime = Field(sa_column=_now())
+
+
+class CodeTitleRow(SQLModel, table=True):
+    """Titles of SOC occupations, NAICS industries and CIP programs; the package ships the top levels."""
+
+    __tablename__ = "code_titles"
+    scheme: str = Field(primary_key=True)
+    code: str = Field(primary_key=True)
+    title: str
+    level: str
+    updated_at: datetime = Field(sa_column=_now())
+
+
+class LaborMarketObservationRow(SQLModel, table=True):
+    """Figures for one occupation (SOC) or industry (NAICS) in one region and period, from one source."""
+
+    __tablename__ = "labor_market_observations"
+    __table_args__ = (
+        sa.Index("ix_labor_market_observations_code", "code_kind", "code"),
+        sa.CheckConstraint("code_kind IN ('soc', 'naics')", name="ck_labor_market_observations_code_kind"),
+    )
+    region: str = Field(primary_key=True)
+    code_kind: str = Field(primary_key=True)
+    code: str = Field(primary_key=True)
+    period: str = Field(primary_key=True)
+    source: str = Field(primary_key=True)
+    retrieved_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    employment: int | None = None
+    projected_employment: int | None = None
+    annual_openings: int | None = None
+    growth_percent: float | None = None
+    median_wage: float | None = None
+    wage_p10: float | None = None
+    wage_p25: float | None = None
+    wage_p75: float | None = None
+    wage_p90: float | None = None
+    outlook: str | None = None
+    created_at: datetime = Field(sa_column=_now())
+    updated_at: datetime = Field(sa_column=_now())
+
+
+class IdempotencyKeyRow(SQLModel, table=True):
+    """Responses to creating POSTs, replayed when the same client retries with the same Idempotency-Key."""
+
+    __tablename__ = "idempotency_keys"
+    owner: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    request_hash: str
+    status: int | None = None
+    headers: list[list[str]] = Field(default_factory=list,
+                                     sa_column=sa.Column(JSONB, nullable=False, server_default="[]"))
+    body: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary, nullable=True))
+    created_at: datetime = Field(sa_column=_now())

@@ -11,10 +11,16 @@ from asyncpg.transaction import Transaction
 from api.domain.access import Caller
 from api.repositories.access import PgApiKeyRepository, PgAuditRepository
 from api.repositories.action_plans import PgActionPlanRepository
+from api.repositories.agreements import PgAgreementRepository
+from api.repositories.changes import PgChangeFeed
+from api.repositories.connections import PgConnectionRepository
 from api.repositories.database import Database, SerializedConnection
+from api.repositories.funding import PgFundingRepository
+from api.repositories.labor_market import PgLaborMarketRepository
 from api.repositories.partners import PgPartnerRepository
 from api.repositories.readiness import PgReadinessRepository
 from api.repositories.reference import PgReferenceRepository
+from api.repositories.sync import PgSyncRepository
 from api.repositories.systems import PgSystemRepository
 
 
@@ -51,7 +57,13 @@ class PgUnitOfWork:
         self.readiness = PgReadinessRepository(shared)
         self.plans = PgActionPlanRepository(shared)
         self.keys = PgApiKeyRepository(shared)
+        self.sync = PgSyncRepository(conn)
+        self.changes = PgChangeFeed(conn)
         self.audit = PgAuditRepository(shared)
+        self.agreements = PgAgreementRepository(shared)
+        self.funding = PgFundingRepository(shared)
+        self.connections = PgConnectionRepository(shared)
+        self.labor_market = PgLaborMarketRepository(shared)
         return self
 
     async def commit(self) -> None:

@@ -24,6 +24,17 @@ RULES: list[tuple[str, str, str]] = [
     (r"PUT", r"^/v1/reference/regions/", "directory:write"),
     (r".*", r"^/v1/reference/", "admin"),
     (r".*", r"^/v1/(admin|audit)", "admin"),
+    (r"POST", r"^/v1/sync/", "directory:write"),
+    (r"GET", r"^/v1/(changes|export/)", "directory:read"),
+    # Connections are between directory partners (use cases check the FROM partner's jurisdiction).
+    (r"GET", r"^/v1/connections", "directory:read"),
+    (r".*", r"^/v1/connections", "directory:write"),
+    # Labour market figures are read like the directory; titles are deployment-wide reference data.
+    (r"GET", r"^/v1/labor-market", "directory:read"),
+    (r".*", r"^/v1/labor-market/titles", "admin"),
+    (r".*", r"^/v1/labor-market", "lmi:write"),
+    # The HSDS 3.0 API is a read-only view of the directory.
+    (r"GET", r"^/hsds(/|$)", "directory:read"),
     (r"GET", r"^/v1/partners", "directory:read"),
     (r".*", r"^/v1/partners", "directory:write"),
     (r"GET", r"^/v1/(systems|rounds)", "systems:read"),

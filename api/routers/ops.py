@@ -31,7 +31,7 @@ async def describe() -> ServiceDescription:
         name="Pathways",
         version=__version__,
         links={"openapi": "/openapi.json", "docs": "/docs", "graphql": "/graphql", "partners": "/v1/partners",
-               "reference": "/v1/reference/partner-types"},
+               "reference": "/v1/reference/partner-types", "hsds": "/hsds/"},
     )
 
 

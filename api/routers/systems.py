@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from api.deps import ReadUowDep, UowDep
+from api.deps import ReadUowDep, SettingsDep, UowDep
 from api.domain.systems import Member
 from api.problems import responses
 from api.routers._http import etag, expected_version, not_modified, reject_unknown_params, set_next_link
@@ -163,10 +163,12 @@ async def suggestions(system_id: UUID, uow: ReadUowDep) -> SuggestionReport:
 
 
 @router.get("/{system_id}/gaps", response_model=GapReport, responses=responses(404))
-async def gaps(system_id: UUID, uow: ReadUowDep) -> GapReport:
+async def gaps(system_id: UUID, uow: ReadUowDep, settings: SettingsDep) -> GapReport:
     """The system's gaps, most severe first, each with an explanation and a recommendation."""
     today = uc.today_utc()
-    found = await uc.analyse(uow, system_id=system_id, today=today)
+    found = await uc.analyse(uow, system_id=system_id, today=today,
+                             expiry_window_days=settings.agreement_expiry_window_days,
+                             in_demand=settings.in_demand_rule())
     return GapReport(system_id=system_id, as_of=today, gaps=[GapOut.model_validate(g) for g in found])
 
 

@@ -114,6 +114,7 @@ class PartnerCreate(_In):
     populations_served: Codes = Field(default_factory=list)
     capacity: Capacity | None = None
     funding_streams: Codes = Field(default_factory=list)
+    industries: Codes = Field(default_factory=list, description="NAICS codes of an employer's industries")
     contacts: Annotated[list[ContactDto], Field(max_length=50)] = Field(default_factory=list)
     address: AddressDto | None = None
     latitude: Latitude | None = None
@@ -129,7 +130,7 @@ class PartnerCreate(_In):
             id=partner_id or uuid4(), name=self.name, partner_type=self.partner_type, level=self.level,
             jurisdiction=self.jurisdiction.to_domain(), description=self.description,
             regions_served=tuple(self.regions_served), populations_served=tuple(self.populations_served),
-            capacity=self.capacity, funding_streams=tuple(self.funding_streams),
+            capacity=self.capacity, funding_streams=tuple(self.funding_streams), industries=tuple(self.industries),
             contacts=tuple(Contact(**c.model_dump()) for c in self.contacts),
             address=Address(**self.address.model_dump()) if self.address else None,
             latitude=self.latitude, longitude=self.longitude, website=self.website, assets=self.assets,
@@ -149,6 +150,7 @@ class PartnerPatch(_In):
     populations_served: Codes | None = None
     capacity: Capacity | None = None
     funding_streams: Codes | None = None
+    industries: Codes | None = None
     contacts: Annotated[list[ContactDto], Field(max_length=50)] | None = None
     address: AddressDto | None = None
     latitude: Latitude | None = None
@@ -197,6 +199,7 @@ class PartnerOut(_Out):
     populations_served: list[str]
     capacity: int | None
     funding_streams: list[str]
+    industries: list[str]
     contacts: list[ContactOut]
     address: AddressOut | None
     latitude: float | None

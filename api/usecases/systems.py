@@ -9,8 +9,12 @@ from uuid import UUID, uuid4
 
 from api.domain import systems as rules
 from api.domain.access import AuditEntry, Scope, changes_between, require, require_within
+from api.domain.agreements import DEFAULT_EXPIRY_WINDOW_DAYS, agreement_renewals, unformalized_leads
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
-from api.domain.gaps import Gap, GapContext, TeamReview, analyse_gaps, team_review
+from api.domain.funding import funding_gaps
+from api.domain.gaps import DEFAULT_RULES, Gap, GapContext, GapRule, TeamReview, analyse_gaps, team_review
+from api.domain.labor_market import InDemandRule
+from api.domain.lmi_gaps import LABOR_MARKET, training_capacity_gaps
 from api.domain.partners import Partner, Service
 from api.domain.ports import UnitOfWork
 from api.domain.suggestions import LeadSuggestion, suggest_leads
@@ -24,8 +28,15 @@ from api.domain.systems import (
     SystemState,
     Team,
 )
+from api.usecases import agreements as agreements_uc
+from api.usecases import labor_market as lmi_uc
 from api.usecases import policy
 from api.usecases.paging import Paged, decode_cursor, encode_cursor
+
+GAP_RULES: tuple[GapRule, ...] = (
+    *DEFAULT_RULES, unformalized_leads, agreement_renewals, funding_gaps, training_capacity_gaps,
+)
+"""Every rule the gap analysis runs: the default ones, then those reading ``GapContext.extras``."""
 
 
 def today_utc() -> date:
@@ -167,6 +178,9 @@ async def assign_role(
 ) -> Assignment:
     """Assign a function to a member; the assignment says whether it is atypical for the partner type."""
     state = await _load(uow, system_id, write=True)
+    if agreement_id is not None:
+        await agreements_uc.require_agreement_of(uow, system_id=system_id, agreement_id=agreement_id,
+                                                 partner_id=partner_id)
     catalog = await uow.systems.role_catalog()
     new, assignment = rules.assign_role(state, catalog, partner_id=partner_id, function=function,
                                         strength=strength, agreement_id=agreement_id)
@@ -194,8 +208,14 @@ async def record_review(uow: UnitOfWork, *, system_id: UUID, reviewed_on: date) 
     return await _save(uow, state, new)
 
 
-async def _context(uow: UnitOfWork, system_id: UUID, today: date | None) -> tuple[GapContext, SystemState]:
-    """Load everything the gap rules read, in a fixed number of queries whatever the system's size."""
+async def _context(
+    uow: UnitOfWork, system_id: UUID, today: date | None, *, extras: bool = False,
+    expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS, in_demand: InDemandRule | None = None,
+) -> tuple[GapContext, SystemState]:
+    """Load everything the gap rules read, in a fixed number of queries whatever the system's size.
+
+    With ``extras`` also what the rules beyond the default ones read (agreements, funding, labour market).
+    """
     state = await _load(uow, system_id)
     member_ids = [m.partner_id for m in state.members]
     catalog = await uow.systems.role_catalog()
@@ -203,15 +223,26 @@ async def _context(uow: UnitOfWork, system_id: UUID, today: date | None) -> tupl
     services: Mapping[UUID, Sequence[Service]] = (
         await uow.partners.services_of(member_ids) if member_ids else {}
     )
+    more: dict[str, object] = {}
+    if extras:
+        more |= await agreements_uc.gap_extras(uow, state, partners, services,
+                                               expiry_window_days=expiry_window_days)
+        more[LABOR_MARKET] = await lmi_uc.labor_market_facts(uow, system=state.system,
+                                                             rule=in_demand or InDemandRule())
     ctx = GapContext.from_state(state, partners=partners, services_by_partner=services, catalog=catalog,
-                                today=today or today_utc())
+                                today=today or today_utc(), extras=more)
     return ctx, state
 
 
-async def analyse(uow: UnitOfWork, *, system_id: UUID, today: date | None = None) -> list[Gap]:
-    """The system's gaps, most severe first."""
-    ctx, _ = await _context(uow, system_id, today)
-    return analyse_gaps(ctx)
+async def analyse(
+    uow: UnitOfWork, *, system_id: UUID, today: date | None = None,
+    expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS, in_demand: InDemandRule | None = None,
+) -> list[Gap]:
+    """The system's gaps, most severe first (agreements due for renewal within ``expiry_window_days``;
+    occupations in demand, for a system that targets none, under the ``in_demand`` thresholds)."""
+    ctx, _ = await _context(uow, system_id, today, extras=True, expiry_window_days=expiry_window_days,
+                            in_demand=in_demand)
+    return analyse_gaps(ctx, GAP_RULES)
 
 
 async def review(uow: UnitOfWork, *, system_id: UUID, today: date | None = None) -> TeamReview:
@@ -223,7 +254,7 @@ async def review(uow: UnitOfWork, *, system_id: UUID, today: date | None = None)
 async def suggestions(uow: UnitOfWork, *, system_id: UUID) -> list[LeadSuggestion]:
     """For each function without a lead, ranked candidate members, or partner types to recruit."""
     ctx, state = await _context(uow, system_id, None)
-    formalized = {a.partner_id for a in state.assignments if a.agreement_id is not None}
+    formalized = await agreements_uc.formalized_partners(uow, state, ctx.today)
     return suggest_leads(state, ctx.catalog, ctx.services_by_partner, ctx.partners, formalized)
 
 

@@ -192,7 +192,8 @@ async def test_gap_analysis_runs_in_a_bounded_number_of_queries(client, region, 
         await _gaps(client, system)
         clean_db.query_observer = None
         counts.append(counter.count)
-    assert counts[0] == counts[1] <= 10, counts
+    # +2 for gap kinds 6 and 7: the system's agreements, and its funding basis (allocations and catalogue).
+    assert counts[0] == counts[1] <= 12, counts
 
 
 async def test_role_matrix_and_functions_are_editable_reference_data(client, region):
@@ -219,4 +220,5 @@ async def test_gap_analysis_of_the_larger_demo_system_costs_a_fixed_number_of_qu
     clean_db.query_observer = None
     assert gaps, "the demo state system is meant to show gaps"
     assert {"unserved_population", "membership_review"} <= {g["kind"] for g in gaps}
-    assert counter.count <= 6, [" ".join(q.split())[:60] for q in counter.queries]
+    # +2 for gap kinds 6 and 7: the system's agreements, and its funding basis (allocations and catalogue).
+    assert counter.count <= 8, [" ".join(q.split())[:60] for q in counter.queries]

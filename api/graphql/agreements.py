@@ -1,0 +1,488 @@
+"""GraphQL projection of agreements, funding streams, allocations and the braiding analysis."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+import strawberry
+from pydantic import ValidationError as PydanticValidationError
+
+from api.domain import agreements as d
+from api.domain import funding as f
+from api.domain.access import Scope
+from api.domain.errors import DomainError, NotFound
+from api.graphql.context import Context
+from api.graphql.convert import mirror_enum, project, to_plain
+from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.permissions import requires
+from api.graphql.systems import WorkingRelationshipEnum
+from api.graphql.types import PageInfo
+from api.schemas.agreements import AgreementIn, AgreementOut, AgreementPatch
+from api.schemas.funding import AllocationIn, AllocationPatch, FundingStreamIn
+from api.usecases import agreements as uc
+from api.usecases import funding as funding_uc
+
+Info = strawberry.Info[Context, None]
+
+AgreementTypeEnum = mirror_enum(d.AgreementType)
+AgreementStatusEnum = mirror_enum(d.AgreementStatus)
+FundingKindEnum = mirror_enum(f.FundingKind)
+
+
+@strawberry.type(description="An agreement among members; status is derived from its dates on asOf.")
+class Agreement:
+    id: UUID
+    system_id: UUID
+    type: AgreementTypeEnum  # type: ignore[valid-type]
+    title: str
+    parties: list[UUID]
+    effective_on: date | None
+    expires_on: date | None
+    review_by: date | None
+    review_due_on: date | None
+    status: AgreementStatusEnum  # type: ignore[valid-type]
+    recorded_status: AgreementStatusEnum  # type: ignore[valid-type]
+    in_force: bool
+    as_of: date
+    signed_on: date | None
+    formalizes: list[UUID]
+    working_relationship: WorkingRelationshipEnum | None  # type: ignore[valid-type]
+    contents: list[str]
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+    domain: strawberry.Private[d.Agreement]
+
+    @strawberry.field(description="The one-stop MOU contents (20 CFR 678.500(b)) it covers and lacks.")
+    async def completeness(self) -> Completeness:
+        found = d.mou_completeness(self.domain)
+        return Completeness(
+            applies=found.applies, complete=found.complete, source=found.source,
+            present=[project(RequiredSection, s) for s in found.present],
+            missing=[project(RequiredSection, s) for s in found.missing],
+        )
+
+
+@strawberry.type
+class RequiredSection:
+    code: str
+    description: str
+
+
+@strawberry.type
+class Completeness:
+    applies: bool
+    complete: bool
+    present: list[RequiredSection]
+    missing: list[RequiredSection]
+    source: str
+
+
+def agreement_from_domain(x: d.Agreement) -> Agreement:
+    """Project a domain agreement, its status derived today."""
+    out = AgreementOut.of(x, uc.today_utc())
+    relationship = WorkingRelationshipEnum(out.working_relationship.value) if out.working_relationship else None
+    return project(Agreement, out, working_relationship=relationship, parties=list(out.parties),
+                   formalizes=list(out.formalizes), contents=list(out.contents), domain=x)
+
+
+@strawberry.type
+class AgreementEdge:
+    node: Agreement
+    cursor: str
+
+
+@strawberry.type
+class AgreementConnection:
+    edges: list[AgreementEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="A source of money for career pathways.")
+class FundingStream:
+    code: str
+    name: str
+    kind: FundingKindEnum  # type: ignore[valid-type]
+    administering_agency_type: str
+    provider_types: list[str]
+    eligible_populations: list[str]
+    allowed_service_categories: list[str]
+    description: str
+    source_url: str
+
+
+def stream_from_domain(x: f.FundingStream) -> FundingStream:
+    """Project a domain funding stream."""
+    return project(FundingStream, x, provider_types=list(x.provider_types),
+                   eligible_populations=list(x.eligible_populations),
+                   allowed_service_categories=list(x.allowed_service_categories))
+
+
+@strawberry.type(description="An amount of one stream, for one period, to one service or one function.")
+class Allocation:
+    id: UUID
+    system_id: UUID
+    stream_code: str
+    period: str
+    amount: Decimal
+    service_id: UUID | None
+    function: str | None
+    partner_id: UUID | None
+    note: str
+    version: int
+
+
+@strawberry.type
+class AllocationEdge:
+    node: Allocation
+    cursor: str
+
+
+@strawberry.type
+class AllocationConnection:
+    edges: list[AllocationEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class StreamTotal:
+    stream_code: str
+    name: str
+    kind: FundingKindEnum  # type: ignore[valid-type]
+    amount: Decimal
+    allocations: list[Allocation]
+
+
+@strawberry.type
+class KindTotal:
+    kind: FundingKindEnum  # type: ignore[valid-type]
+    amount: Decimal
+    streams: list[str]
+
+
+@strawberry.type
+class StreamAmount:
+    stream_code: str
+    amount: Decimal
+
+
+@strawberry.type
+class TargetFunding:
+    service_id: UUID | None
+    function: str | None
+    streams: list[StreamAmount]
+
+
+@strawberry.type
+class UnfundedService:
+    service_id: UUID
+    name: str
+    category: str
+    partner_id: UUID
+    partner_name: str
+
+
+@strawberry.type
+class UnfundedFunction:
+    function: str
+    lead_partner_id: UUID
+    lead_name: str
+
+
+@strawberry.type
+class FundingCandidate:
+    partner_id: UUID
+    name: str
+    partner_type: str
+    type_matches: bool
+    categories: list[str]
+
+
+@strawberry.type
+class UntappedStream:
+    stream_code: str
+    name: str
+    kind: FundingKindEnum  # type: ignore[valid-type]
+    administering_agency_type: str
+    populations: list[str]
+    categories: list[str]
+    candidates: list[FundingCandidate]
+    reasons: list[str]
+
+
+@strawberry.type(description="The braiding analysis: streams kept separate, shares, unfunded work, untapped streams.")
+class Funding:
+    system_id: UUID
+    period: str | None
+    total: Decimal
+    formula_share: float | None
+    grant_share: float | None
+    grant_only: bool
+    by_stream: list[StreamTotal]
+    by_kind: list[KindTotal]
+    by_target: list[TargetFunding]
+    unfunded_services: list[UnfundedService]
+    unfunded_functions: list[UnfundedFunction]
+    untapped: list[UntappedStream]
+
+
+def allocation_from_domain(x: f.Allocation) -> Allocation:
+    """Project a domain allocation."""
+    return project(Allocation, x)
+
+
+def funding_from_domain(x: f.FundingAnalysis) -> Funding:
+    """Project a funding analysis."""
+    return project(
+        Funding, x,
+        by_stream=[project(StreamTotal, t, allocations=[allocation_from_domain(a) for a in t.allocations])
+                   for t in x.by_stream],
+        by_kind=[project(KindTotal, k, streams=list(k.streams)) for k in x.by_kind],
+        by_target=[project(TargetFunding, t, streams=[project(StreamAmount, s) for s in t.streams])
+                   for t in x.by_target],
+        unfunded_services=[project(UnfundedService, s) for s in x.unfunded_services],
+        unfunded_functions=[project(UnfundedFunction, u) for u in x.unfunded_functions],
+        untapped=[project(UntappedStream, u, populations=list(u.populations), categories=list(u.categories),
+                          reasons=list(u.reasons),
+                          candidates=[project(FundingCandidate, c, categories=list(c.categories))
+                                      for c in u.candidates])
+                  for u in x.untapped],
+    )
+
+
+@strawberry.input
+class AgreementInput:
+    type: AgreementTypeEnum  # type: ignore[valid-type]
+    title: str
+    parties: list[UUID]
+    effective_on: date | None = None
+    expires_on: date | None = None
+    review_by: date | None = None
+    status: AgreementStatusEnum = strawberry.field(  # type: ignore[valid-type]
+        default_factory=lambda: AgreementStatusEnum("draft"))
+    signed_on: date | None = None
+    formalizes: list[UUID] = strawberry.field(default_factory=list)
+    working_relationship: WorkingRelationshipEnum | None = None  # type: ignore[valid-type]
+    contents: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Only the fields given change; null clears a date or the working relationship.")
+class AgreementPatchInput:
+    type: AgreementTypeEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    title: str | None = strawberry.UNSET
+    parties: list[UUID] | None = strawberry.UNSET
+    effective_on: date | None = strawberry.UNSET
+    expires_on: date | None = strawberry.UNSET
+    review_by: date | None = strawberry.UNSET
+    status: AgreementStatusEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    signed_on: date | None = strawberry.UNSET
+    formalizes: list[UUID] | None = strawberry.UNSET
+    working_relationship: WorkingRelationshipEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    contents: list[str] | None = strawberry.UNSET
+
+
+@strawberry.input
+class AllocationInput:
+    stream_code: str
+    period: str
+    amount: Decimal
+    service_id: UUID | None = None
+    function: str | None = None
+    partner_id: UUID | None = None
+    note: str = ""
+
+
+@strawberry.input(description="Only the fields given change; null clears the service, function or partner.")
+class AllocationPatchInput:
+    stream_code: str | None = strawberry.UNSET
+    period: str | None = strawberry.UNSET
+    amount: Decimal | None = strawberry.UNSET
+    service_id: UUID | None = strawberry.UNSET
+    function: str | None = strawberry.UNSET
+    partner_id: UUID | None = strawberry.UNSET
+    note: str | None = strawberry.UNSET
+
+
+@strawberry.input
+class FundingStreamInput:
+    name: str
+    kind: FundingKindEnum  # type: ignore[valid-type]
+    administering_agency_type: str
+    provider_types: list[str] = strawberry.field(default_factory=list)
+    eligible_populations: list[str] = strawberry.field(default_factory=list)
+    allowed_service_categories: list[str] = strawberry.field(default_factory=list)
+    description: str = ""
+    source_url: str = ""
+
+
+@strawberry.type
+class AgreementQuery:
+    @strawberry.field(description="A system's agreements by title, as a Relay connection.")
+    async def agreements(self, info: Info, system_id: UUID, first: int = 50,
+                         after: str | None = None) -> AgreementConnection:
+        if not 1 <= first <= 500:
+            raise query_error(DomainError("first must be between 1 and 500"))
+        try:
+            page = await uc.list_agreements(await info.context.read_uow(), system_id=system_id, limit=first,
+                                            cursor=after)
+        except DomainError as exc:
+            raise query_error(exc) from exc
+        return AgreementConnection(
+            edges=[AgreementEdge(node=agreement_from_domain(a), cursor=c)
+                   for a, c in zip(page.items, page.cursors, strict=True)],
+            page_info=PageInfo(has_next_page=page.next_cursor is not None,
+                               end_cursor=page.cursors[-1] if page.cursors else None),
+        )
+
+    @strawberry.field(description="One agreement of a system, or null.")
+    async def agreement(self, info: Info, system_id: UUID, id: UUID) -> Agreement | None:
+        try:
+            found = await uc.get_agreement(await info.context.read_uow(), system_id=system_id, agreement_id=id)
+        except NotFound:
+            return None
+        except DomainError as exc:
+            raise query_error(exc) from exc
+        return agreement_from_domain(found)
+
+    @strawberry.field(description="The funding stream catalogue.")
+    async def funding_streams(self, info: Info) -> list[FundingStream]:
+        return [stream_from_domain(s) for s in await funding_uc.list_streams(await info.context.read_uow())]
+
+    @strawberry.field(description="A system's allocations of one period, or of every period, as a Relay connection.")
+    async def allocations(self, info: Info, system_id: UUID, period: str | None = None, first: int = 50,
+                          after: str | None = None) -> AllocationConnection:
+        if not 1 <= first <= 500:
+            raise query_error(DomainError("first must be between 1 and 500"))
+        try:
+            page = await funding_uc.list_allocations(await info.context.read_uow(), system_id=system_id,
+                                                     period=period, limit=first, cursor=after)
+        except DomainError as exc:
+            raise query_error(exc) from exc
+        return AllocationConnection(
+            edges=[AllocationEdge(node=allocation_from_domain(a), cursor=c)
+                   for a, c in zip(page.items, page.cursors, strict=True)],
+            page_info=PageInfo(has_next_page=page.next_cursor is not None,
+                               end_cursor=page.cursors[-1] if page.cursors else None),
+        )
+
+    @strawberry.field(description="The braiding analysis of a system's funding.")
+    async def funding(self, info: Info, system_id: UUID, period: str | None = None) -> Funding:
+        try:
+            found = await funding_uc.analyse(await info.context.read_uow(), system_id=system_id, period=period)
+        except DomainError as exc:
+            raise query_error(exc) from exc
+        return funding_from_domain(found)
+
+
+AgreementResult = Annotated[Agreement | MutationError, strawberry.union("AgreementResult")]
+AllocationResult = Annotated[Allocation | MutationError, strawberry.union("AllocationResult")]
+FundingStreamResult = Annotated[FundingStream | MutationError, strawberry.union("FundingStreamResult")]
+
+
+@strawberry.type
+class AgreementMutation:
+    @strawberry.mutation(description="Record an agreement among members of a system.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def create_agreement(self, info: Info, system_id: UUID, input: AgreementInput) -> AgreementResult:
+        try:
+            agreement = AgreementIn.model_validate(to_plain(input)).to_domain(system_id)
+            async with info.context.write_uow() as uow:
+                stored = await uc.create_agreement(uow, agreement=agreement)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return agreement_from_domain(stored)
+
+    @strawberry.mutation(description="Change an agreement; pass expectedVersion to refuse lost updates.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def update_agreement(self, info: Info, system_id: UUID, id: UUID, input: AgreementPatchInput,
+                               expected_version: int | None = None) -> AgreementResult:
+        try:
+            changes = AgreementPatch.model_validate(to_plain(input)).changes()
+            async with info.context.write_uow() as uow:
+                stored = await uc.update_agreement(uow, system_id=system_id, agreement_id=id, changes=changes,
+                                                   expected_version=expected_version)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return agreement_from_domain(stored)
+
+    @strawberry.mutation(description="Record that a draft agreement was signed (today unless signedOn says).",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def sign_agreement(self, info: Info, system_id: UUID, id: UUID, signed_on: date | None = None,
+                             expected_version: int | None = None) -> AgreementResult:
+        try:
+            async with info.context.write_uow() as uow:
+                stored = await uc.sign_agreement(uow, system_id=system_id, agreement_id=id, signed_on=signed_on,
+                                                 expected_version=expected_version)
+                await uow.commit()
+        except DomainError as exc:
+            return as_result(exc)
+        return agreement_from_domain(stored)
+
+    @strawberry.mutation(description="Delete an agreement; returns it as it was.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def delete_agreement(self, info: Info, system_id: UUID, id: UUID,
+                               expected_version: int | None = None) -> AgreementResult:
+        try:
+            async with info.context.write_uow() as uow:
+                removed = await uc.delete_agreement(uow, system_id=system_id, agreement_id=id,
+                                                    expected_version=expected_version)
+                await uow.commit()
+        except DomainError as exc:
+            return as_result(exc)
+        return agreement_from_domain(removed)
+
+    @strawberry.mutation(description="Allocate an amount of one stream to one service or function of a system.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def create_allocation(self, info: Info, system_id: UUID, input: AllocationInput) -> AllocationResult:
+        try:
+            allocation = AllocationIn.model_validate(to_plain(input)).to_domain(system_id)
+            async with info.context.write_uow() as uow:
+                stored = await funding_uc.create_allocation(uow, allocation=allocation)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return allocation_from_domain(stored)
+
+    @strawberry.mutation(description="Change an allocation; pass expectedVersion to refuse lost updates.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def update_allocation(self, info: Info, system_id: UUID, id: UUID, input: AllocationPatchInput,
+                                expected_version: int | None = None) -> AllocationResult:
+        try:
+            changes = AllocationPatch.model_validate(to_plain(input)).changes()
+            async with info.context.write_uow() as uow:
+                stored = await funding_uc.update_allocation(uow, system_id=system_id, allocation_id=id,
+                                                            changes=changes, expected_version=expected_version)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return allocation_from_domain(stored)
+
+    @strawberry.mutation(description="Delete an allocation; returns it as it was.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def delete_allocation(self, info: Info, system_id: UUID, id: UUID,
+                                expected_version: int | None = None) -> AllocationResult:
+        try:
+            async with info.context.write_uow() as uow:
+                removed = await funding_uc.delete_allocation(uow, system_id=system_id, allocation_id=id,
+                                                             expected_version=expected_version)
+                await uow.commit()
+        except DomainError as exc:
+            return as_result(exc)
+        return allocation_from_domain(removed)
+
+    @strawberry.mutation(description="Create or replace a stream of the funding catalogue.",
+                         permission_classes=[requires(Scope.ADMIN)])
+    async def put_funding_stream(self, info: Info, code: str, input: FundingStreamInput) -> FundingStreamResult:
+        try:
+            stream = FundingStreamIn.model_validate(to_plain(input)).to_domain(code)
+            async with info.context.write_uow() as uow:
+                stored = await funding_uc.put_stream(uow, stream=stream)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return stream_from_domain(stored)

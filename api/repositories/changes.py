@@ -1,0 +1,91 @@
+"""The change feed and streaming exports of the directory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from api.domain.partners import Partner, Service
+from api.domain.ports import Change
+from api.repositories.partners import PARTNER_COLUMNS, SERVICE_COLUMNS, _partner, _service
+
+# Only transactions older than every transaction still running are shown: a change committed later by
+# an older transaction can then never land behind a consumer's cursor.
+FEED = f"""
+WITH horizon AS (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS xmin),
+page AS (
+  SELECT c.seq, c.txid, c.kind, c.record_id, c.op, c.at FROM changes c, horizon h
+  WHERE c.txid < h.xmin AND ($1::bigint IS NULL OR (c.txid, c.seq) > ($1, $2))
+    AND ($3::text IS NULL OR c.kind = $3)
+  ORDER BY c.txid, c.seq LIMIT $4
+)
+SELECT page.*,
+  CASE WHEN page.kind = 'partner' THEN
+    (SELECT to_jsonb(x) FROM (SELECT {PARTNER_COLUMNS} FROM partners p WHERE p.id = page.record_id) x) END AS partner,
+  CASE WHEN page.kind = 'service' THEN
+    (SELECT to_jsonb(x) FROM (SELECT {SERVICE_COLUMNS} FROM services s WHERE s.id = page.record_id) x) END AS service
+FROM page ORDER BY page.txid, page.seq
+"""
+EXPORT = {
+    "partner": f"""SELECT {PARTNER_COLUMNS} FROM partners p
+      WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text IS NULL OR p.local_area = $2)
+        AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM partner_external_ids e WHERE e.partner_id = p.id
+                                          AND e.source = $3))
+        AND ($4::timestamptz IS NULL OR p.updated_at >= $4)
+      ORDER BY p.id""",
+    "service": f"""SELECT {SERVICE_COLUMNS} FROM services s JOIN partners p ON p.id = s.partner_id
+      WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text IS NULL OR p.local_area = $2)
+        AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM service_external_ids e WHERE e.service_id = s.id
+                                          AND e.source = $3))
+        AND ($4::timestamptz IS NULL OR s.updated_at >= $4)
+      ORDER BY s.id""",
+}
+
+
+def _record(row: Any) -> Partner | Service | None:
+    if row["partner"] is not None:
+        return _partner(_revive(row["partner"]))
+    if row["service"] is not None:
+        return _service(_revive(row["service"]))
+    return None
+
+
+def _revive(data: dict[str, Any]) -> dict[str, Any]:
+    """Turn a to_jsonb row back into the Python types the record mappers expect."""
+    out = dict(data)
+    for key in ("id", "partner_id"):
+        if isinstance(out.get(key), str):
+            out[key] = UUID(out[key])
+    for key in ("created_at", "updated_at"):
+        if isinstance(out.get(key), str):
+            out[key] = datetime.fromisoformat(out[key])
+    return out
+
+
+class PgChangeFeed:
+    """Reads of the change feed and of whole-directory exports."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    async def since(
+        self, after: tuple[int, int] | None, *, kind: str | None, limit: int
+    ) -> tuple[list[Change], tuple[int, int] | None]:
+        txid, seq = after if after else (None, None)
+        rows = await self._conn.fetch(FEED, txid, seq, kind, limit)
+        changes = [Change(position=(r["txid"], r["seq"]), kind=r["kind"], record_id=r["record_id"], op=r["op"],
+                          at=r["at"], record=None if r["op"] == "delete" else _record(r)) for r in rows]
+        return changes, (changes[-1].position if changes else after)
+
+    async def export(
+        self, kind: str, *, state: str | None, local_area: str | None, source: str | None,
+        updated_since: datetime | None, batch: int,
+    ) -> AsyncIterator[list[Partner] | list[Service]]:
+        mapper = _partner if kind == "partner" else _service
+        # A server-side cursor streams the table in batches; memory stays flat whatever its size.
+        async with self._conn.transaction(readonly=True):
+            cursor = await self._conn.cursor(EXPORT[kind], state, local_area, source, updated_since)
+            while rows := await cursor.fetch(batch):
+                yield [mapper(r) for r in rows]

@@ -1,0 +1,175 @@
+"""Labour market observations and code titles over asyncpg.
+
+Bulk writes COPY each batch into a temporary table and apply it with one ``INSERT ... ON CONFLICT DO
+UPDATE ... WHERE (...) IS DISTINCT FROM (...)``, so identical rows are left alone (and counted unchanged).
+Everything happens in the request's transaction: a rejected load leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import asyncpg
+
+from api.domain.codes import NaicsCode, SocCode
+from api.domain.labor_market import CodeKind, Observation, Outlook
+from api.domain.lmi_ingest import CodeTitle, TitleScheme, WriteCounts
+from api.domain.ports import ObservationFilter, Page, TitledObservation
+
+KEY = ("region", "code_kind", "code", "period", "source")
+FIGURES = (
+    "retrieved_at", "employment", "projected_employment", "annual_openings", "growth_percent", "median_wage",
+    "wage_p10", "wage_p25", "wage_p75", "wage_p90", "outlook",
+)
+COLUMNS = (*KEY, *FIGURES)
+_COLS = ", ".join(COLUMNS)
+_O_COLS = ", ".join(f"o.{c}" for c in COLUMNS)
+
+CREATE_OBSERVATION_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS lmi_incoming (
+  region text, code_kind text, code text, period text, source text, retrieved_at timestamptz,
+  employment integer, projected_employment integer, annual_openings integer, growth_percent float8,
+  median_wage float8, wage_p10 float8, wage_p25 float8, wage_p75 float8, wage_p90 float8, outlook text
+) ON COMMIT DROP;
+TRUNCATE lmi_incoming;
+"""
+UPSERT_OBSERVATIONS = f"""
+WITH written AS (
+  INSERT INTO labor_market_observations AS o ({_COLS})
+  SELECT {_COLS} FROM lmi_incoming
+  ON CONFLICT ({", ".join(KEY)}) DO UPDATE
+    SET {", ".join(f"{c} = excluded.{c}" for c in FIGURES)}, updated_at = now()
+    WHERE ({", ".join(f"o.{c}" for c in FIGURES)}) IS DISTINCT FROM ({", ".join(f"excluded.{c}" for c in FIGURES)})
+  RETURNING (xmax = 0) AS created
+)
+SELECT count(*) FILTER (WHERE created) AS created, count(*) FILTER (WHERE NOT created) AS updated FROM written
+"""
+CREATE_TITLE_STAGE = """
+CREATE TEMP TABLE IF NOT EXISTS titles_incoming (scheme text, code text, title text, level text) ON COMMIT DROP;
+TRUNCATE titles_incoming;
+"""
+UPSERT_TITLES = """
+WITH written AS (
+  INSERT INTO code_titles AS t (scheme, code, title, level)
+  SELECT scheme, code, title, level FROM titles_incoming
+  ON CONFLICT (scheme, code) DO UPDATE SET title = excluded.title, level = excluded.level, updated_at = now()
+    WHERE (t.title, t.level) IS DISTINCT FROM (excluded.title, excluded.level)
+  RETURNING (xmax = 0) AS created
+)
+SELECT count(*) FILTER (WHERE created) AS created, count(*) FILTER (WHERE NOT created) AS updated FROM written
+"""
+LIST_OBSERVATIONS = f"""
+SELECT {_O_COLS}, t.title FROM labor_market_observations o
+LEFT JOIN code_titles t ON t.scheme = o.code_kind AND t.code = o.code
+WHERE ($1::text IS NULL OR o.region = $1) AND ($2::text IS NULL OR o.code_kind = $2)
+  AND ($3::text IS NULL OR o.code = $3) AND ($4::text IS NULL OR o.source = $4)
+  AND ($5::text IS NULL OR o.period = $5)
+  AND ($6::text IS NULL OR (o.region, o.code_kind, o.code, o.period, o.source) > ($6, $7, $8, $9, $10))
+ORDER BY o.region, o.code_kind, o.code, o.period, o.source
+LIMIT $11
+"""
+# Occupations (all of them, or those named) and the industries named, in the regions (or everywhere).
+OBSERVATIONS_FOR = f"""
+SELECT {_O_COLS}, t.title FROM labor_market_observations o
+LEFT JOIN code_titles t ON t.scheme = o.code_kind AND t.code = o.code
+WHERE ($1::text[] IS NULL OR o.region = any($1::text[]))
+  AND ((o.code_kind = 'soc' AND ($2::bool OR o.code = any($3::text[])))
+       OR (o.code_kind = 'naics' AND o.code = any($4::text[])))
+  AND (NOT $5::bool OR o.annual_openings IS NOT NULL OR o.growth_percent IS NOT NULL)
+ORDER BY o.code_kind, o.code, o.region, o.period, o.source
+"""
+LIST_TITLES = """
+SELECT scheme, code, title, level FROM code_titles
+WHERE scheme = $1 AND ($2::text IS NULL OR title ILIKE '%' || $2 || '%' OR code LIKE $2 || '%')
+  AND ($3::text IS NULL OR level = $3) AND ($4::text IS NULL OR code > $4)
+ORDER BY code LIMIT $5
+"""
+
+
+def _observation(r: Mapping[str, Any]) -> Observation:
+    kind = CodeKind(r["code_kind"])
+    code: SocCode | NaicsCode = SocCode(value=r["code"]) if kind is CodeKind.SOC else NaicsCode(value=r["code"])
+    return Observation(
+        region=r["region"], code=code, period=r["period"], source=r["source"], retrieved_at=r["retrieved_at"],
+        employment=r["employment"], projected_employment=r["projected_employment"],
+        annual_openings=r["annual_openings"], growth_percent=r["growth_percent"], median_wage=r["median_wage"],
+        wage_p10=r["wage_p10"], wage_p25=r["wage_p25"], wage_p75=r["wage_p75"], wage_p90=r["wage_p90"],
+        outlook=Outlook(r["outlook"]) if r["outlook"] else None,
+    )
+
+
+def _record(o: Observation) -> tuple[Any, ...]:
+    return (
+        o.region, o.code_kind.value, o.code.value, o.period, o.source, o.retrieved_at, o.employment,
+        o.projected_employment, o.annual_openings, o.growth_percent, o.median_wage, o.wage_p10, o.wage_p25,
+        o.wage_p75, o.wage_p90, o.outlook.value if o.outlook else None,
+    )
+
+
+def _title(r: Mapping[str, Any]) -> CodeTitle:
+    return CodeTitle(scheme=TitleScheme(r["scheme"]), code=r["code"], title=r["title"], level=r["level"])
+
+
+def _counts(row: Mapping[str, Any] | None, rows: int) -> WriteCounts:
+    assert row is not None
+    created, updated = int(row["created"]), int(row["updated"])
+    return WriteCounts(created=created, updated=updated, unchanged=rows - created - updated)
+
+
+class PgLaborMarketRepository:
+    """Observations and titles, bound to one connection (bulk writes need the write unit of work's)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def upsert_observations(self, batch: Sequence[Observation]) -> WriteCounts:
+        """Write a batch whose keys are distinct (ON CONFLICT cannot touch one row twice)."""
+        if not batch:
+            return WriteCounts()
+        await self._conn.execute(CREATE_OBSERVATION_STAGE)
+        await self._conn.copy_records_to_table("lmi_incoming", records=[_record(o) for o in batch], columns=COLUMNS)
+        return _counts(await self._conn.fetchrow(UPSERT_OBSERVATIONS), len(batch))
+
+    async def upsert_titles(self, batch: Sequence[CodeTitle]) -> WriteCounts:
+        """Write a batch of titles whose (scheme, code) are distinct."""
+        if not batch:
+            return WriteCounts()
+        await self._conn.execute(CREATE_TITLE_STAGE)
+        await self._conn.copy_records_to_table(
+            "titles_incoming", records=[(t.scheme.value, t.code, t.title, t.level) for t in batch],
+            columns=("scheme", "code", "title", "level"),
+        )
+        return _counts(await self._conn.fetchrow(UPSERT_TITLES), len(batch))
+
+    async def list_observations(
+        self, flt: ObservationFilter, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[TitledObservation]:
+        last = list(after) if after else [None] * 5
+        rows = await self._conn.fetch(LIST_OBSERVATIONS, flt.region, flt.code_kind, flt.code, flt.source, flt.period,
+                                      *last, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        keys = [tuple(r[c] for c in KEY) for r in rows]
+        return Page(items=[(_observation(r), r["title"]) for r in rows], keys=keys,
+                    next_after=keys[-1] if more and keys else None)
+
+    async def observations_for(
+        self, *, regions: Sequence[str] | None, occupations: Sequence[str] | None, industries: Sequence[str] = (),
+        demand_only: bool = False,
+    ) -> list[TitledObservation]:
+        rows = await self._conn.fetch(
+            OBSERVATIONS_FOR, list(regions) if regions is not None else None, occupations is None,
+            list(occupations or ()), list(industries), demand_only,
+        )
+        return [(_observation(r), r["title"]) for r in rows]
+
+    async def titles(
+        self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None
+    ) -> Page[CodeTitle]:
+        pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if q else None
+        rows = await self._conn.fetch(LIST_TITLES, scheme, pattern, level, after, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        keys = [(r["code"],) for r in rows]
+        return Page(items=[_title(r) for r in rows], keys=keys, next_after=keys[-1] if more and keys else None)

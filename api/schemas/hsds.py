@@ -1,0 +1,31 @@
+"""DTOs documenting the HSDS 3.0 API in OpenAPI (the routes send orjson bytes built by api.domain.hsds)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class HsdsAbout(BaseModel):
+    """What ``GET /hsds/`` says about this HSDS API."""
+
+    version: str = Field(description="HSDS version of this API.")
+    profile: str = Field(description="URL of the HSDS profile this API follows.")
+    openapi_url: str = Field(description="URL of the OpenAPI document defining this API.")
+
+
+class HsdsPage(BaseModel):
+    """The HSDS ``Page`` envelope: paging facts and the objects of this page in ``contents``.
+
+    With ``format=ndjson`` the response is instead every matching object, one JSON object a line, unpaged.
+    """
+
+    total_items: int = Field(description="Number of objects matching the query.")
+    total_pages: int = Field(description="Number of pages of ``per_page`` objects.")
+    page_number: int = Field(description="This page's number, from 1.")
+    size: int = Field(description="Number of objects on this page.")
+    first_page: bool
+    last_page: bool
+    empty: bool = Field(description="Whether this page holds no object.")
+    contents: list[dict[str, Any]] = Field(description="HSDS 3.0 objects (see the HSDS JSON schemas).")
