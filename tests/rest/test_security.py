@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import httpx
+import orjson
 import pytest
 from fastapi import FastAPI
 
@@ -269,3 +270,42 @@ async def test_expensive_query_is_refused_by_the_cost_limit(clean_db, admin_key)
         assert "exceeds the limit" in r.json()["errors"][0]["message"]
         cheap = "{ partners(first: 20) { edges { node { name services { name } } } } }"
         assert "errors" not in (await c.post("/graphql", json={"query": cheap})).json()
+
+
+async def test_a_local_area_key_sees_only_its_area_through_sync_export_and_the_change_feed(client, clean_db, app):
+    await add_region(client, "or-a")
+    await add_region(client, "or-b")
+    rows = [{"external_id": f"{area}-1", "name": f"Provider in {area}", "partner_type": "employer",
+             "level": "local", "jurisdiction": {"state": "OR", "local_area": area}} for area in ("or-a", "or-b")]
+    body = b"\n".join(orjson.dumps(r) for r in rows)
+    assert (await client.post("/v1/sync/partners", params={"source": "or-wd"}, content=body)).status_code == 200
+    area_a = Jurisdiction(state="OR", local_area="or-a")
+    key = _headers(await mint_key(clean_db, Scope.DIRECTORY_WRITE, jurisdiction=area_a))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                 headers=key) as local:
+        exported = [orjson.loads(line)["name"] for line in (await local.get("/v1/export/partners")).text.splitlines()]
+        assert exported == ["Provider in or-a"]
+        feed = (await local.get("/v1/changes")).json()["changes"]
+        assert [c["partner"]["name"] for c in feed] == ["Provider in or-a"]
+        takeover = {**rows[1], "name": "Taken over"}
+        r = await local.post("/v1/sync/partners", params={"source": "or-wd"}, content=orjson.dumps(takeover))
+        assert r.status_code == 422
+        assert "may not change" in r.json()["errors"][0]["message"]
+        complete = await local.post("/v1/sync/partners", params={"source": "or-wd", "mode": "complete"}, content=b"")
+        assert complete.json()["retired"] == 1, "complete mode retires only inside the key's own area"
+    names = {p["name"]: p["status"] for p in (await client.get("/v1/partners", params={"status": "active"})).json()[
+        "items"]}
+    assert names == {"Provider in or-b": "active"}
+
+
+async def test_a_10_mb_ndjson_line_is_rejected_while_the_service_keeps_answering(client):
+    line = orjson.dumps({"external_id": "big", "name": "x", "description": "y" * (10 * 1024 * 1024)})
+
+    async def big() -> httpx.Response:
+        return await client.post("/v1/sync/partners", params={"source": "or-wd"}, content=line + b"\n")
+
+    r, health = await asyncio.gather(big(), client.get("/healthz"))
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "line 1", "message": r.json()["errors"][0]["message"]}]
+    assert "exceeds" in r.json()["errors"][0]["message"]
+    assert health.status_code == 200
