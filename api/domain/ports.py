@@ -17,7 +17,7 @@ from api.domain.labor_market import Observation
 from api.domain.lmi_ingest import CodeTitle, WriteCounts
 from api.domain.partners import Jurisdiction, Partner, Service
 from api.domain.readiness import Framework, Response, Round
-from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
+from api.domain.reference import Catalog, Region
 from api.domain.systems import CareerPathwaysSystem, Function, RoleCatalog, SystemState
 
 T = TypeVar("T")
@@ -103,12 +103,6 @@ class ReferenceRepository(Protocol):
     """Storage of the vocabularies."""
 
     async def catalog(self) -> Catalog: ...
-
-    async def partner_types(self) -> list[PartnerType]: ...
-
-    async def service_categories(self) -> list[ServiceCategory]: ...
-
-    async def populations(self) -> list[Population]: ...
 
     async def regions(self, state: str | None = None) -> list[Region]: ...
 

@@ -19,11 +19,6 @@ SEED_ORDER = ("partner_types", "populations", "service_categories")
 ROLE_DOCUMENTS = ("population_partner_types", "support_needs", "team_requirements")
 # Code titles the package ships (the top level of each classification); a deployment loads the rest.
 SHIPPED_TITLES = (("soc_major_groups", TitleScheme.SOC), ("naics_sectors", TitleScheme.NAICS))
-# Tables holding shipped vocabularies: kept when a test resets the data.
-REFERENCE_TABLES = frozenset({
-    "partner_types", "populations", "service_categories", "functions", "usual_functions", "reference_documents",
-    "readiness_frameworks", "alembic_version", "funding_streams",
-})
 
 
 def shipped_framework() -> dict[str, object]:

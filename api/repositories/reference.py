@@ -70,15 +70,6 @@ class PgReferenceRepository:
             regions={d["code"]: _region(d) for d in row["regions"]},
         )
 
-    async def partner_types(self) -> list[PartnerType]:
-        return list((await self.catalog()).partner_types.values())
-
-    async def service_categories(self) -> list[ServiceCategory]:
-        return list((await self.catalog()).service_categories.values())
-
-    async def populations(self) -> list[Population]:
-        return list((await self.catalog()).populations.values())
-
     async def regions(self, state: str | None = None) -> list[Region]:
         rows = await self._conn.fetch(
             "SELECT code, name, state, kind FROM regions WHERE $1::text IS NULL OR state = $1 ORDER BY code", state

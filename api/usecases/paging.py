@@ -33,14 +33,19 @@ def decode_cursor(order: str, cursor: str | None) -> tuple[object, ...] | None:
     """Unwrap a cursor for ``order``; a forged, damaged or foreign cursor is invalid input."""
     if cursor is None:
         return None
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except ValueError:
-        data = None
+    data = unwrap(cursor)
     if not (isinstance(data, list) and len(data) == 3 and data[0] == order and _is_key(data[1])
             and _is_uuid(data[2])):
         raise InvalidInput(FieldProblem("cursor", "is not a cursor of this listing; start again without it"))
     return tuple(data[1:])
+
+
+def unwrap(cursor: str) -> object:
+    """The JSON inside a cursor, or None when it is not one of ours."""
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        return None
 
 
 def _is_key(value: object) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -14,7 +12,7 @@ from api.domain.partners import SOURCE_RE, Partner, Service, validate_partner, v
 from api.domain.ports import Change, UnitOfWork
 from api.domain.sync import LineError, OnError, SyncMode, SyncRejected, SyncReport
 from api.usecases import policy
-from api.usecases.paging import encode_cursor
+from api.usecases.paging import encode_cursor, unwrap
 
 # What the transport yields per line: the line number, the caller's external id, and the parsed record
 # (a Partner, or (partner external id, Service)) or why the line could not be parsed.
@@ -106,13 +104,10 @@ def _visible(uow: UnitOfWork, change: Change) -> bool:
 def _feed_position(cursor: str | None) -> tuple[int, int] | None:
     if not cursor:
         return None
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if raw[0] == "changes" and len(raw) == 3 and all(isinstance(v, int) and not isinstance(v, bool)
-                                                          for v in raw[1:]):
-            return int(raw[1]), int(raw[2])
-    except (ValueError, TypeError, IndexError):
-        pass
+    raw = unwrap(cursor)
+    if (isinstance(raw, list) and len(raw) == 3 and raw[0] == "changes"
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in raw[1:])):
+        return int(raw[1]), int(raw[2])
     raise InvalidInput(FieldProblem("since", "is not a cursor of the change feed; start without it"))
 
 

@@ -193,3 +193,10 @@ async def test_hsds_export_imports_into_an_empty_directory_and_exports_the_same(
     repeat = await client.post("/v1/sync/hsds", params={"source": "roundtrip", "state": "OR"}, content=body,
                                headers=NDJSON)
     assert repeat.json()["partners"]["unchanged"] == 5
+
+
+@pytest.mark.parametrize("since", ["garbage", "WyJuYW1lIiwiYSIsIjEiXQ"])
+async def test_a_cursor_that_is_not_of_the_feed_is_422(client, since):
+    r = await client.get("/v1/changes", params={"since": since})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "since"

@@ -184,15 +184,6 @@ class FakeReferenceRepository:
     async def catalog(self) -> Catalog:
         return replace(self._catalog, regions=dict(self._catalog.regions))
 
-    async def partner_types(self) -> list[PartnerType]:
-        return sorted(self._catalog.partner_types.values(), key=lambda t: t.code)
-
-    async def service_categories(self) -> list[ServiceCategory]:
-        return sorted(self._catalog.service_categories.values(), key=lambda c: c.code)
-
-    async def populations(self) -> list[Population]:
-        return sorted(self._catalog.populations.values(), key=lambda p: p.code)
-
     async def regions(self, state: str | None = None) -> list[Region]:
         found = [r for r in self._catalog.regions.values() if state is None or r.state == state]
         return sorted(found, key=lambda r: r.code)
