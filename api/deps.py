@@ -50,16 +50,27 @@ def uow_factory(request: Request) -> UowFactory:
     return factory
 
 
+# Probes answer load balancers and orchestrators: no key, no rate limit, no database round trip, so
+# /healthz stays 200 while the database is down and a busy client address never fails a health check.
+UNMETERED_PATHS = frozenset({"/healthz", "/readyz"})
+
+
 async def get_caller(request: Request, response: Response, settings: SettingsDep) -> Caller:
     """Authenticate the request and count it against its rate limit (per key, or per client address)."""
+    if request.url.path in UNMETERED_PATHS:
+        return anonymous(public_directory=False)
     now = datetime.now(UTC)
     failure: Unauthenticated | None = None
-    async with uow_factory(request)(True, system_caller("authenticator")) as uow:
-        try:
-            caller = await access_uc.authenticate(uow.keys, authorization=request.headers.get("authorization"),
-                                                  public_directory=settings.public_directory_read, now=now)
-        except Unauthenticated as exc:
-            caller, failure = anonymous(public_directory=False), exc
+    authorization = request.headers.get("authorization")
+    if not authorization:  # no key to look up: no connection to borrow
+        caller = anonymous(public_directory=settings.public_directory_read)
+    else:
+        async with uow_factory(request)(True, system_caller("authenticator")) as uow:
+            try:
+                caller = await access_uc.authenticate(uow.keys, authorization=authorization,
+                                                      public_directory=settings.public_directory_read, now=now)
+            except Unauthenticated as exc:
+                caller, failure = anonymous(public_directory=False), exc
     limiter: RateLimiter = request.app.state.rate_limiter
     if caller.key_id is not None:
         bucket, limit = f"key:{caller.key_id}", settings.rate_limit_per_minute

@@ -13,13 +13,14 @@ from fastapi.middleware.cors import CORSMiddleware
 from strawberry.fastapi import GraphQLRouter
 
 from api import __version__, problems
+from api.deps import UNMETERED_PATHS
 from api.graphql.context import get_context
 from api.graphql.schema import build_schema
 from api.logging_setup import configure as configure_logging
 from api.middleware import BodyLimit, Idempotency, RequestContext
 from api.repositories import bootstrap
 from api.repositories.access import PgRateLimiter
-from api.repositories.database import Database, EmbeddedPostgres
+from api.repositories.database import UNAVAILABLE_ERRORS, UNSTORABLE_TEXT_ERRORS, Database, EmbeddedPostgres
 from api.repositories.idempotency import PgIdempotencyStore
 from api.repositories.uow import PgUnitOfWork
 from api.routers import (
@@ -96,7 +97,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         dependencies=[Depends(access_policy.enforce)],
     )
     app.state.settings = settings
-    problems.install(app)
+    problems.install(app, unavailable=UNAVAILABLE_ERRORS, unstorable_text=UNSTORABLE_TEXT_ERRORS)
     app.include_router(ops.router)
     app.include_router(partners.router)
     app.include_router(reference.router)
@@ -124,7 +125,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 
     def openapi_with_policy() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = access_policy.annotate(default_openapi())
+            app.openapi_schema = problems.document_problems(access_policy.annotate(default_openapi()),
+                                                            unmetered=UNMETERED_PATHS)
         return app.openapi_schema
 
     app.openapi = openapi_with_policy  # type: ignore[method-assign]

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from api.domain.access import Forbidden, RateLimited, Unauthenticated
 from api.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation, VersionMismatch
@@ -18,6 +19,7 @@ from api.schemas.problems import Problem
 log = logging.getLogger("pathways.errors")
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://pathways.example/problems/"
+RETRY_AFTER_UNAVAILABLE_S = 5
 
 STATUS_OF: list[tuple[type[DomainError], int, str]] = [
     (Unauthenticated, 401, "unauthenticated"),
@@ -100,20 +102,94 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
         exc.status_code, "HTTP error")
-    return problem_response(request, exc.status_code, title, str(exc.detail), headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return problem_response(request, exc.status_code, title, str(exc.detail), headers=headers or None)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (the router names only the first route that matched it)."""
+    routes = request.app.router.routes
+    return ", ".join(method for method in ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+                     if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes))
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, getattr(request.app.state, "unavailable_errors", ())):
+        return _unavailable(request, exc)  # raised outside the routes (middleware): same answer
     log.exception("unhandled error", exc_info=exc)
     return problem_response(request, 500, "Internal server error", "an unexpected error occurred; it was logged")
 
 
-def install(app: FastAPI) -> None:
-    """Register the problem handlers on ``app``."""
+def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+    return problem_response(request, 503, "Database unavailable",
+                            "the database cannot be reached or dropped the connection; retry shortly (a sync, "
+                            "or a POST with the same Idempotency-Key, is safe to send again)",
+                            slug="database-unavailable", headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE_S)})
+
+
+def _unstorable_text(request: Request, exc: Exception) -> JSONResponse:
+    return problem_response(request, 422, "Invalid input",
+                            "a text value contains the NUL character (U+0000), which cannot be stored",
+                            slug="invalid-input")
+
+
+def install(app: FastAPI, *, unavailable: tuple[type[Exception], ...] = (),
+            unstorable_text: tuple[type[Exception], ...] = ()) -> None:
+    """Register the problem handlers on ``app``.
+
+    ``unavailable`` are the storage's connection failures (503); ``unstorable_text`` its refusals of text
+    it cannot hold (422: bad input, never a 500).
+    """
+    app.state.unavailable_errors = unavailable
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for cls in unavailable:
+        app.add_exception_handler(cls, _unavailable)
+    for cls in unstorable_text:
+        app.add_exception_handler(cls, _unstorable_text)
     app.add_exception_handler(Exception, _unexpected)
+
+
+def document_problems(openapi: dict[str, Any], *, unmetered: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Document in every operation the problems any request can meet, whatever its handler does.
+
+    Authentication and rate limits run on every route (401, 429), scoped routes refuse keys without the
+    scope (403), bodies may be malformed (400) or too large (413), and invalid input is a problem+json
+    422, never FastAPI's default ``HTTPValidationError`` (which the service never sends). ``unmetered``
+    paths (the probes) neither authenticate nor count against a rate limit.
+    """
+    problem = {"$ref": "#/components/schemas/Problem"}
+    content = {"application/json": {"schema": problem}, PROBLEM_JSON: {"schema": problem}}
+    described = {400: "Malformed request", 401: "No valid API key", 403: "The key lacks the scope or the jurisdiction",
+                 413: "Body too large", 422: "Invalid input", 429: "Rate limit reached"}
+    for path, operations in openapi.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            statuses = set() if path in unmetered else {401, 429}
+            if operation.get("x-required-scope", "public") != "public":
+                statuses.add(403)
+            body = operation.get("requestBody")
+            if body is not None:
+                statuses.add(413)
+                if "application/json" in body.get("content", {}):
+                    statuses.add(400)
+            declared = operation["responses"]
+            if "422" in declared or body is not None or operation.get("parameters"):
+                statuses.add(422)
+            for status in sorted(statuses):
+                current = declared.get(str(status))
+                if current is None or PROBLEM_JSON not in current.get("content", {}):
+                    declared[str(status)] = {"description": described[status], "content": dict(content)}
+            operation["responses"] = dict(sorted(declared.items()))
+    schemas = openapi.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    return openapi
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

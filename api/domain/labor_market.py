@@ -253,13 +253,14 @@ def latest_observations(observations: Iterable[Observation]) -> list[Observation
 
     Raises ValueError for a malformed period; validate_observation catches those on the way in.
     """
-    latest: dict[tuple[str, SocCode | NaicsCode, str], Observation] = {}
+    latest: dict[tuple[str, str, str], tuple[tuple[tuple[int, int], datetime, int, float], Observation]] = {}
     for obs in observations:
-        key = (obs.region, obs.code, obs.source)
+        key = (obs.region, obs.code.value, obs.source)  # SOC and NAICS texts never coincide (XX-XXXX vs digits)
         kept = latest.get(key)
-        if kept is None or _recency(obs) > _recency(kept):
-            latest[key] = obs
-    return sorted(latest.values(), key=lambda o: (o.code.value, o.region, o.source))
+        recency = _recency(obs)
+        if kept is None or recency > kept[0]:
+            latest[key] = (recency, obs)
+    return [obs for _, (_, obs) in sorted(latest.items(), key=lambda item: (item[0][1], item[0][0], item[0][2]))]
 
 
 def in_demand_occupations(

@@ -65,6 +65,7 @@ def _credited_region(ctx: GapContext, service: Service, regions: list[str]) -> s
 def member_training(ctx: GapContext, occupations: Collection[SocCode], regions: list[str]) -> list[TrainingCapacity]:
     """The yearly capacity of members' active services that lead to the occupations, within the regions."""
     out: list[TrainingCapacity] = []
+    wanted = set(occupations)
     for service in ctx.active_services():
         if not service.capacity or not service.occupations:
             continue
@@ -72,7 +73,7 @@ def member_training(ctx: GapContext, occupations: Collection[SocCode], regions: 
         if region is None:
             continue
         leads_to = {code for text in service.occupations if (code := _soc(text)) is not None}
-        for occupation in sorted(leads_to & set(occupations)):
+        for occupation in sorted(leads_to & wanted):
             out.append(TrainingCapacity(occupation=occupation, region=region, capacity=service.capacity,
                                         provider=f"{ctx.name(service.partner_id)}: {service.name}"))
     return out
@@ -115,9 +116,12 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
     capacities = member_training(ctx, targets, regions)
     report = training_shortfall(occupations=targets, regions=regions, observations=facts.observations,
                                 capacities=capacities, prefer_sources=facts.prefer_sources)
+    providers_of: dict[SocCode, list[str]] = {}
+    for c in capacities:
+        providers_of.setdefault(c.occupation, []).append(f"{c.provider} ({c.capacity})")
     for s in report:
         name = _label(s.occupation, facts.titles)
-        providers = [f"{c.provider} ({c.capacity})" for c in capacities if c.occupation == s.occupation]
+        providers = providers_of.get(s.occupation, [])
         if s.annual_openings is None:
             yield Gap(
                 kind=GapKind.TRAINING_CAPACITY,

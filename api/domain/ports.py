@@ -293,6 +293,10 @@ class ConnectionRepository(Protocol):
 class SyncRepository(Protocol):
     """Set-based bulk upserts of directory batches keyed by (source, external id)."""
 
+    async def lock_source(self, source: str) -> None:
+        """Wait until no other run of ``source`` is applying (until this transaction ends), or raise SyncInProgress."""
+        ...
+
     async def load(self, kind: str, rows: Sequence[tuple[int, str, Any]]) -> None: ...
 
     async def refused_lines(self, kind: str, source: str, within: Jurisdiction | None) -> dict[int, str]: ...

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from api.domain.errors import DomainError
+from api.domain.errors import DomainError, RuleViolation
 
 MAX_REPORTED_ERRORS = 1000
 
@@ -22,6 +22,12 @@ class OnError(StrEnum):
 
     REJECT = "reject"
     SKIP = "skip"
+
+
+class SyncInProgress(RuleViolation):
+    """Runs of one source apply one at a time; this one waited too long for the one before it."""
+
+    title = "Another sync of this source is running"
 
 
 @dataclass(frozen=True, slots=True)

@@ -306,6 +306,8 @@ SYSTEM_EDITABLE = frozenset(
         "review_cadence_months", "last_reviewed_on",
     }
 )
+# The only editable field a PATCH may clear with null; null for any other is refused, not applied.
+SYSTEM_NULLABLE = frozenset({"last_reviewed_on"})
 
 
 def _check_codes(problems: list[FieldProblem], field_name: str, values: Iterable[str],
@@ -369,9 +371,11 @@ def revise_system(
     system: CareerPathwaysSystem, changes: Mapping[str, Any], catalog: Catalog
 ) -> CareerPathwaysSystem:
     """Apply a partial update to a system's own fields, validate it, and bump its version."""
-    unknown = set(changes) - SYSTEM_EDITABLE
-    if unknown:
-        raise InvalidInput([FieldProblem(name, "cannot be changed here") for name in sorted(unknown)])
+    problems = [FieldProblem(name, "cannot be changed here") for name in sorted(set(changes) - SYSTEM_EDITABLE)]
+    problems += [FieldProblem(name, "must not be null") for name, value in sorted(changes.items())
+                 if value is None and name in SYSTEM_EDITABLE and name not in SYSTEM_NULLABLE]
+    if problems:
+        raise InvalidInput(problems)
     return validate_system(replace(system, **changes, version=system.version + 1), catalog)
 
 

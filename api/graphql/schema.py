@@ -7,7 +7,14 @@ from uuid import UUID
 
 import strawberry
 from pydantic import ValidationError as PydanticValidationError
-from strawberry.extensions import DisableIntrospection, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.tools import merge_types
 
 from api.domain.access import Scope
@@ -182,6 +189,9 @@ def build_schema(
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
+    # Clients send the same few documents again and again: parse and validate each once (bounded LRU caches,
+    # keyed by the text, the parse options and the rules above, so a limit is never skipped).
+    extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)]
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 

@@ -31,13 +31,17 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)
 """
 # Fixed windows shared by every worker process: one row per (bucket, window), counted atomically.
 # One round trip per request: count the hit and, for a key, note its last use (at most once a minute).
+# The counters need no durability, so this statement's own transaction commits without waiting for the WAL
+# flush (``synchronous_commit`` off, set locally): a crash may forget the last fraction of a second of hits.
+# Waiting for the flush cost 1.6 ms per request and serialized concurrent requests on the bucket's row.
 HIT = """
 WITH touched AS (
   UPDATE api_keys SET last_used_at = now()
   WHERE $3::uuid IS NOT NULL AND id = $3 AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')
 )
 INSERT INTO rate_limits (bucket, window_start, hits)
-VALUES ($1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1)
+SELECT $1, to_timestamp(floor(extract(epoch FROM now()) / $2) * $2), 1
+FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush_wait
 ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1
 RETURNING hits, extract(epoch FROM (window_start + make_interval(secs => $2) - now()))::float8 AS reset_in
 """

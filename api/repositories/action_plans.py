@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -12,6 +11,7 @@ import asyncpg
 
 from api.domain.action_plans import ActionItem, ActionPlan, Goal, ItemStatus
 from api.domain.ports import PlanContents
+from api.repositories.database import json_date
 
 PLAN_COLUMNS = "p.id, p.system_id, p.what_is_possible, p.what_is_practical, p.who_can_help, p.what_is_next"
 LOAD_PLAN = f"""
@@ -73,7 +73,7 @@ def _goal(plan_id: UUID, g: Mapping[str, Any]) -> Goal:
 def _item(i: Mapping[str, Any]) -> ActionItem:
     return ActionItem(
         id=UUID(i["id"]), goal_id=UUID(i["goal_id"]), description=i["description"], owner_id=UUID(i["owner_id"]),
-        due_on=date.fromisoformat(i["due_on"]) if i["due_on"] else None, status=ItemStatus(i["status"]),
+        due_on=json_date(i["due_on"]), status=ItemStatus(i["status"]),
         resources=tuple(i["resources"]),
     )
 

@@ -101,9 +101,21 @@ async def _seed_roles(conn: asyncpg.Connection) -> None:
 
 async def prepare(dsn: str, *, run_migrations: bool = True) -> None:
     """Migrate (in a worker thread: Alembic runs its own event loop) and seed reference data."""
-    if run_migrations:
+    if run_migrations and not await _at_head(dsn):
         await asyncio.to_thread(migrate, dsn)
     await seed_reference(dsn)
+
+
+async def _at_head(dsn: str) -> bool:
+    """Whether the database is already at the code's head revision (then Alembic need not even load).
+
+    Starting on an existing data folder spent most of its time importing and running Alembic to do nothing.
+    """
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await current_revision(conn) == head_revision()
+    finally:
+        await conn.close()
 
 
 async def current_revision(conn: asyncpg.Connection) -> str | None:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,19 @@ import orjson
 log = logging.getLogger("pathways.db")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# What an unreachable database, or one that dropped the connection (shutdown, restart, a terminated
+# backend), raises: the service answers 503 for these, not 500. OSError covers refused or reset sockets,
+# a missing Unix socket and connect timeouts.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    OSError, asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
+)
+# What PostgreSQL raises for text it cannot hold (the NUL character, in text or jsonb): bad input, a 422.
+UNSTORABLE_TEXT_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.CharacterNotInRepertoireError, asyncpg.UntranslatableCharacterError,
+)
+# A database host that stops answering fails a request within this bound instead of asyncpg's 60 s default.
+CONNECT_TIMEOUT_S = 10.0
 EMBEDDED_DATABASE = "pathways"
 
 
@@ -58,6 +72,17 @@ def _forget_dead_handles(pgdata: Path) -> None:
         disk.put([pid for pid in disk._get() if psutil.pid_exists(pid)])
 
 
+def json_date(value: str | None) -> date | None:
+    """A date read from a jsonb document, decoded as asyncpg decodes a date column.
+
+    asyncpg stores Python's first and last dates (``date.min``, ``date.max``) as ``-infinity`` and
+    ``infinity``; a date that went through ``to_jsonb`` comes back as those words.
+    """
+    if not value:
+        return None
+    return {"-infinity": date.min, "infinity": date.max}.get(value) or date.fromisoformat(value)
+
+
 async def _ensure_database(base_dsn: str, name: str) -> None:
     conn = await asyncpg.connect(base_dsn)
     try:
@@ -76,6 +101,16 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     # connection here, so a request never pays extra round trips for it.
     await conn.fetchval("SELECT $1::uuid[] IS NULL AND $2::text[] IS NULL", None, None)
     await conn.fetchval("SELECT array(SELECT row(1, 'x'::text) WHERE false)")
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Return a connection to the pool without asyncpg's reset query (one round trip saved per acquire).
+
+    asyncpg still rolls back an open transaction first. The default query (``RESET ALL``, ``CLOSE ALL``,
+    ``UNLISTEN *``, releasing advisory locks) undoes session state this service never creates: settings are
+    ``SET LOCAL``, temporary tables are ``ON COMMIT DROP``, cursors live inside transactions, advisory locks
+    are transaction-scoped (``pg_advisory_xact_lock``), and nothing listens.
+    """
 
 
 class SerializedConnection:
@@ -139,8 +174,10 @@ class Database:
             min_size=min_size,
             max_size=max_size,
             init=_init_connection,
+            reset=_keep_session,
             statement_cache_size=statement_cache_size,
             server_settings={"statement_timeout": str(statement_timeout_ms), "application_name": "pathways"},
+            timeout=CONNECT_TIMEOUT_S,
         )
         return cls(pool)
 

@@ -6,9 +6,14 @@ from dataclasses import dataclass
 
 import asyncpg
 
+# A claim never answered within ABANDONED_AFTER_S belongs to a request that died with its process (or
+# lost the database before it could release the claim): it is claimed again, not "in progress" for a day.
+ABANDONED_AFTER_S = 120.0
 CLAIM = """
 INSERT INTO idempotency_keys (owner, key, request_hash) VALUES ($1, $2, $3)
-ON CONFLICT (owner, key) DO NOTHING RETURNING 1
+ON CONFLICT (owner, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, created_at = now()
+  WHERE idempotency_keys.status IS NULL AND idempotency_keys.created_at < now() - make_interval(secs => $4)
+RETURNING 1
 """
 FIND = "SELECT request_hash, status, headers, body FROM idempotency_keys WHERE owner = $1 AND key = $2"
 STORE = "UPDATE idempotency_keys SET status = $3, headers = $4, body = $5 WHERE owner = $1 AND key = $2"
@@ -39,7 +44,7 @@ class PgIdempotencyStore:
             self._claims += 1
             if self._claims % 500 == 0:
                 await conn.execute(PRUNE)
-            if await conn.fetchval(CLAIM, owner, key, request_hash):
+            if await conn.fetchval(CLAIM, owner, key, request_hash, ABANDONED_AFTER_S):
                 return None
             row = await conn.fetchrow(FIND, owner, key)
         if row is None:  # expired between the two statements: treat as fresh

@@ -87,9 +87,13 @@ ORDER BY code LIMIT $5
 """
 
 
-def _observation(r: Mapping[str, Any]) -> Observation:
-    kind = CodeKind(r["code_kind"])
-    code: SocCode | NaicsCode = SocCode(value=r["code"]) if kind is CodeKind.SOC else NaicsCode(value=r["code"])
+def _observation(r: Mapping[str, Any], codes: dict[tuple[str, str], SocCode | NaicsCode] | None = None) -> Observation:
+    key = (r["code_kind"], r["code"])
+    code = codes.get(key) if codes is not None else None
+    if code is None:
+        code = SocCode(value=r["code"]) if CodeKind(key[0]) is CodeKind.SOC else NaicsCode(value=r["code"])
+        if codes is not None:
+            codes[key] = code
     return Observation(
         region=r["region"], code=code, period=r["period"], source=r["source"], retrieved_at=r["retrieved_at"],
         employment=r["employment"], projected_employment=r["projected_employment"],
@@ -162,7 +166,9 @@ class PgLaborMarketRepository:
             OBSERVATIONS_FOR, list(regions) if regions is not None else None, occupations is None,
             list(occupations or ()), list(industries), demand_only,
         )
-        return [(_observation(r), r["title"]) for r in rows]
+        # One code object per distinct code: a state's figures repeat each code in every region and period.
+        codes: dict[tuple[str, str], SocCode | NaicsCode] = {}
+        return [(_observation(r, codes), r["title"]) for r in rows]
 
     async def titles(
         self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None

@@ -13,6 +13,7 @@ import asyncpg
 import orjson
 
 from api.domain.partners import Jurisdiction, Partner, Service
+from api.domain.sync import SyncInProgress
 
 PARTNER_FIELDS = (
     "name", "partner_type", "level", "state", "local_area", "description", "regions_served", "populations_served",
@@ -84,6 +85,10 @@ SELECT (SELECT count(*) FROM inserted) AS created, (SELECT count(*) FROM updated
        (SELECT count(*) FROM matched WHERE existing_id IS NOT NULL) AS matched,
        (SELECT count(*) FROM batch) AS distinct_rows
 """
+# Runs of one source apply one after the other: concurrent runs over the same external ids would race
+# (both inserting a new id: a unique violation) or lock shared rows in opposite orders (a deadlock).
+# The lock is the transaction's, so it is released by the commit or the rollback, never leaked.
+LOCK_SOURCE = "SELECT pg_advisory_xact_lock(hashtextextended('directory-sync:' || $1, 0))"
 RETIRE_PARTNERS = """
 UPDATE partners p SET status = 'retired', version = p.version + 1, updated_at = now()
 FROM partner_external_ids e
@@ -169,6 +174,12 @@ class PgSyncRepository:
 
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
+
+    async def lock_source(self, source: str) -> None:
+        try:
+            await self._conn.execute(LOCK_SOURCE, source)
+        except asyncpg.QueryCanceledError:  # the statement timeout ended the wait
+            raise SyncInProgress(f"a sync of source {source!r} is still running; retry when it has finished") from None
 
     async def load(self, kind: str, rows: Sequence[tuple[int, str, Any]]) -> None:
         """COPY a batch into the (per-transaction) temporary table, replacing the previous batch."""

@@ -25,6 +25,7 @@ from api.domain.systems import (
     WorkingRelationship,
     role_catalog_from_dicts,
 )
+from api.repositories.database import json_date
 
 SYSTEM_COLUMNS = """
   s.id, s.name, s.level, s.state, s.local_area, s.vision, s.mission, s.goals, s.target_sectors,
@@ -107,7 +108,7 @@ def _system(r: Mapping[str, Any]) -> CareerPathwaysSystem:
 
 
 def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+    return json_date(value)
 
 
 def _state(r: Mapping[str, Any]) -> SystemState:

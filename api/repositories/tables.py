@@ -59,6 +59,8 @@ class PartnerRow(SQLModel, table=True):
     __tablename__ = "partners"
     __table_args__ = (
         sa.Index("ix_partners_name_id", "name", "id"),
+        # The directory's usual page: one partner type in name order (bench/README.md, directory read).
+        sa.Index("ix_partners_type_name_id", "partner_type", "name", "id"),
         sa.Index("ix_partners_state_local_area", "state", "local_area"),
         sa.Index("ix_partners_lat_lon", "latitude", "longitude"),
         sa.Index("ix_partners_updated_at", "updated_at"),

@@ -84,6 +84,11 @@ class PgUnitOfWork:
         conn = self._conn
         try:
             await self.rollback()
+        except asyncpg.InterfaceError:
+            # The connection was lost (the server rolled the transaction back as it went): report the error
+            # that lost it, not "the underlying connection is closed".
+            if exc is None:
+                raise
         finally:
             if conn is not None:
                 if self._db.query_observer is not None:

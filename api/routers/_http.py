@@ -43,6 +43,13 @@ def set_next_link(request: Request, response: Response, cursor: str | None) -> N
         response.headers["Link"] = f'<{url}>; rel="next"'
 
 
+def json_bytes(content: bytes, response: Response) -> Response:
+    """A JSON response of ready-made bytes that keeps the headers set on ``response`` (rate limits, Link)."""
+    out = Response(content, media_type="application/json")
+    out.headers.raw.extend(response.headers.raw)  # what FastAPI does when it builds the response itself
+    return out
+
+
 def reject_unknown_params(request: Request, allowed: Iterable[str]) -> None:
     """Refuse query parameters the operation does not know, so a typo never silently widens a filter."""
     unknown = sorted(set(request.query_params) - set(allowed))

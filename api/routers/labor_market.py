@@ -103,7 +103,12 @@ async def _csv_records(request: Request, max_line_bytes: int) -> AsyncIterator[R
         pending = f"{pending}\n{text}" if pending else text
         if pending.count('"') % 2:
             continue  # inside a quoted field: the record goes on on the next line
-        row = next(csv.reader([pending]), [])
+        try:
+            row = next(csv.reader([pending]), [])
+        except csv.Error as exc:  # e.g. a bare carriage return inside an unquoted field
+            yield RawRecord(line=first, error=f"not valid CSV ({exc})")
+            pending = ""
+            continue
         pending = ""
         if not any(cell.strip() for cell in row):
             continue

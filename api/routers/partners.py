@@ -12,7 +12,14 @@ from api.deps import ReadUowDep, SettingsDep, UowDep
 from api.domain.errors import FieldProblem, InvalidInput
 from api.domain.ports import PartnerFilter
 from api.problems import responses
-from api.routers._http import etag, expected_version, not_modified, reject_unknown_params, set_next_link
+from api.routers._http import (
+    etag,
+    expected_version,
+    json_bytes,
+    not_modified,
+    reject_unknown_params,
+    set_next_link,
+)
 from api.schemas.partners import (
     PartnerCreate,
     PartnerOut,
@@ -22,6 +29,7 @@ from api.schemas.partners import (
     ServiceList,
     ServiceOut,
     ServicePatch,
+    partner_page_json,
     patch_changes,
 )
 from api.usecases import partners as uc
@@ -71,7 +79,7 @@ async def list_partners(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
     include_total: bool = False,
-) -> PartnerPage:
+) -> Response:
     """List partners, filtered (AND), ordered by name, rank (``q``) or distance (``near``)."""
     reject_unknown_params(request, LIST_PARAMS)
     flt = PartnerFilter(
@@ -82,8 +90,7 @@ async def list_partners(
     page = await uc.list_partners(uow, flt=flt, limit=min(limit, settings.max_page_size), cursor=cursor,
                                   with_total=include_total)
     set_next_link(request, response, page.next_cursor)
-    return PartnerPage(items=[PartnerOut.model_validate(p) for p in page.items], next_cursor=page.next_cursor,
-                       total=page.total)
+    return json_bytes(partner_page_json(page.items, next_cursor=page.next_cursor, total=page.total), response)
 
 
 @router.post("", response_model=PartnerOut, status_code=status.HTTP_201_CREATED,

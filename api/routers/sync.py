@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Query, Request
@@ -48,7 +49,7 @@ async def _json_objects(request: Request, max_line_bytes: int) -> AsyncIterator[
         yield line, value
 
 
-@router.post("/v1/sync/hsds", response_model=HsdsImportReport, responses=responses(401, 403, 413, 422))
+@router.post("/v1/sync/hsds", response_model=HsdsImportReport, responses=responses(401, 403, 409, 413, 422))
 async def sync_hsds(
     request: Request, uow: UowDep, settings: SettingsDep,
     source: Annotated[str, Query(min_length=1, max_length=59, description="the HSDS dataset's name")],
@@ -105,7 +106,7 @@ async def import_hsds(
                             omitted_fields=omitted)
 
 
-@router.post("/v1/sync/{kind}", response_model=SyncReportOut, responses=responses(401, 403, 413, 422),
+@router.post("/v1/sync/{kind}", response_model=SyncReportOut, responses=responses(401, 403, 409, 413, 422),
              openapi_extra={"requestBody": {"required": True, "content": {NDJSON: {"schema": {"type": "string"}}}}})
 async def sync(
     kind: Kind, request: Request, uow: UowDep, settings: SettingsDep,
@@ -167,12 +168,29 @@ async def export(
     out_model = PartnerOut if kind == "partners" else ServiceOut
 
     # The scope was checked before the handler ran (route policy); the stream holds its own connection
-    # for as long as the response lasts, and the use case checks the caller again.
+    # for as long as the response lasts, and the use case checks the caller again. The first batch is read
+    # before the 200 goes out, so a query the database refuses is a problem response, not a cut stream.
+    stack = AsyncExitStack()
+    try:
+        uow = await stack.enter_async_context(factory(True, caller))
+        batches = uc.export_directory(uow, kind=kind.rstrip("s"), state=state, local_area=local_area, source=source,
+                                      updated_since=updated_since)
+        first = await anext(batches, None)
+    except BaseException:
+        await stack.aclose()
+        raise
+
+    def lines(records: list[Any]) -> bytes:
+        return b"".join(orjson.dumps(out_model.model_validate(r).model_dump(mode="json")) + b"\n" for r in records)
+
     async def body() -> AsyncIterator[bytes]:
-        async with factory(True, caller) as uow:
-            async for records in uc.export_directory(uow, kind=kind.rstrip("s"), state=state, local_area=local_area,
-                                                     source=source, updated_since=updated_since):
-                yield b"".join(orjson.dumps(out_model.model_validate(r).model_dump(mode="json")) + b"\n"
-                               for r in records)
+        try:
+            if first:
+                yield lines(first)
+            async for records in batches:
+                yield lines(records)
+        finally:
+            await batches.aclose()
+            await stack.aclose()
 
     return StreamingResponse(body(), media_type=NDJSON)

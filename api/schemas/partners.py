@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+from typing_extensions import TypedDict
 
 from api.domain.partners import (
     Address,
@@ -220,6 +222,26 @@ class PartnerPage(BaseModel):
     items: list[PartnerOut]
     next_cursor: str | None
     total: int | None = None
+
+
+class _PartnerPageBody(TypedDict):
+    items: Sequence[Partner]
+    next_cursor: str | None
+    total: int | None
+
+
+_PARTNER_PAGE_JSON = TypeAdapter(_PartnerPageBody)
+_PARTNER_PAGE_FIELDS: Any = {"items": {"__all__": set(PartnerOut.model_fields)}, "next_cursor": True, "total": True}
+
+
+def partner_page_json(items: Sequence[Partner], *, next_cursor: str | None, total: int | None) -> bytes:
+    """The JSON of a ``PartnerPage``, serialized straight from the domain partners.
+
+    The same bytes as ``PartnerPage`` (a test holds the two together) without validating every partner
+    into a ``PartnerOut`` first: that validation was a third of the cost of listing 100 partners.
+    """
+    return _PARTNER_PAGE_JSON.dump_json({"items": items, "next_cursor": next_cursor, "total": total},
+                                        include=_PARTNER_PAGE_FIELDS)
 
 
 class ServiceCreate(_In):

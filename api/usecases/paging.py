@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, overload
 from uuid import UUID
 
 from api.domain.errors import FieldProblem, InvalidInput
@@ -19,8 +20,32 @@ class Paged(Generic[T]):
 
     items: list[T]
     next_cursor: str | None
-    cursors: list[str]
+    cursors: Sequence[str]
     total: int | None = None
+
+
+class LazyCursors(Sequence[str]):
+    """The cursor of each item, encoded only when read (REST needs none of them, GraphQL edges do)."""
+
+    __slots__ = ("_keys", "_order")
+
+    def __init__(self, order: str, keys: Sequence[tuple[object, ...]]) -> None:
+        self._order = order
+        self._keys = keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [encode_cursor(self._order, key) for key in self._keys[index]]
+        return encode_cursor(self._order, self._keys[index])
 
 
 def encode_cursor(order: str, after: tuple[object, ...]) -> str:

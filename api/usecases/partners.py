@@ -10,7 +10,7 @@ from api.domain.errors import NotFound, VersionMismatch
 from api.domain.partners import Partner, Service, revise_partner, revise_service, validate_partner, validate_service
 from api.domain.ports import PartnerFilter, UnitOfWork
 from api.usecases import policy
-from api.usecases.paging import Paged, decode_cursor, encode_cursor
+from api.usecases.paging import LazyCursors, Paged, decode_cursor, encode_cursor
 
 
 def _order(flt: PartnerFilter) -> str:
@@ -26,8 +26,8 @@ async def list_partners(
     after = decode_cursor(order, cursor)
     page = await uow.partners.list(flt, limit=limit, after=after, with_total=with_total)
     next_cursor = encode_cursor(order, page.next_after) if page.next_after else None
-    cursors = [encode_cursor(order, key) for key in page.keys]
-    return Paged(items=list(page.items), next_cursor=next_cursor, cursors=cursors, total=page.total)
+    return Paged(items=list(page.items), next_cursor=next_cursor, cursors=LazyCursors(order, page.keys),
+                 total=page.total)
 
 
 async def get_partner(uow: UnitOfWork, *, partner_id: UUID) -> Partner:

@@ -1,0 +1,1 @@
+"""Benchmarks of Pathways against a naive peer and the ceiling (``make bench``; see bench/README.md)."""
