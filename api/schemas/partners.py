@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -225,7 +224,7 @@ class PartnerPage(BaseModel):
 
 
 class _PartnerPageBody(TypedDict):
-    items: Sequence[Partner]
+    items: list[Partner]  # a list, not a Sequence: pydantic serializes a Sequence item by item in Python
     next_cursor: str | None
     total: int | None
 
@@ -234,7 +233,7 @@ _PARTNER_PAGE_JSON = TypeAdapter(_PartnerPageBody)
 _PARTNER_PAGE_FIELDS: Any = {"items": {"__all__": set(PartnerOut.model_fields)}, "next_cursor": True, "total": True}
 
 
-def partner_page_json(items: Sequence[Partner], *, next_cursor: str | None, total: int | None) -> bytes:
+def partner_page_json(items: list[Partner], *, next_cursor: str | None, total: int | None) -> bytes:
     """The JSON of a ``PartnerPage``, serialized straight from the domain partners.
 
     The same bytes as ``PartnerPage`` (a test holds the two together) without validating every partner

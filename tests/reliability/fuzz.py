@@ -1,7 +1,8 @@
 """Property-based API testing: schemathesis against the committed OpenAPI, on a real server.
 
 Starts ``pathways serve --demo`` on loopback with its own embedded PostgreSQL (so list and detail
-operations answer with real records), authenticates with the demo admin key, runs every phase of
+operations answer with real records, and half the generated path identifiers are ids of those records),
+authenticates with the demo admin key, runs every phase of
 ``schemathesis run`` over every operation of ``openapi/openapi.json``, prints the number of operations
 and test cases, and exits non-zero on any failure (a 5xx, an undocumented status, content type or
 header, or a body that does not match its schema).
@@ -87,15 +88,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _real_ids(base_url: str, key: str) -> dict[str, list[str]]:
     """Identifiers of demo records, by path parameter name, so that operations also reach existing records."""
-    found: dict[str, list[str]] = {}
+    ids: dict[str, list[str]] = {}
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as client:
 
         def items(url: str, field: str = "items", **params: object) -> list[dict[str, Any]]:
             r = client.get(url, params=params)
-            return list(r.json().get(field) or []) if r.status_code == 200 else []
+            if r.status_code != 200:
+                return []
+            data = r.json()
+            found = data if isinstance(data, list) else data.get(field) or []
+            return [item for item in found if isinstance(item, dict)]
 
         def add(name: str, values: list[Any]) -> None:
-            found.setdefault(name, []).extend(str(v) for v in values if v is not None)
+            ids.setdefault(name, []).extend(str(v) for v in values if v is not None)
 
         partners = items("/v1/partners", limit=12)
         add("partner_id", [p["id"] for p in partners])
@@ -109,7 +114,7 @@ def _real_ids(base_url: str, key: str) -> dict[str, list[str]]:
             add("allocation_id", [a["id"] for a in items(f"/v1/systems/{system['id']}/allocations")])
             add("assignment_id", [a["id"] for a in items(f"/v1/systems/{system['id']}/assignments")])
             plan = client.get(f"/v1/systems/{system['id']}/action-plan")
-            goals = plan.json().get("goals", []) if plan.status_code == 200 else []
+            goals = plan.json().get("goals") or [] if plan.status_code == 200 else []
             add("goal_id", [g["id"] for g in goals])
             add("item_id", [i["id"] for g in goals for i in g.get("items", [])])
         for url in ("/hsds/organizations", "/hsds/services", "/hsds/taxonomies", "/hsds/taxonomy_terms",
@@ -118,7 +123,7 @@ def _real_ids(base_url: str, key: str) -> dict[str, list[str]]:
         for url in ("/v1/reference/functions", "/v1/reference/funding-streams", "/v1/reference/regions"):
             add("code", [c["code"] for c in items(url)[:5]])
         add("partner_type", [t["code"] for t in items("/v1/reference/partner-types")[:5]])
-    return {name: sorted(set(values)) for name, values in found.items() if values}
+    return {name: sorted(set(values)) for name, values in ids.items() if values}
 
 
 def _dictionaries(ids: dict[str, list[str]]) -> str:
