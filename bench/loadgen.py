@@ -69,7 +69,7 @@ def _wrk(url: str, *, connections: int, seconds: float, method: str, body: bytes
         script.write_text("\n".join(lines) + "\n")
         duration = max(1, round(seconds))
         out = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "--latency", "-s", str(script),
+            ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency", "-s", str(script),
              url],
             capture_output=True, text=True, timeout=duration + 60, check=True,
         ).stdout
@@ -149,7 +149,7 @@ async def _generate(url: str, connections: int, seconds: float, method: str, bod
             while time.perf_counter() < stop_at:
                 sent = time.perf_counter()
                 writer.write(request)
-                status = await asyncio.wait_for(_read_response(reader), timeout=10)
+                status = await asyncio.wait_for(_read_response(reader), timeout=30)
                 latencies.append(time.perf_counter() - sent)
                 if not 200 <= status < 400:
                     errors += 1
