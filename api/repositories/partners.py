@@ -22,6 +22,7 @@ from api.domain.partners import (
     Status,
 )
 from api.domain.ports import Page, PartnerFilter, ServiceFilter
+from api.repositories._rows import enum_lookup, stored_constructor
 
 PARTNER_COLUMNS = """
   p.id, p.name, p.partner_type, p.level, p.state, p.local_area, p.description, p.regions_served,
@@ -88,35 +89,49 @@ DISTANCE_SQL = (
 RANK_SQL = "ts_rank_cd(p.search, websearch_to_tsquery('english', {q}))::float8"
 
 
+_new_partner = stored_constructor(Partner)
+_new_service = stored_constructor(Service)
+_new_contact = stored_constructor(Contact)
+_new_address = stored_constructor(Address)
+_new_external_id = stored_constructor(ExternalId)
+_new_jurisdiction = stored_constructor(Jurisdiction)
+_level = enum_lookup(Level)
+_status = enum_lookup(Status)
+_delivery_mode = enum_lookup(DeliveryMode)
+
+
 def _ext_ids(raw: Sequence[Mapping[str, str]]) -> tuple[ExternalId, ...]:
-    return tuple(ExternalId(source=e["source"], id=e["id"]) for e in raw)
+    return tuple([_new_external_id(e["source"], e["id"]) for e in raw])
 
 
+def _contact_of(c: Mapping[str, str | None]) -> Contact:
+    return _new_contact(c["name"], c.get("title"), c.get("email"), c.get("phone"))
+
+
+def _address_of(a: Mapping[str, str | None] | None) -> Address | None:
+    if a is None:
+        return None
+    return _new_address(a.get("street"), a.get("city"), a.get("state"), a.get("postal_code"))
+
+
+# Both mappings run for every row a listing returns: positional stored constructors, in field order
+# (``api/repositories/_rows.py``; tests/repositories/test_rows.py holds them equal to the keyword ones).
 def _partner(r: Mapping[str, Any]) -> Partner:
-    address = r["address"]
-    return Partner(
-        id=r["id"], name=r["name"], partner_type=r["partner_type"], level=Level(r["level"]),
-        jurisdiction=Jurisdiction(state=r["state"], local_area=r["local_area"]),
-        description=r["description"], regions_served=tuple(r["regions_served"]),
-        populations_served=tuple(r["populations_served"]), capacity=r["capacity"],
-        funding_streams=tuple(r["funding_streams"]), industries=tuple(r["industries"]),
-        contacts=tuple(Contact(**c) for c in r["contacts"]),
-        address=Address(**address) if address is not None else None,
-        latitude=r["latitude"], longitude=r["longitude"], website=r["website"], assets=r["assets"],
-        limitations=r["limitations"], status=Status(r["status"]), external_ids=_ext_ids(r["external_ids"]),
-        version=r["version"], created_at=r["created_at"], updated_at=r["updated_at"],
+    return _new_partner(
+        r["id"], r["name"], r["partner_type"], _level(r["level"]), _new_jurisdiction(r["state"], r["local_area"]),
+        r["description"], tuple(r["regions_served"]), tuple(r["populations_served"]), r["capacity"],
+        tuple(r["funding_streams"]), tuple(r["industries"]), tuple([_contact_of(c) for c in r["contacts"]]),
+        _address_of(r["address"]), r["latitude"], r["longitude"], r["website"], r["assets"], r["limitations"],
+        _status(r["status"]), _ext_ids(r["external_ids"]), (), r["version"], r["created_at"], r["updated_at"],
     )
 
 
 def _service(r: Mapping[str, Any]) -> Service:
-    return Service(
-        id=r["id"], partner_id=r["partner_id"], name=r["name"], description=r["description"],
-        category=r["category"], populations=tuple(r["populations"]), regions=tuple(r["regions"]),
-        delivery_mode=DeliveryMode(r["delivery_mode"]), capacity=r["capacity"],
-        funding_streams=tuple(r["funding_streams"]), program_cip=r["program_cip"],
-        occupations=tuple(r["occupations"]), credential=r["credential"], status=Status(r["status"]),
-        external_ids=_ext_ids(r["external_ids"]), version=r["version"], created_at=r["created_at"],
-        updated_at=r["updated_at"],
+    return _new_service(
+        r["id"], r["partner_id"], r["name"], r["category"], r["description"], tuple(r["populations"]),
+        tuple(r["regions"]), _delivery_mode(r["delivery_mode"]), r["capacity"], tuple(r["funding_streams"]),
+        r["program_cip"], tuple(r["occupations"]), r["credential"], _status(r["status"]),
+        _ext_ids(r["external_ids"]), r["version"], r["created_at"], r["updated_at"],
     )
 
 
