@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -105,6 +106,9 @@ class OccupationShortfall:
 
     ``annual_openings`` and ``shortfall`` are None when no region has an openings figure; regions
     without one are listed in ``regions_without_data``, so a partial sum is never mistaken for a whole.
+    ``regions`` (in order), ``periods`` and ``retrieved_at`` (the latest retrieval) describe the figures
+    that were added up. ``observations`` are those figures themselves when they were given as observations
+    (``training_shortfall``); ``occupation_shortfalls``, which reads columns, leaves it empty.
     """
 
     occupation: SocCode
@@ -112,13 +116,50 @@ class OccupationShortfall:
     capacity: int
     shortfall: int | None
     sources: tuple[str, ...]
-    observations: tuple[Observation, ...]
+    observations: tuple[Observation, ...] = ()
     regions_without_data: tuple[str, ...]
+    regions: tuple[str, ...] = ()
+    periods: tuple[str, ...] = ()
+    retrieved_at: datetime | None = None
 
     @property
     def has_shortfall(self) -> bool:
         """Say whether openings exceed the training capacity."""
         return self.shortfall is not None and self.shortfall > 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OccupationFigures:
+    """One occupation's openings and growth across regions, periods and sources, as parallel columns.
+
+    Row ``i`` is one observation: ``regions[i]``, ``periods[i]``, ``sources[i]``, ``retrieved_at[i]``,
+    ``annual_openings[i]`` and ``growth_percent[i]``. The training-capacity rule of a state system reads tens
+    of thousands of observations; one object per occupation, not one per observation, keeps that cheap.
+    """
+
+    code: SocCode
+    regions: tuple[str, ...] = ()
+    periods: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    retrieved_at: tuple[datetime, ...] = ()
+    annual_openings: tuple[int | None, ...] = ()
+    growth_percent: tuple[float | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        rows = len(self.regions)
+        if not (len(self.periods) == len(self.sources) == len(self.retrieved_at) == len(self.annual_openings)
+                == len(self.growth_percent) == rows):
+            raise ValueError("every column of an occupation's figures must have one entry per observation")
+
+    def observations(self) -> list[Observation]:
+        """Return the rows as observations (without the figures the columns do not carry)."""
+        return [
+            Observation(region=region, code=self.code, period=period, source=source, retrieved_at=retrieved,
+                        annual_openings=openings, growth_percent=growth)
+            for region, period, source, retrieved, openings, growth in zip(
+                self.regions, self.periods, self.sources, self.retrieved_at, self.annual_openings,
+                self.growth_percent, strict=True)
+        ]
 
 
 def parse_code(kind: CodeKind | str, text: str) -> SocCode | NaicsCode:
@@ -248,19 +289,45 @@ def _recency(obs: Observation) -> tuple[tuple[int, int], datetime, int, float]:
     return period_years(obs.period), retrieved, openings, growth
 
 
+def _as_utc(stamp: datetime) -> datetime:
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def _latest_stamp(stamps: Iterable[datetime]) -> datetime:
+    """The latest of non-empty timestamps; naive ones count as UTC only when they meet aware ones."""
+    stamps = tuple(stamps)
+    try:
+        return max(stamps)
+    except TypeError:
+        return max(stamps, key=_as_utc)
+
+
+def _latest(observations: Iterable[Observation]) -> dict[tuple[str, str, str], Observation]:
+    """The latest observation per (region, code, source), by ``_recency``, in no particular order.
+
+    Recency is only worked out when two observations share a key, which most never do; every period is
+    still read, so a malformed one is refused whether or not it meets a rival.
+    """
+    latest: dict[tuple[str, str, str], Observation] = {}
+    periods: set[str] = set()
+    for obs in observations:
+        periods.add(obs.period)
+        key = (obs.region, obs.code.value, obs.source)  # SOC and NAICS texts never coincide (XX-XXXX vs digits)
+        kept = latest.setdefault(key, obs)
+        if kept is not obs and _recency(obs) > _recency(kept):
+            latest[key] = obs
+    for period in periods:
+        period_years(period)
+    return latest
+
+
 def latest_observations(observations: Iterable[Observation]) -> list[Observation]:
     """Keep the latest observation per (region, code, source): latest period, then latest retrieval.
 
     Raises ValueError for a malformed period; validate_observation catches those on the way in.
     """
-    latest: dict[tuple[str, str, str], tuple[tuple[tuple[int, int], datetime, int, float], Observation]] = {}
-    for obs in observations:
-        key = (obs.region, obs.code.value, obs.source)  # SOC and NAICS texts never coincide (XX-XXXX vs digits)
-        kept = latest.get(key)
-        recency = _recency(obs)
-        if kept is None or recency > kept[0]:
-            latest[key] = (recency, obs)
-    return [obs for _, (_, obs) in sorted(latest.items(), key=lambda item: (item[0][1], item[0][0], item[0][2]))]
+    latest = _latest(observations)
+    return [latest[key] for key in sorted(latest, key=lambda key: (key[1], key[0], key[2]))]
 
 
 def in_demand_occupations(
@@ -300,20 +367,17 @@ def training_shortfall(
     targets = sorted(set(occupations))
     wanted_regions = sorted(set(regions))
     target_set, region_set = set(targets), set(wanted_regions)
-    latest = latest_observations(
+    latest = _latest(
         obs
         for obs in observations
         if obs.code in target_set and obs.region in region_set and obs.annual_openings is not None
     )
     rank = {source: i for i, source in enumerate(prefer_sources)}
     candidates: dict[tuple[SocCode | NaicsCode, str], list[Observation]] = {}
-    for obs in latest:
+    for obs in latest.values():
         candidates.setdefault((obs.code, obs.region), []).append(obs)
-    chosen = {key: _preferred(group, rank) for key, group in candidates.items()}
-    seats: dict[SocCode, int] = {}
-    for cap in capacities:
-        if cap.occupation in target_set and cap.region in region_set:
-            seats[cap.occupation] = seats.get(cap.occupation, 0) + cap.capacity
+    chosen = {key: group[0] if len(group) == 1 else _preferred(group, rank) for key, group in candidates.items()}
+    seats = _seats(capacities, target_set, region_set)
     report: list[OccupationShortfall] = []
     for occupation in targets:
         used = tuple(chosen[(occupation, r)] for r in wanted_regions if (occupation, r) in chosen)
@@ -328,9 +392,21 @@ def training_shortfall(
                 sources=tuple(sorted({o.source for o in used})),
                 observations=used,
                 regions_without_data=tuple(r for r in wanted_regions if (occupation, r) not in chosen),
+                regions=tuple(o.region for o in used),
+                periods=tuple(sorted({o.period for o in used})),
+                retrieved_at=_latest_stamp(o.retrieved_at for o in used) if used else None,
             )
         )
     return report
+
+
+def _seats(capacities: Iterable[TrainingCapacity], occupations: Collection[SocCode],
+           regions: Collection[str]) -> dict[SocCode, int]:
+    seats: dict[SocCode, int] = {}
+    for cap in capacities:
+        if cap.occupation in occupations and cap.region in regions:
+            seats[cap.occupation] = seats.get(cap.occupation, 0) + cap.capacity
+    return seats
 
 
 def _preferred(group: list[Observation], rank: dict[str, int]) -> Observation:
@@ -339,3 +415,134 @@ def _preferred(group: list[Observation], rank: dict[str, int]) -> Observation:
     ordered.sort(key=_recency, reverse=True)
     ordered.sort(key=lambda o: rank.get(o.source, len(rank)))
     return ordered[0]
+
+
+# --- the same rules over columns ---------------------------------------------------------------------------
+#
+# An occupation whose figures are plain (one observation per region, all in the regions asked about, each
+# with an openings figure) needs no choosing: every observation is the latest of its region, code and
+# source and the only candidate of its region. Those are decided straight from the columns; any other
+# occupation goes through the rules above, row by row, so both ways always agree.
+
+
+def occupation_figures(observations: Iterable[Observation]) -> list[OccupationFigures]:
+    """Gather occupation observations into columns, one ``OccupationFigures`` per code in code order.
+
+    Industries (NAICS) are left out: the columns hold occupations only.
+    """
+    rows: dict[SocCode, list[Observation]] = {}
+    for obs in observations:
+        if isinstance(obs.code, SocCode):
+            rows.setdefault(obs.code, []).append(obs)
+    return [
+        OccupationFigures(
+            code=code, regions=tuple(o.region for o in group), periods=tuple(o.period for o in group),
+            sources=tuple(o.source for o in group), retrieved_at=tuple(o.retrieved_at for o in group),
+            annual_openings=tuple(o.annual_openings for o in group),
+            growth_percent=tuple(o.growth_percent for o in group),
+        )
+        for code, group in sorted(rows.items())
+    ]
+
+
+def _by_code(figures: Iterable[OccupationFigures]) -> dict[SocCode, OccupationFigures]:
+    """One set of columns per code: columns given twice for a code are joined."""
+    out: dict[SocCode, OccupationFigures] = {}
+    for fig in figures:
+        kept = out.get(fig.code)
+        out[fig.code] = fig if kept is None else OccupationFigures(
+            code=fig.code, regions=kept.regions + fig.regions, periods=kept.periods + fig.periods,
+            sources=kept.sources + fig.sources, retrieved_at=kept.retrieved_at + fig.retrieved_at,
+            annual_openings=kept.annual_openings + fig.annual_openings,
+            growth_percent=kept.growth_percent + fig.growth_percent,
+        )
+    return out
+
+
+def _plain(fig: OccupationFigures, regions: AbstractSet[str]) -> bool:
+    """Say whether every row is the only one of its region, lies in ``regions`` and has an openings figure.
+
+    Reads every period, as the row-by-row rules do, so a malformed one is refused either way.
+    """
+    present = set(fig.regions)
+    if not present or len(present) != len(fig.regions) or not present <= regions or None in fig.annual_openings:
+        return False
+    for period in set(fig.periods):
+        period_years(period)
+    return True
+
+
+def _plain_in_demand(fig: OccupationFigures, rule: InDemandRule) -> bool:
+    # Every row of plain figures is the latest of its key, so the occupation is in demand when any row is.
+    least_openings = rule.min_annual_openings
+    if least_openings is not None and max(fig.annual_openings) >= least_openings:  # type: ignore[type-var]
+        return True
+    least_growth = rule.min_growth_percent
+    return least_growth is not None and any(g is not None and g >= least_growth for g in fig.growth_percent)
+
+
+def occupations_in_demand(
+    figures: Iterable[OccupationFigures], rule: InDemandRule, *, regions: Collection[str]
+) -> list[SocCode]:
+    """Return, in code order, the occupations that ``in_demand_occupations`` finds in demand in the regions."""
+    wanted = set(regions)
+    found: list[SocCode] = []
+    for code, fig in _by_code(figures).items():
+        if _plain(fig, wanted):
+            if _plain_in_demand(fig, rule):
+                found.append(code)
+        elif in_demand_occupations(fig.observations(), rule, regions=wanted):
+            found.append(code)
+    return sorted(found)
+
+
+def occupation_shortfalls(
+    *,
+    occupations: Iterable[SocCode],
+    regions: Iterable[str],
+    figures: Iterable[OccupationFigures],
+    capacities: Iterable[TrainingCapacity],
+    prefer_sources: Sequence[str] = (),
+) -> list[OccupationShortfall]:
+    """Return what ``training_shortfall`` returns for the same observations given as columns.
+
+    Each shortfall's ``observations`` is left empty; its ``regions``, ``periods`` and ``retrieved_at`` say
+    which figures were added up.
+    """
+    targets = sorted(set(occupations))
+    wanted_regions = sorted(set(regions))
+    region_set = set(wanted_regions)
+    by_code = _by_code(figures)
+    capacities_of: dict[str, list[TrainingCapacity]] = {}
+    for cap in capacities:
+        capacities_of.setdefault(cap.occupation.value, []).append(cap)
+    report: list[OccupationShortfall] = []
+    for occupation in targets:
+        fig = by_code.get(occupation)
+        caps = capacities_of.get(occupation.value, [])
+        if fig is not None and _plain(fig, region_set):
+            seats = sum(cap.capacity for cap in caps if cap.region in region_set)
+            report.append(_plain_shortfall(fig, wanted_regions, seats))
+            continue
+        [found] = training_shortfall(occupations=[occupation], regions=wanted_regions,
+                                     observations=fig.observations() if fig is not None else (),
+                                     capacities=caps, prefer_sources=prefer_sources)
+        report.append(replace(found, observations=()))
+    return report
+
+
+def _plain_shortfall(fig: OccupationFigures, wanted_regions: list[str], capacity: int) -> OccupationShortfall:
+    openings: int = sum(fig.annual_openings)  # type: ignore[arg-type]  # _plain: no None among them
+    present = set(fig.regions)
+    return OccupationShortfall(
+        occupation=fig.code,
+        annual_openings=openings,
+        capacity=capacity,
+        shortfall=max(0, openings - capacity),
+        sources=tuple(sorted(set(fig.sources))),
+        regions_without_data=() if len(present) == len(wanted_regions)
+        else tuple(r for r in wanted_regions if r not in present),
+        regions=tuple(sorted(fig.regions)),
+        periods=tuple(sorted(set(fig.periods))),
+        retrieved_at=_latest_stamp(fig.retrieved_at),
+    )

@@ -14,10 +14,12 @@ from api.domain.gaps import DEFAULT_RULES, Gap, GapContext, GapKind, GapRule, Se
 from api.domain.labor_market import (
     InDemandRule,
     Observation,
+    OccupationFigures,
     OccupationShortfall,
     TrainingCapacity,
-    in_demand_occupations,
-    training_shortfall,
+    occupation_figures,
+    occupation_shortfalls,
+    occupations_in_demand,
 )
 from api.domain.partners import DeliveryMode, Service
 
@@ -27,9 +29,14 @@ LABOR_MARKET = "labor_market"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LaborMarketFacts:
-    """The labour market figures of a system's regions, with the rule that says what is in demand."""
+    """The labour market figures of a system's regions, with the rule that says what is in demand.
+
+    The figures come as observations, as occupations' columns (``occupations``, what storage loads for a
+    state's worth of figures), or both; the rule reads them all alike.
+    """
 
     observations: tuple[Observation, ...] = ()
+    occupations: tuple[OccupationFigures, ...] = ()
     titles: Mapping[str, str] = field(default_factory=dict)
     rule: InDemandRule = field(default_factory=InDemandRule)
     prefer_sources: tuple[str, ...] = ()
@@ -42,40 +49,63 @@ def _soc(text: str) -> SocCode | None:
         return None
 
 
+def _figures(facts: LaborMarketFacts) -> list[OccupationFigures]:
+    return [*occupation_figures(facts.observations), *facts.occupations]
+
+
 def target_occupations(ctx: GapContext, facts: LaborMarketFacts) -> tuple[list[SocCode], bool]:
     """Return the occupations to weigh and whether they are the in-demand ones (the system names none)."""
+    return _targets(ctx, facts, _figures(facts))
+
+
+def _targets(ctx: GapContext, facts: LaborMarketFacts, figures: list[OccupationFigures]) -> tuple[list[SocCode], bool]:
     named = sorted({code for text in ctx.system.target_occupations if (code := _soc(text)) is not None})
     if named:
         return named, False
-    regions = set(ctx.system.regions)
-    found = in_demand_occupations(facts.observations, facts.rule, regions=regions)
-    return sorted({o.code for o in found if isinstance(o.code, SocCode)}), True
+    return occupations_in_demand(figures, facts.rule, regions=ctx.system.regions), True
 
 
-def _credited_region(ctx: GapContext, service: Service, regions: list[str]) -> str | None:
-    """The one system region a service's seats count in, so seats offered in two regions count once."""
+def _first_served(ctx: GapContext, service: Service, regions: list[str], rank: Mapping[str, int]) -> str | None:
+    """The first of ``regions`` (``rank`` gives their places) the service is offered in; online is everywhere."""
     served: Collection[str] | None = None
     if service.delivery_mode is not DeliveryMode.ONLINE:
         partner = ctx.partners.get(service.partner_id)
         served = service.regions or (partner.regions_served if partner else ()) or None
-    inside = [r for r in regions if served is None or r in served]
-    return inside[0] if inside else None
+    if served is None:
+        return regions[0] if regions else None
+    places = [place for region in served if (place := rank.get(region)) is not None]
+    return regions[min(places)] if places else None
+
+
+_UNREAD = object()
 
 
 def member_training(ctx: GapContext, occupations: Collection[SocCode], regions: list[str]) -> list[TrainingCapacity]:
     """The yearly capacity of members' active services that lead to the occupations, within the regions."""
     out: list[TrainingCapacity] = []
-    wanted = set(occupations)
+    wanted = {code.value: code for code in occupations}
+    rank = {r: i for i, r in reversed(list(enumerate(regions)))}
+    # Members' programs name the same few hundred occupations again and again: read each text once.
+    values: dict[str, object] = {}
     for service in ctx.active_services():
         if not service.capacity or not service.occupations:
             continue
-        region = _credited_region(ctx, service, regions)
+        region = _first_served(ctx, service, regions, rank)
         if region is None:
             continue
-        leads_to = {code for text in service.occupations if (code := _soc(text)) is not None}
-        for occupation in sorted(leads_to & wanted):
-            out.append(TrainingCapacity(occupation=occupation, region=region, capacity=service.capacity,
-                                        provider=f"{ctx.name(service.partner_id)}: {service.name}"))
+        leads_to: set[str] = set()
+        for text in service.occupations:
+            value = values.get(text, _UNREAD)
+            if value is _UNREAD:
+                value = values[text] = code.value if (code := _soc(text)) is not None else None
+            if value in wanted:
+                leads_to.add(value)  # type: ignore[arg-type]
+        if not leads_to:
+            continue
+        provider = f"{ctx.name(service.partner_id)}: {service.name}"
+        capacity = service.capacity
+        out.extend(TrainingCapacity(occupation=wanted[value], region=region, capacity=capacity, provider=provider)
+                   for value in sorted(leads_to))
     return out
 
 
@@ -84,15 +114,16 @@ def _label(code: SocCode, titles: Mapping[str, str]) -> str:
     return f"{title} ({code.value})" if title else code.value
 
 
-def _figures(s: OccupationShortfall, providers: list[str], in_demand: bool) -> dict[str, float | int | str]:
+def _gap_figures(s: OccupationShortfall, providers: list[str], in_demand: bool) -> dict[str, float | int | str]:
+    assert s.retrieved_at is not None, "a shortfall with openings was added up from some figures"
     figures: dict[str, float | int | str] = {
         "annual_openings": s.annual_openings or 0,
         "capacity": s.capacity,
         "shortfall": s.shortfall or 0,
         "sources": ", ".join(s.sources),
-        "periods": ", ".join(sorted({o.period for o in s.observations})),
-        "retrieved_at": max(o.retrieved_at for o in s.observations).isoformat(),
-        "regions": ", ".join(o.region for o in s.observations),
+        "periods": ", ".join(s.periods),
+        "retrieved_at": s.retrieved_at.isoformat(),
+        "regions": ", ".join(s.regions),
         "basis": "in_demand" if in_demand else "target_occupation",
     }
     if providers:
@@ -112,16 +143,16 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
     if not isinstance(facts, LaborMarketFacts) or not ctx.system.regions:
         return
     regions = list(dict.fromkeys(ctx.system.regions))
-    targets, in_demand = target_occupations(ctx, facts)
+    figures = _figures(facts)
+    targets, in_demand = _targets(ctx, facts, figures)
     capacities = member_training(ctx, targets, regions)
-    report = training_shortfall(occupations=targets, regions=regions, observations=facts.observations,
-                                capacities=capacities, prefer_sources=facts.prefer_sources)
-    providers_of: dict[SocCode, list[str]] = {}
+    report = occupation_shortfalls(occupations=targets, regions=regions, figures=figures,
+                                   capacities=capacities, prefer_sources=facts.prefer_sources)
+    capacities_of: dict[str, list[TrainingCapacity]] = {}
     for c in capacities:
-        providers_of.setdefault(c.occupation, []).append(f"{c.provider} ({c.capacity})")
+        capacities_of.setdefault(c.occupation.value, []).append(c)
     for s in report:
         name = _label(s.occupation, facts.titles)
-        providers = providers_of.get(s.occupation, [])
         if s.annual_openings is None:
             yield Gap(
                 kind=GapKind.TRAINING_CAPACITY,
@@ -152,7 +183,8 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
                 f"Expand members' programs leading to {s.occupation.value}, or bring on a training provider "
                 "(a college, an apprenticeship sponsor) with a program for it."
             ),
-            figures=_figures(s, providers, in_demand),
+            figures=_gap_figures(s, [f"{c.provider} ({c.capacity})" for c in capacities_of.get(s.occupation.value, ())],
+                                 in_demand),
         )
 
 

@@ -13,7 +13,7 @@ from api.domain.action_plans import ActionItem, ActionPlan, Goal
 from api.domain.agreements import Agreement
 from api.domain.connections import Connection
 from api.domain.funding import Allocation, FundingStream
-from api.domain.labor_market import Observation
+from api.domain.labor_market import Observation, OccupationFigures
 from api.domain.lmi_ingest import CodeTitle, WriteCounts
 from api.domain.partners import Jurisdiction, Partner, Service
 from api.domain.readiness import Framework, Response, Round
@@ -347,6 +347,9 @@ class ObservationFilter:
 TitledObservation = tuple[Observation, str | None]
 """An observation with the title of its code, when one is loaded."""
 
+TitledFigures = tuple[OccupationFigures, str | None]
+"""An occupation's figures with its title, when one is loaded."""
+
 
 class LaborMarketRepository(Protocol):
     """Labour market observations and the titles of classification codes."""
@@ -363,6 +366,15 @@ class LaborMarketRepository(Protocol):
         self, *, regions: Sequence[str] | None, occupations: Sequence[str] | None, industries: Sequence[str] = (),
         demand_only: bool = False,
     ) -> list[TitledObservation]: ...
+
+    async def occupation_figures(
+        self, *, regions: Sequence[str], occupations: Sequence[str] | None
+    ) -> list[TitledFigures]:
+        """The openings and growth of occupations (all, or those named) in the regions, one entry per code.
+
+        Only observations with openings or growth are included: no rule reads the others.
+        """
+        ...
 
     async def titles(
         self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None

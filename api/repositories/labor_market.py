@@ -13,9 +13,9 @@ from typing import Any
 import asyncpg
 
 from api.domain.codes import NaicsCode, SocCode
-from api.domain.labor_market import CodeKind, Observation, Outlook
+from api.domain.labor_market import CodeKind, Observation, OccupationFigures, Outlook
 from api.domain.lmi_ingest import CodeTitle, TitleScheme, WriteCounts
-from api.domain.ports import ObservationFilter, Page, TitledObservation
+from api.domain.ports import ObservationFilter, Page, TitledFigures, TitledObservation
 
 KEY = ("region", "code_kind", "code", "period", "source")
 FIGURES = (
@@ -79,6 +79,29 @@ WHERE ($1::text[] IS NULL OR o.region = any($1::text[]))
   AND (NOT $5::bool OR o.annual_openings IS NOT NULL OR o.growth_percent IS NOT NULL)
 ORDER BY o.code_kind, o.code, o.region, o.period, o.source
 """
+# The columns the training-capacity rule reads, one row per occupation: each array holds one element per
+# observation. PostgreSQL's aggregate node advances every aggregate of a group with each input row in turn,
+# so element i of every array comes from the same observation (tests/rest/test_labor_market_figures_api.py
+# checks it). An ORDER BY inside each aggregate would say so explicitly, but doubles the statement's time
+# (a sort of every row, on disk at the default work_mem, instead of reading the code index in order).
+# Observations with neither openings nor growth are left out: no rule reads them. Two statements rather
+# than one with an "all or these" switch, so that each gets a plan of its own.
+_OCCUPATION_FIGURES = """
+SELECT g.code, t.title, g.regions, g.periods, g.sources, g.retrieved_at, g.annual_openings, g.growth_percent
+FROM (
+  SELECT o.code, array_agg(o.region) AS regions, array_agg(o.period) AS periods,
+    array_agg(o.source) AS sources, array_agg(o.retrieved_at) AS retrieved_at,
+    array_agg(o.annual_openings) AS annual_openings, array_agg(o.growth_percent) AS growth_percent
+  FROM labor_market_observations o
+  WHERE o.code_kind = 'soc' AND o.region = any($1::text[]) {codes}
+    AND (o.annual_openings IS NOT NULL OR o.growth_percent IS NOT NULL)
+  GROUP BY o.code
+) g
+LEFT JOIN code_titles t ON t.scheme = 'soc' AND t.code = g.code
+ORDER BY g.code
+"""
+ALL_OCCUPATION_FIGURES = _OCCUPATION_FIGURES.format(codes="")
+NAMED_OCCUPATION_FIGURES = _OCCUPATION_FIGURES.format(codes="AND o.code = any($2::text[])")
 LIST_TITLES = """
 SELECT scheme, code, title, level FROM code_titles
 WHERE scheme = $1 AND ($2::text IS NULL OR title ILIKE '%' || $2 || '%' OR code LIKE $2 || '%')
@@ -169,6 +192,22 @@ class PgLaborMarketRepository:
         # One code object per distinct code: a state's figures repeat each code in every region and period.
         codes: dict[tuple[str, str], SocCode | NaicsCode] = {}
         return [(_observation(r, codes), r["title"]) for r in rows]
+
+    async def occupation_figures(
+        self, *, regions: Sequence[str], occupations: Sequence[str] | None
+    ) -> list[TitledFigures]:
+        if occupations is None:
+            rows = await self._conn.fetch(ALL_OCCUPATION_FIGURES, list(regions))
+        else:
+            rows = await self._conn.fetch(NAMED_OCCUPATION_FIGURES, list(regions), list(occupations))
+        return [
+            (OccupationFigures(code=SocCode(value=r["code"]), regions=tuple(r["regions"]), periods=tuple(r["periods"]),
+                               sources=tuple(r["sources"]), retrieved_at=tuple(r["retrieved_at"]),
+                               annual_openings=tuple(r["annual_openings"]),
+                               growth_percent=tuple(r["growth_percent"])),
+             r["title"])
+            for r in rows
+        ]
 
     async def titles(
         self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None

@@ -291,7 +291,7 @@ async def labor_market_facts(
     regions or, when it names none, every occupation with openings or growth there (the rule picks)."""
     if not system.regions:
         return LaborMarketFacts(rule=rule)
-    rows = await uow.labor_market.observations_for(
-        regions=list(system.regions), occupations=list(system.target_occupations) or None, demand_only=True)
-    return LaborMarketFacts(observations=tuple(obs for obs, _ in rows),
-                            titles={obs.code.value: title for obs, title in rows if title}, rule=rule)
+    rows = await uow.labor_market.occupation_figures(
+        regions=list(system.regions), occupations=list(system.target_occupations) or None)
+    return LaborMarketFacts(occupations=tuple(figures for figures, _ in rows),
+                            titles={figures.code.value: title for figures, title in rows if title}, rule=rule)

@@ -16,9 +16,11 @@ from uuid import UUID
 
 from api import reference_data
 from api.domain.access import AuditEntry, Caller, system_caller
+from api.domain.codes import SocCode
 from api.domain.errors import DuplicateExternalId
+from api.domain.labor_market import Observation, occupation_figures
 from api.domain.partners import ExternalId, Partner, Service
-from api.domain.ports import Page, PartnerFilter
+from api.domain.ports import Page, PartnerFilter, TitledFigures, TitledObservation
 from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
 
 TEST_REGION = Region(code="or-test", name="Oregon test area", state="OR")
@@ -203,8 +205,36 @@ class FakeAuditRepository:
         self.entries.extend(entries)
 
 
+class FakeLaborMarketRepository:
+    """Observations and code titles in memory: the reads the gap analysis and the in-demand listing make."""
+
+    def __init__(self, observations: Sequence[Observation] = (), titles: dict[str, str] | None = None) -> None:
+        self.observations = list(observations)
+        self.titles = dict(titles or {})
+
+    async def observations_for(
+        self, *, regions: Sequence[str] | None, occupations: Sequence[str] | None, industries: Sequence[str] = (),
+        demand_only: bool = False,
+    ) -> list[TitledObservation]:
+        def wanted(o: Observation) -> bool:
+            if isinstance(o.code, SocCode):
+                named = occupations is None or o.code.value in occupations
+            else:
+                named = o.code.value in industries
+            return ((regions is None or o.region in regions) and named
+                    and (not demand_only or o.annual_openings is not None or o.growth_percent is not None))
+
+        return [(o, self.titles.get(o.code.value)) for o in self.observations if wanted(o)]
+
+    async def occupation_figures(
+        self, *, regions: Sequence[str], occupations: Sequence[str] | None
+    ) -> list[TitledFigures]:
+        rows = await self.observations_for(regions=regions, occupations=occupations, demand_only=True)
+        return [(figures, self.titles.get(figures.code.value)) for figures in occupation_figures(o for o, _ in rows)]
+
+
 class FakeUnitOfWork:
-    """Both fake repositories; ``commit()`` only records that it was called."""
+    """The fake repositories; ``commit()`` only records that it was called."""
 
     def __init__(
         self, partners: FakePartnerRepository | None = None, reference: FakeReferenceRepository | None = None,
@@ -213,6 +243,7 @@ class FakeUnitOfWork:
         self.partners = partners or FakePartnerRepository()
         self.reference = reference or FakeReferenceRepository()
         self.audit = FakeAuditRepository()
+        self.labor_market = FakeLaborMarketRepository()
         self.caller = caller or system_caller("tests")
         self.committed = False
         self.commits = 0
