@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from api.domain.errors import DuplicateExternalId
 from api.domain.partners import Jurisdiction, Partner, Service
 from api.domain.sync import SyncInProgress
 
@@ -214,7 +215,14 @@ class PgSyncRepository:
         table = "sync_partners" if kind == "partner" else "sync_services"
         if skip_lines:
             await self._conn.execute(f"DELETE FROM {table} WHERE line = any($1::int[])", list(skip_lines))
-        r = await self._conn.fetchrow(UPSERT_PARTNERS if kind == "partner" else UPSERT_SERVICES, source)
+        try:
+            r = await self._conn.fetchrow(UPSERT_PARTNERS if kind == "partner" else UPSERT_SERVICES, source)
+        except asyncpg.UniqueViolationError as exc:
+            # Runs of one source are serialized, but a single-record write (POST/PATCH with external ids)
+            # can commit the same (source, external id) between this batch's lookup and its insert.
+            raise DuplicateExternalId(
+                f"an external id of this batch was given to another record by a concurrent write "
+                f"({exc.detail or exc}); nothing of this run was applied, send it again") from None
         assert r is not None
         applied = sent - len(skip_lines)
         return r["created"], r["updated"], r["matched"] - r["updated"], applied - r["distinct_rows"]

@@ -159,3 +159,28 @@ async def test_a_consumer_following_the_feed_while_writers_run_ends_with_the_exp
     directory: dict[str, Any] = live(await export(busy))
     assert mirror.records.keys() == directory.keys()
     assert mirror.records == directory
+
+
+async def test_a_single_write_that_takes_an_external_id_mid_sync_fails_the_sync_cleanly(busy, clean_db):
+    # A POST holding (or-wd, E900) uncommitted while a sync of or-wd inserts E900: the sync waits on the unique
+    # index, then loses when the POST commits. It must answer 409 and apply nothing, and a retry must succeed.
+    body = ndjson([provider("E899"), provider("E900", description="from the sync")])
+    async with clean_db.pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            "INSERT INTO partners (id, name, partner_type, level, state) "
+            "VALUES ('00000000-0000-4000-8000-000000000900', 'Walk-in', 'employer', 'local', 'OR')")
+        await conn.execute("INSERT INTO partner_external_ids (source, external_id, partner_id) "
+                           "VALUES ('or-wd', 'E900', '00000000-0000-4000-8000-000000000900')")
+        sync = asyncio.create_task(
+            busy.post("/v1/sync/partners", params={"source": "or-wd"}, content=body, headers=NDJSON))
+        await asyncio.sleep(0.5)
+        assert not sync.done(), "the sync should be waiting on the uncommitted external id"
+    r = await sync
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "send it again" in r.json()["detail"]
+    assert sorted(rec["name"] for rec in (await export(busy)).values()) == ["Walk-in"], "nothing of the run applied"
+
+    again = await busy.post("/v1/sync/partners", params={"source": "or-wd"}, content=body, headers=NDJSON)
+    assert again.status_code == 200, again.text
+    assert (again.json()["created"], again.json()["updated"]) == (1, 1)
