@@ -11,11 +11,11 @@ from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from strawberry.fastapi import GraphQLRouter
 
 from api import __version__, problems
 from api.deps import UNMETERED_PATHS
 from api.graphql.context import get_context
+from api.graphql.router import JsonGraphQLRouter
 from api.graphql.schema import build_schema
 from api.logging_setup import configure as configure_logging
 from api.middleware import BodyLimit, Idempotency, RequestContext
@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.include_router(labor_market.router)
     app.include_router(hsds.router)
     app.include_router(
-        GraphQLRouter(
+        JsonGraphQLRouter(
             build_schema(max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases,
                          max_tokens=settings.graphql_max_tokens, max_cost=settings.graphql_max_cost,
                          introspection=settings.graphql_introspection),

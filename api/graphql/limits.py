@@ -7,6 +7,7 @@ connections without ``first`` use their default page, and nested lists an estima
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from graphql import (
@@ -20,7 +21,6 @@ from graphql import (
     ValidationRule,
     VariableNode,
 )
-from strawberry.extensions import AddValidationRules
 
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
@@ -41,8 +41,13 @@ def _page(field: FieldNode) -> int:
     return NESTED_LIST_ESTIMATE if field.name.value in NESTED_LISTS else 1
 
 
-def cost_limit(max_cost: int) -> AddValidationRules:
-    """The extension refusing documents whose estimated cost exceeds ``max_cost``."""
+@cache
+def cost_rule(max_cost: int) -> type[ValidationRule]:
+    """The validation rule refusing documents whose estimated cost exceeds ``max_cost``.
+
+    One class per limit: validation results are cached by rule classes (``ValidationCache``), so a class made
+    for each request would never hit the cache.
+    """
 
     class CostLimit(ValidationRule):
         def _cost(self, selection_set: SelectionSetNode | None, seen: frozenset[str]) -> int:
@@ -65,4 +70,4 @@ def cost_limit(max_cost: int) -> AddValidationRules:
                     f"the query's estimated cost {cost} exceeds the limit of {max_cost}; ask for smaller pages "
                     "or fewer nested lists", node))
 
-    return AddValidationRules([CostLimit])
+    return CostLimit

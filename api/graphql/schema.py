@@ -8,6 +8,7 @@ from uuid import UUID
 import strawberry
 from pydantic import ValidationError as PydanticValidationError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -26,8 +27,9 @@ from api.graphql.connections import ConnectionMutation, ConnectionQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.executor import FastExecutionContext
 from api.graphql.labor_market import LaborMarketQuery
-from api.graphql.limits import cost_limit
+from api.graphql.limits import cost_rule
 from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
 from api.graphql.systems import SystemMutation, SystemQuery
@@ -178,13 +180,19 @@ Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMu
 
 def build_schema(
     *, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000, max_cost: int = 50_000,
-    introspection: bool = True,
+    introspection: bool = True, fast_fields: bool = True,
 ) -> strawberry.Schema:
-    """Build the schema with its abuse limits."""
+    """Build the schema with its abuse limits.
+
+    ``fast_fields`` executes attribute fields without graphql-core's per-field machinery
+    (``api/graphql/executor.py``); the results and errors are the same either way.
+    """
+    # The limits' validation rules are classes made once here: ``ValidationCache`` keys on them, so rules made
+    # for each request (as the limiters' constructors do) would make every request validate its document again.
+    rules = [cost_rule(max_cost), *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+             *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules]
     extensions: list[Any] = [
-        lambda: cost_limit(max_cost),
-        lambda: QueryDepthLimiter(max_depth=max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=max_aliases),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
     ]
     if not introspection:
@@ -192,7 +200,8 @@ def build_schema(
     # Clients send the same few documents again and again: parse and validate each once (bounded LRU caches,
     # keyed by the text, the parse options and the rules above, so a limit is never skipped).
     extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)]
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
+                             execution_context_class=FastExecutionContext if fast_fields else None)
 
 
 schema = build_schema()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from enum import Enum
+from typing import TypeVar
 from uuid import UUID
 
 import strawberry
@@ -113,6 +115,26 @@ class Partner:
         return [service_from_domain(s) for s in await info.context.loaders.services.load(self.id)]
 
 
+E = TypeVar("E", bound=Enum)
+
+
+def _twin(domain: type[Enum], twin: type[E]) -> Callable[[Enum], E]:
+    """Map a domain enum member to the Strawberry enum member of the same value (a dict lookup: this runs
+    for every partner and service of a page)."""
+    members = {member: twin(member.value) for member in domain if member.value in {t.value for t in twin}}
+
+    def convert(value: Enum) -> E:
+        found = members.get(value)
+        return found if found is not None else twin(value.value)
+
+    return convert
+
+
+_level = _twin(d.Level, LevelEnum)
+_status = _twin(d.Status, StatusEnum)
+_delivery_mode = _twin(d.DeliveryMode, DeliveryModeEnum)
+
+
 def _ids(ids: tuple[d.ExternalId, ...]) -> list[ExternalId]:
     return [ExternalId(source=e.source, id=e.id) for e in ids]
 
@@ -121,9 +143,9 @@ def service_from_domain(s: d.Service) -> Service:
     """Project a domain service."""
     return Service(
         id=s.id, partner_id=s.partner_id, name=s.name, category=s.category, description=s.description,
-        populations=list(s.populations), regions=list(s.regions), delivery_mode=DeliveryModeEnum(s.delivery_mode.value),
+        populations=list(s.populations), regions=list(s.regions), delivery_mode=_delivery_mode(s.delivery_mode),
         capacity=s.capacity, funding_streams=list(s.funding_streams), program_cip=s.program_cip,
-        occupations=list(s.occupations), credential=s.credential, status=StatusEnum(s.status.value),
+        occupations=list(s.occupations), credential=s.credential, status=_status(s.status),
         external_ids=_ids(s.external_ids), version=s.version, created_at=s.created_at, updated_at=s.updated_at,
     )
 
@@ -132,7 +154,7 @@ def partner_from_domain(p: d.Partner) -> Partner:
     """Project a domain partner."""
     a = p.address
     return Partner(
-        id=p.id, name=p.name, partner_type=p.partner_type, level=LevelEnum(p.level.value),
+        id=p.id, name=p.name, partner_type=p.partner_type, level=_level(p.level),
         jurisdiction=Jurisdiction(state=p.jurisdiction.state, local_area=p.jurisdiction.local_area),
         description=p.description, regions_served=list(p.regions_served),
         populations_served=list(p.populations_served), capacity=p.capacity, funding_streams=list(p.funding_streams),
@@ -140,7 +162,7 @@ def partner_from_domain(p: d.Partner) -> Partner:
         contacts=[Contact(name=c.name, title=c.title, email=c.email, phone=c.phone) for c in p.contacts],
         address=Address(street=a.street, city=a.city, state=a.state, postal_code=a.postal_code) if a else None,
         latitude=p.latitude, longitude=p.longitude, website=p.website, assets=p.assets, limitations=p.limitations,
-        status=StatusEnum(p.status.value), external_ids=_ids(p.external_ids), version=p.version,
+        status=_status(p.status), external_ids=_ids(p.external_ids), version=p.version,
         created_at=p.created_at, updated_at=p.updated_at,
     )
 

@@ -152,3 +152,18 @@ async def test_invalid_cursor_is_a_coded_error(client, clean_db):
     r = await client.post("/graphql", json={"query": '{ partners(after: "zzz") { edges { cursor } } }'})
     body = r.json()
     assert body["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_the_endpoint_reads_and_writes_json_with_orjson_and_still_refuses_bad_json(client, clean_db):
+    await _seed(clean_db, 1)
+    r = await client.post("/graphql", json={"query": "mutation($n: String!) { createPartner(input: {name: $n, "
+                                                     "partnerType: \"employer\", level: LOCAL, "
+                                                     "jurisdiction: {state: \"OR\"}}) { __typename } }",
+                                            "variables": {"n": "Café Ñandú 🚀"}})
+    assert r.status_code == 200, r.text
+    data = await _gql(client, "{ partners(first: 10) { edges { node { name } } } }")
+    assert "Café Ñandú 🚀" in [e["node"]["name"] for e in data["data"]["partners"]["edges"]]
+    assert "Café Ñandú 🚀".encode() in (await client.post(
+        "/graphql", json={"query": "{ partners(first: 10) { edges { node { name } } } }"})).content
+    bad = await client.post("/graphql", content=b'{"query": "{ partners', headers={"Content-Type": "application/json"})
+    assert bad.status_code == 400
