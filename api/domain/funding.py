@@ -500,16 +500,15 @@ def analyse_funding(
     )
     kind_amount = {k.kind: k.amount for k in by_kind}
 
-    active = sorted(
-        (s for s in services if s.status is Status.ACTIVE and s.partner_id in member_ids),
-        key=lambda s: (s.name.casefold(), s.name, s.id.bytes),
-    )
+    active = [s for s in services if s.status is Status.ACTIVE and s.partner_id in member_ids]
     funded_services = {a.service_id for a in counted if a.service_id is not None}
     unfunded_services = tuple(
         UnfundedService(service_id=s.id, name=s.name, category=s.category, partner_id=s.partner_id,
                         partner_name=names.get(s.partner_id, str(s.partner_id)))
-        for s in active
-        if s.id not in funded_services and not s.funding_streams
+        for s in sorted(  # only what is reported needs an order (a state system has thousands of services)
+            (s for s in active if s.id not in funded_services and not s.funding_streams),
+            key=lambda s: (s.name.casefold(), s.name, s.id.bytes),
+        )
     )
     funded_functions = {a.function for a in counted if a.function is not None}
     leads = sorted(
