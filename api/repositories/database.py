@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -142,6 +143,29 @@ class SerializedConnection:
     async def executemany(self, query: str, args: Any) -> None:
         async with self._lock:
             await self._conn.executemany(query, args)
+
+    async def fetch_replanned(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        async with self._lock:
+            return await fetch_replanned(self._conn, query, *args)
+
+
+async def fetch_replanned(
+    conn: asyncpg.Connection | SerializedConnection, query: str, *args: Any
+) -> list[asyncpg.Record]:
+    """Run ``query`` through a statement prepared for this call, so PostgreSQL plans it for these values.
+
+    asyncpg caches prepared statements, and after five runs PostgreSQL may switch a cached statement to a
+    generic plan that cannot see its parameters; for a statement whose best plan depends on them (how many
+    rows ``= any($1)`` selects) that plan can be twice as slow. This costs one more round trip and a planning.
+    """
+    if isinstance(conn, SerializedConnection):
+        return await conn.fetch_replanned(query, *args)
+    statement = await conn.prepare(query)
+    # Prepared statements bypass asyncpg's query loggers; log it as ``fetch`` would, so that round-trip
+    # counts (``QueryCounter``) still see every statement.
+    log = getattr(conn, "_time_and_log", None) if getattr(conn, "_query_loggers", None) else None
+    with log(query, args, None) if log is not None else contextlib.nullcontext():
+        return await statement.fetch(*args)  # type: ignore[no-any-return]
 
 
 @dataclass(eq=False)

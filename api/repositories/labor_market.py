@@ -16,6 +16,7 @@ from api.domain.codes import NaicsCode, SocCode
 from api.domain.labor_market import CodeKind, Observation, OccupationFigures, Outlook
 from api.domain.lmi_ingest import CodeTitle, TitleScheme, WriteCounts
 from api.domain.ports import ObservationFilter, Page, TitledFigures, TitledObservation
+from api.repositories.database import fetch_replanned
 
 KEY = ("region", "code_kind", "code", "period", "source")
 FIGURES = (
@@ -197,9 +198,9 @@ class PgLaborMarketRepository:
         self, *, regions: Sequence[str], occupations: Sequence[str] | None
     ) -> list[TitledFigures]:
         if occupations is None:
-            rows = await self._conn.fetch(ALL_OCCUPATION_FIGURES, list(regions))
+            rows = await fetch_replanned(self._conn, ALL_OCCUPATION_FIGURES, list(regions))
         else:
-            rows = await self._conn.fetch(NAMED_OCCUPATION_FIGURES, list(regions), list(occupations))
+            rows = await fetch_replanned(self._conn, NAMED_OCCUPATION_FIGURES, list(regions), list(occupations))
         return [
             (OccupationFigures(code=SocCode(value=r["code"]), regions=tuple(r["regions"]), periods=tuple(r["periods"]),
                                sources=tuple(r["sources"]), retrieved_at=tuple(r["retrieved_at"]),
