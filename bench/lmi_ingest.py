@@ -5,8 +5,8 @@ app with uvicorn (one worker, a subprocess on a free loopback port) against it. 
 the server's peak RSS for the first load (every row created) and for the identical re-send (every row
 unchanged). Usage:
 
-    .venv/bin/python bench/lmi_ingest.py              # 200,000 observations
-    .venv/bin/python bench/lmi_ingest.py --rows 20000 # a quick run
+    .venv/bin/python -m bench.lmi_ingest              # 200,000 observations
+    .venv/bin/python -m bench.lmi_ingest --rows 20000 # a quick run
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ import asyncio
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -28,13 +26,13 @@ from pathlib import Path
 import asyncpg
 import httpx
 import orjson
-import psutil
 
 from api.domain.access import ApiKey, Scope, new_secret
 from api.domain.codes import SOC_MAJOR_GROUPS
 from api.repositories import bootstrap
 from api.repositories.access import PgApiKeyRepository
 from api.repositories.database import EmbeddedPostgres
+from bench.harness import PeakRss, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIODS = ["2019", "2020", "2021", "2022", "2023", "2024", "2022-2032", "2023-2033", "2024-2034", "2025-2035"]
@@ -83,33 +81,6 @@ def dataset(rows: int, seed: int = 7) -> bytes:
                 out += orjson.dumps(record) + b"\n"
                 n += 1
     return bytes(out)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class PeakRss(threading.Thread):
-    """Samples a process's resident memory every 20 ms."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.process = psutil.Process(pid)
-        self.peak = 0
-        self.running = True
-
-    def run(self) -> None:
-        while self.running:
-            try:
-                self.peak = max(self.peak, self.process.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.02)
-
-    def current(self) -> int:
-        return int(self.process.memory_info().rss)
 
 
 async def prepare(dsn: str) -> str:
@@ -161,20 +132,16 @@ def main() -> None:
             print(f"{'run':<26}{'rows':>10}{'seconds':>10}{'rows/s':>12}{'peak RSS MB':>13}{'growth MB':>11}"
                   f"  created/updated/unchanged")
             for label in ("first load", "same body again"):
-                sampler = PeakRss(server.pid)
-                before = sampler.current()
-                sampler.start()
-                started = time.perf_counter()
-                r = client.post("/v1/labor-market/observations", content=body,
-                                headers={"Content-Type": "application/x-ndjson"})
-                elapsed = time.perf_counter() - started
-                sampler.running = False
-                sampler.join()
+                with PeakRss(server.pid) as sampler:
+                    started = time.perf_counter()
+                    r = client.post("/v1/labor-market/observations", content=body,
+                                    headers={"Content-Type": "application/x-ndjson"})
+                    elapsed = time.perf_counter() - started
                 r.raise_for_status()
                 report = r.json()
                 assert report["rejected"] == 0, report
                 print(f"{label:<26}{args.rows:>10,}{elapsed:>10.2f}{args.rows / elapsed:>12,.0f}"
-                      f"{sampler.peak / 2**20:>13.1f}{(sampler.peak - before) / 2**20:>11.1f}"
+                      f"{sampler.peak / 2**20:>13.1f}{sampler.growth / 2**20:>11.1f}"
                       f"  {report['created']}/{report['updated']}/{report['unchanged']}")
     finally:
         if server is not None:

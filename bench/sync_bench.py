@@ -3,7 +3,7 @@
 Runs a real server (uvicorn, one worker) on loopback against an embedded PostgreSQL in a temporary
 folder, and prints records per second and the server's peak RSS. Usage:
 
-    .venv/bin/python bench/sync_bench.py --rows 50000 [--rows 200000]
+    .venv/bin/python -m bench.sync_bench --rows 50000 [--rows 200000]
 """
 
 from __future__ import annotations
@@ -12,17 +12,16 @@ import argparse
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import orjson
-import psutil
+
+from bench.harness import PeakRss, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 TYPES = ["workforce_agency", "educational_institution", "community_based_organization", "employer",
@@ -43,33 +42,6 @@ def dataset(rows: int, seed: int = 7) -> bytes:
             "description": "Synthetic record for the sync benchmark",
         }))
     return b"\n".join(lines) + b"\n"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class PeakRss(threading.Thread):
-    """Samples a process's resident memory every 50 ms."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True)
-        self.process = psutil.Process(pid)
-        self.peak = 0
-        self.running = True
-
-    def run(self) -> None:
-        while self.running:
-            try:
-                self.peak = max(self.peak, self.process.memory_info().rss)
-            except psutil.Error:
-                return
-            time.sleep(0.05)
-
-    def current(self) -> int:
-        return int(self.process.memory_info().rss)
 
 
 def main() -> None:
@@ -102,20 +74,16 @@ def main() -> None:
             for rows in sizes:
                 body = dataset(rows)
                 for label in ("first sync", "same file again"):
-                    sampler = PeakRss(server.pid)
-                    before = sampler.current()
-                    sampler.start()
-                    started = time.perf_counter()
-                    r = client.post("/v1/sync/partners", params={"source": f"bench-{rows}"}, content=body,
-                                    headers={"Content-Type": "application/x-ndjson"})
-                    elapsed = time.perf_counter() - started
-                    sampler.running = False
-                    sampler.join()
+                    with PeakRss(server.pid) as sampler:
+                        started = time.perf_counter()
+                        r = client.post("/v1/sync/partners", params={"source": f"bench-{rows}"}, content=body,
+                                        headers={"Content-Type": "application/x-ndjson"})
+                        elapsed = time.perf_counter() - started
                     r.raise_for_status()
                     report = r.json()
                     assert report["rejected"] == 0, report
                     print(f"{label + f' ({rows:,})':<28}{rows:>10,}{elapsed:>10.2f}{rows / elapsed:>12,.0f}"
-                          f"{sampler.peak / 2**20:>13.1f}{(sampler.peak - before) / 2**20:>11.1f}")
+                          f"{sampler.peak / 2**20:>13.1f}{sampler.growth / 2**20:>11.1f}")
     finally:
         server.terminate()
         server.wait(timeout=30)
