@@ -53,12 +53,8 @@ def _figures(facts: LaborMarketFacts) -> list[OccupationFigures]:
     return [*occupation_figures(facts.observations), *facts.occupations]
 
 
-def target_occupations(ctx: GapContext, facts: LaborMarketFacts) -> tuple[list[SocCode], bool]:
-    """Return the occupations to weigh and whether they are the in-demand ones (the system names none)."""
-    return _targets(ctx, facts, _figures(facts))
-
-
 def _targets(ctx: GapContext, facts: LaborMarketFacts, figures: list[OccupationFigures]) -> tuple[list[SocCode], bool]:
+    """Return the occupations to weigh and whether they are the in-demand ones (the system names none)."""
     named = sorted({code for text in ctx.system.target_occupations if (code := _soc(text)) is not None})
     if named:
         return named, False

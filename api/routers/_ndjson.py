@@ -12,8 +12,11 @@ class LineTooLong(ValueError):
     """A line exceeded the per-line limit; the rest of it was skipped."""
 
 
-async def ndjson_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, object | Exception]]:
-    """Yield (line number, parsed JSON value or the error) for every non-blank line, never buffering the body."""
+async def body_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, bytes | None]]:
+    """Yield (line number, bytes) for every line of the body, or (line number, None) for a line over the limit.
+
+    Never buffers the body, nor more than ``max_line_bytes`` of a line: the rest of a long line is skipped.
+    """
     buffer = bytearray()
     number = 0
     skipping = False
@@ -30,17 +33,21 @@ async def ndjson_lines(request: Request, max_line_bytes: int) -> AsyncIterator[t
             if end < 0:
                 break
             number += 1
-            if skipping:
-                yield number, LineTooLong(f"the line exceeds {max_line_bytes} bytes")
-                skipping = False
-            elif buffer.strip():
-                yield number, _parse(bytes(buffer))
+            yield number, None if skipping else bytes(buffer)
+            skipping = False
             buffer.clear()
             start = end + 1
-    if skipping:
-        yield number + 1, LineTooLong(f"the line exceeds {max_line_bytes} bytes")
-    elif buffer.strip():
-        yield number + 1, _parse(bytes(buffer))
+    if skipping or buffer:
+        yield number + 1, None if skipping else bytes(buffer)
+
+
+async def ndjson_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, object | Exception]]:
+    """Yield (line number, parsed JSON value or the error) for every non-blank line, never buffering the body."""
+    async for number, raw in body_lines(request, max_line_bytes):
+        if raw is None:
+            yield number, LineTooLong(f"the line exceeds {max_line_bytes} bytes")
+        elif raw.strip():
+            yield number, _parse(raw)
 
 
 def _parse(raw: bytes) -> object | Exception:

@@ -16,7 +16,7 @@ from api.domain.ports import ObservationFilter
 from api.domain.sync import OnError
 from api.problems import responses
 from api.routers._http import reject_unknown_params, set_next_link
-from api.routers._ndjson import ndjson_lines
+from api.routers._ndjson import body_lines, ndjson_lines
 from api.schemas.labor_market import (
     BulkReportOut,
     CodeTitleOut,
@@ -65,28 +65,8 @@ async def _json_records(request: Request, max_line_bytes: int) -> AsyncIterator[
 
 async def _raw_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, str | None]]:
     """Yield (line number, text) for each line, or (line number, None) for a line over the size limit."""
-    buffer = bytearray()
-    number = 0
-    skipping = False
-    async for chunk in request.stream():
-        start = 0
-        while True:
-            end = chunk.find(b"\n", start)
-            piece = chunk[start:] if end < 0 else chunk[start:end]
-            if not skipping:
-                buffer += piece
-                if len(buffer) > max_line_bytes:
-                    skipping = True
-                    buffer.clear()
-            if end < 0:
-                break
-            number += 1
-            yield number, None if skipping else bytes(buffer).decode("utf-8-sig", errors="replace")
-            skipping = False
-            buffer.clear()
-            start = end + 1
-    if skipping or buffer:
-        yield number + 1, None if skipping else bytes(buffer).decode("utf-8-sig", errors="replace")
+    async for number, raw in body_lines(request, max_line_bytes):
+        yield number, None if raw is None else raw.decode("utf-8-sig", errors="replace")
 
 
 async def _csv_records(request: Request, max_line_bytes: int) -> AsyncIterator[RawRecord]:
