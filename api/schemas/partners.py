@@ -6,8 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
-from typing_extensions import TypedDict
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.domain.partners import (
     Address,
@@ -20,6 +19,7 @@ from api.domain.partners import (
     Service,
     Status,
 )
+from api.schemas import _json
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
@@ -223,24 +223,17 @@ class PartnerPage(BaseModel):
     total: int | None = None
 
 
-class _PartnerPageBody(TypedDict):
-    items: list[Partner]  # a list, not a Sequence: pydantic serializes a Sequence item by item in Python
-    next_cursor: str | None
-    total: int | None
-
-
-_PARTNER_PAGE_JSON = TypeAdapter(_PartnerPageBody)
-_PARTNER_PAGE_FIELDS: Any = {"items": {"__all__": set(PartnerOut.model_fields)}, "next_cursor": True, "total": True}
+_partner_out = _json.dto_encoder(PartnerOut)
 
 
 def partner_page_json(items: list[Partner], *, next_cursor: str | None, total: int | None) -> bytes:
-    """The JSON of a ``PartnerPage``, serialized straight from the domain partners.
+    """The JSON of a ``PartnerPage``, written straight from the domain partners.
 
-    The same bytes as ``PartnerPage`` (a test holds the two together) without validating every partner
-    into a ``PartnerOut`` first: that validation was a third of the cost of listing 100 partners.
+    The same bytes as ``PartnerPage`` (tests hold the two together) without validating every partner into a
+    ``PartnerOut`` first (a third of the cost of listing 100 partners) or walking the dataclasses with
+    pydantic's serializer (0.5 ms of 100 partners; the compiled encoder and orjson take 0.2 ms).
     """
-    return _PARTNER_PAGE_JSON.dump_json({"items": items, "next_cursor": next_cursor, "total": total},
-                                        include=_PARTNER_PAGE_FIELDS)
+    return _json.dumps({"items": [_partner_out(p) for p in items], "next_cursor": next_cursor, "total": total})
 
 
 class ServiceCreate(_In):
