@@ -63,7 +63,7 @@ UNMETERED_PATHS = frozenset({"/healthz", "/readyz"})
 
 async def get_caller(request: Request, response: Response, settings: SettingsDep) -> Caller:
     """Authenticate the request and count it against its rate limit (per key, or per client address)."""
-    if request.url.path in UNMETERED_PATHS:
+    if request.scope["path"] in UNMETERED_PATHS:
         return anonymous(public_directory=False)
     now = datetime.now(UTC)
     failure: Unauthenticated | None = None

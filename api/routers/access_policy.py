@@ -6,6 +6,7 @@ the service does matches what it declares, for every operation of the live route
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -42,12 +43,21 @@ RULES: list[tuple[str, str, str]] = [
 ]
 
 
+_COMPILED = [(re.compile(method_re), re.compile(path_re), scope) for method_re, path_re, scope in RULES]
+
+
 def required_scope(method: str, path: str) -> str | None:
     """The scope an operation needs, ``public``, or None when the policy does not cover it."""
-    for method_re, path_re, scope in RULES:
-        if re.fullmatch(method_re, method.upper()) and re.search(path_re, path):
+    method = method.upper()
+    for method_re, path_re, scope in _COMPILED:
+        if method_re.fullmatch(method) and path_re.search(path):
             return scope
     return None
+
+
+# Every request asks for its route template's scope: remember the answers (templates and methods are few;
+# URL paths, asked for only when a route has no template, are not remembered).
+_scope_of_route = functools.lru_cache(maxsize=1024)(required_scope)
 
 
 async def enforce(request: Request, caller: CallerDep) -> None:
@@ -59,8 +69,11 @@ async def enforce(request: Request, caller: CallerDep) -> None:
     template = getattr(request.scope.get("route"), "path", "")
     # Routes carry their template (so ids never match a rule by accident); a router mounted with a
     # prefix at include time (GraphQL) reports only its own part, so fall back to the URL path.
-    path = template if template.startswith("/") else request.url.path
-    scope = required_scope(request.method, path)
+    if template.startswith("/"):
+        path, scope = template, _scope_of_route(request.method, template)
+    else:
+        path = request.url.path
+        scope = required_scope(request.method, path)
     if scope == PUBLIC:
         return
     if scope is None:
