@@ -20,9 +20,9 @@ from typing import Any
 from uuid import UUID
 
 from api.domain.errors import FieldProblem, InvalidInput
-from api.domain.gaps import Gap, GapContext, GapKind, Severity
+from api.domain.gaps import Gap, GapContext, GapKind, OfferedService, Severity
 from api.domain.labor_market import period_years
-from api.domain.partners import Partner, Service, Status
+from api.domain.partners import Partner, Status
 from api.domain.reference import Catalog
 from api.domain.systems import Assignment, CareerPathwaysSystem, Strength
 
@@ -459,7 +459,7 @@ def _untapped(
 def analyse_funding(
     system: CareerPathwaysSystem,
     partners: Iterable[Partner],
-    services: Iterable[Service],
+    services: Iterable[OfferedService],
     assignments: Iterable[Assignment],
     allocations: Iterable[Allocation],
     streams: Iterable[FundingStream],
@@ -527,8 +527,12 @@ def analyse_funding(
     used.update(code for s in active for code in s.funding_streams)
     parents = category_parents or {}
     offered_by: dict[UUID, set[str]] = {}
+    chains: dict[str, list[str]] = {}  # a state system's thousands of services share a few dozen categories
     for service in active:
-        offered_by.setdefault(service.partner_id, set()).update(_with_parents(service.category, parents))
+        chain = chains.get(service.category)
+        if chain is None:
+            chain = chains[service.category] = _with_parents(service.category, parents)
+        offered_by.setdefault(service.partner_id, set()).update(chain)
     targets = set(system.target_populations)
     untapped = [
         found

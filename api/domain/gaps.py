@@ -65,6 +65,40 @@ class Gap:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceFacts:
+    """What the gap rules read of a service, and nothing else.
+
+    A state system's members offer thousands of services; storage loads this projection for gap analysis
+    (no description, contacts of record, external ids or timestamps), and every rule reads it exactly as it
+    reads the ``Service`` it was taken from.
+    """
+
+    id: UUID
+    partner_id: UUID
+    name: str
+    category: str
+    populations: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    delivery_mode: DeliveryMode = DeliveryMode.IN_PERSON
+    capacity: int | None = None
+    funding_streams: tuple[str, ...] = ()
+    occupations: tuple[str, ...] = ()
+    status: Status = Status.ACTIVE
+
+    @classmethod
+    def of(cls, service: Service) -> ServiceFacts:
+        """Take the facts of a full service."""
+        return cls(id=service.id, partner_id=service.partner_id, name=service.name, category=service.category,
+                   populations=service.populations, regions=service.regions, delivery_mode=service.delivery_mode,
+                   capacity=service.capacity, funding_streams=service.funding_streams,
+                   occupations=service.occupations, status=service.status)
+
+
+OfferedService = Service | ServiceFacts
+"""A service as the gap rules read it: in full, or as its facts."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GapContext:
     """Everything the gap rules read about one system, on one day."""
 
@@ -72,7 +106,7 @@ class GapContext:
     members: Sequence[Member]
     assignments: Sequence[Assignment]
     partners: Mapping[UUID, Partner]
-    services_by_partner: Mapping[UUID, Sequence[Service]]
+    services_by_partner: Mapping[UUID, Sequence[OfferedService]]
     catalog: RoleCatalog
     today: date
     extras: Mapping[str, object] = field(default_factory=dict)
@@ -83,7 +117,7 @@ class GapContext:
         state: SystemState,
         *,
         partners: Mapping[UUID, Partner],
-        services_by_partner: Mapping[UUID, Sequence[Service]],
+        services_by_partner: Mapping[UUID, Sequence[OfferedService]],
         catalog: RoleCatalog,
         today: date,
         extras: Mapping[str, object] | None = None,
@@ -110,7 +144,7 @@ class GapContext:
         partner = self.partners.get(partner_id)
         return partner.name if partner else str(partner_id)
 
-    def active_services(self) -> list[Service]:
+    def active_services(self) -> list[OfferedService]:
         """Return the active services of all members."""
         member_ids = {m.partner_id for m in self.members}
         return [
@@ -209,7 +243,7 @@ def unserved_populations(ctx: GapContext) -> Iterable[Gap]:
 # --- kind 4 ---------------------------------------------------------------------------------------------
 
 
-def _service_regions(ctx: GapContext, service: Service) -> set[str] | None:
+def _service_regions(ctx: GapContext, service: OfferedService) -> set[str] | None:
     """Return the regions a service covers; None means everywhere (online, or no regions recorded)."""
     if service.delivery_mode is DeliveryMode.ONLINE:
         return None

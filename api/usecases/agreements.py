@@ -11,7 +11,8 @@ from api.domain import agreements as rules
 from api.domain.agreements import Agreement, Completeness
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.funding import FUNDING_KEY
-from api.domain.partners import Partner, Service
+from api.domain.gaps import OfferedService
+from api.domain.partners import Partner
 from api.domain.ports import UnitOfWork
 from api.domain.systems import SystemState
 from api.usecases import funding as funding_uc
@@ -133,7 +134,7 @@ async def require_agreement_of(uow: UnitOfWork, *, system_id: UUID, agreement_id
 
 async def gap_extras(
     uow: UnitOfWork, state: SystemState, partners: Mapping[UUID, Partner],
-    services: Mapping[UUID, Sequence[Service]], *, expiry_window_days: int,
+    services: Mapping[UUID, Sequence[OfferedService]], *, expiry_window_days: int,
 ) -> dict[str, object]:
     """What the formalization and funding gap rules read: agreements, the renewal window, the funding analysis.
 

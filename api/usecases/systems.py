@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 from api.domain import systems as rules
@@ -12,7 +12,16 @@ from api.domain.access import AuditEntry, Scope, changes_between, require, requi
 from api.domain.agreements import DEFAULT_EXPIRY_WINDOW_DAYS, agreement_renewals, unformalized_leads
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.funding import funding_gaps
-from api.domain.gaps import DEFAULT_RULES, Gap, GapContext, GapRule, TeamReview, analyse_gaps, team_review
+from api.domain.gaps import (
+    DEFAULT_RULES,
+    Gap,
+    GapContext,
+    GapRule,
+    OfferedService,
+    TeamReview,
+    analyse_gaps,
+    team_review,
+)
 from api.domain.labor_market import InDemandRule
 from api.domain.lmi_gaps import LABOR_MARKET, training_capacity_gaps
 from api.domain.partners import Partner, Service
@@ -209,20 +218,22 @@ async def record_review(uow: UnitOfWork, *, system_id: UUID, reviewed_on: date) 
 
 
 async def _context(
-    uow: UnitOfWork, system_id: UUID, today: date | None, *, extras: bool = False,
+    uow: UnitOfWork, system_id: UUID, today: date | None, *, extras: bool = False, facts: bool = True,
     expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS, in_demand: InDemandRule | None = None,
 ) -> tuple[GapContext, SystemState]:
     """Load everything the gap rules read, in a fixed number of queries whatever the system's size.
 
-    With ``extras`` also what the rules beyond the default ones read (agreements, funding, labour market).
+    With ``extras`` also what the rules beyond the default ones read (agreements, funding, labour market);
+    services are loaded as the facts the rules read unless ``facts`` is False (then in full).
     """
     state = await _load(uow, system_id)
     member_ids = [m.partner_id for m in state.members]
     catalog = await uow.systems.role_catalog()
     partners: Mapping[UUID, Partner] = await uow.partners.get_many(member_ids) if member_ids else {}
-    services: Mapping[UUID, Sequence[Service]] = (
-        await uow.partners.services_of(member_ids) if member_ids else {}
-    )
+    services: Mapping[UUID, Sequence[OfferedService]] = {}
+    if member_ids:
+        # The rules read only a service's facts; suggestions hand whole services on.
+        services = await (uow.partners.service_facts_of(member_ids) if facts else uow.partners.services_of(member_ids))
     more: dict[str, object] = {}
     if extras:
         more |= await agreements_uc.gap_extras(uow, state, partners, services,
@@ -253,9 +264,10 @@ async def review(uow: UnitOfWork, *, system_id: UUID, today: date | None = None)
 
 async def suggestions(uow: UnitOfWork, *, system_id: UUID) -> list[LeadSuggestion]:
     """For each function without a lead, ranked candidate members, or partner types to recruit."""
-    ctx, state = await _context(uow, system_id, None)
+    ctx, state = await _context(uow, system_id, None, facts=False)
     formalized = await agreements_uc.formalized_partners(uow, state, ctx.today)
-    return suggest_leads(state, ctx.catalog, ctx.services_by_partner, ctx.partners, formalized)
+    services = cast(Mapping[UUID, Sequence[Service]], ctx.services_by_partner)  # loaded in full (facts=False)
+    return suggest_leads(state, ctx.catalog, services, ctx.partners, formalized)
 
 
 async def role_catalog(uow: UnitOfWork) -> RoleCatalog:

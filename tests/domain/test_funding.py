@@ -23,7 +23,7 @@ from api.domain.funding import (
     revise_allocation,
     validate_allocation,
 )
-from api.domain.gaps import Gap, GapKind, Severity
+from api.domain.gaps import Gap, GapKind, ServiceFacts, Severity
 from api.domain.partners import Partner, Service, Status
 from api.domain.systems import CareerPathwaysSystem, Strength, SystemState, assign_role, create_system
 from tests.domain.agreement_factories import category_parents, funding_catalogue, make_allocation
@@ -245,6 +245,23 @@ def test_a_service_listing_its_own_stream_is_funded_and_an_inactive_one_is_ignor
     assert analyse(state, partners, [training, listed], allocations).unfunded_services == ()
     retired = replace(coaching, status=Status.INACTIVE)
     assert analyse(state, partners, [training, retired], allocations).unfunded_services == ()
+
+
+def test_the_facts_of_services_are_analysed_as_the_services_are(
+    braided: tuple[SystemState, list[Partner], list[Service], list[Allocation]],
+) -> None:
+    state, partners, services, allocations = braided
+    training, coaching = services
+    outsider = make_partner("Not a member", "community_based_organization")
+    every = [training, coaching, replace(coaching, id=uuid4(), name="chemeketa cc Tutoring", category="assessment",
+                                         funding_streams=("pell",)),
+             replace(training, id=uuid4(), status=Status.INACTIVE), make_service(outsider, "child_care"),
+             replace(coaching, id=uuid4(), name="Career counseling", category="child_care")]
+    for period in (None, "2026"):
+        full = analyse(state, partners, every, allocations, period=period, category_parents=category_parents())
+        facts = analyse(state, partners, [ServiceFacts.of(s) for s in every], allocations, period=period,
+                        category_parents=category_parents())
+        assert facts == full
 
 
 def test_a_system_without_money_has_no_shares_and_is_not_grant_only() -> None:

@@ -18,6 +18,7 @@ from api import reference_data
 from api.domain.access import AuditEntry, Caller, system_caller
 from api.domain.codes import SocCode
 from api.domain.errors import DuplicateExternalId
+from api.domain.gaps import ServiceFacts
 from api.domain.labor_market import Observation, occupation_figures
 from api.domain.partners import ExternalId, Partner, Service
 from api.domain.ports import Page, PartnerFilter, TitledFigures, TitledObservation
@@ -119,6 +120,10 @@ class FakePartnerRepository:
             if service.partner_id in out:
                 out[service.partner_id].append(service)
         return out
+
+    async def service_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[ServiceFacts]]:
+        services = await self.services_of(partner_ids)
+        return {pid: [ServiceFacts.of(s) for s in found] for pid, found in services.items()}
 
     async def get_service(self, service_id: UUID) -> Service | None:
         return self.services.get(service_id)
