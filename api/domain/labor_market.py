@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -493,7 +493,12 @@ def occupations_in_demand(
                 found.append(code)
         elif in_demand_occupations(fig.observations(), rule, regions=wanted):
             found.append(code)
-    return sorted(found)
+    return sorted(found, key=_code_text)
+
+
+def _code_text(code: SocCode) -> str:
+    # Codes order as their texts do; sorting by the text spares the dataclass's comparisons (800 targets).
+    return code.value
 
 
 def occupation_shortfalls(
@@ -501,28 +506,40 @@ def occupation_shortfalls(
     occupations: Iterable[SocCode],
     regions: Iterable[str],
     figures: Iterable[OccupationFigures],
-    capacities: Iterable[TrainingCapacity],
+    capacities: Iterable[TrainingCapacity] = (),
     prefer_sources: Sequence[str] = (),
+    seats: Mapping[str, int] | None = None,
 ) -> list[OccupationShortfall]:
     """Return what ``training_shortfall`` returns for the same observations given as columns.
 
     Each shortfall's ``observations`` is left empty; its ``regions``, ``periods`` and ``retrieved_at`` say
-    which figures were added up.
+    which figures were added up. ``seats``, when given, replaces ``capacities``: the capacity of each
+    occupation (by code) already added up over ``regions`` (so none counts when there are no regions).
     """
-    targets = sorted(set(occupations))
+    targets = sorted(set(occupations), key=_code_text)
     wanted_regions = sorted(set(regions))
     region_set = set(wanted_regions)
     by_code = _by_code(figures)
     capacities_of: dict[str, list[TrainingCapacity]] = {}
-    for cap in capacities:
-        capacities_of.setdefault(cap.occupation.value, []).append(cap)
+    if seats is None:
+        for cap in capacities:
+            capacities_of.setdefault(cap.occupation.value, []).append(cap)
+    elif not wanted_regions:
+        seats = {}
     report: list[OccupationShortfall] = []
     for occupation in targets:
         fig = by_code.get(occupation)
-        caps = capacities_of.get(occupation.value, [])
-        if fig is not None and _plain(fig, region_set):
-            seats = sum(cap.capacity for cap in caps if cap.region in region_set)
-            report.append(_plain_shortfall(fig, wanted_regions, seats))
+        plain = fig is not None and _plain(fig, region_set)
+        if seats is None:
+            caps = capacities_of.get(occupation.value, [])
+            capacity = sum(cap.capacity for cap in caps if cap.region in region_set) if plain else 0
+        else:
+            capacity = seats.get(occupation.value, 0)
+            # For the rules row by row, one capacity in a region asked about stands for the seats added up.
+            caps = [TrainingCapacity(occupation=occupation, region=wanted_regions[0], capacity=capacity)
+                    ] if capacity and not plain else []
+        if plain:
+            report.append(_plain_shortfall(fig, wanted_regions, capacity))  # type: ignore[arg-type]
             continue
         [found] = training_shortfall(occupations=[occupation], regions=wanted_regions,
                                      observations=fig.observations() if fig is not None else (),

@@ -6,11 +6,12 @@ case in one query), so the analysis keeps its signature and stays pure.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from api.domain.codes import InvalidCode, SocCode
-from api.domain.gaps import DEFAULT_RULES, Gap, GapContext, GapKind, GapRule, Severity
+from api.domain.gaps import DEFAULT_RULES, Gap, GapContext, GapKind, GapRule, OfferedService, Severity
 from api.domain.labor_market import (
     InDemandRule,
     Observation,
@@ -21,7 +22,7 @@ from api.domain.labor_market import (
     occupation_shortfalls,
     occupations_in_demand,
 )
-from api.domain.partners import DeliveryMode, Service
+from api.domain.partners import DeliveryMode
 
 LABOR_MARKET = "labor_market"
 """The key of ``GapContext.extras`` holding a ``LaborMarketFacts``."""
@@ -61,48 +62,85 @@ def _targets(ctx: GapContext, facts: LaborMarketFacts, figures: list[OccupationF
     return occupations_in_demand(figures, facts.rule, regions=ctx.system.regions), True
 
 
-def _first_served(ctx: GapContext, service: Service, regions: list[str], rank: Mapping[str, int]) -> str | None:
-    """The first of ``regions`` (``rank`` gives their places) the service is offered in; online is everywhere."""
-    served: Collection[str] | None = None
-    if service.delivery_mode is not DeliveryMode.ONLINE:
-        partner = ctx.partners.get(service.partner_id)
-        served = service.regions or (partner.regions_served if partner else ()) or None
-    if served is None:
-        return regions[0] if regions else None
-    places = [place for region in served if (place := rank.get(region)) is not None]
-    return regions[min(places)] if places else None
-
-
 _UNREAD = object()
 
 
-def member_training(ctx: GapContext, occupations: Collection[SocCode], regions: list[str]) -> list[TrainingCapacity]:
-    """The yearly capacity of members' active services that lead to the occupations, within the regions."""
-    out: list[TrainingCapacity] = []
-    wanted = {code.value: code for code in occupations}
+def _programs(
+    ctx: GapContext, occupations: Collection[SocCode], regions: list[str]
+) -> Iterator[tuple[OfferedService, str, list[str], str]]:
+    """Members' active services with a capacity that lead to some of the occupations within the regions.
+
+    Yields each with the region it counts in (the first of ``regions`` it is offered in; online is everywhere),
+    the codes (text, in order) of the occupations it leads to and its provider's label ("partner: service").
+    """
+    wanted = {code.value for code in occupations}
     rank = {r: i for i, r in reversed(list(enumerate(regions)))}
-    # Members' programs name the same few hundred occupations again and again: read each text once.
+    everywhere = regions[0] if regions else None
+    # A state system's thousands of programs name the same few hundred occupations, are offered in the same
+    # few combinations of regions and belong to a few hundred partners: each is worked out once.
     values: dict[str, object] = {}
+    firsts: dict[tuple[str, ...], str | None] = {}
+    names: dict[UUID, str] = {}
     for service in ctx.active_services():
         if not service.capacity or not service.occupations:
             continue
-        region = _first_served(ctx, service, regions, rank)
+        if service.delivery_mode is DeliveryMode.ONLINE:
+            region = everywhere
+        else:
+            served = service.regions
+            if not served:
+                partner = ctx.partners.get(service.partner_id)
+                served = partner.regions_served if partner else ()
+            if not served:
+                region = everywhere
+            elif (region := firsts.get(served, _UNREAD)) is _UNREAD:  # type: ignore[assignment]
+                places = [place for r in served if (place := rank.get(r)) is not None]
+                region = firsts[served] = regions[min(places)] if places else None
         if region is None:
             continue
         leads_to: set[str] = set()
         for text in service.occupations:
             value = values.get(text, _UNREAD)
             if value is _UNREAD:
-                value = values[text] = code.value if (code := _soc(text)) is not None else None
+                # A code's own text reads as itself; any other text is parsed.
+                value = values[text] = text if text in wanted else (
+                    code.value if (code := _soc(text)) is not None else None)
             if value in wanted:
                 leads_to.add(value)  # type: ignore[arg-type]
-        if not leads_to:
-            continue
-        provider = f"{ctx.name(service.partner_id)}: {service.name}"
-        capacity = service.capacity
-        out.extend(TrainingCapacity(occupation=wanted[value], region=region, capacity=capacity, provider=provider)
-                   for value in sorted(leads_to))
-    return out
+        if leads_to:
+            name = names.get(service.partner_id)
+            if name is None:
+                name = names[service.partner_id] = ctx.name(service.partner_id)
+            yield service, region, sorted(leads_to), f"{name}: {service.name}"
+
+
+def member_training(ctx: GapContext, occupations: Collection[SocCode], regions: list[str]) -> list[TrainingCapacity]:
+    """The yearly capacity of members' active services that lead to the occupations, within the regions."""
+    codes = {code.value: code for code in occupations}
+    return [
+        TrainingCapacity(occupation=codes[value], region=region, capacity=service.capacity,  # type: ignore[arg-type]
+                         provider=provider)  # (_programs yields only services with a capacity)
+        for service, region, leads_to, provider in _programs(ctx, occupations, regions)
+        for value in leads_to
+    ]
+
+
+def _member_seats(
+    ctx: GapContext, occupations: Collection[SocCode], regions: list[str]
+) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """``member_training`` added up per occupation (by code): the seats, and each capacity's provider label
+    ("partner: service (seats)") in ``member_training``'s order, without a ``TrainingCapacity`` apiece."""
+    seats: dict[str, int] = {}
+    labels: dict[str, list[str]] = {}
+    for service, _, leads_to, provider in _programs(ctx, occupations, regions):
+        capacity: int = service.capacity  # type: ignore[assignment]  # _programs: never None
+        if capacity < 0:
+            raise ValueError(f"training capacity must not be negative, got {capacity}")  # as TrainingCapacity
+        label = f"{provider} ({capacity})"
+        for value in leads_to:
+            seats[value] = seats.get(value, 0) + capacity
+            labels.setdefault(value, []).append(label)
+    return seats, labels
 
 
 def _label(code: SocCode, titles: Mapping[str, str]) -> str:
@@ -141,12 +179,9 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
     regions = list(dict.fromkeys(ctx.system.regions))
     figures = _figures(facts)
     targets, in_demand = _targets(ctx, facts, figures)
-    capacities = member_training(ctx, targets, regions)
-    report = occupation_shortfalls(occupations=targets, regions=regions, figures=figures,
-                                   capacities=capacities, prefer_sources=facts.prefer_sources)
-    capacities_of: dict[str, list[TrainingCapacity]] = {}
-    for c in capacities:
-        capacities_of.setdefault(c.occupation.value, []).append(c)
+    seats, providers = _member_seats(ctx, targets, regions)
+    report = occupation_shortfalls(occupations=targets, regions=regions, figures=figures, seats=seats,
+                                   prefer_sources=facts.prefer_sources)
     for s in report:
         name = _label(s.occupation, facts.titles)
         if s.annual_openings is None:
@@ -179,8 +214,7 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
                 f"Expand members' programs leading to {s.occupation.value}, or bring on a training provider "
                 "(a college, an apprenticeship sponsor) with a program for it."
             ),
-            figures=_gap_figures(s, [f"{c.provider} ({c.capacity})" for c in capacities_of.get(s.occupation.value, ())],
-                                 in_demand),
+            figures=_gap_figures(s, providers.get(s.occupation.value, []), in_demand),
         )
 
 

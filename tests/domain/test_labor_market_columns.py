@@ -183,6 +183,25 @@ def test_shortfalls_from_columns_and_from_rows_agree_with_the_reference(
     assert all(s.observations == () for s in by_columns)
 
 
+@settings(max_examples=300)
+@given(rows=rows_st, regions=st.one_of(regions_st, st.just([])), capacities=capacities_st, prefer=prefer_st,
+       extra=st.lists(st.sampled_from(CODES), max_size=2))
+def test_seats_added_up_beforehand_give_the_shortfalls_the_capacities_give(
+    rows: list[Observation], regions: list[str], capacities: list[TrainingCapacity], prefer: list[str],
+    extra: list[SocCode],
+) -> None:
+    targets = sorted({o.code for o in rows if isinstance(o.code, SocCode)} | set(extra))
+    seats: dict[str, int] = {}
+    for cap in capacities:
+        if cap.region in regions:
+            seats[cap.occupation.value] = seats.get(cap.occupation.value, 0) + cap.capacity
+    by_capacities = occupation_shortfalls(occupations=targets, regions=regions, figures=occupation_figures(rows),
+                                          capacities=capacities, prefer_sources=prefer)
+    by_seats = occupation_shortfalls(occupations=targets, regions=regions, figures=occupation_figures(rows),
+                                     seats=seats, prefer_sources=prefer)
+    assert by_seats == by_capacities
+
+
 def test_columns_given_twice_for_one_occupation_count_as_one_set_of_figures() -> None:
     rows = [Observation(region=r, code=NURSES, period="2024-2034", source="careeronestop", retrieved_at=BASE,
                         annual_openings=n) for r, n in (("capital", 300), ("north", 100))]

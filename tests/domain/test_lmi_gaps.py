@@ -5,13 +5,21 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.domain.codes import SocCode
-from api.domain.gaps import GapKind, Severity, analyse_gaps
-from api.domain.labor_market import InDemandRule, Observation
-from api.domain.lmi_gaps import LABOR_MARKET, RULES, LaborMarketFacts, member_training, training_capacity_gaps
+from api.domain.codes import InvalidCode, SocCode
+from api.domain.gaps import GapContext, GapKind, ServiceFacts, Severity, analyse_gaps
+from api.domain.labor_market import InDemandRule, Observation, TrainingCapacity
+from api.domain.lmi_gaps import (
+    LABOR_MARKET,
+    RULES,
+    LaborMarketFacts,
+    _member_seats,
+    member_training,
+    training_capacity_gaps,
+)
 from api.domain.partners import DeliveryMode, Partner, Service, Status
 from api.domain.systems import SystemState
 from tests.domain.system_factories import gap_context, join, make_partner, make_service, make_system
@@ -123,3 +131,112 @@ def test_a_gap_is_reported_exactly_when_openings_exceed_the_seats(demand: int, s
     assert bool(found) == (demand > capacity)
     if found:
         assert found[0].figures["shortfall"] == demand - capacity
+
+
+# --- the members' seats added up per occupation, against the rule as it was written first ------------------
+
+
+def _reference_first_served(ctx: GapContext, service: Service, regions: list[str]) -> str | None:
+    served = None
+    if service.delivery_mode is not DeliveryMode.ONLINE:
+        partner = ctx.partners.get(service.partner_id)
+        served = service.regions or (partner.regions_served if partner else ()) or None
+    if served is None:
+        return regions[0] if regions else None
+    for region in regions:
+        if region in served:
+            return region
+    return None
+
+
+def reference_training(ctx: GapContext, occupations: list[SocCode], regions: list[str]) -> list[TrainingCapacity]:
+    out = []
+    for service in ctx.active_services():
+        if not service.capacity or not service.occupations:
+            continue
+        region = _reference_first_served(ctx, service, regions)  # type: ignore[arg-type]
+        if region is None:
+            continue
+        parsed = set()
+        for text in service.occupations:
+            try:
+                parsed.add(SocCode.parse(text))
+            except InvalidCode:
+                pass
+        for code in sorted(parsed & set(occupations)):
+            out.append(TrainingCapacity(occupation=code, region=region, capacity=service.capacity,
+                                        provider=f"{ctx.name(service.partner_id)}: {service.name}"))
+    return out
+
+
+CODE_TEXTS = ("29-1141", "291141", "29-1141.01", " 29-1141 ", "51-4121", "47-2111", "29-11", "nurse", "11-1011")
+TRAINING_REGIONS = ("or_salem", "or_lane", "or_coast")
+
+
+@st.composite
+def training_contexts(draw: st.DrawFn) -> tuple[GapContext, list[SocCode], list[str]]:
+    regions = draw(st.lists(st.sampled_from(TRAINING_REGIONS), max_size=4))
+    partners = [make_partner(f"Partner {i}", "educational_institution",
+                             regions=tuple(draw(st.lists(st.sampled_from(TRAINING_REGIONS), max_size=2))))
+                for i in range(draw(st.integers(min_value=1, max_value=3)))]
+    services = []
+    for _ in range(draw(st.integers(min_value=0, max_value=8))):
+        partner = draw(st.sampled_from(partners))
+        services.append(replace(
+            program(partner, draw(st.one_of(st.none(), st.integers(min_value=0, max_value=300))),
+                    *draw(st.lists(st.sampled_from(CODE_TEXTS), max_size=3)),
+                    regions=tuple(draw(st.lists(st.sampled_from((*TRAINING_REGIONS, "wa_seattle")), max_size=2)))),
+            name=draw(st.sampled_from(["Nursing", "Welding", "Nursing"])),
+            delivery_mode=draw(st.sampled_from(DeliveryMode)), status=draw(st.sampled_from(Status))))
+    members = partners[:draw(st.integers(min_value=1, max_value=len(partners)))]
+    state = nursing_system(*members, regions=tuple(regions))
+    targets = sorted({SocCode.parse(t) for t in draw(st.lists(st.sampled_from(
+        ("29-1141", "51-4121", "47-2111", "11-1011")), min_size=1, max_size=3))})
+    ctx = gap_context(state, partners, services)
+    return ctx, targets, list(dict.fromkeys(regions))
+
+
+def _facts_of(ctx: GapContext) -> GapContext:
+    return replace(ctx, services_by_partner={pid: [ServiceFacts.of(s) for s in found]  # type: ignore[arg-type]
+                                             for pid, found in ctx.services_by_partner.items()})
+
+
+@settings(max_examples=300)
+@given(training_contexts())
+def test_seats_added_up_per_occupation_are_the_members_training_the_rule_always_counted(
+    case: tuple[GapContext, list[SocCode], list[str]]
+) -> None:
+    ctx, targets, regions = case
+    expected = reference_training(ctx, targets, regions)
+    for context in (ctx, _facts_of(ctx)):
+        assert member_training(context, targets, regions) == expected
+        seats, labels = _member_seats(context, targets, regions)
+        want_seats: dict[str, int] = {}
+        want_labels: dict[str, list[str]] = {}
+        for c in expected:
+            want_seats[c.occupation.value] = want_seats.get(c.occupation.value, 0) + c.capacity
+            want_labels.setdefault(c.occupation.value, []).append(f"{c.provider} ({c.capacity})")
+        assert (seats, labels) == (want_seats, want_labels)
+
+
+@settings(max_examples=200)
+@given(training_contexts(), st.lists(st.sampled_from(TRAINING_REGIONS), max_size=3),
+       st.lists(st.integers(min_value=0, max_value=400), min_size=3, max_size=3))
+def test_the_rules_read_a_services_facts_as_they_read_the_service(
+    case: tuple[GapContext, list[SocCode], list[str]], observed: list[str], figures: list[int]
+) -> None:
+    ctx, targets, _ = case
+    observations = [openings(code.value, n, region=region)
+                     for code in targets for region, n in zip(dict.fromkeys(observed), figures, strict=False)]
+    lmi = LaborMarketFacts(observations=tuple(observations), titles={"29-1141": "Registered Nurses"})
+    full = replace(ctx, extras={LABOR_MARKET: lmi})
+    assert analyse_gaps(_facts_of(full), RULES) == analyse_gaps(full, RULES)
+
+
+def test_a_negative_capacity_is_refused_whether_seats_are_listed_or_added_up() -> None:
+    college = make_partner("Chemeketa", "educational_institution")
+    ctx = gap_context(nursing_system(college), [college], [program(college, -5, "29-1141")])
+    with pytest.raises(ValueError, match="must not be negative, got -5"):
+        member_training(ctx, [NURSES], [REGION])
+    with pytest.raises(ValueError, match="must not be negative, got -5"):
+        _member_seats(ctx, [NURSES], [REGION])
