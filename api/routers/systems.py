@@ -10,7 +10,14 @@ from fastapi import APIRouter, Query, Request, Response, status
 from api.deps import ReadUowDep, SettingsDep, UowDep
 from api.domain.systems import Member
 from api.problems import responses
-from api.routers._http import etag, expected_version, not_modified, reject_unknown_params, set_next_link
+from api.routers._http import (
+    etag,
+    expected_version,
+    json_bytes,
+    not_modified,
+    reject_unknown_params,
+    set_next_link,
+)
 from api.routers.partners import IfMatch
 from api.schemas.systems import (
     AssignmentIn,
@@ -30,6 +37,7 @@ from api.schemas.systems import (
     SystemPatch,
     SystemSummaryOut,
     TeamReviewOut,
+    gap_report_json,
 )
 from api.usecases import systems as uc
 
@@ -163,13 +171,13 @@ async def suggestions(system_id: UUID, uow: ReadUowDep) -> SuggestionReport:
 
 
 @router.get("/{system_id}/gaps", response_model=GapReport, responses=responses(404))
-async def gaps(system_id: UUID, uow: ReadUowDep, settings: SettingsDep) -> GapReport:
+async def gaps(system_id: UUID, response: Response, uow: ReadUowDep, settings: SettingsDep) -> Response:
     """The system's gaps, most severe first, each with an explanation and a recommendation."""
     today = uc.today_utc()
     found = await uc.analyse(uow, system_id=system_id, today=today,
                              expiry_window_days=settings.agreement_expiry_window_days,
                              in_demand=settings.in_demand_rule())
-    return GapReport(system_id=system_id, as_of=today, gaps=[GapOut.model_validate(g) for g in found])
+    return json_bytes(gap_report_json(system_id, today, found), response)
 
 
 @router.get("/{system_id}/review", response_model=TeamReviewOut, responses=responses(404))
