@@ -99,8 +99,11 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         "jsonb", schema="pg_catalog", encoder=lambda v: orjson.dumps(v).decode(), decoder=orjson.loads
     )
     # asyncpg introspects array types it has no built-in codec for on first use; do it once per
-    # connection here, so a request never pays extra round trips for it.
-    await conn.fetchval("SELECT $1::uuid[] IS NULL AND $2::text[] IS NULL", None, None)
+    # connection here, so a request never pays extra round trips for it (the last four: gap analysis's
+    # occupation columns).
+    await conn.fetchval(
+        "SELECT $1::uuid[] IS NULL AND $2::text[] IS NULL AND $3::varchar[] IS NULL AND $4::timestamptz[] IS NULL "
+        "AND $5::int4[] IS NULL AND $6::float8[] IS NULL", None, None, None, None, None, None)
     await conn.fetchval("SELECT array(SELECT row(1, 'x'::text) WHERE false)")
 
 
