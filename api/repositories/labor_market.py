@@ -8,7 +8,6 @@ Everything happens in the request's transaction: a rejected load leaves nothing 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -141,14 +140,13 @@ def _record(o: Observation) -> tuple[Any, ...]:
     )
 
 
-def _occupation_figures(r: Mapping[str, Any]) -> OccupationFigures:
-    regions = tuple(r["regions"])
-    each: Sequence[datetime] | None = r["retrieved_at"]
-    # Null when every row was retrieved at ``latest`` (_OCCUPATION_FIGURES).
-    stamps = (r["latest"],) * len(regions) if each is None else tuple(each)
-    return OccupationFigures(code=SocCode(value=r["code"]), regions=regions, periods=tuple(r["periods"]),
-                             sources=tuple(r["sources"]), retrieved_at=stamps,
-                             annual_openings=tuple(r["annual_openings"]), growth_percent=tuple(r["growth_percent"]))
+def _occupation_figures(r: Sequence[Any]) -> OccupationFigures:
+    code, _, regions, periods, sources, each, latest, openings, growth = r
+    # ``each`` is null when every row was retrieved at ``latest`` (_OCCUPATION_FIGURES).
+    stamps = (latest,) * len(regions) if each is None else tuple(each)
+    return OccupationFigures(code=SocCode(value=code), regions=tuple(regions), periods=tuple(periods),
+                             sources=tuple(sources), retrieved_at=stamps, annual_openings=tuple(openings),
+                             growth_percent=tuple(growth))
 
 
 def _title(r: Mapping[str, Any]) -> CodeTitle:

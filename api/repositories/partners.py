@@ -146,12 +146,6 @@ def _service(r: Mapping[str, Any]) -> Service:
     )
 
 
-def _service_facts(r: Sequence[Any]) -> ServiceFacts:
-    # By position, in SERVICE_FACTS_OF's column order (the same as ServiceFacts' fields).
-    return _new_service_facts(r[0], r[1], r[2], r[3], tuple(r[4]), tuple(r[5]), _delivery_mode(r[6]), r[7],
-                              tuple(r[8]), tuple(r[9]), _status(r[10]))
-
-
 def _partner_params(p: Partner) -> list[Any]:
     return [
         p.id, p.name, p.partner_type, p.level.value, p.jurisdiction.state, p.jurisdiction.local_area,
@@ -355,8 +349,11 @@ class PgPartnerRepository:
     async def service_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[ServiceFacts]]:
         rows = await self._conn.fetch(SERVICE_FACTS_OF, list(partner_ids))
         out: dict[UUID, list[ServiceFacts]] = {pid: [] for pid in partner_ids}
-        for r in rows:
-            out[r[1]].append(_service_facts(r))
+        make, mode, status = _new_service_facts, _delivery_mode, _status
+        # Unpacking a record is half the cost of indexing it eleven times (5,000 rows for a state system).
+        for sid, pid, name, category, populations, regions, delivery, capacity, streams, occupations, state in rows:
+            out[pid].append(make(sid, pid, name, category, tuple(populations), tuple(regions), mode(delivery), capacity,
+                                 tuple(streams), tuple(occupations), status(state)))
         return out
 
     async def get_service(self, service_id: UUID) -> Service | None:
