@@ -1,5 +1,6 @@
 """What gap analysis reads from PostgreSQL on awkward data: the services' facts are the services the rules would
-have read, in the same order, and an occupation's retrieval times come back as stored whether or not they differ."""
+have read, in the same order, and an occupation's columns come back as stored whether their rows hold one value or
+several."""
 
 from __future__ import annotations
 
@@ -65,18 +66,26 @@ async def test_the_facts_of_services_are_the_services_the_rules_would_read_in_th
     assert len(full[first]) == len(SERVICES)
 
 
-@pytest.mark.parametrize("stamps", [
-    ["2026-10-01T00:00:00+00:00"] * 3,
-    ["2026-10-01T02:00:00+02:00", "2026-10-01T00:00:00Z", "2026-10-01T00:00:00.000001+00:00"],
-    ["2026-10-01T00:00:00.5+00:00", "2025-01-01T00:00:00+00:00", "2026-10-01T00:00:00.5+00:00"],
+ONE = "2026-10-01T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(("stamps", "periods", "sources"), [
+    ([ONE] * 3, ["2024-2034"] * 3, ["state_lmi"] * 3),
+    (["2026-10-01T02:00:00+02:00", "2026-10-01T00:00:00Z", "2026-10-01T00:00:00.000001+00:00"],
+     ["2024-2034"] * 3, ["state_lmi"] * 3),
+    (["2026-10-01T00:00:00.5+00:00", "2025-01-01T00:00:00+00:00", "2026-10-01T00:00:00.5+00:00"],
+     ["2024-2034", "2024", "2024-2034"], ["state_lmi", "State_lmi", "state_lmi "]),
+    ([ONE] * 3, ["2024-2034", "2024-2034", "2022-2032"], ["bls", "bls", "bls"]),
+    ([ONE] * 3, ["2024"] * 3, ["bls", "BLS", "bls"]),
 ])
-async def test_retrieval_times_come_back_as_stored_whether_they_are_one_or_several(
-    client: httpx.AsyncClient, clean_db: Database, stamps: list[str]
+async def test_columns_holding_one_value_come_back_as_stored_as_columns_of_several_do(
+    client: httpx.AsyncClient, clean_db: Database, stamps: list[str], periods: list[str], sources: list[str]
 ) -> None:
     regions = ["or-test", "or-other", "or-third"]
     for code in regions:
         await add_region(client, code)
-    records = [observation(region=region, retrieved_at=stamp) for region, stamp in zip(regions, stamps, strict=True)]
+    records = [observation(region=region, retrieved_at=stamp, period=period, source=source)
+               for region, stamp, period, source in zip(regions, stamps, periods, sources, strict=True)]
     records.append(observation(code="47-2111", region="or-other", retrieved_at=stamps[-1]))
     r = await client.post("/v1/labor-market/observations", content=ndjson(*records), headers=NDJSON)
     assert r.status_code == 200, r.text
@@ -93,3 +102,4 @@ async def test_retrieval_times_come_back_as_stored_whether_they_are_one_or_sever
     nurses = next(f for f in columns if f.code.value == "29-1141")
     assert sorted(nurses.retrieved_at) == sorted(datetime.fromisoformat(s).astimezone(UTC) for s in stamps)
     assert all(s.tzinfo is not None for s in nurses.retrieved_at)
+    assert sorted(nurses.periods) == sorted(periods) and sorted(nurses.sources) == sorted(s.strip() for s in sources)
