@@ -20,9 +20,9 @@ from typing import Any
 from uuid import UUID
 
 from api.domain.errors import FieldProblem, InvalidInput
-from api.domain.gaps import Gap, GapContext, GapKind, OfferedService, Severity
+from api.domain.gaps import Gap, GapContext, GapKind, MemberPartner, OfferedService, Severity
 from api.domain.labor_market import period_years
-from api.domain.partners import Partner, Status
+from api.domain.partners import Status
 from api.domain.reference import Catalog
 from api.domain.systems import Assignment, CareerPathwaysSystem, Strength
 
@@ -365,7 +365,7 @@ def _with_parents(category: str, parents: Mapping[str, str | None]) -> list[str]
     return chain
 
 
-def _partner_order(partner: Partner) -> tuple[str, str, bytes]:
+def _partner_order(partner: MemberPartner) -> tuple[str, str, bytes]:
     return partner.name.casefold(), partner.name, partner.id.bytes
 
 
@@ -412,7 +412,7 @@ def _untapped(
     stream: FundingStream,
     targets: set[str],
     offered_by: Mapping[UUID, set[str]],
-    members: Sequence[Partner],
+    members: Sequence[MemberPartner],
     universal_population: str,
 ) -> UntappedStream | None:
     if universal_population in stream.eligible_populations:
@@ -458,7 +458,7 @@ def _untapped(
 
 def analyse_funding(
     system: CareerPathwaysSystem,
-    partners: Iterable[Partner],
+    partners: Iterable[MemberPartner],
     services: Iterable[OfferedService],
     assignments: Iterable[Assignment],
     allocations: Iterable[Allocation],

@@ -99,13 +99,36 @@ OfferedService = Service | ServiceFacts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PartnerFacts:
+    """What the gap rules read of a member's partner, and nothing else (no contacts, address, external ids)."""
+
+    id: UUID
+    name: str
+    partner_type: str
+    regions_served: tuple[str, ...] = ()
+    populations_served: tuple[str, ...] = ()
+    funding_streams: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, partner: Partner) -> PartnerFacts:
+        """Take the facts of a full partner."""
+        return cls(id=partner.id, name=partner.name, partner_type=partner.partner_type,
+                   regions_served=partner.regions_served, populations_served=partner.populations_served,
+                   funding_streams=partner.funding_streams)
+
+
+MemberPartner = Partner | PartnerFacts
+"""A member's partner as the gap rules read it: in full, or as its facts."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class GapContext:
     """Everything the gap rules read about one system, on one day."""
 
     system: CareerPathwaysSystem
     members: Sequence[Member]
     assignments: Sequence[Assignment]
-    partners: Mapping[UUID, Partner]
+    partners: Mapping[UUID, MemberPartner]
     services_by_partner: Mapping[UUID, Sequence[OfferedService]]
     catalog: RoleCatalog
     today: date
@@ -116,7 +139,7 @@ class GapContext:
         cls,
         state: SystemState,
         *,
-        partners: Mapping[UUID, Partner],
+        partners: Mapping[UUID, MemberPartner],
         services_by_partner: Mapping[UUID, Sequence[OfferedService]],
         catalog: RoleCatalog,
         today: date,

@@ -13,7 +13,7 @@ from api.domain.action_plans import ActionItem, ActionPlan, Goal
 from api.domain.agreements import Agreement
 from api.domain.connections import Connection
 from api.domain.funding import Allocation, FundingStream
-from api.domain.gaps import ServiceFacts
+from api.domain.gaps import PartnerFacts, ServiceFacts
 from api.domain.labor_market import Observation, OccupationFigures
 from api.domain.lmi_ingest import CodeTitle, WriteCounts
 from api.domain.partners import Jurisdiction, Partner, Service
@@ -88,6 +88,10 @@ class PartnerRepository(Protocol):
     async def delete(self, partner_id: UUID) -> bool: ...
 
     async def services_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[Service]]: ...
+
+    async def partner_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, PartnerFacts]:
+        """What the gap rules read of the partners (those found), by id."""
+        ...
 
     async def service_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[ServiceFacts]]:
         """What the gap rules read of the partners' services, in ``services_of``'s order."""

@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from api.domain.errors import DuplicateExternalId
-from api.domain.gaps import ServiceFacts
+from api.domain.gaps import PartnerFacts, ServiceFacts
 from api.domain.partners import (
     Address,
     Contact,
@@ -64,6 +64,11 @@ SERVICES_OF = f"""
 SELECT {SERVICE_COLUMNS} FROM services s WHERE s.partner_id = any($1::uuid[])
 ORDER BY s.partner_id, s.name, s.id
 """
+# What the gap rules read of each member's partner (``PartnerFacts``): no contacts, address or external ids.
+PARTNER_FACTS_OF = """
+SELECT p.id, p.name, p.partner_type, p.regions_served, p.populations_served, p.funding_streams
+FROM partners p WHERE p.id = any($1::uuid[])
+"""
 # What the gap rules read of each service (``ServiceFacts``), in the order ``SERVICES_OF`` gives: a state
 # system's 5,000 services cost a third as much to fetch and decode without descriptions, external ids and
 # timestamps, which no rule reads.
@@ -102,6 +107,7 @@ RANK_SQL = "ts_rank_cd(p.search, websearch_to_tsquery('english', {q}))::float8"
 _new_partner = stored_constructor(Partner)
 _new_service = stored_constructor(Service)
 _new_service_facts = stored_constructor(ServiceFacts)
+_new_partner_facts = stored_constructor(PartnerFacts)
 _new_contact = stored_constructor(Contact)
 _new_address = stored_constructor(Address)
 _new_external_id = stored_constructor(ExternalId)
@@ -345,6 +351,12 @@ class PgPartnerRepository:
         for r in rows:
             out[r["partner_id"]].append(_service(r))
         return out
+
+    async def partner_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, PartnerFacts]:
+        rows = await self._conn.fetch(PARTNER_FACTS_OF, list(partner_ids))
+        make = _new_partner_facts
+        return {pid: make(pid, name, partner_type, tuple(regions), tuple(populations), tuple(streams))
+                for pid, name, partner_type, regions, populations, streams in rows}
 
     async def service_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[ServiceFacts]]:
         rows = await self._conn.fetch(SERVICE_FACTS_OF, list(partner_ids))

@@ -11,8 +11,7 @@ from api.domain import agreements as rules
 from api.domain.agreements import Agreement, Completeness
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.funding import FUNDING_KEY
-from api.domain.gaps import OfferedService
-from api.domain.partners import Partner
+from api.domain.gaps import MemberPartner, OfferedService
 from api.domain.ports import UnitOfWork
 from api.domain.systems import SystemState
 from api.usecases import funding as funding_uc
@@ -133,7 +132,7 @@ async def require_agreement_of(uow: UnitOfWork, *, system_id: UUID, agreement_id
 
 
 async def gap_extras(
-    uow: UnitOfWork, state: SystemState, partners: Mapping[UUID, Partner],
+    uow: UnitOfWork, state: SystemState, partners: Mapping[UUID, MemberPartner],
     services: Mapping[UUID, Sequence[OfferedService]], *, expiry_window_days: int,
 ) -> dict[str, object]:
     """What the formalization and funding gap rules read: agreements, the renewal window, the funding analysis.

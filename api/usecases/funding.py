@@ -10,9 +10,8 @@ from api.domain import funding as rules
 from api.domain.access import Scope, require
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.funding import Allocation, FundingAnalysis, FundingStream
-from api.domain.gaps import OfferedService
+from api.domain.gaps import MemberPartner, OfferedService
 from api.domain.labor_market import period_years
-from api.domain.partners import Partner
 from api.domain.ports import UnitOfWork
 from api.domain.systems import SystemState
 from api.usecases import policy
@@ -140,7 +139,7 @@ async def delete_allocation(
 
 
 async def analysis_of(
-    uow: UnitOfWork, state: SystemState, partners: Mapping[UUID, Partner],
+    uow: UnitOfWork, state: SystemState, partners: Mapping[UUID, MemberPartner],
     services: Mapping[UUID, Sequence[OfferedService]], *, period: str | None = None,
 ) -> FundingAnalysis:
     """Analyse a loaded system's funding; reads its allocations and the catalogue in one query."""

@@ -17,6 +17,7 @@ from api.domain.gaps import (
     Gap,
     GapContext,
     GapRule,
+    MemberPartner,
     OfferedService,
     TeamReview,
     analyse_gaps,
@@ -229,11 +230,14 @@ async def _context(
     state = await _load(uow, system_id)
     member_ids = [m.partner_id for m in state.members]
     catalog = await uow.systems.role_catalog()
-    partners: Mapping[UUID, Partner] = await uow.partners.get_many(member_ids) if member_ids else {}
+    partners: Mapping[UUID, MemberPartner] = {}
     services: Mapping[UUID, Sequence[OfferedService]] = {}
-    if member_ids:
-        # The rules read only a service's facts; suggestions hand whole services on.
-        services = await (uow.partners.service_facts_of(member_ids) if facts else uow.partners.services_of(member_ids))
+    if member_ids and facts:  # what the rules read of partners and services
+        partners = await uow.partners.partner_facts_of(member_ids)
+        services = await uow.partners.service_facts_of(member_ids)
+    elif member_ids:  # suggestions hand whole partners and services on
+        partners = await uow.partners.get_many(member_ids)
+        services = await uow.partners.services_of(member_ids)
     more: dict[str, object] = {}
     if extras:
         more |= await agreements_uc.gap_extras(uow, state, partners, services,
@@ -266,8 +270,10 @@ async def suggestions(uow: UnitOfWork, *, system_id: UUID) -> list[LeadSuggestio
     """For each function without a lead, ranked candidate members, or partner types to recruit."""
     ctx, state = await _context(uow, system_id, None, facts=False)
     formalized = await agreements_uc.formalized_partners(uow, state, ctx.today)
-    services = cast(Mapping[UUID, Sequence[Service]], ctx.services_by_partner)  # loaded in full (facts=False)
-    return suggest_leads(state, ctx.catalog, services, ctx.partners, formalized)
+    # Loaded in full (facts=False).
+    services = cast(Mapping[UUID, Sequence[Service]], ctx.services_by_partner)
+    partners = cast(Mapping[UUID, Partner], ctx.partners)
+    return suggest_leads(state, ctx.catalog, services, partners, formalized)
 
 
 async def role_catalog(uow: UnitOfWork) -> RoleCatalog:

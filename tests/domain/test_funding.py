@@ -23,7 +23,7 @@ from api.domain.funding import (
     revise_allocation,
     validate_allocation,
 )
-from api.domain.gaps import Gap, GapKind, ServiceFacts, Severity
+from api.domain.gaps import Gap, GapKind, PartnerFacts, ServiceFacts, Severity
 from api.domain.partners import Partner, Service, Status
 from api.domain.systems import CareerPathwaysSystem, Strength, SystemState, assign_role, create_system
 from tests.domain.agreement_factories import category_parents, funding_catalogue, make_allocation
@@ -247,7 +247,7 @@ def test_a_service_listing_its_own_stream_is_funded_and_an_inactive_one_is_ignor
     assert analyse(state, partners, [training, retired], allocations).unfunded_services == ()
 
 
-def test_the_facts_of_services_are_analysed_as_the_services_are(
+def test_the_facts_of_partners_and_services_are_analysed_as_they_are(
     braided: tuple[SystemState, list[Partner], list[Service], list[Allocation]],
 ) -> None:
     state, partners, services, allocations = braided
@@ -259,8 +259,8 @@ def test_the_facts_of_services_are_analysed_as_the_services_are(
              replace(coaching, id=uuid4(), name="Career counseling", category="child_care")]
     for period in (None, "2026"):
         full = analyse(state, partners, every, allocations, period=period, category_parents=category_parents())
-        facts = analyse(state, partners, [ServiceFacts.of(s) for s in every], allocations, period=period,
-                        category_parents=category_parents())
+        facts = analyse(state, [PartnerFacts.of(p) for p in partners], [ServiceFacts.of(s) for s in every],
+                        allocations, period=period, category_parents=category_parents())
         assert facts == full
 
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.domain.codes import InvalidCode, SocCode
-from api.domain.gaps import GapContext, GapKind, ServiceFacts, Severity, analyse_gaps
+from api.domain.gaps import GapContext, GapKind, PartnerFacts, ServiceFacts, Severity, analyse_gaps
 from api.domain.labor_market import InDemandRule, Observation, TrainingCapacity
 from api.domain.lmi_gaps import (
     LABOR_MARKET,
@@ -198,7 +198,8 @@ def training_contexts(draw: st.DrawFn) -> tuple[GapContext, list[SocCode], list[
 
 def _facts_of(ctx: GapContext) -> GapContext:
     return replace(ctx, services_by_partner={pid: [ServiceFacts.of(s) for s in found]  # type: ignore[arg-type]
-                                             for pid, found in ctx.services_by_partner.items()})
+                                             for pid, found in ctx.services_by_partner.items()},
+                   partners={pid: PartnerFacts.of(p) for pid, p in ctx.partners.items()})  # type: ignore[arg-type]
 
 
 @settings(max_examples=300)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 
 from api.domain.access import system_caller
-from api.domain.gaps import ServiceFacts
+from api.domain.gaps import PartnerFacts, ServiceFacts
 from api.domain.labor_market import occupation_figures
 from api.repositories.database import Database
 from api.repositories.uow import PgUnitOfWork
@@ -43,7 +43,7 @@ async def _partner(client: httpx.AsyncClient, name: str, services: list[dict[str
     return UUID(pid)
 
 
-async def test_the_facts_of_services_are_the_services_the_rules_would_read_in_the_same_order(
+async def test_the_facts_of_partners_and_services_are_what_the_rules_would_read_in_the_same_order(
     client: httpx.AsyncClient, clean_db: Database
 ) -> None:
     await add_region(client, "or-test")
@@ -52,9 +52,19 @@ async def test_the_facts_of_services_are_the_services_the_rules_would_read_in_th
     second = await _partner(client, "Lane WorkSource", [{**s, "external_ids": []} for s in reversed(SERVICES[:3])])
     none = await _partner(client, "No services yet", [])
     ids = [second, none, first]
+    r = await client.patch(f"/v1/partners/{second}", json={
+        "regions_served": [], "populations_served": ["youth", "low_income"], "funding_streams": ["wioa_title_i"]})
+    assert r.status_code == 200, r.text
     async with PgUnitOfWork(clean_db, caller=system_caller("tests"), readonly=True) as uow:
         full = await uow.partners.services_of(ids)
         facts = await uow.partners.service_facts_of(ids)
+        partners = await uow.partners.get_many([*ids, uuid4()])
+        partner_facts = await uow.partners.partner_facts_of([*ids, uuid4()])
+    assert partner_facts == {pid: PartnerFacts.of(p) for pid, p in partners.items()} and len(partner_facts) == 3
+    for pid, got in partner_facts.items():
+        for f in dataclasses.fields(PartnerFacts):
+            value = getattr(got, f.name)
+            assert type(value) is type(getattr(partners[pid], f.name)), f.name
     assert list(facts) == ids and facts[none] == []
     assert {pid: [ServiceFacts.of(s) for s in found] for pid, found in full.items()} == facts
     for pid in ids:

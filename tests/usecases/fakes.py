@@ -18,7 +18,7 @@ from api import reference_data
 from api.domain.access import AuditEntry, Caller, system_caller
 from api.domain.codes import SocCode
 from api.domain.errors import DuplicateExternalId
-from api.domain.gaps import ServiceFacts
+from api.domain.gaps import PartnerFacts, ServiceFacts
 from api.domain.labor_market import Observation, occupation_figures
 from api.domain.partners import ExternalId, Partner, Service
 from api.domain.ports import Page, PartnerFilter, TitledFigures, TitledObservation
@@ -120,6 +120,9 @@ class FakePartnerRepository:
             if service.partner_id in out:
                 out[service.partner_id].append(service)
         return out
+
+    async def partner_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, PartnerFacts]:
+        return {pid: PartnerFacts.of(p) for pid, p in (await self.get_many(partner_ids)).items()}
 
     async def service_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[ServiceFacts]]:
         services = await self.services_of(partner_ids)
