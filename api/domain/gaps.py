@@ -237,15 +237,19 @@ def uncovered_functions(ctx: GapContext) -> Iterable[Gap]:
 
 def unserved_populations(ctx: GapContext) -> Iterable[Gap]:
     """Find target populations that no member serves, with the partner types that usually serve them."""
-    served: set[str] = set()
+    targets = dict.fromkeys(ctx.system.target_populations)
+    unserved = set(targets)
     for m in ctx.members:
         partner = ctx.partners.get(m.partner_id)
         if partner is not None:
-            served.update(partner.populations_served)
-    for service in ctx.active_services():
-        served.update(service.populations)
-    for population in dict.fromkeys(ctx.system.target_populations):
-        if population in served:
+            unserved.difference_update(partner.populations_served)
+    if unserved:
+        for service in ctx.active_services():
+            unserved.difference_update(service.populations)
+            if not unserved:  # a state system's thousands of services need not all be read
+                break
+    for population in targets:
+        if population not in unserved:
             continue
         types = ctx.catalog.population_partner_types.get(population, ())
         recommendation = (
@@ -284,11 +288,14 @@ def support_service_gaps(ctx: GapContext) -> Iterable[Gap]:
     for population in dict.fromkeys(ctx.system.target_populations):
         for category in ctx.catalog.support_needs.get(population, ()):
             needed_by.setdefault(category, []).append(population)
-    offered = ctx.active_services()
+    providers_of: dict[str, list[OfferedService]] = {category: [] for category in needed_by}
+    for s in ctx.active_services():
+        if (providers := providers_of.get(s.category)) is not None:
+            providers.append(s)
     regions = set(ctx.system.regions)
     for category, populations in needed_by.items():
         who = ", ".join(sorted(populations))
-        providers = [s for s in offered if s.category == category]
+        providers = providers_of[category]
         if not providers:
             yield Gap(
                 kind=GapKind.SUPPORT_SERVICE,
@@ -305,6 +312,8 @@ def support_service_gaps(ctx: GapContext) -> Iterable[Gap]:
         for service in providers:
             service_regions = _service_regions(ctx, service)
             covered |= regions if service_regions is None else service_regions & regions
+            if len(covered) == len(regions):  # covered is within regions: every region is covered
+                break
         if 2 * len(covered) < len(regions):
             missing = ", ".join(sorted(regions - covered))
             yield Gap(

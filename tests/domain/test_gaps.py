@@ -15,12 +15,16 @@ from api.domain.gaps import (
     Gap,
     GapContext,
     GapKind,
+    PartnerFacts,
+    ServiceFacts,
     Severity,
     analyse_gaps,
     review_due_on,
+    support_service_gaps,
     team_review,
+    unserved_populations,
 )
-from api.domain.partners import DeliveryMode, Partner, Service
+from api.domain.partners import DeliveryMode, Partner, Service, Status
 from api.domain.systems import (
     Strength,
     SystemState,
@@ -366,3 +370,69 @@ def test_gap_analysis_is_deterministic_whatever_the_input_order(
     assert team_review(gap_context(shuffled_state, partners, services, TODAY)) == team_review(
         gap_context(state, partners, services, TODAY)
     )
+
+
+# --- the population and support service rules against the way they were first written ------------------------
+
+
+def reference_unserved(ctx: GapContext) -> list[tuple[str, str]]:
+    served: set[str] = set()
+    for m in ctx.members:
+        partner = ctx.partners.get(m.partner_id)
+        if partner is not None:
+            served.update(partner.populations_served)
+    for service in ctx.active_services():
+        served.update(service.populations)
+    return [(p, "unserved") for p in dict.fromkeys(ctx.system.target_populations) if p not in served]
+
+
+def reference_support(ctx: GapContext) -> list[tuple[str, object]]:
+    needed = dict.fromkeys(c for p in dict.fromkeys(ctx.system.target_populations)
+                           for c in ctx.catalog.support_needs.get(p, ()))
+    offered = ctx.active_services()
+    regions = set(ctx.system.regions)
+    out: list[tuple[str, object]] = []
+    for category in needed:
+        providers = [s for s in offered if s.category == category]
+        if not providers:
+            out.append((category, "none"))
+            continue
+        if not regions:
+            continue
+        covered: set[str] = set()
+        for s in providers:
+            partner = ctx.partners.get(s.partner_id)
+            if s.delivery_mode is DeliveryMode.ONLINE:
+                covered |= regions
+            elif s.regions:
+                covered |= set(s.regions) & regions
+            elif partner is not None and partner.regions_served:
+                covered |= set(partner.regions_served) & regions
+            else:
+                covered |= regions
+        if 2 * len(covered) < len(regions):
+            out.append((category, len(covered)))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenarios(), st.data())
+def test_population_and_support_gaps_are_those_the_rules_first_found(
+    scenario: tuple[SystemState, list[Partner], list[Service]], data: st.DataObject
+) -> None:
+    state, partners, services = scenario
+    services = [replace(s, delivery_mode=data.draw(st.sampled_from(DeliveryMode)),
+                        status=data.draw(st.sampled_from(Status)),
+                        populations=tuple(data.draw(st.lists(populations, max_size=2)))) for s in services]
+    state = replace(state, system=replace(state.system, regions=tuple(data.draw(
+        st.lists(st.sampled_from(REGIONS), max_size=4)))))
+    ctx = gap_context(state, partners, services)
+    unserved = [(g.subject, "unserved") for g in unserved_populations(ctx)]
+    assert unserved == reference_unserved(ctx)
+    support = [(g.subject, "none" if g.severity is Severity.HIGH else g.figures["regions_covered"])
+               for g in support_service_gaps(ctx)]
+    assert support == reference_support(ctx)
+    facts = replace(ctx, partners={pid: PartnerFacts.of(p) for pid, p in ctx.partners.items()},
+                    services_by_partner={pid: [ServiceFacts.of(s) for s in found]
+                                         for pid, found in ctx.services_by_partner.items()})
+    assert analyse_gaps(facts) == analyse_gaps(ctx)
