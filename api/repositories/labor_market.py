@@ -88,20 +88,15 @@ ORDER BY o.code_kind, o.code, o.region, o.period, o.source
 # (a sort of every row, on disk at the default work_mem, instead of reading the code index in order).
 # Observations with neither openings nor growth are left out: no rule reads them. Two statements rather
 # than one with an "all or these" switch, so that each gets a plan of its own.
-# An occupation's figures usually come from one load: one period, one source, retrieved at one instant. A
-# column whose rows all hold one value is sent as that value (``period``, ``source``, ``latest``) with the
-# array null, and every row carries it: decoding a timestamp costs asyncpg ten times what a text or a number
-# does (40,000 of them were a quarter of a state system's gap analysis), and 80,000 texts cost a tenth.
-# "C" compares bytes, so min = max says every row holds the same text whatever the database's collation.
+# An occupation's figures usually come from one load, retrieved at one instant: then only that instant is
+# sent (``latest``, with ``retrieved_at`` null) and every row carries it. Decoding a timestamp costs asyncpg
+# ten times what a text or a number does (40,000 of them were a quarter of a state system's gap analysis);
+# the same for periods and sources would cost PostgreSQL (min and max of text) what it saves here.
 _OCCUPATION_FIGURES = """
-SELECT g.code, t.title, g.regions, g.periods, g.period, g.sources, g.source, g.retrieved_at, g.latest,
-  g.annual_openings, g.growth_percent
+SELECT g.code, t.title, g.regions, g.periods, g.sources, g.retrieved_at, g.latest, g.annual_openings,
+  g.growth_percent
 FROM (
-  SELECT o.code, array_agg(o.region) AS regions,
-    CASE WHEN min(o.period COLLATE "C") = max(o.period COLLATE "C") THEN NULL ELSE array_agg(o.period) END
-      AS periods, min(o.period COLLATE "C") AS period,
-    CASE WHEN min(o.source COLLATE "C") = max(o.source COLLATE "C") THEN NULL ELSE array_agg(o.source) END
-      AS sources, min(o.source COLLATE "C") AS source,
+  SELECT o.code, array_agg(o.region) AS regions, array_agg(o.period) AS periods, array_agg(o.source) AS sources,
     CASE WHEN min(o.retrieved_at) = max(o.retrieved_at) THEN NULL ELSE array_agg(o.retrieved_at) END
       AS retrieved_at, max(o.retrieved_at) AS latest,
     array_agg(o.annual_openings) AS annual_openings, array_agg(o.growth_percent) AS growth_percent
@@ -148,14 +143,11 @@ def _record(o: Observation) -> tuple[Any, ...]:
 
 
 def _occupation_figures(r: Sequence[Any]) -> OccupationFigures:
-    code, _, regions, periods, period, sources, source, stamps, latest, openings, growth = r
-    rows = len(regions)
-    # A null column: every row holds the one value sent beside it (_OCCUPATION_FIGURES).
+    code, _, regions, periods, sources, stamps, latest, openings, growth = r
+    # ``stamps`` is null when every row was retrieved at ``latest`` (_OCCUPATION_FIGURES).
     return OccupationFigures(
-        code=_soc_code(code), regions=tuple(regions),
-        periods=(period,) * rows if periods is None else tuple(periods),
-        sources=(source,) * rows if sources is None else tuple(sources),
-        retrieved_at=(latest,) * rows if stamps is None else tuple(stamps),
+        code=_soc_code(code), regions=tuple(regions), periods=tuple(periods), sources=tuple(sources),
+        retrieved_at=(latest,) * len(regions) if stamps is None else tuple(stamps),
         annual_openings=tuple(openings), growth_percent=tuple(growth),
     )
 
