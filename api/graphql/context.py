@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from uuid import UUID
 
@@ -23,6 +23,7 @@ class Loaders:
     """DataLoaders of one request, so nested fields cost one query per level, not per row."""
 
     def __init__(self, context: Context) -> None:
+        self._context = context
         async def load_services(keys: list[UUID]) -> list[list[Service]]:
             by_partner = await partner_uc.services_of_partners(await context.read_uow(), partner_ids=keys)
             return [by_partner.get(k, []) for k in keys]
@@ -38,6 +39,34 @@ class Loaders:
         self.services = DataLoader(load_fn=load_services)
         self.partners = DataLoader(load_fn=load_partners)
         self.round_responses = DataLoader(load_fn=load_round_responses)
+
+    async def services_of(self, partner_ids: Sequence[UUID]) -> list[list[Service]]:
+        """What ``services.load_many`` answers, without a future and a callback per partner: one read for the
+        partners not loaded yet, primed into the loader (its resolvers then answer from it without a query)."""
+        loader = self.services
+        cache = loader.cache_map
+        missing = []
+        for key in dict.fromkeys(partner_ids):
+            known = cache.get(key)
+            if known is None or known.cancelled():
+                missing.append(key)
+        if missing:
+            try:
+                by_partner = await partner_uc.services_of_partners(await self._context.read_uow(),
+                                                                   partner_ids=missing)
+            except Exception as exc:  # as a failed batch: every missing key fails the same way, remembered
+                for key in missing:
+                    failed = loader.loop.create_future()
+                    failed.set_exception(exc)
+                    failed.exception()  # raised here; a later load raises it again, nothing to log
+                    cache.set(key, failed)
+                raise
+            loader.prime_many({key: by_partner.get(key, []) for key in missing}, force=True)
+        answers = []
+        for key in partner_ids:
+            future = cache.get(key)
+            answers.append(future.result() if future.done() else await future)
+        return answers
 
     def forget(self) -> None:
         """Let go of everything loaded, once the request is answered.

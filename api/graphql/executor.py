@@ -61,6 +61,7 @@ from weakref import WeakKeyDictionary
 
 import orjson
 from graphql import (
+    FieldNode,
     GraphQLEnumType,
     GraphQLField,
     GraphQLLeafType,
@@ -71,7 +72,9 @@ from graphql import (
     GraphQLResolveInfo,
     GraphQLScalarType,
     GraphQLSchema,
+    OperationDefinitionNode,
     TypeNameMetaFieldDef,
+    VariableNode,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.execution.executor import collect_iterator_awaitables, to_nodes
@@ -122,11 +125,12 @@ Hole = tuple[dict[str, Any], str, int, Any, ValueFunction]
 def batched(load: BatchLoad) -> Callable[[F], F]:
     """Declare ``load(sources, context)`` as the answers of the decorated resolver for many sources at once.
 
-    The resolver must answer for its own source what ``load([self], info.context)`` answers, so write it as
-    ``return (await load([self], info.context))[0]``; ``load`` answers one value per source, in order. The
-    fast executor calls ``load`` once for all the sources of a page instead of the resolver per source (only
-    for fields without arguments, permissions or extensions). Loading through a caching loader (a request's
-    DataLoader) keeps the resolvers, should they still run, on the same data without another query.
+    ``load`` answers one value per source, in order, and the resolver must answer for its own source what
+    ``load([self], info.context)`` answers for it (simplest: ``return (await load([self], info.context))[0]``).
+    The fast executor calls ``load`` once for all the sources of a page instead of the resolver per source (only
+    for fields without arguments, permissions or extensions), so both must be reads. Loading through a caching
+    loader (a request's DataLoader) keeps the resolvers, should they still run, on the same data without another
+    query.
     """
 
     def mark(resolver: F) -> F:
@@ -626,7 +630,7 @@ class _Completers:
     """What is made once per schema: completers of output types, compiled selection sets by their shape, value
     functions, batch loads. None of it holds anything of a request (an enum's memo maps its members to names)."""
 
-    __slots__ = ("batch_loads", "composite", "leaf", "objects", "values")
+    __slots__ = ("batch_loads", "composite", "directive_variables", "fields", "leaf", "objects", "values")
 
     LIMIT: Final = 2_000  # compiled selection shapes kept (a new one compiles in about 0.1-0.5 ms)
 
@@ -636,6 +640,11 @@ class _Completers:
         self.objects: dict[tuple[Any, ...], ValueFunction] = {}
         self.values: dict[tuple[GraphQLOutputType, ValueFunction], ValueFunction] = {}
         self.batch_loads: dict[int, tuple[GraphQLField, BatchLoad | None]] = {}  # by id of the field
+        # Across requests: the pure functions of a field's values, by the field's nodes in a (parsed once) document
+        # and the values of the variables its directives read; the variables each operation's directives read.
+        self.fields: dict[tuple[Any, ...], tuple[tuple[FieldNode, ...], ValueFunction | None,
+                                                  ValueFunction | None]] = {}
+        self.directive_variables: dict[int, tuple[OperationDefinitionNode, tuple[str, ...]]] = {}
 
     def object_function(self, object_type: GraphQLObjectType, shape: tuple[Any, ...],
                         specs: list[Spec]) -> ValueFunction:
@@ -647,6 +656,13 @@ class _Completers:
                 self.values.clear()
             function = self.objects[key] = _compile_object(object_type.name, specs)
         return function
+
+    def remember(self, key: tuple[Any, ...], value: tuple[tuple[FieldNode, ...], ValueFunction | None,
+                                                            ValueFunction | None]) -> None:
+        if len(self.fields) >= self.LIMIT:
+            self.fields.clear()
+            self.directive_variables.clear()
+        self.fields[key] = value
 
     def value_function(self, return_type: GraphQLOutputType, object_function: ValueFunction) -> ValueFunction:
         key = (return_type, object_function)
@@ -777,6 +793,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         cached = self._value_plans.get(key)
         if cached is not None:
             return cached
+        shared_key = self._shared_key(return_type, field_details_list)
+        if shared_key is not None:
+            known = self._completers.fields.get(shared_key)
+            if known is not None and len(known[0]) == len(field_details_list) and all(
+                    node is details.node for node, details in zip(known[0], field_details_list, strict=True)):
+                cached = self._value_plans[key] = _ValuePlan(field_details_list, known[2], known[1])
+                return cached
         pure = object_pure = None
         named = _named(return_type)
         if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
@@ -790,7 +813,51 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     object_pure = plan.pure
                     pure = self._completers.value_function(return_type, plan.pure)
         cached = self._value_plans[key] = _ValuePlan(field_details_list, pure, object_pure)
+        if shared_key is not None:
+            self._completers.remember(shared_key, (tuple(d.node for d in field_details_list), object_pure, pure))
         return cached
+
+    def _shared_key(self, return_type: GraphQLOutputType, field_details_list: FieldDetailsList) -> Any:
+        """What a field's sub-selection depends on, the same in every request: the field's nodes (Strawberry's
+        ParserCache answers the same document for the same text) and the variables its directives read. None
+        with ``@defer`` or fragment arguments."""
+        ids = []
+        for details in field_details_list:
+            if details.defer_usage is not None or details.fragment_variable_values is not None:
+                return None
+            ids.append(id(details.node))
+        names = self._directive_variable_names()
+        coerced = self.variable_values.coerced
+        key = (return_type, tuple(ids), tuple([coerced.get(name, Undefined) for name in names]))
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        return key
+
+    def _directive_variable_names(self) -> tuple[str, ...]:
+        """The variables read by the directives of the operation and its fragments (``@include(if: $x)``)."""
+        operation = self.operation
+        known = self._completers.directive_variables.get(id(operation))
+        if known is not None and known[0] is operation:
+            return known[1]
+        names: set[str] = set()
+
+        def visit(node: Any) -> None:
+            for directive in getattr(node, "directives", None) or ():
+                for argument in directive.arguments or ():
+                    if isinstance(argument.value, VariableNode):
+                        names.add(argument.value.name.value)
+            selection_set = getattr(node, "selection_set", None)
+            for selection in selection_set.selections if selection_set else ():
+                visit(selection)
+
+        visit(operation)
+        for fragment in self.fragment_definitions.values():
+            visit(fragment)
+        found = tuple(sorted(names))
+        self._completers.directive_variables[id(operation)] = (operation, found)
+        return found
 
     def _finish(self, plan: _Plan) -> None:
         """Compile the plan, when every field can complete purely."""

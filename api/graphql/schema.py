@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from pydantic import ValidationError as PydanticValidationError
 from strawberry.extensions import (
     AddValidationRules,
@@ -66,6 +67,32 @@ def _filter(where: PartnerFilterInput | None) -> PartnerFilter:
     )
 
 
+def _selects(info: Info, *path: str) -> bool:
+    """Whether the query may select the field at ``path`` under the current one, through fragments too.
+
+    Directives are not evaluated: a field under ``@skip`` counts as selected (the answer may only be too broad)."""
+    raw = info._raw_info  # Strawberry's Info keeps graphql-core's resolve info there
+
+    def under(selection_sets: list[Any], depth: int) -> bool:
+        for selection_set in selection_sets:
+            for selection in selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    if selection.name.value == path[depth] and (
+                            depth + 1 == len(path)
+                            or (selection.selection_set is not None and under([selection.selection_set], depth + 1))):
+                        return True
+                elif isinstance(selection, InlineFragmentNode):
+                    if under([selection.selection_set], depth):
+                        return True
+                elif isinstance(selection, FragmentSpreadNode):
+                    fragment = raw.fragments.get(selection.name.value)
+                    if fragment is None or under([fragment.selection_set], depth):
+                        return True  # an unknown fragment: assume it selects the field
+        return False
+
+    return under([node.selection_set for node in raw.field_nodes if node.selection_set is not None], 0)
+
+
 @strawberry.type
 class PartnerQuery:
     @strawberry.field(description="The partner directory as a Relay connection, filtered with AND.")
@@ -80,8 +107,9 @@ class PartnerQuery:
                                           cursor=after, with_total=include_total)
         except DomainError as exc:
             raise query_error(exc) from exc
-        edges = [PartnerEdge(node=partner_from_domain(p), cursor=c) for p, c in zip(page.items, page.cursors,
-                                                                                     strict=True)]
+        # A cursor costs a JSON document and base64 to encode: only when the query may read them.
+        cursors = page.cursors if _selects(info, "edges", "cursor") else [""] * len(page.items)
+        edges = [PartnerEdge(node=partner_from_domain(p), cursor=c) for p, c in zip(page.items, cursors, strict=True)]
         return PartnerConnection(
             edges=edges,
             page_info=PageInfo(has_next_page=page.next_cursor is not None,

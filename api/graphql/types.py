@@ -86,9 +86,9 @@ class Service:
 
 
 async def _services_of(partners: Sequence[Partner], context: Any) -> list[list[Service]]:
-    """The services of each partner, through the request's DataLoader (one query for a page); the fast executor
-    calls it once for a page's partners (``batched``)."""
-    loaded = await context.loaders.services.load_many([p.id for p in partners])
+    """The services of each partner, as the ``services`` resolver answers them (the fast executor calls this once
+    for a page's partners: ``batched``)."""
+    loaded = await context.loaders.services_of([p.id for p in partners])
     return [[service_from_domain(s) for s in services] for services in loaded]
 
 
@@ -121,7 +121,8 @@ class Partner:
     @strawberry.field(description="Services this partner offers (batched per request).")
     @batched(_services_of)
     async def services(self, info: strawberry.Info) -> list[Service]:
-        return (await _services_of([self], info.context))[0]
+        # Through the DataLoader, so that resolvers of a page batch their loads (graphql-core's executor)
+        return [service_from_domain(s) for s in await info.context.loaders.services.load(self.id)]
 
 
 E = TypeVar("E", bound=Enum)

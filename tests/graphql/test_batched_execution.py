@@ -291,3 +291,30 @@ def test_lists_of_strings_of_every_kind_give_the_same_bytes(tags: Any):
     answers = [asyncio.run(s.execute("{ tagged { tags maybe } }", root_value=tags)) for s in (fast, standard)]
     assert answers[0].data == answers[1].data
     assert [e.formatted for e in answers[0].errors or []] == [e.formatted for e in answers[1].errors or []]
+
+
+def test_a_document_sent_again_is_planned_once_for_each_value_of_its_directive_variables(
+        monkeypatch: pytest.MonkeyPatch):
+    from strawberry.extensions import ParserCache
+
+    cached = strawberry.Schema(query=Query, execution_context_class=FastExecutionContext,
+                               extensions=[lambda: ParserCache(maxsize=8)])
+    planned: list[str] = []
+    object_plan = FastExecutionContext._object_plan
+
+    def counted(self: FastExecutionContext, object_type: Any, field_details_list: Any) -> Any:
+        planned.append(object_type.name)
+        return object_plan(self, object_type, field_details_list)
+
+    monkeypatch.setattr(FastExecutionContext, "_object_plan", counted)
+    query = ("query($a: Boolean!) { edges { node { name pets @include(if: $a) { name legs } "
+             "best @skip(if: $a) { name } } } }")
+    answers = {}
+    for a in (True, False, True, False, True):
+        planned.clear()
+        fast, _ = execute(cached, query, store, owners, {"a": a})
+        standard, _ = execute(STANDARD, query, store, owners, {"a": a})
+        assert fast == standard
+        answers.setdefault(a, []).append(planned[:])
+    assert answers[True][0] and answers[False][0]  # planned the first time with each value
+    assert answers[True][1:] == [[], []] and answers[False][1:] == [[]]  # then not again

@@ -81,6 +81,29 @@ async def test_connection_pages_with_after_cursor(client, clean_db):
     assert second["data"]["partners"]["pageInfo"]["hasNextPage"] is False
 
 
+async def test_cursors_read_through_aliases_and_fragments_are_the_edges_cursors(client, clean_db):
+    """Cursors are encoded only when the query may read them; every way of reading one gets it."""
+    await _seed(clean_db, 4, services_each=0)
+    plain = await _gql(client, "{ partners(first: 4) { edges { cursor } pageInfo { endCursor } } }")
+    cursors = [e["cursor"] for e in plain["data"]["partners"]["edges"]]
+    assert len(set(cursors)) == 4 and cursors[-1] == plain["data"]["partners"]["pageInfo"]["endCursor"]
+    query = """
+    query($no: Boolean!) {
+      a: partners(first: 4) { e: edges { c: cursor } }
+      b: partners(first: 4) { ...Page }
+      c: partners(first: 4) { edges { ... on PartnerEdge { cursor @skip(if: $no) } } }
+      d: partners(first: 4) { edges { node { name } } }
+    }
+    fragment Page on PartnerConnection { edges { ...Edge } }
+    fragment Edge on PartnerEdge { cursor }
+    """
+    data = (await _gql(client, query, no=False))["data"]
+    assert [e["c"] for e in data["a"]["e"]] == cursors
+    assert [e["cursor"] for e in data["b"]["edges"]] == cursors
+    assert [e["cursor"] for e in data["c"]["edges"]] == cursors
+    assert [e["node"]["name"] for e in data["d"]["edges"]] == [f"Partner {i:03d}" for i in range(4)]
+
+
 async def test_filters_are_the_same_as_rest(client, clean_db):
     await _seed(clean_db, 3, services_each=0)
     data = await _gql(client, PARTNERS_WITH_SERVICES, first=10, where={"q": "Partner 001"})
