@@ -7,12 +7,27 @@ written as UTF-8 rather than ``\\u`` escapes, which any JSON reader accepts).
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 from strawberry.fastapi import GraphQLRouter
+from strawberry.types import ExecutionResult
+
+from api.graphql.context import Context
 
 
 class JsonGraphQLRouter(GraphQLRouter):  # type: ignore[type-arg]
     """``GraphQLRouter`` that reads and writes JSON with orjson."""
+
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        """Let go of what the request's loaders hold as soon as its operations are executed: a page's records
+        then do not wait for the response to be encoded and sent, which under load is most of the time a request
+        is in flight (the garbage collector walks every record alive at each collection)."""
+        result = await super().execute_operation(*args, **kwargs)
+        context = kwargs.get("context")
+        if isinstance(result, ExecutionResult | list) and isinstance(context, Context):
+            context.loaders.forget()
+        return result
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
