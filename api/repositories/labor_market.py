@@ -8,6 +8,7 @@ Everything happens in the request's transaction: a rejected load leaves nothing 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -142,17 +143,34 @@ def _record(o: Observation) -> tuple[Any, ...]:
     )
 
 
-def _occupation_figures(r: Sequence[Any], shared: dict[tuple[Any, ...], tuple[Any, ...]]) -> OccupationFigures:
-    code, _, regions, periods, sources, stamps, latest, openings, growth = r
-    # ``stamps`` is null when every row was retrieved at ``latest`` (_OCCUPATION_FIGURES).
-    stamps = (latest,) * len(regions) if stamps is None else tuple(stamps)
-    regions, periods, sources = tuple(regions), tuple(periods), tuple(sources)
-    # Equal columns are interchangeable: texts, and timestamps asyncpg decodes all in UTC (the same fields).
-    return OccupationFigures(
-        code=_soc_code(code), regions=shared.setdefault(regions, regions),
-        periods=shared.setdefault(periods, periods), sources=shared.setdefault(sources, sources),
-        retrieved_at=shared.setdefault(stamps, stamps), annual_openings=tuple(openings), growth_percent=tuple(growth),
-    )
+def _occupations(rows: list[asyncpg.Record]) -> list[TitledFigures]:
+    """Map the rows of _OCCUPATION_FIGURES, emptying ``rows``.
+
+    A state's occupations repeat the regions, periods, sources and retrieval time of the one before, and
+    the garbage collector walks every element of every young record and copy: 800 records and their copies
+    cost a collection 20 ms of a request in process. So each record is let go once mapped, and a column
+    equal to the previous occupation's is that one's tuple, not a new one.
+    """
+    rows.reverse()
+    out: list[TitledFigures] = []
+    last_texts: list[object] = [None, None, None]
+    texts: list[tuple[str, ...]] = [(), (), ()]
+    last_stamps: object = None
+    kept_stamps: tuple[datetime, ...] = ()
+    while rows:
+        code, title, regions, periods, sources, stamps, latest, openings, growth = rows.pop()
+        for i, column in enumerate((regions, periods, sources)):
+            if column != last_texts[i]:
+                last_texts[i], texts[i] = column, tuple(column)
+        # ``stamps`` is null when every row was retrieved at ``latest``. asyncpg decodes every timestamp in UTC,
+        # so equal ones are interchangeable.
+        key = (len(regions), latest) if stamps is None else stamps
+        if key != last_stamps:
+            last_stamps, kept_stamps = key, (latest,) * len(regions) if stamps is None else tuple(stamps)
+        out.append((OccupationFigures(code=_soc_code(code), regions=texts[0], periods=texts[1], sources=texts[2],
+                                      retrieved_at=kept_stamps, annual_openings=tuple(openings),
+                                      growth_percent=tuple(growth)), title))
+    return out
 
 
 @lru_cache(maxsize=4096)
@@ -227,16 +245,7 @@ class PgLaborMarketRepository:
             rows = await fetch_replanned(self._conn, ALL_OCCUPATION_FIGURES, list(regions))
         else:
             rows = await fetch_replanned(self._conn, NAMED_OCCUPATION_FIGURES, list(regions), list(occupations))
-        # Each record is let go once mapped, and columns equal to one already built are shared: a state's
-        # occupations repeat the same regions, periods, sources and retrieval time, and the garbage collector
-        # otherwise walks every element of 800 records and their copies (20 ms of a request, in process).
-        rows.reverse()
-        shared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-        out: list[TitledFigures] = []
-        while rows:
-            r = rows.pop()
-            out.append((_occupation_figures(r, shared), r[1]))
-        return out
+        return _occupations(rows)
 
     async def titles(
         self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None
