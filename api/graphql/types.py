@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Any, TypeVar
@@ -128,21 +128,22 @@ class Partner:
 E = TypeVar("E", bound=Enum)
 
 
-def _twin(domain: type[Enum], twin: type[E]) -> Callable[[Enum], E]:
-    """Map a domain enum member to the Strawberry enum member of the same value (a dict lookup: this runs
-    for every partner and service of a page)."""
-    members = {member: twin(member.value) for member in domain if member.value in {t.value for t in twin}}
+class _Twins(dict[Enum, E]):
+    """Domain enum members to the Strawberry enum members of the same value: a dictionary lookup, as this runs
+    for every partner and service of a page (``_status[member]``)."""
 
-    def convert(value: Enum) -> E:
-        found = members.get(value)
-        return found if found is not None else twin(value.value)
+    def __init__(self, domain: type[Enum], twin: type[E]) -> None:
+        values = {t.value for t in twin}
+        super().__init__({member: twin(member.value) for member in domain if member.value in values})
+        self._twin = twin
 
-    return convert
+    def __missing__(self, member: Enum) -> E:
+        return self._twin(member.value)
 
 
-_level = _twin(d.Level, LevelEnum)
-_status = _twin(d.Status, StatusEnum)
-_delivery_mode = _twin(d.DeliveryMode, DeliveryModeEnum)
+_level = _Twins(d.Level, LevelEnum)
+_status = _Twins(d.Status, StatusEnum)
+_delivery_mode = _Twins(d.DeliveryMode, DeliveryModeEnum)
 
 
 T = TypeVar("T")
@@ -163,27 +164,29 @@ def _made(cls: type[T], fields: dict[str, Any]) -> T:
 
 
 def _ids(ids: tuple[d.ExternalId, ...]) -> tuple[ExternalId, ...]:
-    return tuple([_made(ExternalId, {"source": e.source, "id": e.id}) for e in ids]) if ids else ()
+    return tuple([_made(ExternalId, {"source": e.source, "id": e.id}) for e in ids])
 
 
 # Lists are the domain's tuples as they are (the fields are Sequences; the executor answers lists).
 def service_from_domain(s: d.Service) -> Service:
     """Project a domain service."""
-    return _made(Service, {
+    service = _new(Service)  # as _made does, inline: a page has hundreds of services
+    service.__dict__ = {
         "id": s.id, "partner_id": s.partner_id, "name": s.name, "category": s.category, "description": s.description,
-        "populations": s.populations, "regions": s.regions, "delivery_mode": _delivery_mode(s.delivery_mode),
+        "populations": s.populations, "regions": s.regions, "delivery_mode": _delivery_mode[s.delivery_mode],
         "capacity": s.capacity, "funding_streams": s.funding_streams, "program_cip": s.program_cip,
-        "occupations": s.occupations, "credential": s.credential, "status": _status(s.status),
-        "external_ids": _ids(s.external_ids), "version": s.version, "created_at": s.created_at,
-        "updated_at": s.updated_at,
-    })
+        "occupations": s.occupations, "credential": s.credential, "status": _status[s.status],
+        "external_ids": _ids(s.external_ids) if s.external_ids else (), "version": s.version,
+        "created_at": s.created_at, "updated_at": s.updated_at,
+    }
+    return service
 
 
 def partner_from_domain(p: d.Partner) -> Partner:
     """Project a domain partner."""
     a = p.address
     return _made(Partner, {
-        "id": p.id, "name": p.name, "partner_type": p.partner_type, "level": _level(p.level),
+        "id": p.id, "name": p.name, "partner_type": p.partner_type, "level": _level[p.level],
         "jurisdiction": _made(Jurisdiction, {"state": p.jurisdiction.state, "local_area": p.jurisdiction.local_area}),
         "description": p.description, "regions_served": p.regions_served, "populations_served": p.populations_served,
         "capacity": p.capacity, "funding_streams": p.funding_streams, "industries": p.industries,
@@ -192,7 +195,7 @@ def partner_from_domain(p: d.Partner) -> Partner:
         "address": _made(Address, {"street": a.street, "city": a.city, "state": a.state,
                                    "postal_code": a.postal_code}) if a else None,
         "latitude": p.latitude, "longitude": p.longitude, "website": p.website, "assets": p.assets,
-        "limitations": p.limitations, "status": _status(p.status), "external_ids": _ids(p.external_ids),
+        "limitations": p.limitations, "status": _status[p.status], "external_ids": _ids(p.external_ids),
         "version": p.version, "created_at": p.created_at, "updated_at": p.updated_at,
     })
 
