@@ -5,8 +5,13 @@ even pydantic's serializer alone, walking a stdlib dataclass, was the largest si
 page. :func:`dto_encoder` compiles, once per DTO class, a function that reads the DTO's fields off a domain
 object into plain values (nested DTOs become dicts, UUIDs strings); orjson writes them. Only types whose
 JSON orjson writes exactly as pydantic does are accepted: compiling refuses any other annotation, so a new
-field of an unsupported type fails at import, not in a response. ``tests/rest/test_dto_json.py`` holds the
-bytes equal to the DTO's own JSON on generated data.
+field of an unsupported type fails at import, not in a response. A ``dict[str, ...]`` of plain values (a
+union of them too, as a gap's figures are) is handed to orjson when every key is a ``str`` and every value is
+exactly one of the declared types; any other dict (a bool among ints, an int where only floats are declared,
+an enum member) is validated and written by pydantic for that field alone. :func:`dto_json` writes the whole
+DTO through pydantic when orjson cannot (an int beyond 64 bits, text that is not valid Unicode), so the
+answer, or the error, is the DTO's. ``tests/rest/test_dto_json.py`` and ``tests/rest/test_gap_report_json.py``
+hold the bytes equal to the DTO's own JSON on generated data.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 Encoder = Callable[[Any], dict[str, Any]]
 # pydantic writes UTC as "Z"; orjson writes "+00:00" unless asked.
@@ -37,6 +42,14 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=OPTIONS)
 
 
+def dto_json(model: type[BaseModel], obj: Any) -> bytes:
+    """``model``'s JSON of ``obj`` (an object carrying the DTO's fields as attributes): the DTO's bytes."""
+    try:
+        return dumps(dto_encoder(model)(obj))
+    except orjson.JSONEncodeError:  # an int beyond 64 bits, text JSON cannot hold: as the DTO does, or fails
+        return model.model_validate(obj, from_attributes=True).model_dump_json().encode()
+
+
 def dto_encoder(model: type[BaseModel]) -> Encoder:
     """A function from an object carrying ``model``'s fields as attributes to the DTO's JSON-ready dict."""
     if model in _encoders:
@@ -48,7 +61,7 @@ def dto_encoder(model: type[BaseModel]) -> Encoder:
         raise TypeError(f"{model.__name__}: validators, serializers and computed fields are not supported")
     if unknown := set(model.model_config) - _NEUTRAL_CONFIG:
         raise TypeError(f"{model.__name__}: model_config {sorted(unknown)} may change its JSON")
-    names: dict[str, Any] = {"_str": str, "_float": float}
+    names: dict[str, Any] = {"_str": str, "_float": float, "_plain_dict": _plain_dict}
     items = []
     for i, (name, info) in enumerate(model.model_fields.items()):
         if info.alias not in (None, name) or info.serialization_alias not in (None, name):
@@ -81,6 +94,13 @@ def _expression(model: type[BaseModel], name: str, annotation: Any, value: str, 
             return value  # orjson writes tuples and lists of plain values as arrays; None stays null
         else:
             raise TypeError(f"{model.__name__}.{name}: list of {element!r} is not supported")
+    elif origin is dict:
+        ok = _dict_values(inner)
+        if ok is None:
+            raise TypeError(f"{model.__name__}.{name}: {annotation!r} is not supported")
+        names[f"_ok{index}"] = ok
+        names[f"_f{index}"] = _pydantic_fragment(inner)
+        converted = f"({value} if _plain_dict({value}, _ok{index}) else _f{index}({value}))"
     elif inner is UUID:
         converted = f"_str({value})"  # asyncpg's UUID type is not one orjson knows
     elif inner is float:
@@ -90,6 +110,33 @@ def _expression(model: type[BaseModel], name: str, annotation: Any, value: str, 
     else:
         raise TypeError(f"{model.__name__}.{name}: {annotation!r} is not supported")
     return f"(None if {value} is None else {converted})" if optional else converted
+
+
+def _plain_dict(value: Any, ok: frozenset[type]) -> bool:
+    """Whether orjson writes ``value`` as pydantic writes it: a dict of ``str`` keys and values of ``ok`` types."""
+    return type(value) is dict and ok.issuperset(map(type, value.values())) and _STR.issuperset(map(type, value))
+
+
+_STR = frozenset({str})
+
+
+def _dict_values(annotation: Any) -> frozenset[type] | None:
+    """The value types of a ``dict[str, V]`` passed to orjson as they are (V plain, or a union of plain types)."""
+    args = typing.get_args(annotation)
+    if len(args) != 2 or _strip_annotated(args[0]) is not str:
+        return None
+    value = _strip_annotated(args[1])
+    members = typing.get_args(value) if typing.get_origin(value) in (typing.Union, types.UnionType) else (value,)
+    members = tuple(_strip_annotated(m) for m in members)
+    if not all(_is_plain(m) or m is float or m is type(None) for m in members):
+        return None
+    return frozenset(members)
+
+
+def _pydantic_fragment(annotation: Any) -> Callable[[Any], orjson.Fragment]:
+    """What pydantic writes for a value of ``annotation``, validated as the DTO would validate it."""
+    adapter = TypeAdapter(annotation)
+    return lambda value: orjson.Fragment(adapter.dump_json(adapter.validate_python(value)))
 
 
 def _unwrap_optional(annotation: Any) -> tuple[bool, Any]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from enum import Enum
+from enum import Enum, IntEnum
+from types import SimpleNamespace
 from uuid import UUID
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic_core import PydanticSerializationError
 
 from api.domain.partners import Address, Contact, ExternalId, Jurisdiction, Level, Partner, Status
 from api.schemas import _json
@@ -67,7 +69,39 @@ class Colour(Enum):
     RED = 1
 
 
-@pytest.mark.parametrize("annotation", [Decimal, dict[str, int], set[str], list[float], int | str, Colour, bytes])
+class Rank(IntEnum):
+    FIRST = 1
+
+
+class Figures(BaseModel):
+    mixed: dict[str, float | int | str]
+    floats: dict[str, float]
+    counts: dict[str, int | None]
+
+
+values = (st.integers() | st.floats() | st.booleans() | st.none() | text
+          | st.sampled_from([Rank.FIRST, -0.0, 5e-324, 2**64, 1.0, "\u2028"]))
+figure_dicts = st.dictionaries(text, values, max_size=4)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(figure_dicts, figure_dicts, figure_dicts)
+def test_dicts_of_plain_values_are_the_dto_json_or_fail_as_the_dto_fails(mixed: dict, floats: dict,
+                                                                          counts: dict) -> None:
+    obj = SimpleNamespace(mixed=mixed, floats=floats, counts=counts)
+    try:
+        expected: bytes | type[Exception] = Figures.model_validate(obj, from_attributes=True).model_dump_json().encode()
+    except (ValidationError, PydanticSerializationError) as exc:
+        expected = type(exc)
+    try:
+        got: bytes | type[Exception] = _json.dto_json(Figures, obj)
+    except (ValidationError, PydanticSerializationError) as exc:
+        got = type(exc)
+    assert got == expected
+
+
+@pytest.mark.parametrize("annotation", [Decimal, dict[str, Decimal], dict[int, str], dict[str, list[int]], set[str],
+                                        list[float], int | str, Colour, bytes])
 def test_types_whose_json_might_differ_are_refused_when_compiling(annotation: object) -> None:
     model = type("Odd", (BaseModel,), {"__annotations__": {"value": annotation}})
     with pytest.raises(TypeError, match=r"Odd\.value"):
