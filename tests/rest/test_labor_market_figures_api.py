@@ -111,3 +111,34 @@ async def test_the_training_gaps_from_the_columns_are_those_the_observations_giv
     assert (nurses["sources"], nurses["periods"]) == ("careeronestop, state_lmi", "2024-2034")
     electricians = subjects["47-2111"].figures
     assert electricians["annual_openings"] == (200 if prefer else 260) + 90, "a tie goes to bls only when preferred"
+
+
+async def test_an_occupation_whose_columns_repeat_the_previous_ones_gets_those_very_columns(
+    client: httpx.AsyncClient, clean_db: Database
+) -> None:
+    for code, state in (("or-test", "OR"), ("or-other", "OR")):
+        await add_region(client, code, state=state)
+    # Carpenters, electricians and plumbers share regions, period and source; roofers differ in period and
+    # source; welders repeat the carpenters' columns after them.
+    figures = [
+        observation(code=code, region=region, annual_openings=n, period=period, source=source)
+        for code, period, source in (
+            ("47-2031", "2024-2034", "careeronestop"), ("47-2111", "2024-2034", "careeronestop"),
+            ("47-2152", "2024-2034", "careeronestop"), ("47-2181", "2022-2032", "bls"),
+            ("51-4121", "2024-2034", "careeronestop"))
+        for region, n in (("or-test", 100), ("or-other", 50))
+    ]
+    r = await client.post("/v1/labor-market/observations", content=ndjson(*figures), headers=NDJSON)
+    assert r.status_code == 200, r.text
+    async with PgUnitOfWork(clean_db, caller=system_caller("tests"), readonly=True) as uow:
+        loaded_columns = await uow.labor_market.occupation_figures(regions=REGIONS, occupations=None)
+        rows = await uow.labor_market.observations_for(regions=REGIONS, occupations=None, demand_only=True)
+    columns = [f for f, _ in loaded_columns]
+    assert [f.code.value for f in columns] == ["47-2031", "47-2111", "47-2152", "47-2181", "51-4121"]
+    assert _rows(columns) == _rows(occupation_figures(o for o, _ in rows))
+    carpenters, electricians, plumbers, roofers, welders = columns
+    assert carpenters.regions is electricians.regions is plumbers.regions
+    assert carpenters.periods is electricians.periods is plumbers.periods
+    assert (roofers.periods, roofers.sources) == (("2022-2032",) * 2, ("bls",) * 2)
+    assert roofers.regions is plumbers.regions, "the regions repeat even where the periods do not"
+    assert (welders.periods, welders.sources) == (carpenters.periods, carpenters.sources)
