@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
+from typing import Any
 
 from api.domain.codes import NaicsCode, SocCode
 from api.domain.errors import FieldProblem, InvalidInput
@@ -459,17 +460,56 @@ def _by_code(figures: Iterable[OccupationFigures]) -> dict[SocCode, OccupationFi
     return out
 
 
-def _plain(fig: OccupationFigures, regions: AbstractSet[str]) -> bool:
-    """Say whether every row is the only one of its region, lies in ``regions`` and has an openings figure.
+class _LastColumn:
+    """What one rule works out of a column, kept for the column the previous occupation had.
 
-    Reads every period, as the row-by-row rules do, so a malformed one is refused either way.
+    Storage hands consecutive occupations the very same tuple when their columns are equal (a state's load
+    has the same regions, period and source for every occupation), so each is worked out once per run of
+    equal columns, not once per occupation. Columns are tuples: the same object always holds the same values.
     """
-    present = set(fig.regions)
-    if not present or len(present) != len(fig.regions) or not present <= regions or None in fig.annual_openings:
-        return False
-    for period in set(fig.periods):
+
+    __slots__ = ("_column", "_value", "_work")
+
+    def __init__(self, work: Callable[[tuple[Any, ...]], Any]) -> None:
+        self._column: tuple[Any, ...] | None = None
+        self._value: Any = None
+        self._work = work
+
+    def __call__(self, column: tuple[Any, ...]) -> Any:
+        if column is not self._column:
+            self._value = self._work(column)  # raises before remembering anything
+            self._column = column
+        return self._value
+
+
+def _checked_periods(periods: tuple[str, ...]) -> None:
+    for period in set(periods):
         period_years(period)
-    return True
+
+
+class _PlainTest:
+    """Say whether figures are plain: every row the only one of its region, in the regions asked about, with
+    an openings figure.
+
+    Reads every period, as the row-by-row rules do, so a malformed one is refused either way. Each distinct
+    column is worked out once (``_LastColumn``).
+    """
+
+    __slots__ = ("_periods_checked", "_regions_ok")
+
+    def __init__(self, regions: AbstractSet[str]) -> None:
+        def regions_ok(column: tuple[str, ...]) -> bool:
+            present = set(column)
+            return bool(present) and len(present) == len(column) and present <= regions
+
+        self._regions_ok = _LastColumn(regions_ok)
+        self._periods_checked = _LastColumn(_checked_periods)
+
+    def __call__(self, fig: OccupationFigures) -> bool:
+        if not self._regions_ok(fig.regions) or None in fig.annual_openings:
+            return False
+        self._periods_checked(fig.periods)
+        return True
 
 
 def _plain_in_demand(fig: OccupationFigures, rule: InDemandRule) -> bool:
@@ -486,9 +526,10 @@ def occupations_in_demand(
 ) -> list[SocCode]:
     """Return, in code order, the occupations that ``in_demand_occupations`` finds in demand in the regions."""
     wanted = set(regions)
+    plain = _PlainTest(wanted)
     found: list[SocCode] = []
     for code, fig in _by_code(figures).items():
-        if _plain(fig, wanted):
+        if plain(fig):
             if _plain_in_demand(fig, rule):
                 found.append(code)
         elif in_demand_occupations(fig.observations(), rule, regions=wanted):
@@ -527,9 +568,10 @@ def occupation_shortfalls(
     elif not wanted_regions:
         seats = {}
     report: list[OccupationShortfall] = []
+    plain_test, plain_shortfall = _PlainTest(region_set), _PlainShortfall(wanted_regions)
     for occupation in targets:
         fig = by_code.get(occupation)
-        plain = fig is not None and _plain(fig, region_set)
+        plain = fig is not None and plain_test(fig)
         if seats is None:
             caps = capacities_of.get(occupation.value, [])
             capacity = sum(cap.capacity for cap in caps if cap.region in region_set) if plain else 0
@@ -539,7 +581,7 @@ def occupation_shortfalls(
             caps = [TrainingCapacity(occupation=occupation, region=wanted_regions[0], capacity=capacity)
                     ] if capacity and not plain else []
         if plain:
-            report.append(_plain_shortfall(fig, wanted_regions, capacity))  # type: ignore[arg-type]
+            report.append(plain_shortfall(fig, capacity))  # type: ignore[arg-type]
             continue
         [found] = training_shortfall(occupations=[occupation], regions=wanted_regions,
                                      observations=fig.observations() if fig is not None else (),
@@ -548,18 +590,35 @@ def occupation_shortfalls(
     return report
 
 
-def _plain_shortfall(fig: OccupationFigures, wanted_regions: list[str], capacity: int) -> OccupationShortfall:
-    openings: int = sum(fig.annual_openings)  # type: ignore[arg-type]  # _plain: no None among them
-    present = set(fig.regions)
-    return OccupationShortfall(
-        occupation=fig.code,
-        annual_openings=openings,
-        capacity=capacity,
-        shortfall=max(0, openings - capacity),
-        sources=tuple(sorted(set(fig.sources))),
-        regions_without_data=() if len(present) == len(wanted_regions)
-        else tuple(r for r in wanted_regions if r not in present),
-        regions=tuple(sorted(fig.regions)),
-        periods=tuple(sorted(set(fig.periods))),
-        retrieved_at=_latest_stamp(fig.retrieved_at),
-    )
+class _PlainShortfall:
+    """The shortfall of plain figures against the regions asked about, each distinct column worked out once."""
+
+    __slots__ = ("_latest", "_periods", "_regions", "_sources")
+
+    def __init__(self, wanted_regions: list[str]) -> None:
+        def regions(column: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+            present = set(column)
+            missing = () if len(present) == len(wanted_regions) else tuple(
+                r for r in wanted_regions if r not in present)
+            return tuple(sorted(column)), missing
+
+        self._regions = _LastColumn(regions)
+        self._sources = _LastColumn(lambda column: tuple(sorted(set(column))))
+        self._periods = _LastColumn(lambda column: tuple(sorted(set(column))))
+        self._latest = _LastColumn(_latest_stamp)
+
+    def __call__(self, fig: OccupationFigures, capacity: int) -> OccupationShortfall:
+        openings: int = sum(fig.annual_openings)  # type: ignore[arg-type]  # plain: no None among them
+        regions, missing = self._regions(fig.regions)
+        return OccupationShortfall(
+            occupation=fig.code,
+            annual_openings=openings,
+            capacity=capacity,
+            shortfall=max(0, openings - capacity),
+            sources=self._sources(fig.sources),
+            regions_without_data=missing,
+            regions=regions,
+            periods=self._periods(fig.periods),
+            retrieved_at=self._latest(fig.retrieved_at),
+        )
+

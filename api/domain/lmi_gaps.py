@@ -125,21 +125,70 @@ def member_training(ctx: GapContext, occupations: Collection[SocCode], regions: 
     ]
 
 
+class _WantedTexts(dict[str, "str | None"]):
+    """Occupation text -> the code (text) it names among the wanted ones, or None; each text is read once."""
+
+    def __init__(self, wanted: set[str]) -> None:
+        super().__init__()
+        self._wanted = wanted
+
+    def __missing__(self, text: str) -> str | None:
+        # A code's own text reads as itself; any other text is parsed.
+        value = text if text in self._wanted else (code.value if (code := _soc(text)) is not None else None)
+        found = self[text] = value if value in self._wanted else None
+        return found
+
+
 def _member_seats(
     ctx: GapContext, occupations: Collection[SocCode], regions: list[str]
 ) -> tuple[dict[str, int], dict[str, list[str]]]:
     """``member_training`` added up per occupation (by code): the seats, and each capacity's provider label
-    ("partner: service (seats)") in ``member_training``'s order, without a ``TrainingCapacity`` apiece."""
+    ("partner: service (seats)") in ``member_training``'s order, without a ``TrainingCapacity`` apiece.
+
+    The services ``_programs`` yields, found the same way in one loop: a state system has 5,000 of them. Only
+    whether a service counts in some region matters here, not which; and the order of an occupation's labels
+    is the order of the services, whatever the order of the codes within one service.
+    """
+    texts = _WantedTexts({code.value for code in occupations})
+    allowed = set(regions)
+    counts: dict[tuple[str, ...], bool] = {}  # regions served -> whether one of them is asked about
+    names: dict[UUID, str] = {}
     seats: dict[str, int] = {}
     labels: dict[str, list[str]] = {}
-    for service, _, leads_to, provider in _programs(ctx, occupations, regions):
-        capacity: int = service.capacity  # type: ignore[assignment]  # _programs: never None
+    online = DeliveryMode.ONLINE
+    for service in ctx.active_services():
+        capacity = service.capacity
+        if not capacity or not service.occupations:
+            continue
+        if not allowed:
+            continue  # no region to count in (online or not)
+        if service.delivery_mode is not online:
+            served = service.regions
+            if not served:
+                partner = ctx.partners.get(service.partner_id)
+                served = partner.regions_served if partner else ()
+            if served:
+                inside = counts.get(served)
+                if inside is None:
+                    inside = counts[served] = not allowed.isdisjoint(served)
+                if not inside:
+                    continue
+        leads_to = {texts[text] for text in service.occupations}
+        leads_to.discard(None)
+        if not leads_to:
+            continue
         if capacity < 0:
             raise ValueError(f"training capacity must not be negative, got {capacity}")  # as TrainingCapacity
-        label = f"{provider} ({capacity})"
+        name = names.get(service.partner_id)
+        if name is None:
+            name = names[service.partner_id] = ctx.name(service.partner_id)
+        label = f"{name}: {service.name} ({capacity})"
         for value in leads_to:
-            seats[value] = seats.get(value, 0) + capacity
-            labels.setdefault(value, []).append(label)
+            seats[value] = seats.get(value, 0) + capacity  # type: ignore[index]
+            if (listed := labels.get(value)) is None:  # type: ignore[arg-type]
+                labels[value] = [label]  # type: ignore[index]
+            else:
+                listed.append(label)
     return seats, labels
 
 

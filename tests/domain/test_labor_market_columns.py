@@ -202,6 +202,64 @@ def test_seats_added_up_beforehand_give_the_shortfalls_the_capacities_give(
     assert by_seats == by_capacities
 
 
+@st.composite
+def state_like_observations(draw: st.DrawFn) -> list[Observation]:
+    """Occupations that mostly repeat one another's regions, periods, sources and retrieval times (a state's load),
+    some plain, some not: storage hands such occupations the very same column tuples."""
+    key_st = st.tuples(st.sampled_from(REGIONS), st.sampled_from(PERIODS), st.sampled_from(SOURCES),
+                       st.integers(min_value=0, max_value=3).map(lambda d: BASE + timedelta(days=d)))
+    keys_st = st.lists(key_st, min_size=1, max_size=4)
+    template = draw(keys_st)
+    rows = []
+    for code in CODES:
+        for region, period, source, stamp in template if draw(st.booleans()) else draw(keys_st):
+            rows.append(Observation(
+                region=region, code=code, period=period, source=source, retrieved_at=stamp,
+                annual_openings=draw(st.one_of(st.none(), st.integers(min_value=0, max_value=500))),
+                growth_percent=draw(st.one_of(st.none(), st.sampled_from([-3.0, 10.0, 25.0])))))
+    return rows
+
+
+def _shared(figures: list[OccupationFigures]) -> list[OccupationFigures]:
+    """The same figures with every column equal to another occupation's made that very tuple, as storage does."""
+    pool: dict[tuple[object, ...], tuple[object, ...]] = {}
+
+    def one(column: tuple[object, ...]) -> tuple[object, ...]:
+        return pool.setdefault(column, column)
+
+    return [replace(f, regions=one(f.regions), periods=one(f.periods), sources=one(f.sources),
+                    retrieved_at=one(f.retrieved_at)) for f in figures]  # type: ignore[arg-type]
+
+
+@settings(max_examples=300)
+@given(rows=st.one_of(state_like_observations(), rows_st), rule=rules_st, regions=regions_st,
+       capacities=capacities_st, prefer=prefer_st, extra=st.lists(st.sampled_from(CODES), max_size=2))
+def test_occupations_sharing_their_columns_are_decided_as_when_each_has_its_own(
+    rows: list[Observation], rule: InDemandRule, regions: list[str], capacities: list[TrainingCapacity],
+    prefer: list[str], extra: list[SocCode],
+) -> None:
+    own, shared = occupation_figures(rows), _shared(occupation_figures(rows))
+    assert occupations_in_demand(shared, rule, regions=regions) == occupations_in_demand(own, rule, regions=regions)
+    targets = sorted({o.code for o in rows} | set(extra))
+    by_shared = occupation_shortfalls(occupations=targets, regions=regions, figures=shared, capacities=capacities,
+                                      prefer_sources=prefer)
+    assert by_shared == occupation_shortfalls(occupations=targets, regions=regions, figures=own,
+                                              capacities=capacities, prefer_sources=prefer)
+    reference = reference_shortfall(targets, regions, rows, capacities, prefer)
+    assert [_summary(s) for s in by_shared] == [_summary_of_reference(r) for r in reference]
+
+
+def test_a_malformed_period_shared_by_several_occupations_is_refused() -> None:
+    period = ("2034-2024",)
+    figures = [OccupationFigures(code=code, regions=("north",), periods=period, sources=("bls",),
+                                 retrieved_at=(BASE,), annual_openings=(10,), growth_percent=(None,))
+               for code in CODES]
+    with pytest.raises(ValueError, match="end year"):
+        occupation_shortfalls(occupations=CODES, regions=["north"], figures=figures)
+    with pytest.raises(ValueError, match="end year"):
+        occupations_in_demand(figures, InDemandRule(), regions=["north"])
+
+
 def test_columns_given_twice_for_one_occupation_count_as_one_set_of_figures() -> None:
     rows = [Observation(region=r, code=NURSES, period="2024-2034", source="careeronestop", retrieved_at=BASE,
                         annual_openings=n) for r, n in (("capital", 300), ("north", 100))]
