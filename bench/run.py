@@ -151,6 +151,7 @@ def graphql_body(first: int, *, services: bool) -> bytes:
 
 
 READ_PATH = f"/v1/partners?limit=100&partner_type={datasets.READ_FILTER_TYPE}"
+NESTED_CEILING_PATH = f"/v1/partners-with-services?limit=100&partner_type={datasets.READ_FILTER_TYPE}"
 
 
 LOAD_GENERATOR: str | None = None  # None: wrk when installed, else bench/loadgen.py (``--load-generator``)
@@ -165,6 +166,15 @@ def _check_page(server: Server, path: str, *, method: str = "GET", body: bytes |
     data = r.json()
     items = data["items"] if "items" in data else data["data"]["partners"]["edges"]
     return len(items)
+
+
+def _count_services(ceiling: Server, service: Server) -> int | None:
+    """The number of services on the nested page, when the ceiling and GraphQL serve the same ones."""
+    mine = httpx.post(service.base + "/graphql", content=graphql_body(100, services=True),
+                      headers={"Content-Type": "application/json"}, timeout=60).json()["data"]["partners"]["edges"]
+    theirs = httpx.get(ceiling.base + NESTED_CEILING_PATH, timeout=60).json()["items"]
+    ids = [[s["id"] for s in e["node"]["services"]] for e in mine]
+    return sum(map(len, ids)) if ids == [[s["id"] for s in p["services"]] for p in theirs] else None
 
 
 def _measure(targets: dict[str, tuple[Server, str, dict[str, Any]]], sizes: Sizes,
@@ -216,8 +226,10 @@ def bench_read(report: Report, dsn: str, sizes: Sizes, service: Server) -> None:
             assert _check_page(app.ready(), READ_PATH) == page, "the baselines must serve the same page"
         for body in graphql.values():
             assert _check_page(service, "/graphql", method="POST", body=body) == page
+        assert _count_services(apps["ceiling"], service) is not None, "the nested ceiling must serve the same page"
         results = _measure({
             "ceiling": (apps["ceiling"], READ_PATH, {}), "naive": (apps["naive"], READ_PATH, {}),
+            "ceiling+services": (apps["ceiling"], NESTED_CEILING_PATH, {}),
             "service": (service, READ_PATH, {}),
             **{label: (service, "/graphql", {**json_post, "body": body}) for label, body in graphql.items()},
         }, sizes, slow=frozenset({"graphql+services"}))
@@ -239,12 +251,18 @@ def bench_read(report: Report, dsn: str, sizes: Sizes, service: Server) -> None:
                note=f"p50 {naive.p50_ms:.1f} ms, p99 {naive.p99_ms:.1f} ms"),
     )
     trips = asyncio.run(round_trips(dsn))
-    nested, flat = results["graphql+services"], results["graphql"]
+    nested, flat, nested_ceiling = results["graphql+services"], results["graphql"], results["ceiling+services"]
     report.add(
         Figure("GraphQL read", "partners + nested services req/s", nested.requests_per_s, "req/s",
                ">= 33% of REST", nested.requests_per_s >= 0.33 * rest.requests_per_s,
                nested.requests_per_s / rest.requests_per_s, "REST",
                note=f"p50 {nested.p50_ms:.1f} ms, p99 {nested.p99_ms:.1f} ms"),
+        Figure("GraphQL read", "ceiling of the nested page req/s", nested_ceiling.requests_per_s, "req/s",
+               ratio=nested_ceiling.requests_per_s / rest.requests_per_s, ratio_to="REST",
+               note="the same partners and services through bare asyncpg and orjson (bench/baselines/ceiling.py); "
+                    f"p50 {nested_ceiling.p50_ms:.1f} ms"),
+        Figure("GraphQL read", "nested page vs its ceiling", nested.requests_per_s / nested_ceiling.requests_per_s,
+               "x", ratio=nested.requests_per_s / nested_ceiling.requests_per_s, ratio_to="nested ceiling"),
         Figure("GraphQL read", "partners only (REST's fields) req/s", flat.requests_per_s, "req/s",
                ratio=flat.requests_per_s / rest.requests_per_s, ratio_to="REST",
                note=f"p50 {flat.p50_ms:.1f} ms, p99 {flat.p99_ms:.1f} ms"),

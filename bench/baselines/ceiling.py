@@ -2,7 +2,9 @@
 
 Reads: a minimal Starlette app, bare asyncpg, and the very SQL the service runs for ``GET /v1/partners``
 (the same columns, filter, order and page size), answered as orjson bytes of the same shape. No
-authentication, no rate limit, no validation, no domain objects.
+authentication, no rate limit, no validation, no domain objects. ``GET /v1/partners-with-services`` adds each
+partner's services, read by the very statement the GraphQL ``services`` batch runs: the ceiling of the nested
+GraphQL page (the same records, every field).
 
 Writes: COPY of rows already parsed into tuples into a temporary table, then one statement that upserts the
 partners and links their external ids (``copy_upsert``), timed from the COPY to the commit.
@@ -25,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from api.repositories.partners import PARTNER_COLUMNS
+from api.repositories.partners import PARTNER_COLUMNS, SERVICES_OF
 from bench.datasets import init_connection
 
 LIST = f"""
@@ -67,13 +69,31 @@ async def list_partners(request: Request) -> Response:
     return Response(orjson.dumps(body, default=str), media_type="application/json")  # asyncpg UUIDs
 
 
+def _service(r: asyncpg.Record) -> dict[str, Any]:
+    return dict(r.items())
+
+
+async def list_partners_with_services(request: Request) -> Response:
+    limit = min(int(request.query_params.get("limit", "50")), 500)
+    async with request.app.state.pool.acquire() as conn:
+        rows = await conn.fetch(LIST, request.query_params["partner_type"], limit)
+        services = await conn.fetch(SERVICES_OF, [r["id"] for r in rows])
+    by_partner: dict[Any, list[dict[str, Any]]] = {r["id"]: [] for r in rows}
+    for s in services:
+        by_partner[s["partner_id"]].append(_service(s))
+    items = [{**_partner(r), "services": by_partner[r["id"]]} for r in rows]
+    return Response(orjson.dumps({"items": items}, default=str), media_type="application/json")
+
+
 async def ready(request: Request) -> Response:
     async with request.app.state.pool.acquire() as conn:
         await conn.fetchval("SELECT 1")
     return Response(b"{}", media_type="application/json")
 
 
-app = Starlette(routes=[Route("/v1/partners", list_partners), Route("/readyz", ready)], lifespan=lifespan)
+app = Starlette(routes=[Route("/v1/partners", list_partners),
+                       Route("/v1/partners-with-services", list_partners_with_services),
+                       Route("/readyz", ready)], lifespan=lifespan)
 
 
 # --- writes ---------------------------------------------------------------------------------------------
