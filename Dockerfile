@@ -6,8 +6,10 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY api ./api
 COPY migrations ./migrations
-# Editable install keeps api/ beside migrations/, where the migration runner looks for them.
-RUN pip install -e . && useradd --system --uid 10001 --home /app pathways
+# Editable install keeps api/ beside migrations/, where the migration runner looks for them. PYTHONDONTWRITEBYTECODE
+# stops Python writing bytecode at run time (the non-root user could not anyway), so it is compiled here: every
+# start and every worker would otherwise compile the service's modules again.
+RUN pip install -e . && python -m compileall -q api migrations && useradd --system --uid 10001 --home /app pathways
 
 USER pathways
 ENV PATHWAYS_HOST=0.0.0.0 PATHWAYS_PORT=8000 PATHWAYS_ENVIRONMENT=production PATHWAYS_GRAPHIQL=false \
