@@ -113,10 +113,11 @@ def _date(value: str | None) -> date | None:
 
 def _state(r: Mapping[str, Any]) -> SystemState:
     system = _system(r)
+    stored = r["members"]
     members = tuple(
         Member(partner_id=UUID(m["partner_id"]), representative=m["representative"], team=Team(m["team"]),
                joined_on=_date(m["joined_on"]))
-        for m in r["members"]
+        for m in stored
     )
     assignments = tuple(
         Assignment(id=UUID(a["id"]), system_id=system.id, partner_id=UUID(a["partner_id"]), function=a["function"],
@@ -124,7 +125,7 @@ def _state(r: Mapping[str, Any]) -> SystemState:
                    agreement_id=UUID(a["agreement_id"]) if a["agreement_id"] else None, atypical=a["atypical"])
         for a in r["assignments"]
     )
-    types = {UUID(m["partner_id"]): m["partner_type"] for m in r["members"]}
+    types = {member.partner_id: m["partner_type"] for member, m in zip(members, stored, strict=True)}
     return SystemState(system=system, members=members, assignments=assignments, partner_types=types)
 
 

@@ -74,6 +74,8 @@ async def test_the_facts_of_partners_and_services_are_what_the_rules_would_read_
                 value = getattr(got, f.name)
                 assert value == getattr(service, f.name) and type(value) is type(getattr(service, f.name)), f.name
     assert len(full[first]) == len(SERVICES)
+    for found in facts.values():  # a partner's services share one id object (its hash is worked out once)
+        assert all(f.partner_id is found[0].partner_id for f in found)
 
 
 ONE = "2026-10-01T00:00:00+00:00"
