@@ -506,7 +506,7 @@ def analyse_funding(
         UnfundedService(service_id=s.id, name=s.name, category=s.category, partner_id=s.partner_id,
                         partner_name=names.get(s.partner_id, str(s.partner_id)))
         for s in sorted(  # only what is reported needs an order (a state system has thousands of services)
-            (s for s in active if s.id not in funded_services and not s.funding_streams),
+            (s for s in active if not s.funding_streams and s.id not in funded_services),
             key=lambda s: (s.name.casefold(), s.name, s.id.bytes),
         )
     )
@@ -524,15 +524,18 @@ def analyse_funding(
 
     used = {a.stream_code for a in system_allocations}
     used.update(code for p in members for code in p.funding_streams)
-    used.update(code for s in active for code in s.funding_streams)
     parents = category_parents or {}
     offered_by: dict[UUID, set[str]] = {}
     chains: dict[str, list[str]] = {}  # a state system's thousands of services share a few dozen categories
-    for service in active:
+    for service in active:  # one pass over a state system's 5,000 services
+        used.update(service.funding_streams)
         chain = chains.get(service.category)
         if chain is None:
             chain = chains[service.category] = _with_parents(service.category, parents)
-        offered_by.setdefault(service.partner_id, set()).update(chain)
+        offered = offered_by.get(service.partner_id)
+        if offered is None:
+            offered = offered_by[service.partner_id] = set()
+        offered.update(chain)
     targets = set(system.target_populations)
     untapped = [
         found
@@ -552,7 +555,9 @@ def analyse_funding(
         by_kind=by_kind,
         formula_share=_share(kind_amount[FundingKind.FORMULA], total),
         grant_share=_share(kind_amount[FundingKind.GRANT], total),
-        by_target=tuple(_target_funding(counted, {s.id: s.name for s in active})),
+        # Only allocations to a service read its name.
+        by_target=tuple(_target_funding(counted, {s.id: s.name for s in active} if any(
+            a.service_id is not None for a in counted) else {})),
         unfunded_services=unfunded_services,
         unfunded_functions=unfunded_functions,
         grant_only=total > 0 and lasting == 0,

@@ -153,6 +153,8 @@ def _member_seats(
     allowed = set(regions)
     counts: dict[tuple[str, ...], bool] = {}  # regions served -> whether one of them is asked about
     names: dict[UUID, str] = {}
+    partner: object = None
+    name = ""
     seats: dict[str, int] = {}
     labels: dict[str, list[str]] = {}
     online = DeliveryMode.ONLINE
@@ -179,9 +181,11 @@ def _member_seats(
             continue
         if capacity < 0:
             raise ValueError(f"training capacity must not be negative, got {capacity}")  # as TrainingCapacity
-        name = names.get(service.partner_id)
-        if name is None:
-            name = names[service.partner_id] = ctx.name(service.partner_id)
+        if service.partner_id is not partner:  # a partner's services come together, often with one id object
+            partner = service.partner_id
+            name = names.get(partner)
+            if name is None:
+                name = names[partner] = ctx.name(partner)
         label = f"{name}: {service.name} ({capacity})"
         for value in leads_to:
             seats[value] = seats.get(value, 0) + capacity  # type: ignore[index]
@@ -197,23 +201,54 @@ def _label(code: SocCode, titles: Mapping[str, str]) -> str:
     return f"{title} ({code.value})" if title else code.value
 
 
-def _gap_figures(s: OccupationShortfall, providers: list[str], in_demand: bool) -> dict[str, float | int | str]:
-    assert s.retrieved_at is not None, "a shortfall with openings was added up from some figures"
-    figures: dict[str, float | int | str] = {
-        "annual_openings": s.annual_openings or 0,
-        "capacity": s.capacity,
-        "shortfall": s.shortfall or 0,
-        "sources": ", ".join(s.sources),
-        "periods": ", ".join(s.periods),
-        "retrieved_at": s.retrieved_at.isoformat(),
-        "regions": ", ".join(s.regions),
-        "basis": "in_demand" if in_demand else "target_occupation",
-    }
-    if providers:
-        figures["providers"] = "; ".join(providers)
-    if s.regions_without_data:
-        figures["regions_without_data"] = ", ".join(s.regions_without_data)
-    return figures
+class _Joined:
+    """``", ".join(column)``, kept for the column the previous shortfall had: shortfalls of plain figures share
+    their regions, periods and sources from one occupation to the next (``occupation_shortfalls``)."""
+
+    __slots__ = ("_column", "_text")
+
+    def __init__(self) -> None:
+        self._column: object = None
+        self._text = ""
+
+    def __call__(self, column: tuple[str, ...]) -> str:
+        if column is not self._column:
+            self._text, self._column = ", ".join(column), column
+        return self._text
+
+
+class _GapFigures:
+    """A training gap's figures, each shared column written once per run of shortfalls that share it."""
+
+    __slots__ = ("_periods", "_regions", "_sources", "_stamp", "_stamp_text")
+
+    def __init__(self) -> None:
+        self._sources, self._periods, self._regions = _Joined(), _Joined(), _Joined()
+        self._stamp: object = None
+        self._stamp_text = ""
+
+    def sources(self, s: OccupationShortfall) -> str:
+        return self._sources(s.sources)
+
+    def __call__(self, s: OccupationShortfall, providers: list[str], in_demand: bool) -> dict[str, float | int | str]:
+        assert s.retrieved_at is not None, "a shortfall with openings was added up from some figures"
+        if s.retrieved_at is not self._stamp:
+            self._stamp_text, self._stamp = s.retrieved_at.isoformat(), s.retrieved_at
+        figures: dict[str, float | int | str] = {
+            "annual_openings": s.annual_openings or 0,
+            "capacity": s.capacity,
+            "shortfall": s.shortfall or 0,
+            "sources": self._sources(s.sources),
+            "periods": self._periods(s.periods),
+            "retrieved_at": self._stamp_text,
+            "regions": self._regions(s.regions),
+            "basis": "in_demand" if in_demand else "target_occupation",
+        }
+        if providers:
+            figures["providers"] = "; ".join(providers)
+        if s.regions_without_data:
+            figures["regions_without_data"] = ", ".join(s.regions_without_data)
+        return figures
 
 
 def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
@@ -231,6 +266,7 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
     seats, providers = _member_seats(ctx, targets, regions)
     report = occupation_shortfalls(occupations=targets, regions=regions, figures=figures, seats=seats,
                                    prefer_sources=facts.prefer_sources)
+    gap_figures = _GapFigures()
     for s in report:
         name = _label(s.occupation, facts.titles)
         if s.annual_openings is None:
@@ -257,13 +293,13 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
             subject=s.occupation.value,
             explanation=(
                 f"{name} {why} {s.annual_openings} annual openings in the system's regions "
-                f"({', '.join(s.sources)}), but {trained}: {s.shortfall} short."
+                f"({gap_figures.sources(s)}), but {trained}: {s.shortfall} short."
             ),
             recommendation=(
                 f"Expand members' programs leading to {s.occupation.value}, or bring on a training provider "
                 "(a college, an apprenticeship sponsor) with a program for it."
             ),
-            figures=_gap_figures(s, providers.get(s.occupation.value, []), in_demand),
+            figures=gap_figures(s, providers.get(s.occupation.value, []), in_demand),
         )
 
 

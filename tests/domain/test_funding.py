@@ -218,6 +218,20 @@ def test_each_target_shows_its_streams_side_by_side_never_blended(
     ]
 
 
+def test_service_targets_are_ordered_by_the_services_names_and_functions_come_first(
+    braided: tuple[SystemState, list[Partner], list[Service], list[Allocation]],
+) -> None:
+    state, partners, services, allocations = braided
+    training, coaching = services
+    renamed = [replace(training, name="Welding"), replace(coaching, name="Coaching")]
+    more = [*allocations, make_allocation(state.system.id, "philanthropy", "500", service_id=coaching.id)]
+    by_target = analyse(state, partners, renamed, more).by_target
+    assert [(t.function, t.service_id) for t in by_target] == [
+        ("engage_employers", None), (None, coaching.id), (None, training.id)]
+    only_functions = [a for a in allocations if a.service_id is None]
+    assert [t.function for t in analyse(state, partners, renamed, only_functions).by_target] == ["engage_employers"]
+
+
 def test_a_period_narrows_the_totals(
     braided: tuple[SystemState, list[Partner], list[Service], list[Allocation]],
 ) -> None:

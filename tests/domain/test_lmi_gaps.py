@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from api.domain.codes import InvalidCode, SocCode
 from api.domain.gaps import GapContext, GapKind, PartnerFacts, ServiceFacts, Severity, analyse_gaps
-from api.domain.labor_market import InDemandRule, Observation, TrainingCapacity
+from api.domain.labor_market import InDemandRule, Observation, TrainingCapacity, occupation_figures
 from api.domain.lmi_gaps import (
     LABOR_MARKET,
     RULES,
@@ -23,6 +23,7 @@ from api.domain.lmi_gaps import (
 from api.domain.partners import DeliveryMode, Partner, Service, Status
 from api.domain.systems import SystemState
 from tests.domain.system_factories import gap_context, join, make_partner, make_service, make_system
+from tests.domain.test_labor_market_columns import _shared, state_like_observations
 
 NURSES = SocCode.parse("29-1141")
 REGION = "or_salem"
@@ -241,3 +242,18 @@ def test_a_negative_capacity_is_refused_whether_seats_are_listed_or_added_up() -
         member_training(ctx, [NURSES], [REGION])
     with pytest.raises(ValueError, match="must not be negative, got -5"):
         _member_seats(ctx, [NURSES], [REGION])
+
+
+@settings(max_examples=200)
+@given(state_like_observations(), st.lists(st.sampled_from(("29-1141", "51-4121", "47-2111")), max_size=2),
+       st.integers(min_value=0, max_value=400))
+def test_training_gaps_from_columns_shared_across_occupations_are_those_the_observations_give(
+    rows: list[Observation], targets: list[str], seats: int
+) -> None:
+    college = make_partner("Chemeketa", "educational_institution")
+    state = nursing_system(college, targets=tuple(targets), regions=("capital", "north", "south"))
+    ctx = gap_context(state, [college], [program(college, seats, "29-1141", "47-2111", regions=("north",))])
+    shared = LaborMarketFacts(occupations=tuple(_shared(occupation_figures(rows))), titles={"29-1141": "Nurses"})
+    by_rows = LaborMarketFacts(observations=tuple(rows), titles={"29-1141": "Nurses"})
+    assert list(training_capacity_gaps(replace(ctx, extras={LABOR_MARKET: shared}))) == list(
+        training_capacity_gaps(replace(ctx, extras={LABOR_MARKET: by_rows})))
