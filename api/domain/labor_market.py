@@ -446,12 +446,13 @@ def occupation_figures(observations: Iterable[Observation]) -> list[OccupationFi
     ]
 
 
-def _by_code(figures: Iterable[OccupationFigures]) -> dict[SocCode, OccupationFigures]:
-    """One set of columns per code: columns given twice for a code are joined."""
-    out: dict[SocCode, OccupationFigures] = {}
+def _by_code(figures: Iterable[OccupationFigures]) -> dict[str, OccupationFigures]:
+    """One set of columns per code (keyed by its text: a code's own hash is a dataclass's, worked out anew on
+    every lookup; its text's is kept): columns given twice for a code are joined."""
+    out: dict[str, OccupationFigures] = {}
     for fig in figures:
-        kept = out.get(fig.code)
-        out[fig.code] = fig if kept is None else OccupationFigures(
+        kept = out.get(fig.code.value)
+        out[fig.code.value] = fig if kept is None else OccupationFigures(
             code=fig.code, regions=kept.regions + fig.regions, periods=kept.periods + fig.periods,
             sources=kept.sources + fig.sources, retrieved_at=kept.retrieved_at + fig.retrieved_at,
             annual_openings=kept.annual_openings + fig.annual_openings,
@@ -528,12 +529,12 @@ def occupations_in_demand(
     wanted = set(regions)
     plain = _PlainTest(wanted)
     found: list[SocCode] = []
-    for code, fig in _by_code(figures).items():
+    for fig in _by_code(figures).values():
         if plain(fig):
             if _plain_in_demand(fig, rule):
-                found.append(code)
+                found.append(fig.code)
         elif in_demand_occupations(fig.observations(), rule, regions=wanted):
-            found.append(code)
+            found.append(fig.code)
     return sorted(found, key=_code_text)
 
 
@@ -557,7 +558,10 @@ def occupation_shortfalls(
     which figures were added up. ``seats``, when given, replaces ``capacities``: the capacity of each
     occupation (by code) already added up over ``regions`` (so none counts when there are no regions).
     """
-    targets = sorted(set(occupations), key=_code_text)
+    distinct: dict[str, SocCode] = {}
+    for code in occupations:  # as set() would, without hashing each dataclass
+        distinct.setdefault(code.value, code)
+    targets = sorted(distinct.values(), key=_code_text)
     wanted_regions = sorted(set(regions))
     region_set = set(wanted_regions)
     by_code = _by_code(figures)
@@ -570,7 +574,7 @@ def occupation_shortfalls(
     report: list[OccupationShortfall] = []
     plain_test, plain_shortfall = _PlainTest(region_set), _PlainShortfall(wanted_regions)
     for occupation in targets:
-        fig = by_code.get(occupation)
+        fig = by_code.get(occupation.value)
         plain = fig is not None and plain_test(fig)
         if seats is None:
             caps = capacities_of.get(occupation.value, [])

@@ -125,18 +125,11 @@ def member_training(ctx: GapContext, occupations: Collection[SocCode], regions: 
     ]
 
 
-class _WantedTexts(dict[str, "str | None"]):
-    """Occupation text -> the code (text) it names among the wanted ones, or None; each text is read once."""
-
-    def __init__(self, wanted: set[str]) -> None:
-        super().__init__()
-        self._wanted = wanted
-
-    def __missing__(self, text: str) -> str | None:
-        # A code's own text reads as itself; any other text is parsed.
-        value = text if text in self._wanted else (code.value if (code := _soc(text)) is not None else None)
-        found = self[text] = value if value in self._wanted else None
-        return found
+def _wanted_value(text: str, wanted: set[str]) -> str | None:
+    """The code (text) among ``wanted`` that an occupation text names, or None."""
+    # A code's own text reads as itself; any other text is parsed.
+    value = text if text in wanted else (code.value if (code := _soc(text)) is not None else None)
+    return value if value in wanted else None
 
 
 def _member_seats(
@@ -145,52 +138,56 @@ def _member_seats(
     """``member_training`` added up per occupation (by code): the seats, and each capacity's provider label
     ("partner: service (seats)") in ``member_training``'s order, without a ``TrainingCapacity`` apiece.
 
-    The services ``_programs`` yields, found the same way in one loop: a state system has 5,000 of them. Only
-    whether a service counts in some region matters here, not which; and the order of an occupation's labels
-    is the order of the services, whatever the order of the codes within one service.
+    The services ``_programs`` yields, found the same way in one plain loop (a state system has 5,000 of
+    them: a comprehension or a generator per service cost more than the rest of its work). Only whether a
+    service counts in some region matters here, not which; and the order of an occupation's labels is the
+    order of the services, whatever the order of the codes within one service.
     """
-    texts = _WantedTexts({code.value for code in occupations})
+    seats: dict[str, int] = {}
+    labels: dict[str, list[str]] = {}
     allowed = set(regions)
-    counts: dict[tuple[str, ...], bool] = {}  # regions served -> whether one of them is asked about
+    if not allowed:
+        return seats, labels  # no region to count in, online or not
+    wanted = {code.value for code in occupations}
+    values: dict[str, str | None] = {}  # occupation text -> the wanted code it names, or None
+    outside = allowed.isdisjoint
     names: dict[UUID, str] = {}
     partner: object = None
     name = ""
-    seats: dict[str, int] = {}
-    labels: dict[str, list[str]] = {}
     online = DeliveryMode.ONLINE
     for service in ctx.active_services():
         capacity = service.capacity
         if not capacity or not service.occupations:
             continue
-        if not allowed:
-            continue  # no region to count in (online or not)
         if service.delivery_mode is not online:
             served = service.regions
             if not served:
-                partner = ctx.partners.get(service.partner_id)
-                served = partner.regions_served if partner else ()
-            if served:
-                inside = counts.get(served)
-                if inside is None:
-                    inside = counts[served] = not allowed.isdisjoint(served)
-                if not inside:
-                    continue
-        leads_to = {texts[text] for text in service.occupations}
-        leads_to.discard(None)
+                found = ctx.partners.get(service.partner_id)
+                served = found.regions_served if found else ()
+            if served and outside(served):
+                continue
+        leads_to: list[str] = []
+        for text in service.occupations:
+            value = values.get(text, _UNREAD)
+            if value is _UNREAD:
+                value = values[text] = _wanted_value(text, wanted)
+            if value is not None and value not in leads_to:
+                leads_to.append(value)  # type: ignore[arg-type]
         if not leads_to:
             continue
         if capacity < 0:
             raise ValueError(f"training capacity must not be negative, got {capacity}")  # as TrainingCapacity
         if service.partner_id is not partner:  # a partner's services come together, often with one id object
             partner = service.partner_id
-            name = names.get(partner)
+            name = names.get(partner)  # type: ignore[assignment]
             if name is None:
-                name = names[partner] = ctx.name(partner)
+                name = names[partner] = ctx.name(partner)  # type: ignore[index]
         label = f"{name}: {service.name} ({capacity})"
         for value in leads_to:
-            seats[value] = seats.get(value, 0) + capacity  # type: ignore[index]
-            if (listed := labels.get(value)) is None:  # type: ignore[arg-type]
-                labels[value] = [label]  # type: ignore[index]
+            seats[value] = seats.get(value, 0) + capacity
+            listed = labels.get(value)
+            if listed is None:
+                labels[value] = [label]
             else:
                 listed.append(label)
     return seats, labels

@@ -436,3 +436,18 @@ def test_population_and_support_gaps_are_those_the_rules_first_found(
                     services_by_partner={pid: [ServiceFacts.of(s) for s in found]
                                          for pid, found in ctx.services_by_partner.items()})
     assert analyse_gaps(facts) == analyse_gaps(ctx)
+
+
+def test_a_context_lists_its_active_services_once_and_a_changed_copy_lists_its_own() -> None:
+    college = make_partner("Chemeketa CC", "educational_institution")
+    outsider = make_partner("Not a member", "employer")
+    state = join(SystemState(system=make_system()), college)
+    training = make_service(college, "occupational_training")
+    retired = replace(make_service(college, "tutoring"), status=Status.INACTIVE)
+    ctx = gap_context(state, [college, outsider], [training, retired, make_service(outsider, "tutoring")])
+    listed = ctx.active_services()
+    assert listed == (training,) and ctx.active_services() is listed
+    assert ctx == replace(ctx), "the list is a cache: it takes no part in equality"
+    coaching = make_service(college, "career_counseling")
+    changed = replace(ctx, services_by_partner={college.id: [coaching, training]})
+    assert changed.active_services() == (coaching, training) and ctx.active_services() == (training,)
