@@ -1,6 +1,6 @@
 """Run every benchmark, print the table (figure, target, ratio) and write ``bench/results/latest.json``.
 
-    make bench                     # full mode (about 10 minutes on a 2-core machine)
+    make bench                     # full mode (4-6 minutes on a quiet 2-core machine)
     make bench-quick               # quick mode (under 3 minutes), same as BENCH_MODE=quick make bench
     .venv/bin/python -m bench.run --mode quick --only read,sync
 
