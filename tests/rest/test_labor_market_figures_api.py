@@ -118,15 +118,15 @@ async def test_an_occupation_whose_columns_repeat_the_previous_ones_gets_those_v
 ) -> None:
     for code, state in (("or-test", "OR"), ("or-other", "OR")):
         await add_region(client, code, state=state)
-    # Carpenters, electricians and plumbers share regions, period and source; roofers differ in period and
-    # source; welders repeat the carpenters' columns after them.
+    # Carpenters, electricians and plumbers share region, period and source; roofers differ in period and
+    # source; welders repeat the carpenters' columns after them. One region each: the order of an occupation's
+    # elements is PostgreSQL's, so only one-element columns are sure to repeat exactly.
     figures = [
-        observation(code=code, region=region, annual_openings=n, period=period, source=source)
-        for code, period, source in (
-            ("47-2031", "2024-2034", "careeronestop"), ("47-2111", "2024-2034", "careeronestop"),
-            ("47-2152", "2024-2034", "careeronestop"), ("47-2181", "2022-2032", "bls"),
-            ("51-4121", "2024-2034", "careeronestop"))
-        for region, n in (("or-test", 100), ("or-other", 50))
+        observation(code=code, region="or-test", annual_openings=n, period=period, source=source)
+        for code, period, source, n in (
+            ("47-2031", "2024-2034", "careeronestop", 100), ("47-2111", "2024-2034", "careeronestop", 90),
+            ("47-2152", "2024-2034", "careeronestop", 80), ("47-2181", "2022-2032", "bls", 70),
+            ("51-4121", "2024-2034", "careeronestop", 60))
     ]
     r = await client.post("/v1/labor-market/observations", content=ndjson(*figures), headers=NDJSON)
     assert r.status_code == 200, r.text
@@ -136,9 +136,11 @@ async def test_an_occupation_whose_columns_repeat_the_previous_ones_gets_those_v
     columns = [f for f, _ in loaded_columns]
     assert [f.code.value for f in columns] == ["47-2031", "47-2111", "47-2152", "47-2181", "51-4121"]
     assert _rows(columns) == _rows(occupation_figures(o for o, _ in rows))
+    assert [f.annual_openings for f in columns] == [(100,), (90,), (80,), (70,), (60,)]
     carpenters, electricians, plumbers, roofers, welders = columns
-    assert carpenters.regions is electricians.regions is plumbers.regions
+    assert carpenters.regions is electricians.regions is plumbers.regions is roofers.regions is welders.regions
     assert carpenters.periods is electricians.periods is plumbers.periods
-    assert (roofers.periods, roofers.sources) == (("2022-2032",) * 2, ("bls",) * 2)
-    assert roofers.regions is plumbers.regions, "the regions repeat even where the periods do not"
+    assert carpenters.sources is electricians.sources is plumbers.sources
+    assert (roofers.periods, roofers.sources) == (("2022-2032",), ("bls",))
     assert (welders.periods, welders.sources) == (carpenters.periods, carpenters.sources)
+    assert welders.periods is not carpenters.periods, "only the previous occupation's columns are reused"
