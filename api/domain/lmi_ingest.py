@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -225,64 +225,148 @@ class _Unusual(Exception):
     """The fast path met something it leaves to the thorough one (which names every problem)."""
 
 
-def _plain_figure(raw: object, whole: bool) -> float | None:
+_INT_MAX = 2**31 - 1
+_INF = math.inf
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
+
+
+def _text_number(text: str) -> int | float | None:
+    """Read a figure written as text, as normalize_number does; raise _Unusual where it would refuse.
+
+    The usual shapes ("27,505", "$34,156", "412") are read here; anything else goes to normalize_number.
+    """
+    digits = text[1:] if text[:1] == "$" else text
+    plain = digits.replace(",", "")
+    if (plain.isascii() and plain.isdigit() and len(plain) <= 15
+            and (len(plain) == len(digits) or _GROUPED.fullmatch(digits) is not None)):
+        return int(plain)
+    try:
+        return normalize_number(text)
+    except ValueError:
+        raise _Unusual from None
+
+
+def _whole(raw: object) -> int | None:
+    """A whole figure the domain accepts as it stands (0 to 2**31 - 1), or None; raise _Unusual otherwise."""
     if raw is None:
         return None
     kind = type(raw)
     if kind is str:
-        try:
-            value = normalize_number(raw)  # type: ignore[arg-type]
-        except ValueError:
-            raise _Unusual from None
-        if value is None:
+        raw = _text_number(raw)  # type: ignore[arg-type]
+        if raw is None:
             return None
-        kind, raw = type(value), value
+        kind = type(raw)
     if kind is int:
-        if not whole:
-            return float(raw)  # type: ignore[arg-type]
-        if not -(2**31) < raw < 2**31:  # type: ignore[operator]
-            raise _Unusual
-        return raw  # type: ignore[return-value]
-    if kind is float and math.isfinite(raw) and not (whole and raw != int(raw)):  # type: ignore[arg-type]
-        return int(raw) if whole else raw  # type: ignore[call-overload, return-value]
+        if 0 <= raw <= _INT_MAX:  # type: ignore[operator]
+            return raw  # type: ignore[return-value]
+    elif kind is float and 0.0 <= raw <= _INT_MAX and raw == int(raw):  # type: ignore[operator, call-overload]
+        return int(raw)  # type: ignore[call-overload]
     raise _Unusual
 
 
-def _fast_observation(record: Mapping[str, object], regions: Mapping[str, Region]) -> Observation:
-    """Read a well-formed record quickly; raise _Unusual for anything the thorough path must judge.
+def _decimal(raw: object) -> float | None:
+    """A decimal figure as a float (not yet range-checked), or None; raise _Unusual for what it cannot read."""
+    if raw is None:
+        return None
+    kind = type(raw)
+    if kind is str:
+        raw = _text_number(raw)  # type: ignore[arg-type]
+        if raw is None:
+            return None
+        kind = type(raw)
+    if kind is float:
+        return raw  # type: ignore[return-value]
+    if kind is int:
+        try:
+            return float(raw)  # type: ignore[arg-type]
+        except OverflowError:
+            raise _Unusual from None
+    raise _Unusual
 
-    Every check here is at least as strict as the thorough path's, so the two never disagree on what passes.
+
+_OBSERVATION_ORDER = (
+    "region", "code", "period", "source", "retrieved_at", "employment", "projected_employment", "annual_openings",
+    "growth_percent", "median_wage", "wage_p10", "wage_p25", "wage_p75", "wage_p90", "outlook",
+)
+
+
+def _observation_maker() -> Callable[..., Observation]:
+    """Return ``make(*values)`` building an Observation in field order through its slots.
+
+    A frozen dataclass's ``__init__`` sets each of its 15 fields through ``object.__setattr__``; the fast
+    path builds only observations it has checked whole, so it sets the slots straight (as
+    ``stored_constructor`` does for stored rows). Refused at import if Observation grows a ``__post_init__``.
+    """
+    if hasattr(Observation, "__post_init__") or "__slots__" not in Observation.__dict__:
+        raise TypeError("Observation must be a slotted dataclass without __post_init__")
+    names = [f.name for f in fields(Observation)]
+    if tuple(names) != _OBSERVATION_ORDER:
+        raise TypeError(f"Observation's fields are {names}; _fast_observation passes {_OBSERVATION_ORDER}")
+    namespace: dict[str, object] = {"_new": object.__new__, "_cls": Observation}
+    namespace.update({f"_set_{n}": Observation.__dict__[n].__set__ for n in names})
+    body = "".join(f"    _set_{n}(obj, {n})\n" for n in names)
+    exec(compile(f"def make({', '.join(names)}):\n    obj = _new(_cls)\n{body}    return obj\n",
+                 "<Observation maker>", "exec"), namespace)
+    return namespace["make"]  # type: ignore[return-value]
+
+
+_make_observation = _observation_maker()
+
+
+def _fast_observation(record: Mapping[str, object], regions: Mapping[str, Region]) -> Observation:
+    """Read a well-formed, plausible record quickly; raise _Unusual for anything the thorough path must judge.
+
+    Everything it accepts the thorough path accepts as the same observation, validate_observation included
+    (tests/domain/test_lmi_fast_path.py holds them equal); anything else, odd or wrong, goes to the thorough
+    path, so a refusal always names every problem.
     """
     if not OBSERVATION_FIELDS.issuperset(record):
         raise _Unusual
-    region, code, period, source, stamp = (record.get("region"), record.get("code"), record.get("period"),
-                                           record.get("source"), record.get("retrieved_at"))
-    kind = record.get("code_kind", "soc")
+    g = record.get
+    region, code, period, source, stamp = g("region"), g("code"), g("period"), g("source"), g("retrieved_at")
+    kind = g("code_kind", "soc")
     if not (type(region) is str and region in regions and type(code) is str and type(kind) is str
-            and type(period) is str and type(source) is str and type(stamp) is str):
+            and type(period) is str and type(source) is str and type(stamp) is str and region.strip()):
         raise _Unusual
     parsed = _known_code(kind, code) if kind in ("soc", "naics") and len(code) <= 16 else None
     retrieved_at = _known_time(stamp) if len(stamp) <= 64 else None
     if parsed is None or retrieved_at is None or not _known_period(period) or not _known_source(source):
         raise _Unusual
-    outlook_raw = record.get("outlook")
-    outlook = None
-    if outlook_raw is not None:
-        if type(outlook_raw) is not str:
+    outlook = g("outlook")
+    if outlook is not None:
+        if type(outlook) is not str:
             raise _Unusual
-        ok, outlook = _known_outlook(outlook_raw)
+        ok, outlook = _known_outlook(outlook)
         if not ok:
             raise _Unusual
-    g = record.get
-    return Observation(
-        region=region, code=parsed, period=period, source=source, retrieved_at=retrieved_at, outlook=outlook,
-        employment=_plain_figure(g("employment"), True),  # type: ignore[arg-type]
-        projected_employment=_plain_figure(g("projected_employment"), True),  # type: ignore[arg-type]
-        annual_openings=_plain_figure(g("annual_openings"), True),  # type: ignore[arg-type]
-        growth_percent=_plain_figure(g("growth_percent"), False), median_wage=_plain_figure(g("median_wage"), False),
-        wage_p10=_plain_figure(g("wage_p10"), False), wage_p25=_plain_figure(g("wage_p25"), False),
-        wage_p75=_plain_figure(g("wage_p75"), False), wage_p90=_plain_figure(g("wage_p90"), False),
-    )
+    employment, projected, openings = g("employment"), g("projected_employment"), g("annual_openings")
+    # The usual figure is an int in range or a float: checked here, anything else by _whole and _decimal.
+    if type(employment) is not int or not 0 <= employment <= _INT_MAX:
+        employment = _whole(employment)
+    if type(projected) is not int or not 0 <= projected <= _INT_MAX:
+        projected = _whole(projected)
+    if type(openings) is not int or not 0 <= openings <= _INT_MAX:
+        openings = _whole(openings)
+    growth = g("growth_percent")
+    if type(growth) is not float:
+        growth = _decimal(growth)
+    if growth is not None and not -100.0 <= growth < _INF:  # type: ignore[operator]
+        raise _Unusual
+    wages = [g("wage_p10"), g("wage_p25"), g("median_wage"), g("wage_p75"), g("wage_p90")]
+    low = 0.0
+    for i, wage in enumerate(wages):
+        if wage is None:
+            continue
+        if type(wage) is not float:
+            wage = wages[i] = _decimal(wage)
+            if wage is None:
+                continue
+        if not low <= wage < _INF:  # at least 0, finite, and not below the percentile before it
+            raise _Unusual
+        low = wage
+    p10, p25, median, p75, p90 = wages
+    return _make_observation(region, parsed, period, source, retrieved_at, employment, projected, openings,
+                             growth, median, p10, p25, p75, p90, outlook)
 
 
 def observation_from_record(record: Mapping[str, object], *, regions: Mapping[str, Region]) -> Observation:
@@ -291,7 +375,7 @@ def observation_from_record(record: Mapping[str, object], *, regions: Mapping[st
     ``code_kind`` defaults to ``soc``; the region must be one of ``regions``; unknown fields are refused.
     """
     try:
-        return _validate_figures(_fast_observation(record, regions))
+        return _fast_observation(record, regions)
     except _Unusual:
         return _thorough_observation(record, regions)
 
@@ -348,7 +432,11 @@ def _thorough_observation(record: Mapping[str, object], regions: Mapping[str, Re
 
 def observation_key(obs: Observation) -> ObservationKey:
     """The identity of an observation: (region, code kind, code, period, source)."""
-    return obs.region, obs.code_kind.value, obs.code.value, obs.period, obs.source
+    code = obs.code
+    return obs.region, _KIND_TEXT.get(type(code)) or obs.code_kind.value, code.value, obs.period, obs.source
+
+
+_KIND_TEXT: dict[type, str] = {SocCode: CodeKind.SOC.value, NaicsCode: CodeKind.NAICS.value}
 
 
 def title_code(scheme: TitleScheme, text: str) -> tuple[str, str]:

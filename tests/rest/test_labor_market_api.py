@@ -189,6 +189,15 @@ async def test_on_error_skip_applies_the_valid_lines_and_reports_the_others(clie
     assert {(p["line"], p["field"]) for p in report["problems"]} == {(2, "code"), (3, "bogus")}
 
 
+async def test_a_whole_figure_out_of_range_is_refused_whether_written_as_an_integer_or_a_float(client, region):
+    # A float such as 1e10 once slipped past the fast path and failed in COPY as a 500.
+    body = ndjson(observation(employment=1e10), observation(code="51-4121", annual_openings=2**31))
+    r = await _ingest(client, body)
+    assert r.status_code == 422, r.text
+    assert {(e["field"], e["message"]) for e in r.json()["errors"]} == {
+        ("lines[1].employment", "is too large"), ("lines[2].annual_openings", "is too large")}
+
+
 async def test_a_later_line_with_the_same_key_supersedes_an_earlier_one(client, region):
     r = await _ingest(client, ndjson(observation(annual_openings=1), observation(annual_openings=2)))
     assert (r.json()["created"], r.json()["duplicates"]) == (1, 1)
