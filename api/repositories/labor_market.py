@@ -144,11 +144,18 @@ def _observation(r: Mapping[str, Any], codes: dict[tuple[str, str], SocCode | Na
     )
 
 
+# The texts stored for a code's kind and an outlook, looked up rather than read through the enum's
+# ``value`` property (its descriptor, per row and field, was a third of building a row to copy).
+_KIND_TEXT: dict[type, str] = {SocCode: CodeKind.SOC.value, NaicsCode: CodeKind.NAICS.value}
+_OUTLOOK_TEXT: dict[Outlook | None, str | None] = {None: None, **{o: o.value for o in Outlook}}
+
+
 def _record(o: Observation) -> tuple[Any, ...]:
+    code = o.code
     return (
-        o.region, o.code_kind.value, o.code.value, o.period, o.source, o.retrieved_at, o.employment,
-        o.projected_employment, o.annual_openings, o.growth_percent, o.median_wage, o.wage_p10, o.wage_p25,
-        o.wage_p75, o.wage_p90, o.outlook.value if o.outlook else None,
+        o.region, _KIND_TEXT.get(type(code)) or o.code_kind.value, code.value, o.period, o.source, o.retrieved_at,
+        o.employment, o.projected_employment, o.annual_openings, o.growth_percent, o.median_wage, o.wage_p10,
+        o.wage_p25, o.wage_p75, o.wage_p90, _OUTLOOK_TEXT[o.outlook],
     )
 
 
