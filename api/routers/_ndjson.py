@@ -12,42 +12,66 @@ class LineTooLong(ValueError):
     """A line exceeded the per-line limit; the rest of it was skipped."""
 
 
-async def body_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, bytes | None]]:
-    """Yield (line number, bytes) for every line of the body, or (line number, None) for a line over the limit.
+async def body_line_runs(request: Request, max_line_bytes: int) -> AsyncIterator[list[tuple[int, bytes | None]]]:
+    """Yield the lines each piece of the body completes, as (line number, bytes), or None for a line over the limit.
 
     Never buffers the body, nor more than ``max_line_bytes`` of a line: the rest of a long line is skipped.
+    A line that lies whole inside one piece is a slice of it; only a line split across pieces is gathered.
+    One list per piece rather than one step per line: a bulk load of 200,000 lines took as much time
+    stepping through its generators as reading them.
     """
     buffer = bytearray()
     number = 0
     skipping = False
     async for chunk in request.stream():
+        run: list[tuple[int, bytes | None]] = []
         start = 0
+        find = chunk.find
         while True:
-            end = chunk.find(b"\n", start)
-            piece = chunk[start:] if end < 0 else chunk[start:end]
-            if not skipping:
-                buffer += piece
-                if len(buffer) > max_line_bytes:
-                    skipping = True
-                    buffer.clear()
+            end = find(b"\n", start)
             if end < 0:
+                if not skipping:
+                    buffer += chunk[start:]
+                    if len(buffer) > max_line_bytes:
+                        skipping = True
+                        buffer.clear()
                 break
             number += 1
-            yield number, None if skipping else bytes(buffer)
-            skipping = False
-            buffer.clear()
+            if buffer or skipping:
+                if not skipping:
+                    buffer += chunk[start:end]
+                    if len(buffer) > max_line_bytes:
+                        skipping = True
+                run.append((number, None if skipping else bytes(buffer)))
+                skipping = False
+                buffer.clear()
+            else:
+                run.append((number, chunk[start:end] if end - start <= max_line_bytes else None))
             start = end + 1
+        if run:
+            yield run
     if skipping or buffer:
-        yield number + 1, None if skipping else bytes(buffer)
+        yield [(number + 1, None if skipping else bytes(buffer))]
+
+
+async def body_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, bytes | None]]:
+    """Yield (line number, bytes) for every line of the body, or (line number, None) for a line over the limit.
+
+    Never buffers the body, nor more than ``max_line_bytes`` of a line: the rest of a long line is skipped.
+    """
+    async for run in body_line_runs(request, max_line_bytes):
+        for line in run:
+            yield line
 
 
 async def ndjson_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, object | Exception]]:
     """Yield (line number, parsed JSON value or the error) for every non-blank line, never buffering the body."""
-    async for number, raw in body_lines(request, max_line_bytes):
-        if raw is None:
-            yield number, LineTooLong(f"the line exceeds {max_line_bytes} bytes")
-        elif raw.strip():
-            yield number, _parse(raw)
+    async for run in body_line_runs(request, max_line_bytes):
+        for number, raw in run:
+            if raw is None:
+                yield number, LineTooLong(f"the line exceeds {max_line_bytes} bytes")
+            elif raw.strip():
+                yield number, _parse(raw)
 
 
 def _parse(raw: bytes) -> object | Exception:
