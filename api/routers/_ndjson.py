@@ -7,13 +7,17 @@ from collections.abc import AsyncIterator
 import orjson
 from fastapi import Request
 
+RUN_LINES = 256
+"""The most lines handed out at once: a piece of the body may be large (one piece for all of it in process)."""
+
 
 class LineTooLong(ValueError):
     """A line exceeded the per-line limit; the rest of it was skipped."""
 
 
 async def body_line_runs(request: Request, max_line_bytes: int) -> AsyncIterator[list[tuple[int, bytes | None]]]:
-    """Yield the lines each piece of the body completes, as (line number, bytes), or None for a line over the limit.
+    """Yield the lines each piece of the body completes (up to RUN_LINES at a time) as (line number, bytes), or
+    (line number, None) for a line over the limit.
 
     Never buffers the body, nor more than ``max_line_bytes`` of a line: the rest of a long line is skipped.
     A line that lies whole inside one piece is a slice of it; only a line split across pieces is gathered.
@@ -48,6 +52,9 @@ async def body_line_runs(request: Request, max_line_bytes: int) -> AsyncIterator
             else:
                 run.append((number, chunk[start:end] if end - start <= max_line_bytes else None))
             start = end + 1
+            if len(run) >= RUN_LINES:
+                yield run
+                run = []
         if run:
             yield run
     if skipping or buffer:

@@ -15,7 +15,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.routers._ndjson import body_line_runs, body_lines, ndjson_lines
+from api.routers._ndjson import RUN_LINES, body_line_runs, body_lines, ndjson_lines
 from api.routers.labor_market import _json_records
 
 
@@ -89,6 +89,8 @@ lines = st.one_of(
 @st.composite
 def bodies(draw: st.DrawFn) -> tuple[list[bytes], int]:
     body = b"\n".join(draw(st.lists(lines, max_size=12)))
+    if draw(st.integers(0, 19)) == 0:  # more lines than a run holds
+        body = b"\n".join([body] * draw(st.integers(30, 70)))
     if draw(st.booleans()):
         body += b"\n"
     cuts = sorted(draw(st.lists(st.integers(0, len(body)), max_size=6)))
@@ -102,7 +104,7 @@ def test_lines_come_out_as_the_buffering_reader_gave_them(case: tuple[list[bytes
     pieces, limit = case
     expected = asyncio.run(collect(reference_lines(Body(pieces), limit)))
     runs = asyncio.run(collect(body_line_runs(Body(pieces), limit)))  # type: ignore[arg-type]
-    assert all(runs) and [line for run in runs for line in run] == expected
+    assert all(0 < len(run) <= RUN_LINES for run in runs) and [line for run in runs for line in run] == expected
     assert all(type(raw) is bytes for run in runs for _, raw in run if raw is not None)
     assert asyncio.run(collect(body_lines(Body(pieces), limit))) == expected  # type: ignore[arg-type]
 
