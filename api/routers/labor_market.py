@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from api.deps import ReadUowDep, SettingsDep, UowDep
 from api.domain.labor_market import InDemandRule
-from api.domain.lmi_ingest import RawRecord, TitleScheme
+from api.domain.lmi_ingest import RawRecord, TitleScheme, raw_record
 from api.domain.ports import ObservationFilter
 from api.domain.sync import OnError
 from api.problems import responses
@@ -61,18 +61,18 @@ async def _json_records(request: Request, max_line_bytes: int) -> AsyncIterator[
     async for run in body_line_runs(request, max_line_bytes):
         for line, raw in run:
             if raw is None:
-                yield RawRecord(line=line, error=too_long)
+                yield raw_record(line, None, too_long)
                 continue
             try:
                 value = loads(raw)
             except invalid as exc:
                 if raw.strip():  # a blank line is skipped, and never parses
-                    yield RawRecord(line=line, error=f"not valid JSON ({exc})")
+                    yield raw_record(line, None, f"not valid JSON ({exc})")
                 continue
             if isinstance(value, dict):
-                yield RawRecord(line=line, fields=value)
+                yield raw_record(line, value, None)
             else:
-                yield RawRecord(line=line, error="each line must be a JSON object")
+                yield raw_record(line, None, "each line must be a JSON object")
 
 
 async def _raw_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, str | None]]:

@@ -19,6 +19,7 @@ from api.domain.codes import NaicsCode, SocCode
 from api.domain.errors import InvalidInput
 from api.domain.labor_market import Observation, Outlook, normalize_number
 from api.domain.lmi_ingest import (
+    RawRecord,
     _fast_observation,
     _make_observation,
     _text_number,
@@ -26,6 +27,7 @@ from api.domain.lmi_ingest import (
     _Unusual,
     observation_from_record,
     observation_key,
+    raw_record,
 )
 
 REGIONS: dict[str, Any] = {"capital": None, "coast": None}
@@ -195,3 +197,10 @@ def test_the_fast_constructor_builds_what_the_keyword_constructor_builds(obs: Ob
     made = _make_observation(*values)
     assert made == obs and type(made) is Observation and hash(made) == hash(obs)
     assert observation_key(made) == (obs.region, obs.code_kind.value, obs.code.value, obs.period, obs.source)
+
+
+@given(st.integers(), st.none() | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+       st.none() | st.text(max_size=5))
+def test_a_raw_record_built_positionally_is_the_one_built_by_keyword(line: int, fields: Any, error: Any) -> None:
+    made, expected = raw_record(line, fields, error), RawRecord(line=line, fields=fields, error=error)
+    assert made == expected and type(made) is RawRecord and made.fields is fields
