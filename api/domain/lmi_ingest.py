@@ -155,7 +155,12 @@ def _figure(record: Mapping[str, object], name: str, problems: list[FieldProblem
         return None
     if value is None:
         return None
-    if not math.isfinite(value):
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # a whole number written with more digits than a float holds
+        problems.append(FieldProblem(name, "is too large"))
+        return None
+    if not finite:
         problems.append(FieldProblem(name, "must be a finite number"))
         return None
     if whole:

@@ -198,6 +198,17 @@ async def test_a_whole_figure_out_of_range_is_refused_whether_written_as_an_inte
         ("lines[1].employment", "is too large"), ("lines[2].annual_openings", "is too large")}
 
 
+async def test_a_figure_with_more_digits_than_a_float_holds_is_refused_and_nothing_is_written(client, region):
+    # Such a text once raised OverflowError on both paths: a 500.
+    body = ndjson(observation(median_wage="1" * 400), observation(code="51-4121", employment="9" * 400),
+                  observation(code="43-4051"))
+    r = await _ingest(client, body)
+    assert r.status_code == 422, r.text
+    assert {(e["field"], e["message"]) for e in r.json()["errors"]} == {
+        ("lines[1].median_wage", "is too large"), ("lines[2].employment", "is too large")}
+    assert (await client.get("/v1/labor-market/observations")).json()["items"] == []
+
+
 async def test_a_later_line_with_the_same_key_supersedes_an_earlier_one(client, region):
     r = await _ingest(client, ndjson(observation(annual_openings=1), observation(annual_openings=2)))
     assert (r.json()["created"], r.json()["duplicates"]) == (1, 1)
