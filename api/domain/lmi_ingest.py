@@ -255,14 +255,11 @@ def _text_number(text: str) -> int | float | None:
 
 def _whole(raw: object) -> int | None:
     """A whole figure the domain accepts as it stands (0 to 2**31 - 1), or None; raise _Unusual otherwise."""
+    if type(raw) is str:
+        raw = _text_number(raw)  # type: ignore[arg-type]
     if raw is None:
         return None
     kind = type(raw)
-    if kind is str:
-        raw = _text_number(raw)  # type: ignore[arg-type]
-        if raw is None:
-            return None
-        kind = type(raw)
     if kind is int:
         if 0 <= raw <= _INT_MAX:  # type: ignore[operator]
             return raw  # type: ignore[return-value]
@@ -273,14 +270,11 @@ def _whole(raw: object) -> int | None:
 
 def _decimal(raw: object) -> float | None:
     """A decimal figure as a float (not yet range-checked), or None; raise _Unusual for what it cannot read."""
+    if type(raw) is str:
+        raw = _text_number(raw)  # type: ignore[arg-type]
     if raw is None:
         return None
     kind = type(raw)
-    if kind is str:
-        raw = _text_number(raw)  # type: ignore[arg-type]
-        if raw is None:
-            return None
-        kind = type(raw)
     if kind is float:
         return raw  # type: ignore[return-value]
     if kind is int:
