@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import pytest
 
+from api.domain._slots import slot_constructor
 from api.domain.partners import (
     Address,
     Contact,
@@ -127,6 +128,12 @@ def test_classes_it_cannot_build_faithfully_are_refused_up_front():
     for cls in (Checked, NoSlots, Derived, int):
         with pytest.raises(TypeError):
             stored_constructor(cls)
+
+
+def test_a_call_site_that_spells_out_the_fields_fails_when_they_move():
+    assert slot_constructor(Jurisdiction, ("state", "local_area"))("OR", None) == Jurisdiction(state="OR")
+    with pytest.raises(TypeError, match="local_area"):
+        slot_constructor(Jurisdiction, ("local_area", "state"))
 
 
 def test_an_unknown_stored_enum_value_is_an_error_not_a_guess():
