@@ -74,6 +74,11 @@ class Observation:
         return CodeKind.SOC if isinstance(self.code, SocCode) else CodeKind.NAICS
 
 
+# The stored text of an observation's code kind by the code's class: what a bulk load reads per row, without
+# the enum's ``value`` descriptor (a third of building a row to copy). ``code_kind.value`` for anything else.
+CODE_KIND_TEXT: dict[type, str] = {SocCode: CodeKind.SOC.value, NaicsCode: CodeKind.NAICS.value}
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InDemandRule:
     """Thresholds that make an occupation in demand: enough annual openings OR enough growth.
@@ -461,22 +466,23 @@ def _by_code(figures: Iterable[OccupationFigures]) -> dict[str, OccupationFigure
     return out
 
 
-class _LastColumn:
+class LastColumn:
     """What one rule works out of a column, kept for the column the previous occupation had.
 
     Storage hands consecutive occupations the very same tuple when their columns are equal (a state's load
     has the same regions, period and source for every occupation), so each is worked out once per run of
-    equal columns, not once per occupation. Columns are tuples: the same object always holds the same values.
+    equal columns, not once per occupation. Columns are immutable (tuples, datetimes): the same object always
+    holds the same values.
     """
 
     __slots__ = ("_column", "_value", "_work")
 
-    def __init__(self, work: Callable[[tuple[Any, ...]], Any]) -> None:
-        self._column: tuple[Any, ...] | None = None
+    def __init__(self, work: Callable[[Any], Any]) -> None:
+        self._column: object = None
         self._value: Any = None
         self._work = work
 
-    def __call__(self, column: tuple[Any, ...]) -> Any:
+    def __call__(self, column: Any) -> Any:
         if column is not self._column:
             self._value = self._work(column)  # raises before remembering anything
             self._column = column
@@ -493,7 +499,7 @@ class _PlainTest:
     an openings figure.
 
     Reads every period, as the row-by-row rules do, so a malformed one is refused either way. Each distinct
-    column is worked out once (``_LastColumn``).
+    column is worked out once (``LastColumn``).
     """
 
     __slots__ = ("_periods_checked", "_regions_ok")
@@ -503,8 +509,8 @@ class _PlainTest:
             present = set(column)
             return bool(present) and len(present) == len(column) and present <= regions
 
-        self._regions_ok = _LastColumn(regions_ok)
-        self._periods_checked = _LastColumn(_checked_periods)
+        self._regions_ok = LastColumn(regions_ok)
+        self._periods_checked = LastColumn(_checked_periods)
 
     def __call__(self, fig: OccupationFigures) -> bool:
         if not self._regions_ok(fig.regions) or None in fig.annual_openings:
@@ -606,10 +612,10 @@ class _PlainShortfall:
                 r for r in wanted_regions if r not in present)
             return tuple(sorted(column)), missing
 
-        self._regions = _LastColumn(regions)
-        self._sources = _LastColumn(lambda column: tuple(sorted(set(column))))
-        self._periods = _LastColumn(lambda column: tuple(sorted(set(column))))
-        self._latest = _LastColumn(_latest_stamp)
+        self._regions = LastColumn(regions)
+        self._sources = LastColumn(lambda column: tuple(sorted(set(column))))
+        self._periods = LastColumn(lambda column: tuple(sorted(set(column))))
+        self._latest = LastColumn(_latest_stamp)
 
     def __call__(self, fig: OccupationFigures, capacity: int) -> OccupationShortfall:
         openings: int = sum(fig.annual_openings)  # type: ignore[arg-type]  # plain: no None among them

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 from api.domain.codes import InvalidCode, SocCode
 from api.domain.gaps import DEFAULT_RULES, Gap, GapContext, GapKind, GapRule, OfferedService, Severity
 from api.domain.labor_market import (
     InDemandRule,
+    LastColumn,
     Observation,
     OccupationFigures,
     OccupationShortfall,
@@ -198,46 +200,28 @@ def _label(code: SocCode, titles: Mapping[str, str]) -> str:
     return f"{title} ({code.value})" if title else code.value
 
 
-class _Joined:
-    """``", ".join(column)``, kept for the column the previous shortfall had: shortfalls of plain figures share
-    their regions, periods and sources from one occupation to the next (``occupation_shortfalls``)."""
-
-    __slots__ = ("_column", "_text")
-
-    def __init__(self) -> None:
-        self._column: object = None
-        self._text = ""
-
-    def __call__(self, column: tuple[str, ...]) -> str:
-        if column is not self._column:
-            self._text, self._column = ", ".join(column), column
-        return self._text
-
-
 class _GapFigures:
     """A training gap's figures, each shared column written once per run of shortfalls that share it."""
 
-    __slots__ = ("_periods", "_regions", "_sources", "_stamp", "_stamp_text")
+    __slots__ = ("_periods", "_regions", "_sources", "_stamp")
 
     def __init__(self) -> None:
-        self._sources, self._periods, self._regions = _Joined(), _Joined(), _Joined()
-        self._stamp: object = None
-        self._stamp_text = ""
+        joined = ", ".join
+        self._sources, self._periods, self._regions = LastColumn(joined), LastColumn(joined), LastColumn(joined)
+        self._stamp = LastColumn(datetime.isoformat)
 
     def sources(self, s: OccupationShortfall) -> str:
         return self._sources(s.sources)
 
     def __call__(self, s: OccupationShortfall, providers: list[str], in_demand: bool) -> dict[str, float | int | str]:
         assert s.retrieved_at is not None, "a shortfall with openings was added up from some figures"
-        if s.retrieved_at is not self._stamp:
-            self._stamp_text, self._stamp = s.retrieved_at.isoformat(), s.retrieved_at
         figures: dict[str, float | int | str] = {
             "annual_openings": s.annual_openings or 0,
             "capacity": s.capacity,
             "shortfall": s.shortfall or 0,
             "sources": self._sources(s.sources),
             "periods": self._periods(s.periods),
-            "retrieved_at": self._stamp_text,
+            "retrieved_at": self._stamp(s.retrieved_at),
             "regions": self._regions(s.regions),
             "basis": "in_demand" if in_demand else "target_occupation",
         }

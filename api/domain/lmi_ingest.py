@@ -19,6 +19,7 @@ from api.domain._slots import slot_constructor
 from api.domain.codes import CipCode, InvalidCode, NaicsCode, SocCode
 from api.domain.errors import FieldProblem, InvalidInput
 from api.domain.labor_market import (
+    CODE_KIND_TEXT,
     CodeKind,
     Observation,
     Outlook,
@@ -415,10 +416,7 @@ def _thorough_observation(record: Mapping[str, object], regions: Mapping[str, Re
 def observation_key(obs: Observation) -> ObservationKey:
     """The identity of an observation: (region, code kind, code, period, source)."""
     code = obs.code
-    return obs.region, _KIND_TEXT.get(type(code)) or obs.code_kind.value, code.value, obs.period, obs.source
-
-
-_KIND_TEXT: dict[type, str] = {SocCode: CodeKind.SOC.value, NaicsCode: CodeKind.NAICS.value}
+    return obs.region, CODE_KIND_TEXT.get(type(code)) or obs.code_kind.value, code.value, obs.period, obs.source
 
 
 def title_code(scheme: TitleScheme, text: str) -> tuple[str, str]:

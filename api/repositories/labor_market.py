@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 
 from api.domain.codes import NaicsCode, SocCode
-from api.domain.labor_market import CodeKind, Observation, OccupationFigures, Outlook
+from api.domain.labor_market import CODE_KIND_TEXT, CodeKind, Observation, OccupationFigures, Outlook
 from api.domain.lmi_ingest import CodeTitle, TitleScheme, WriteCounts
 from api.domain.ports import ObservationFilter, Page, TitledFigures, TitledObservation
 from api.repositories.database import fetch_replanned
@@ -144,16 +144,15 @@ def _observation(r: Mapping[str, Any], codes: dict[tuple[str, str], SocCode | Na
     )
 
 
-# The texts stored for a code's kind and an outlook, looked up rather than read through the enum's
-# ``value`` property (its descriptor, per row and field, was a third of building a row to copy).
-_KIND_TEXT: dict[type, str] = {SocCode: CodeKind.SOC.value, NaicsCode: CodeKind.NAICS.value}
+# The text stored for an outlook, looked up rather than read through the enum's ``value`` property (as
+# ``CODE_KIND_TEXT`` does for the code kind).
 _OUTLOOK_TEXT: dict[Outlook | None, str | None] = {None: None, **{o: o.value for o in Outlook}}
 
 
 def _record(o: Observation) -> tuple[Any, ...]:
     code = o.code
     return (
-        o.region, _KIND_TEXT.get(type(code)) or o.code_kind.value, code.value, o.period, o.source, o.retrieved_at,
+        o.region, CODE_KIND_TEXT.get(type(code)) or o.code_kind.value, code.value, o.period, o.source, o.retrieved_at,
         o.employment, o.projected_employment, o.annual_openings, o.growth_percent, o.median_wage, o.wage_p10,
         o.wage_p25, o.wage_p75, o.wage_p90, _OUTLOOK_TEXT[o.outlook],
     )

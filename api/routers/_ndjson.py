@@ -71,18 +71,28 @@ async def body_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tup
             yield line
 
 
-async def ndjson_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, object | Exception]]:
-    """Yield (line number, parsed JSON value or the error) for every non-blank line, never buffering the body."""
+async def ndjson_runs(request: Request, max_line_bytes: int) -> AsyncIterator[list[tuple[int, object | Exception]]]:
+    """Yield the non-blank lines each piece of the body completes as (line number, parsed JSON value or the
+    error), a list at a time (``body_line_runs``), never buffering the body."""
+    too_long = f"the line exceeds {max_line_bytes} bytes"
+    loads, invalid = orjson.loads, orjson.JSONDecodeError
     async for run in body_line_runs(request, max_line_bytes):
+        parsed: list[tuple[int, object | Exception]] = []
         for number, raw in run:
             if raw is None:
-                yield number, LineTooLong(f"the line exceeds {max_line_bytes} bytes")
-            elif raw.strip():
-                yield number, _parse(raw)
+                parsed.append((number, LineTooLong(too_long)))
+                continue
+            try:
+                parsed.append((number, loads(raw)))
+            except invalid as exc:
+                if raw.strip():  # a blank line is skipped, and never parses
+                    parsed.append((number, ValueError(f"not valid JSON ({exc})")))
+        if parsed:
+            yield parsed
 
 
-def _parse(raw: bytes) -> object | Exception:
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return ValueError(f"not valid JSON ({exc})")
+async def ndjson_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, object | Exception]]:
+    """Yield (line number, parsed JSON value or the error) for every non-blank line, never buffering the body."""
+    async for run in ndjson_runs(request, max_line_bytes):
+        for line in run:
+            yield line

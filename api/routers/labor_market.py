@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from uuid import UUID
 
-import orjson
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from api.deps import ReadUowDep, SettingsDep, UowDep
@@ -17,7 +16,7 @@ from api.domain.ports import ObservationFilter
 from api.domain.sync import OnError
 from api.problems import responses
 from api.routers._http import reject_unknown_params, set_next_link
-from api.routers._ndjson import body_line_runs, body_lines
+from api.routers._ndjson import body_lines, ndjson_runs
 from api.schemas.labor_market import (
     BulkReportOut,
     CodeTitleOut,
@@ -55,21 +54,12 @@ def _media_type(request: Request) -> str:
 
 
 async def _json_records(request: Request, max_line_bytes: int) -> AsyncIterator[RawRecord]:
-    """Yield each non-blank line as a record (what ``ndjson_lines`` reads, one generator fewer per line)."""
-    too_long = f"the line exceeds {max_line_bytes} bytes"
-    loads, invalid = orjson.loads, orjson.JSONDecodeError
-    async for run in body_line_runs(request, max_line_bytes):
-        for line, raw in run:
-            if raw is None:
-                yield raw_record(line, None, too_long)
-                continue
-            try:
-                value = loads(raw)
-            except invalid as exc:
-                if raw.strip():  # a blank line is skipped, and never parses
-                    yield raw_record(line, None, f"not valid JSON ({exc})")
-                continue
-            if isinstance(value, dict):
+    """Yield each non-blank line as a record, a piece of the body's lines at a time (``ndjson_runs``)."""
+    async for run in ndjson_runs(request, max_line_bytes):
+        for line, value in run:
+            if isinstance(value, Exception):
+                yield raw_record(line, None, str(value))
+            elif isinstance(value, dict):
                 yield raw_record(line, value, None)
             else:
                 yield raw_record(line, None, "each line must be a JSON object")
