@@ -176,10 +176,12 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     async def run(uow: Any) -> Any:
         mode, on_error = SyncMode(params["mode"]), OnError(params["on_error"])
         if args.kind == "hsds":
-            from api.routers.sync import import_hsds
+            from api.hsds.importing import import_hsds
+            from api.hsds.schemas import HsdsImportReport
 
-            return await import_hsds(uow, objects=objects(), source=args.source, state=args.state, mode=mode,
-                                     on_error=on_error, batch_size=settings.sync_batch_size)
+            found = await import_hsds(uow, objects=objects(), source=args.source, state=args.state, mode=mode,
+                                      on_error=on_error, batch_size=settings.sync_batch_size)
+            return HsdsImportReport.of(found)
         return await sync_uc.sync_directory(uow, kind=args.kind.rstrip("s"), source=args.source, items=items(),
                                             mode=mode, on_error=on_error)
 

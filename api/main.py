@@ -17,6 +17,7 @@ from api.deps import UNMETERED_PATHS
 from api.graphql.context import get_context
 from api.graphql.router import JsonGraphQLRouter
 from api.graphql.schema import build_schema
+from api.hsds import router as hsds
 from api.logging_setup import configure as configure_logging
 from api.middleware import BodyLimit, Idempotency, RequestContext
 from api.repositories import bootstrap
@@ -31,7 +32,6 @@ from api.routers import (
     agreements,
     connections,
     funding,
-    hsds,
     labor_market,
     ops,
     partners,
@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.include_router(reference.router)
     app.include_router(systems.router)
     app.include_router(admin.router)
+    app.include_router(hsds.router)  # before sync: /v1/sync/hsds must win over /v1/sync/{kind}
     app.include_router(sync.router)
     app.include_router(readiness.router)
     app.include_router(action_plans.router)
@@ -111,7 +112,6 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.include_router(funding.router)
     app.include_router(connections.router)
     app.include_router(labor_market.router)
-    app.include_router(hsds.router)
     app.include_router(
         JsonGraphQLRouter(
             build_schema(max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases,

@@ -12,16 +12,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from api.deps import CallerDep, ReadUowDep, SettingsDep, UowDep, uow_factory
-from api.domain.hsds import ImportDefaults, hsds_source
 from api.domain.partners import Partner
-from api.domain.ports import UnitOfWork
-from api.domain.sync import LineError, OnError, SyncMode
+from api.domain.sync import OnError, SyncMode
 from api.problems import responses
 from api.routers._http import reject_unknown_params
 from api.routers._ndjson import ndjson_lines
 from api.schemas.partners import PartnerOut, ServiceOut
-from api.schemas.sync import ChangeOut, ChangePage, HsdsImportReport, SyncReportOut, sync_item
-from api.usecases import hsds as hsds_uc
+from api.schemas.sync import ChangeOut, ChangePage, SyncReportOut, sync_item
 from api.usecases import sync as uc
 
 router = APIRouter(tags=["sync"])
@@ -32,78 +29,6 @@ NDJSON = "application/x-ndjson"
 async def _items(request: Request, kind: Kind, max_line_bytes: int) -> AsyncIterator[uc.SyncItem]:
     async for line, value in ndjson_lines(request, max_line_bytes):
         yield sync_item(kind, line, value)  # type: ignore[misc]
-
-
-async def _json_objects(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, object]]:
-    """HSDS input: a JSON array (or one object / Page) as application/json, otherwise NDJSON."""
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            data = orjson.loads(await request.body())
-        except orjson.JSONDecodeError as exc:
-            yield 1, ValueError(f"not valid JSON ({exc})")
-            return
-        for i, item in enumerate(data if isinstance(data, list) else [data], start=1):
-            yield i, item
-        return
-    async for line, value in ndjson_lines(request, max_line_bytes):
-        yield line, value
-
-
-@router.post("/v1/sync/hsds", response_model=HsdsImportReport, responses=responses(401, 403, 409, 413, 422))
-async def sync_hsds(
-    request: Request, uow: UowDep, settings: SettingsDep,
-    source: Annotated[str, Query(min_length=1, max_length=59, description="the HSDS dataset's name")],
-    state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$",
-                                       description="state for records whose address names none")] = None,
-    mode: SyncMode = SyncMode.UPSERT,
-    on_error: OnError = OnError.REJECT,
-) -> HsdsImportReport:
-    """Import an HSDS 3.0 dataset (organizations and/or services; JSON array or NDJSON), keyed by HSDS ids.
-
-    Records are keyed under the source ``hsds:<source>``; re-importing the same dataset changes nothing.
-    """
-    reject_unknown_params(request, {"source", "state", "mode", "on_error"})
-    return await import_hsds(uow, objects=_json_objects(request, settings.max_ndjson_line_bytes), source=source,
-                             state=state, mode=mode, on_error=on_error, batch_size=settings.sync_batch_size)
-
-
-async def import_hsds(
-    uow: UnitOfWork, *, objects: AsyncIterator[tuple[int, object]], source: str, state: str | None,
-    mode: SyncMode, on_error: OnError, batch_size: int,
-) -> HsdsImportReport:
-    """Sync HSDS objects: their organizations first, then their services (also used by ``pathways import``)."""
-    defaults = ImportDefaults(state=state.upper() if state else None)
-    services: list[uc.SyncItem] = []
-    omitted = 0
-
-    async def partners() -> AsyncIterator[uc.SyncItem]:
-        nonlocal omitted
-        async for line, record in hsds_uc.import_records(uow, source=source, defaults=defaults, objects=objects):
-            if isinstance(record, LineError):
-                yield line, None, record
-                continue
-            omitted += len(record.omitted)
-            body = {k: v for k, v in record.body.items() if k != "external_ids"}
-            if record.kind == "partner":
-                yield sync_item("partners", line, {**body, "external_id": record.external_id},  # type: ignore[misc]
-                                record.id)
-            else:
-                value = {**body, "external_id": record.external_id,
-                         "partner_external_id": record.partner_external_id}
-                services.append(sync_item("services", line, value, record.id))  # type: ignore[arg-type]
-
-    async def queued() -> AsyncIterator[uc.SyncItem]:
-        for item in services:
-            yield item
-
-    key_source = hsds_source(source)
-    partner_report = await uc.sync_directory(uow, kind="partner", source=key_source, items=partners(), mode=mode,
-                                             on_error=on_error, batch_size=batch_size)
-    service_report = await uc.sync_directory(uow, kind="service", source=key_source, items=queued(), mode=mode,
-                                             on_error=on_error, batch_size=batch_size)
-    return HsdsImportReport(partners=SyncReportOut.model_validate(partner_report, from_attributes=True),
-                            services=SyncReportOut.model_validate(service_report, from_attributes=True),
-                            omitted_fields=omitted)
 
 
 @router.post("/v1/sync/{kind}", response_model=SyncReportOut, responses=responses(401, 403, 409, 413, 422),

@@ -94,11 +94,3 @@ def sync_item(kind: str, line: int, value: object, record_id: UUID | None = None
         return line, s.external_id, (s.partner_external_id, s.to_domain(NIL, record_id))
     except ValidationError as exc:
         return line, None, LineError(line, _reason(exc))
-
-
-class HsdsImportReport(BaseModel):
-    """An HSDS import: the partner run and the service run (organizations first), and fields not modelled."""
-
-    partners: SyncReportOut
-    services: SyncReportOut
-    omitted_fields: int = Field(description="HSDS fields read but not modelled (see the HSDS mapping notes)")

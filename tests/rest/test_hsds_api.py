@@ -26,12 +26,13 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from api import reference_data
-from api.domain import hsds
 from api.domain.errors import InvalidInput
 from api.domain.partners import Address, Contact, DeliveryMode, ExternalId, Jurisdiction, Level, Partner, Service
 from api.domain.partners import Status as RecordStatus
 from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
 from api.domain.systems import role_catalog_from_dicts
+from api.hsds import mapping as hsds
+from api.hsds import reading
 from api.schemas.partners import PartnerCreate, ServiceCreate
 from tests.conftest import add_region, partner_body
 
@@ -358,7 +359,7 @@ async def test_pages_walk_the_whole_list_without_gaps_or_repeats(client, directo
 
 
 async def test_ndjson_streams_every_object_in_batches(client, directory, monkeypatch):
-    from api.usecases import hsds as uc
+    from api.usecases import publishing as uc
 
     monkeypatch.setattr(uc, "STREAM_BATCH", 1)  # several keyset batches even on a small directory
     services = await _ndjson(client, "/hsds/services", full="true")
@@ -451,13 +452,13 @@ def test_every_reference_example_is_either_a_directory_record_or_not_one(referen
     for name in NOT_DIRECTORY_RECORDS:
         if name:
             with pytest.raises(InvalidInput):
-                hsds.records_from_hsds(_example(name), source="ref")
+                reading.records_from_hsds(_example(name), source="ref")
 
 
 @pytest.mark.parametrize("name", DIRECTORY_EXAMPLES)
 def test_reference_examples_import_without_loss_of_the_fields_we_model(reference, name):
     example = _example(name)
-    records = hsds.records_from_hsds(example, source="ref", defaults=hsds.ImportDefaults(state="OR"))
+    records = reading.records_from_hsds(example, source="ref", defaults=reading.ImportDefaults(state="OR"))
     (partner,) = [r for r in records if r.kind == "partner"]
     services = [r for r in records if r.kind == "service"]
     assert len(services) == (0 if name == "organization_list" else 1)
@@ -514,7 +515,7 @@ PAGE = {"total_items", "total_pages", "page_number", "size", "first_page", "last
 
 
 def test_unusable_values_are_reported_not_imported(reference):
-    (partner, _service) = hsds.records_from_hsds(_example("service_full"), source="ref")
+    (partner, _service) = reading.records_from_hsds(_example("service_full"), source="ref")
     reasons = {o.path: o.reason for o in partner.omitted}
     assert reasons["organization.locations[0].latitude"].startswith("invalid")  # latitude 100 in the example
     assert reasons["organization.locations[0].addresses[0].state_province"] == "not a USPS state code"
@@ -555,7 +556,7 @@ def _round_trip(partner: Partner, services: list[Service]) -> tuple[Partner, lis
     org = hsds.organization(partner, _vocabulary(), full=True, services=services, full_services=True)
     if (REFERENCE / "organization.json").is_file():  # where the schemas are at hand, check them too
         assert_valid("organization.json", org)
-    records = hsds.records_from_hsds(json.loads(orjson.dumps(org)), source="rt", vocabulary=None)
+    records = reading.records_from_hsds(json.loads(orjson.dumps(org)), source="rt", vocabulary=None)
     assert all(not r.omitted for r in records), [r.omitted for r in records]
     p_rec, *s_recs = records
     assert set(p_rec.body) == set(PartnerCreate.model_fields)  # a field added to partners must be mapped too
@@ -616,7 +617,7 @@ def test_derived_ids_are_stable_and_service_at_location_ids_lead_back_to_their_s
 async def test_the_api_export_maps_back_onto_the_stored_records(client, directory):
     """Export as HSDS, read it back: the records equal what the REST API stores (the import half of a round trip)."""
     for org in await _ndjson(client, "/hsds/organizations", full_service="true"):
-        partner_rec, *service_recs = hsds.records_from_hsds(org, source="rt", kind="organization")
+        partner_rec, *service_recs = reading.records_from_hsds(org, source="rt", kind="organization")
         stored = (await client.get(f"/v1/partners/{org['id']}")).json()
         body = PartnerCreate.model_validate(partner_rec.body).model_dump(mode="json")
         body["external_ids"] = body["external_ids"][1:]

@@ -1,6 +1,8 @@
-"""The HSDS 3.0 (Open Referral) API under ``/hsds``: parameters and ``Page`` envelope of the HSDS reference.
+"""The HSDS 3.0 (Open Referral) API under ``/hsds``: parameters and ``Page`` envelope of the HSDS reference,
+and the import of HSDS datasets (``POST /v1/sync/hsds``).
 
-Bodies are built as plain dicts by ``api.domain.hsds`` and sent as orjson bytes. ``format=ndjson`` streams
+The publishing use cases return domain objects; bodies are built from them as plain dicts by
+``api.hsds.mapping`` and sent as orjson bytes. ``format=ndjson`` streams
 every matching object, one a line, without paging, from its own read-only unit of work that lives as long
 as the stream; the access check and the first batch run before the response starts, so a refusal is
 still a problem+json response and not a broken stream.
@@ -19,18 +21,24 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from api.deps import CallerDep, ReadUowDep, SettingsDep, uow_factory
-from api.domain import hsds
+from api.deps import CallerDep, ReadUowDep, SettingsDep, UowDep, uow_factory
 from api.domain.access import Caller
 from api.domain.errors import FieldProblem, InvalidInput
 from api.domain.ports import UnitOfWork
+from api.domain.sync import OnError, SyncMode
+from api.hsds import documents, mapping
+from api.hsds.importing import import_hsds
+from api.hsds.mapping import Vocabulary
+from api.hsds.queries import HsdsQuery, TermQuery, partner_filter, service_filter
+from api.hsds.schemas import HsdsAbout, HsdsImportReport, HsdsPage
 from api.problems import responses
 from api.routers._http import reject_unknown_params
-from api.schemas.hsds import HsdsAbout, HsdsPage
+from api.routers._ndjson import ndjson_lines
 from api.settings import Settings
-from api.usecases import hsds as uc
+from api.usecases import publishing as uc
 
-router = APIRouter(prefix="/hsds", tags=["hsds"])
+published = APIRouter(prefix="/hsds", tags=["hsds"])
+imports = APIRouter(tags=["sync"])
 
 NDJSON = "application/x-ndjson"
 Batches = AsyncIterator[list[dict[str, Any]]]
@@ -121,7 +129,7 @@ async def _stream(request: Request, caller: Caller, produce: Callable[[UnitOfWor
 def _in_memory(items: list[dict[str, Any]], fmt: str, page: int, per_page: int) -> Response:
     if fmt == "ndjson":
         return Response(_lines(items), media_type=NDJSON)
-    return _json(hsds.paginate(items, page=page, per_page=per_page))
+    return _json(mapping.paginate(items, page=page, per_page=per_page))
 
 
 async def _read(request: Request, caller: Caller, run: Callable[[UnitOfWork], Any]) -> Any:
@@ -129,14 +137,59 @@ async def _read(request: Request, caller: Caller, run: Callable[[UnitOfWork], An
         return await run(uow)
 
 
-@router.get("/", response_model=HsdsAbout)
+async def _vocabulary(uow: UnitOfWork) -> Vocabulary:
+    return documents.vocabulary(await uc.vocabularies(uow))
+
+
+def _service_stream(query: HsdsQuery, *, located: bool) -> Callable[[UnitOfWork], Batches]:
+    async def produce(uow: UnitOfWork) -> Batches:
+        vocab = await _vocabulary(uow)
+        flt = service_filter(query, vocab, located=located)
+        async for found in uc.stream_services(uow, flt=flt):
+            if located:
+                yield documents.service_at_locations(found, vocab, full=query.full)
+            else:
+                yield documents.services(found, vocab, full=query.full)
+
+    return produce
+
+
+def _organization_stream(query: HsdsQuery) -> Callable[[UnitOfWork], Batches]:
+    async def produce(uow: UnitOfWork) -> Batches:
+        vocab = await _vocabulary(uow)
+        async for found in uc.stream_partners(uow, flt=partner_filter(query),
+                                              with_services=query.full or query.full_service):
+            yield documents.organizations(found, vocab, query)
+
+    return produce
+
+
+async def _service_page(uow: UnitOfWork, query: HsdsQuery, page: int, per_page: int, *, located: bool
+                        ) -> dict[str, Any]:
+    vocab = await _vocabulary(uow)
+    found = await uc.service_page(uow, flt=service_filter(query, vocab, located=located), page=page,
+                                  per_page=per_page)
+    contents = (documents.service_at_locations(found, vocab, full=query.full) if located
+                else documents.services(found, vocab, full=query.full))
+    return mapping.page_envelope(contents, total_items=found.total, page=page, per_page=per_page)
+
+
+async def _organization_page(uow: UnitOfWork, query: HsdsQuery, page: int, per_page: int) -> dict[str, Any]:
+    vocab = await _vocabulary(uow)
+    found = await uc.partner_page(uow, flt=partner_filter(query), page=page, per_page=per_page,
+                                  with_services=query.full or query.full_service)
+    return mapping.page_envelope(documents.organizations(found, vocab, query), total_items=found.total, page=page,
+                                 per_page=per_page)
+
+
+@published.get("/", response_model=HsdsAbout)
 async def about(request: Request, settings: SettingsDep) -> Response:
     """HSDS version, profile and OpenAPI document of this API."""
     openapi_url = str(request.base_url).rstrip("/") + (request.app.openapi_url or "/openapi.json")
-    return _json(hsds.about(profile=settings.hsds_profile_url, openapi_url=openapi_url))
+    return _json(mapping.about(profile=settings.hsds_profile_url, openapi_url=openapi_url))
 
 
-@router.get("/services", response_model=None, responses=_page_docs("services"))
+@published.get("/services", response_model=None, responses=_page_docs("services"))
 async def list_services(
     request: Request, caller: CallerDep, settings: SettingsDep, search: Search = None,
     taxonomy_term_id: TermId = None, taxonomy_id: TaxonomyId = None, organization_id: OrganizationId = None,
@@ -145,22 +198,22 @@ async def list_services(
 ) -> Response:
     """Services with their one-to-one fields and organization (``full``: fully nested); retired ones are defunct."""
     reject_unknown_params(request, SERVICE_PARAMS)
-    query = uc.HsdsQuery(search=search, taxonomy_term_id=taxonomy_term_id, taxonomy_id=taxonomy_id,
-                         organization_id=organization_id, modified_after=modified_after, full=full)
+    query = HsdsQuery(search=search, taxonomy_term_id=taxonomy_term_id, taxonomy_id=taxonomy_id,
+                      organization_id=organization_id, modified_after=modified_after, full=full)
     if fmt == "ndjson":
-        return await _stream(request, caller, lambda uow: uc.stream_services(uow, query=query))
+        return await _stream(request, caller, _service_stream(query, located=False))
     size = _per_page(per_page, settings)
-    return _json(await _read(request, caller,
-                             lambda uow: uc.list_services(uow, query=query, page=page, per_page=size)))
+    return _json(await _read(request, caller, lambda uow: _service_page(uow, query, page, size, located=False)))
 
 
-@router.get("/services/{id}", response_model=None, responses=_object_docs("service"))
+@published.get("/services/{id}", response_model=None, responses=_object_docs("service"))
 async def get_service(id: UUID, request: Request, uow: ReadUowDep) -> Response:
     """One service, fully nested (its organization, location, areas, funding and attributes)."""
-    return _single(request, await uc.get_service(uow, service_id=id))
+    found = await uc.service_with_partner(uow, service_id=id)
+    return _single(request, documents.service(found, await _vocabulary(uow)))
 
 
-@router.get("/organizations", response_model=None, responses=_page_docs("organizations"))
+@published.get("/organizations", response_model=None, responses=_page_docs("organizations"))
 async def list_organizations(
     request: Request, caller: CallerDep, settings: SettingsDep, search: Search = None, full: Full = False,
     full_service: FullService = False, modified_after: ModifiedAfter = None, page: PageNumber = 1,
@@ -168,24 +221,24 @@ async def list_organizations(
 ) -> Response:
     """Organizations (partners) with their one-to-one fields, or fully nested with their services."""
     reject_unknown_params(request, ORGANIZATION_PARAMS)
-    query = uc.HsdsQuery(search=search, full=full, full_service=full_service, modified_after=modified_after)
+    query = HsdsQuery(search=search, full=full, full_service=full_service, modified_after=modified_after)
     if fmt == "ndjson":
-        return await _stream(request, caller, lambda uow: uc.stream_organizations(uow, query=query))
+        return await _stream(request, caller, _organization_stream(query))
     size = _per_page(per_page, settings)
-    return _json(await _read(request, caller,
-                             lambda uow: uc.list_organizations(uow, query=query, page=page, per_page=size)))
+    return _json(await _read(request, caller, lambda uow: _organization_page(uow, query, page, size)))
 
 
-@router.get("/organizations/{id}", response_model=None, responses=_object_docs("organization"))
+@published.get("/organizations/{id}", response_model=None, responses=_object_docs("organization"))
 async def get_organization(
     id: UUID, request: Request, uow: ReadUowDep, full_service: FullService = False,
 ) -> Response:
     """One organization, fully nested, with its services (fully nested with ``full_service``)."""
     reject_unknown_params(request, {"full_service"})
-    return _single(request, await uc.get_organization(uow, organization_id=id, full_service=full_service))
+    found = await uc.partner_with_services(uow, partner_id=id, what="organization")
+    return _single(request, documents.organization(found, await _vocabulary(uow), full_service=full_service))
 
 
-@router.get("/service_at_locations", response_model=None, responses=_page_docs("service_at_locations"))
+@published.get("/service_at_locations", response_model=None, responses=_page_docs("service_at_locations"))
 async def list_service_at_locations(
     request: Request, caller: CallerDep, settings: SettingsDep, search: Search = None,
     taxonomy_term_id: TermId = None, taxonomy_id: TaxonomyId = None, organization_id: OrganizationId = None,
@@ -200,39 +253,40 @@ async def list_service_at_locations(
     if proximity is not None:
         raise InvalidInput(FieldProblem("proximity", "is not supported: this API cannot geocode postcodes; use "
                                                      "/v1/partners?near=lat,lon&radius_km= instead"))
-    query = uc.HsdsQuery(search=search, taxonomy_term_id=taxonomy_term_id, taxonomy_id=taxonomy_id,
-                         organization_id=organization_id, modified_after=modified_after, full=full, postcode=postcode)
+    query = HsdsQuery(search=search, taxonomy_term_id=taxonomy_term_id, taxonomy_id=taxonomy_id,
+                      organization_id=organization_id, modified_after=modified_after, full=full, postcode=postcode)
     if fmt == "ndjson":
-        return await _stream(request, caller, lambda uow: uc.stream_services(uow, query=query, located=True))
+        return await _stream(request, caller, _service_stream(query, located=True))
     size = _per_page(per_page, settings)
-    return _json(await _read(request, caller,
-                             lambda uow: uc.list_service_at_locations(uow, query=query, page=page, per_page=size)))
+    return _json(await _read(request, caller, lambda uow: _service_page(uow, query, page, size, located=True)))
 
 
-@router.get("/service_at_locations/{id}", response_model=None, responses=_object_docs("service_at_location"))
+@published.get("/service_at_locations/{id}", response_model=None, responses=_object_docs("service_at_location"))
 async def get_service_at_location(id: UUID, request: Request, uow: ReadUowDep) -> Response:
     """One service at its partner's location, fully nested."""
-    return _single(request, await uc.get_service_at_location(uow, service_at_location_id=id))
+    found = await uc.service_with_partner(uow, service_id=mapping.service_id_of(id), what="service_at_location")
+    return _single(request, documents.service_at_location(found, await _vocabulary(uow), id))
 
 
-@router.get("/taxonomies", response_model=None, responses=_page_docs("taxonomies"))
+@published.get("/taxonomies", response_model=None, responses=_page_docs("taxonomies"))
 async def list_taxonomies(
     request: Request, caller: CallerDep, settings: SettingsDep, search: Search = None, page: PageNumber = 1,
     per_page: PerPage = None, fmt: Format = "json",
 ) -> Response:
     """The taxonomies of partner types, service categories, populations and functions."""
     reject_unknown_params(request, LIST_PARAMS)
-    items = await _read(request, caller, lambda uow: uc.taxonomies(uow, search=search))
-    return _in_memory(items, fmt, page, _per_page(per_page, settings))
+    await _read(request, caller, uc.may_read)
+    return _in_memory(documents.taxonomies(search), fmt, page, _per_page(per_page, settings))
 
 
-@router.get("/taxonomies/{id}", response_model=None, responses=_object_docs("taxonomy"))
+@published.get("/taxonomies/{id}", response_model=None, responses=_object_docs("taxonomy"))
 async def get_taxonomy(id: UUID, request: Request, uow: ReadUowDep) -> Response:
     """One taxonomy."""
-    return _single(request, await uc.get_taxonomy(uow, taxonomy_id=id))
+    await uc.may_read(uow)
+    return _single(request, documents.taxonomy(id))
 
 
-@router.get("/taxonomy_terms", response_model=None, responses=_page_docs("taxonomy_terms"))
+@published.get("/taxonomy_terms", response_model=None, responses=_page_docs("taxonomy_terms"))
 async def list_taxonomy_terms(
     request: Request, caller: CallerDep, settings: SettingsDep, search: Search = None,
     taxonomy_id: Annotated[UUID | None, Query(description="Only terms of this taxonomy.")] = None,
@@ -242,12 +296,54 @@ async def list_taxonomy_terms(
 ) -> Response:
     """Terms of our taxonomies; population terms carry their CEDS code in ``code`` where one exists."""
     reject_unknown_params(request, TERM_PARAMS)
-    query = uc.TermQuery(search=search, taxonomy_id=taxonomy_id, parent_id=parent_id, top_only=top_only)
-    items = await _read(request, caller, lambda uow: uc.taxonomy_terms(uow, query=query))
-    return _in_memory(items, fmt, page, _per_page(per_page, settings))
+    query = TermQuery(search=search, taxonomy_id=taxonomy_id, parent_id=parent_id, top_only=top_only)
+    vocab = await _read(request, caller, _vocabulary)
+    return _in_memory(documents.taxonomy_terms(vocab, query), fmt, page, _per_page(per_page, settings))
 
 
-@router.get("/taxonomy_terms/{id}", response_model=None, responses=_object_docs("taxonomy_term"))
+@published.get("/taxonomy_terms/{id}", response_model=None, responses=_object_docs("taxonomy_term"))
 async def get_taxonomy_term(id: UUID, request: Request, uow: ReadUowDep) -> Response:
     """One taxonomy term."""
-    return _single(request, await uc.get_taxonomy_term(uow, term_id=id))
+    return _single(request, documents.taxonomy_term(await _vocabulary(uow), id))
+
+
+# --- import --------------------------------------------------------------------------------------------------
+
+
+async def _json_objects(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, object]]:
+    """HSDS input: a JSON array (or one object / Page) as application/json, otherwise NDJSON."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = orjson.loads(await request.body())
+        except orjson.JSONDecodeError as exc:
+            yield 1, ValueError(f"not valid JSON ({exc})")
+            return
+        for i, item in enumerate(data if isinstance(data, list) else [data], start=1):
+            yield i, item
+        return
+    async for line, value in ndjson_lines(request, max_line_bytes):
+        yield line, value
+
+
+@imports.post("/v1/sync/hsds", response_model=HsdsImportReport, responses=responses(401, 403, 409, 413, 422))
+async def sync_hsds(
+    request: Request, uow: UowDep, settings: SettingsDep,
+    source: Annotated[str, Query(min_length=1, max_length=59, description="the HSDS dataset's name")],
+    state: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$",
+                                       description="state for records whose address names none")] = None,
+    mode: SyncMode = SyncMode.UPSERT,
+    on_error: OnError = OnError.REJECT,
+) -> HsdsImportReport:
+    """Import an HSDS 3.0 dataset (organizations and/or services; JSON array or NDJSON), keyed by HSDS ids.
+
+    Records are keyed under the source ``hsds:<source>``; re-importing the same dataset changes nothing.
+    """
+    reject_unknown_params(request, {"source", "state", "mode", "on_error"})
+    found = await import_hsds(uow, objects=_json_objects(request, settings.max_ndjson_line_bytes), source=source,
+                              state=state, mode=mode, on_error=on_error, batch_size=settings.sync_batch_size)
+    return HsdsImportReport.of(found)
+
+
+router = APIRouter()
+router.include_router(published)
+router.include_router(imports)

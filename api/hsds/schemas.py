@@ -1,10 +1,13 @@
-"""DTOs documenting the HSDS 3.0 API in OpenAPI (the routes send orjson bytes built by api.domain.hsds)."""
+"""DTOs of the HSDS transport: the HSDS 3.0 API in OpenAPI (the routes send orjson bytes built by
+``api.hsds.mapping``) and the report of an HSDS import."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from api.schemas.sync import SyncReportOut
 
 
 class HsdsAbout(BaseModel):
@@ -29,3 +32,16 @@ class HsdsPage(BaseModel):
     last_page: bool
     empty: bool = Field(description="Whether this page holds no object.")
     contents: list[dict[str, Any]] = Field(description="HSDS 3.0 objects (see the HSDS JSON schemas).")
+
+
+class HsdsImportReport(BaseModel):
+    """An HSDS import: the partner run and the service run (organizations first), and fields not modelled."""
+
+    partners: SyncReportOut
+    services: SyncReportOut
+    omitted_fields: int = Field(description="HSDS fields read but not modelled (see the HSDS mapping notes)")
+
+    @classmethod
+    def of(cls, found: object) -> HsdsImportReport:
+        """The DTO of an import's outcome (``api.hsds.importing.HsdsImport``)."""
+        return cls.model_validate(found, from_attributes=True)
