@@ -3,13 +3,17 @@ FROM python:3.11-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /app
 
+# The locked versions, hashes checked (`make lock` writes requirements.txt), in a layer of their own.
+COPY requirements.txt ./
+RUN pip install --require-hashes --no-deps -r requirements.txt
 COPY pyproject.toml README.md ./
 COPY api ./api
 COPY migrations ./migrations
 # Editable install keeps api/ beside migrations/, where the migration runner looks for them. PYTHONDONTWRITEBYTECODE
 # stops Python writing bytecode at run time (the non-root user could not anyway), so it is compiled here: every
 # start and every worker would otherwise compile the service's modules again.
-RUN pip install -e . && python -m compileall -q api migrations && useradd --system --uid 10001 --home /app pathways
+RUN pip install --no-deps -e . && python -m compileall -q api migrations \
+    && useradd --system --uid 10001 --home /app pathways
 
 USER pathways
 ENV PATHWAYS_HOST=0.0.0.0 PATHWAYS_PORT=8000 PATHWAYS_ENVIRONMENT=production PATHWAYS_GRAPHIQL=false \

@@ -5,13 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_MODE ?= full
 
-.PHONY: run test lint fuzz schemas bench clean
+LOWEST_VENV ?= .venv-lowest
 
-$(STAMP): pyproject.toml
+.PHONY: run test lint fuzz schemas bench clean lock test-lowest
+
+# The environment is rebuilt from the lock file (exact versions, checked hashes) whenever it changes.
+$(STAMP): requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 run: $(STAMP)  ## serve on the embedded database with demo data
@@ -36,5 +40,17 @@ bench: $(STAMP)  ## benchmarks against the naive peer and the ceiling (BENCH_MOD
 bench-quick: $(STAMP)  ## the quick benchmark run
 	$(BIN)/python -m bench.run --mode quick
 
+lock: $(STAMP)  ## re-resolve requirements.txt and requirements-dev.txt from pyproject.toml (UPGRADE=1: newest allowed)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
+	  --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) --quiet -o requirements-dev.txt
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
+	  --custom-compile-command "make lock" -c requirements-dev.txt --quiet -o requirements.txt
+
+test-lowest: $(STAMP)  ## the suite on the oldest versions pyproject.toml allows (uv --resolution lowest-direct)
+	rm -rf $(LOWEST_VENV)
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(LOWEST_VENV)
+	$(BIN)/uv pip install --quiet --python $(LOWEST_VENV)/bin/python --resolution lowest-direct -e ".[dev]"
+	$(LOWEST_VENV)/bin/python -m pytest
+
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) $(LOWEST_VENV) *.egg-info
