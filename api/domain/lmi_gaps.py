@@ -1,7 +1,7 @@
 """Gap analysis, kind 3: annual openings against the yearly capacity of the members' training.
 
-The rule reads the labour market figures from ``GapContext.extras[LABOR_MARKET]`` (loaded by the use
-case in one query), so the analysis keeps its signature and stays pure.
+The rule reads the labour market figures from ``GapContext.labor_market`` (loaded by the use case in one
+query), so the analysis keeps its signature and stays pure.
 """
 
 from __future__ import annotations
@@ -25,9 +25,6 @@ from api.domain.labor_market import (
     occupations_in_demand,
 )
 from api.domain.partners import DeliveryMode
-
-LABOR_MARKET = "labor_market"
-"""The key of ``GapContext.extras`` holding a ``LaborMarketFacts``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -238,8 +235,8 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
     The occupations are the system's targets or, when it names none, those in demand in its regions.
     A target with no openings figure at all is reported (low) so the team loads the data it needs.
     """
-    facts = ctx.extras.get(LABOR_MARKET)
-    if not isinstance(facts, LaborMarketFacts) or not ctx.system.regions:
+    facts = ctx.labor_market
+    if facts is None or not ctx.system.regions:
         return
     regions = list(dict.fromkeys(ctx.system.regions))
     figures = _figures(facts)
