@@ -30,15 +30,6 @@ from api.domain.systems import Assignment, Strength, WorkingRelationship
 MOU_REVIEW_YEARS = 3
 """An MOU is reviewed, and renewed if there are substantial changes, at least every 3 years (20 CFR 678.500)."""
 
-DEFAULT_EXPIRY_WINDOW_DAYS = 90
-"""Days before expiry from which an active agreement is reported as due for renewal, unless a setting says."""
-
-AGREEMENTS_KEY = "agreements"
-"""The ``GapContext.extras`` key holding the system's agreements (a sequence of Agreement)."""
-
-EXPIRY_WINDOW_KEY = "agreement_expiry_window_days"
-"""The ``GapContext.extras`` key holding the renewal window in days (default DEFAULT_EXPIRY_WINDOW_DAYS)."""
-
 MOU_CONTENTS_SOURCE = "20 CFR 678.500(b) (34 CFR 463.500(b))"
 
 MOU_REQUIRED_CONTENTS: tuple[tuple[str, str], ...] = (
@@ -352,20 +343,16 @@ def formalized_partners(
 
 
 def _agreements(ctx: GapContext) -> list[Agreement] | None:
-    raw = ctx.extras.get(AGREEMENTS_KEY)
-    if raw is None:
+    if ctx.agreements is None:
         return None
-    items = list(raw) if isinstance(raw, Iterable) else None
-    if items is None or not all(isinstance(a, Agreement) for a in items):
-        raise TypeError(f"extras['{AGREEMENTS_KEY}'] must be a sequence of Agreement")
-    mine = [a for a in items if isinstance(a, Agreement) and a.system_id == ctx.system.id]
+    mine = [a for a in ctx.agreements if a.system_id == ctx.system.id]
     return sorted(mine, key=lambda a: (a.title.casefold(), a.title, a.id.bytes))
 
 
 def _expiry_window(ctx: GapContext) -> int:
-    window = ctx.extras.get(EXPIRY_WINDOW_KEY, DEFAULT_EXPIRY_WINDOW_DAYS)
-    if isinstance(window, bool) or not isinstance(window, int) or window < 0:
-        raise InvalidInput(FieldProblem(EXPIRY_WINDOW_KEY, "must be a whole number of days, 0 or more"))
+    window = ctx.agreement_expiry_window_days
+    if window < 0:
+        raise InvalidInput(FieldProblem("agreement_expiry_window_days", "must be a whole number of days, 0 or more"))
     return window
 
 

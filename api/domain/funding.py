@@ -29,9 +29,6 @@ from api.domain.systems import Assignment, CareerPathwaysSystem, Strength
 UNIVERSAL_POPULATION = "general_public"
 """The population code meaning "everyone": a stream eligible to it is eligible to every target population."""
 
-FUNDING_KEY = "funding"
-"""The ``GapContext.extras`` key holding the system's FundingAnalysis."""
-
 MONEY_PLACES = 2
 MAX_AMOUNT = Decimal(10) ** 15
 _CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
@@ -570,11 +567,9 @@ def analyse_funding(
 
 def funding_gaps(ctx: GapContext) -> Iterable[Gap]:
     """Find unfunded led functions and services, grant-only dependence, and streams no member draws on."""
-    analysis = ctx.extras.get(FUNDING_KEY)
+    analysis = ctx.funding
     if analysis is None:
         return
-    if not isinstance(analysis, FundingAnalysis):
-        raise TypeError(f"extras['{FUNDING_KEY}'] must be a FundingAnalysis")
     for function in analysis.unfunded_functions:
         known = ctx.catalog.functions.get(function.function)
         core = known is not None and known.core

@@ -1,8 +1,9 @@
 """Gap analysis of a career pathways system: independent rules, each finding one kind of gap.
 
 A rule is any ``(GapContext) -> Iterable[Gap]``. Rules for kinds that need data owned elsewhere (labour
-market, agreements, funding) read it from ``GapContext.extras`` and are added to the rule list, so the
-analysis itself never changes signature.
+market, agreements, funding) read it from the context's optional fields (``agreements``, ``funding``,
+``labor_market``: None when not loaded, and then the rule finds nothing) and are added to the rule list, so
+the analysis itself never changes signature.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from api.domain.partners import DeliveryMode, Partner, Service, Status
@@ -24,6 +26,14 @@ from api.domain.systems import (
     SystemState,
     Team,
 )
+
+if TYPE_CHECKING:  # these modules define rules over the context, so they import this one
+    from api.domain.agreements import Agreement
+    from api.domain.funding import FundingAnalysis
+    from api.domain.lmi_gaps import LaborMarketFacts
+
+DEFAULT_EXPIRY_WINDOW_DAYS = 90
+"""Days before expiry from which an active agreement is reported as due for renewal, unless a setting says."""
 
 
 class GapKind(StrEnum):
@@ -132,7 +142,14 @@ class GapContext:
     services_by_partner: Mapping[UUID, Sequence[OfferedService]]
     catalog: RoleCatalog
     today: date
-    extras: Mapping[str, object] = field(default_factory=dict)
+    agreements: Sequence[Agreement] | None = None
+    """The system's agreements, for the formalization and renewal rules (None: not loaded)."""
+    agreement_expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS
+    """Days before expiry from which an active agreement is reported as due for renewal."""
+    funding: FundingAnalysis | None = None
+    """The system's funding analysis, for the funding rules (None: not loaded)."""
+    labor_market: LaborMarketFacts | None = None
+    """The labour market figures of the system's regions, for the training-capacity rule (None: not loaded)."""
     # ``active_services``, worked out once: three rules read a state system's 5,000 services.
     _active: tuple[OfferedService, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -145,7 +162,10 @@ class GapContext:
         services_by_partner: Mapping[UUID, Sequence[OfferedService]],
         catalog: RoleCatalog,
         today: date,
-        extras: Mapping[str, object] | None = None,
+        agreements: Sequence[Agreement] | None = None,
+        agreement_expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS,
+        funding: FundingAnalysis | None = None,
+        labor_market: LaborMarketFacts | None = None,
     ) -> GapContext:
         """Build the context from a system state and the partners and services of its members."""
         return cls(
@@ -156,7 +176,10 @@ class GapContext:
             services_by_partner=services_by_partner,
             catalog=catalog,
             today=today,
-            extras=extras or {},
+            agreements=agreements,
+            agreement_expiry_window_days=agreement_expiry_window_days,
+            funding=funding,
+            labor_market=labor_market,
         )
 
     def partner_type(self, partner_id: UUID) -> str | None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
 
 from api.domain.codes import NaicsCode, SocCode
 from api.domain.errors import FieldProblem, InvalidInput
@@ -113,8 +112,7 @@ class OccupationShortfall:
     ``annual_openings`` and ``shortfall`` are None when no region has an openings figure; regions
     without one are listed in ``regions_without_data``, so a partial sum is never mistaken for a whole.
     ``regions`` (in order), ``periods`` and ``retrieved_at`` (the latest retrieval) describe the figures
-    that were added up. ``observations`` are those figures themselves when they were given as observations
-    (``training_shortfall``); ``occupation_shortfalls``, which reads columns, leaves it empty.
+    that were added up.
     """
 
     occupation: SocCode
@@ -122,7 +120,6 @@ class OccupationShortfall:
     capacity: int
     shortfall: int | None
     sources: tuple[str, ...]
-    observations: tuple[Observation, ...] = ()
     regions_without_data: tuple[str, ...]
     regions: tuple[str, ...] = ()
     periods: tuple[str, ...] = ()
@@ -156,16 +153,6 @@ class OccupationFigures:
         if not (len(self.periods) == len(self.sources) == len(self.retrieved_at) == len(self.annual_openings)
                 == len(self.growth_percent) == rows):
             raise ValueError("every column of an occupation's figures must have one entry per observation")
-
-    def observations(self) -> list[Observation]:
-        """Return the rows as observations (without the figures the columns do not carry)."""
-        return [
-            Observation(region=region, code=self.code, period=period, source=source, retrieved_at=retrieved,
-                        annual_openings=openings, growth_percent=growth)
-            for region, period, source, retrieved, openings, growth in zip(
-                self.regions, self.periods, self.sources, self.retrieved_at, self.annual_openings,
-                self.growth_percent, strict=True)
-        ]
 
 
 def parse_code(kind: CodeKind | str, text: str) -> SocCode | NaicsCode:
@@ -286,15 +273,6 @@ def is_in_demand(obs: Observation, rule: InDemandRule) -> bool:
     return by_openings or by_growth
 
 
-def _recency(obs: Observation) -> tuple[tuple[int, int], datetime, int, float]:
-    # Naive timestamps are read as UTC so that mixed inputs still compare; the last two entries
-    # only break ties between duplicate rows, so that the choice never depends on input order.
-    retrieved = obs.retrieved_at if obs.retrieved_at.tzinfo else obs.retrieved_at.replace(tzinfo=UTC)
-    openings = -1 if obs.annual_openings is None else obs.annual_openings
-    growth = -math.inf if obs.growth_percent is None else obs.growth_percent
-    return period_years(obs.period), retrieved, openings, growth
-
-
 def _as_utc(stamp: datetime) -> datetime:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
@@ -308,127 +286,16 @@ def _latest_stamp(stamps: Iterable[datetime]) -> datetime:
         return max(stamps, key=_as_utc)
 
 
-def _latest(observations: Iterable[Observation]) -> dict[tuple[str, str, str], Observation]:
-    """The latest observation per (region, code, source), by ``_recency``, in no particular order.
-
-    Recency is only worked out when two observations share a key, which most never do; every period is
-    still read, so a malformed one is refused whether or not it meets a rival.
-    """
-    latest: dict[tuple[str, str, str], Observation] = {}
-    periods: set[str] = set()
-    for obs in observations:
-        periods.add(obs.period)
-        key = (obs.region, obs.code.value, obs.source)  # SOC and NAICS texts never coincide (XX-XXXX vs digits)
-        kept = latest.setdefault(key, obs)
-        if kept is not obs and _recency(obs) > _recency(kept):
-            latest[key] = obs
-    for period in periods:
-        period_years(period)
-    return latest
-
-
-def latest_observations(observations: Iterable[Observation]) -> list[Observation]:
-    """Keep the latest observation per (region, code, source): latest period, then latest retrieval.
-
-    Raises ValueError for a malformed period; validate_observation catches those on the way in.
-    """
-    latest = _latest(observations)
-    return [latest[key] for key in sorted(latest, key=lambda key: (key[1], key[0], key[2]))]
-
-
-def in_demand_occupations(
-    observations: Iterable[Observation], rule: InDemandRule, *, regions: Collection[str] | None = None
-) -> list[Observation]:
-    """Return the latest occupation observations that meet the rule, ordered by code, region, source.
-
-    Only observations carrying openings or growth are considered, so a newer wage-only row does not
-    hide an older projection; ``regions`` limits the answer to those regions.
-    """
-    judged = (
-        obs
-        for obs in observations
-        if isinstance(obs.code, SocCode)
-        and (regions is None or obs.region in regions)
-        and (obs.annual_openings is not None or obs.growth_percent is not None)
-    )
-    return [obs for obs in latest_observations(judged) if is_in_demand(obs, rule)]
-
-
-def training_shortfall(
-    *,
-    occupations: Iterable[SocCode],
-    regions: Iterable[str],
-    observations: Iterable[Observation],
-    capacities: Iterable[TrainingCapacity],
-    prefer_sources: Sequence[str] = (),
-) -> list[OccupationShortfall]:
-    """Compare annual openings with training capacity per target occupation, summed over the regions.
-
-    Per region the openings come from one observation: the latest per source (among those with an
-    openings figure), then the source listed first in ``prefer_sources``, then the most recent, then
-    the source name, so that two sources are never added together. Codes match exactly: capacity for
-    a broad occupation does not count toward a detailed one. Every target is reported, in code order;
-    ``shortfall`` is openings minus capacity, never below 0.
-    """
-    targets = sorted(set(occupations))
-    wanted_regions = sorted(set(regions))
-    target_set, region_set = set(targets), set(wanted_regions)
-    latest = _latest(
-        obs
-        for obs in observations
-        if obs.code in target_set and obs.region in region_set and obs.annual_openings is not None
-    )
-    rank = {source: i for i, source in enumerate(prefer_sources)}
-    candidates: dict[tuple[SocCode | NaicsCode, str], list[Observation]] = {}
-    for obs in latest.values():
-        candidates.setdefault((obs.code, obs.region), []).append(obs)
-    chosen = {key: group[0] if len(group) == 1 else _preferred(group, rank) for key, group in candidates.items()}
-    seats = _seats(capacities, target_set, region_set)
-    report: list[OccupationShortfall] = []
-    for occupation in targets:
-        used = tuple(chosen[(occupation, r)] for r in wanted_regions if (occupation, r) in chosen)
-        openings = sum(o.annual_openings or 0 for o in used) if used else None
-        capacity = seats.get(occupation, 0)
-        report.append(
-            OccupationShortfall(
-                occupation=occupation,
-                annual_openings=openings,
-                capacity=capacity,
-                shortfall=None if openings is None else max(0, openings - capacity),
-                sources=tuple(sorted({o.source for o in used})),
-                observations=used,
-                regions_without_data=tuple(r for r in wanted_regions if (occupation, r) not in chosen),
-                regions=tuple(o.region for o in used),
-                periods=tuple(sorted({o.period for o in used})),
-                retrieved_at=_latest_stamp(o.retrieved_at for o in used) if used else None,
-            )
-        )
-    return report
-
-
-def _seats(capacities: Iterable[TrainingCapacity], occupations: Collection[SocCode],
-           regions: Collection[str]) -> dict[SocCode, int]:
-    seats: dict[SocCode, int] = {}
-    for cap in capacities:
-        if cap.occupation in occupations and cap.region in regions:
-            seats[cap.occupation] = seats.get(cap.occupation, 0) + cap.capacity
-    return seats
-
-
-def _preferred(group: list[Observation], rank: dict[str, int]) -> Observation:
-    # Stable sorts, least significant key first, give: preferred source, then most recent, then name.
-    ordered = sorted(group, key=lambda o: o.source)
-    ordered.sort(key=_recency, reverse=True)
-    ordered.sort(key=lambda o: rank.get(o.source, len(rank)))
-    return ordered[0]
-
-
-# --- the same rules over columns ---------------------------------------------------------------------------
+# --- the rules, over columns ---------------------------------------------------------------------------------
 #
-# An occupation whose figures are plain (one observation per region, all in the regions asked about, each
-# with an openings figure) needs no choosing: every observation is the latest of its region, code and
-# source and the only candidate of its region. Those are decided straight from the columns; any other
-# occupation goes through the rules above, row by row, so both ways always agree.
+# The rules read one occupation's figures as columns (``OccupationFigures``), row ``i`` being one observation.
+# Per region and source only the latest row counts (latest period, then latest retrieval; the figures only
+# break ties between duplicates, so the choice never depends on input order). An occupation is in demand when
+# one of those rows meets the rule; its openings are added up over the regions asked about, one row per region
+# (the latest per source, then the source preferred, the most recent, the source's name), so two sources are
+# never added together. Figures are *plain* when every row is the only one of its region, inside the regions
+# asked about, with an openings figure (a state's usual load): then every row counts and nothing needs choosing.
+# tests/domain/labor_market_rows.py holds the same rules row by row, the reference these are tested against.
 
 
 def occupation_figures(observations: Iterable[Observation]) -> list[OccupationFigures]:
@@ -440,20 +307,21 @@ def occupation_figures(observations: Iterable[Observation]) -> list[OccupationFi
     for obs in observations:
         if isinstance(obs.code, SocCode):
             rows.setdefault(obs.code, []).append(obs)
-    return [
-        OccupationFigures(
-            code=code, regions=tuple(o.region for o in group), periods=tuple(o.period for o in group),
-            sources=tuple(o.source for o in group), retrieved_at=tuple(o.retrieved_at for o in group),
-            annual_openings=tuple(o.annual_openings for o in group),
-            growth_percent=tuple(o.growth_percent for o in group),
-        )
-        for code, group in sorted(rows.items())
-    ]
+    return [_columns_of(code, group) for code, group in sorted(rows.items())]
+
+
+def _columns_of(code: SocCode, group: Sequence[Observation]) -> OccupationFigures:
+    return OccupationFigures(
+        code=code, regions=tuple(o.region for o in group), periods=tuple(o.period for o in group),
+        sources=tuple(o.source for o in group), retrieved_at=tuple(o.retrieved_at for o in group),
+        annual_openings=tuple(o.annual_openings for o in group),
+        growth_percent=tuple(o.growth_percent for o in group),
+    )
 
 
 def _by_code(figures: Iterable[OccupationFigures]) -> dict[str, OccupationFigures]:
-    """One set of columns per code (keyed by its text: a code's own hash is a dataclass's, worked out anew on
-    every lookup; its text's is kept): columns given twice for a code are joined."""
+    """One set of columns per code (keyed by its text, whose hash is kept, unlike a code's): columns given
+    twice for a code are joined."""
     out: dict[str, OccupationFigures] = {}
     for fig in figures:
         kept = out.get(fig.code.value)
@@ -466,57 +334,56 @@ def _by_code(figures: Iterable[OccupationFigures]) -> dict[str, OccupationFigure
     return out
 
 
-class LastColumn:
-    """What one rule works out of a column, kept for the column the previous occupation had.
+def _recency(fig: OccupationFigures, row: int) -> tuple[tuple[int, int], datetime, int, float]:
+    # Naive timestamps are read as UTC so that mixed inputs still compare; the last two entries
+    # only break ties between duplicate rows, so that the choice never depends on input order.
+    openings, growth = fig.annual_openings[row], fig.growth_percent[row]
+    return (period_years(fig.periods[row]), _as_utc(fig.retrieved_at[row]), -1 if openings is None else openings,
+            -math.inf if growth is None else growth)
 
-    Storage hands consecutive occupations the very same tuple when their columns are equal (a state's load
-    has the same regions, period and source for every occupation), so each is worked out once per run of
-    equal columns, not once per occupation. Columns are immutable (tuples, datetimes): the same object always
-    holds the same values.
+
+def _latest_rows(fig: OccupationFigures, rows: Iterable[int]) -> dict[tuple[str, str], int]:
+    """The latest of ``rows`` per (region, source), by ``_recency``.
+
+    Recency is only worked out when two rows share a key, which most never do; every period is still read, so
+    a malformed one is refused whether or not it meets a rival.
     """
-
-    __slots__ = ("_column", "_value", "_work")
-
-    def __init__(self, work: Callable[[Any], Any]) -> None:
-        self._column: object = None
-        self._value: Any = None
-        self._work = work
-
-    def __call__(self, column: Any) -> Any:
-        if column is not self._column:
-            self._value = self._work(column)  # raises before remembering anything
-            self._column = column
-        return self._value
-
-
-def _checked_periods(periods: tuple[str, ...]) -> None:
-    for period in set(periods):
+    latest: dict[tuple[str, str], int] = {}
+    periods: set[str] = set()
+    for row in rows:
+        periods.add(fig.periods[row])
+        key = (fig.regions[row], fig.sources[row])
+        kept = latest.setdefault(key, row)
+        if kept != row and _recency(fig, row) > _recency(fig, kept):
+            latest[key] = row
+    for period in periods:
         period_years(period)
+    return latest
 
 
-class _PlainTest:
-    """Say whether figures are plain: every row the only one of its region, in the regions asked about, with
-    an openings figure.
+def _plain_regions(fig: OccupationFigures, regions: AbstractSet[str]) -> set[str] | None:
+    """The regions of plain figures, or None for figures that are not plain. Reads every period, as the
+    choosing does, so a malformed one is refused either way."""
+    present = set(fig.regions)
+    if not present or len(present) != len(fig.regions) or not present <= regions or None in fig.annual_openings:
+        return None
+    for period in set(fig.periods):
+        period_years(period)
+    return present
 
-    Reads every period, as the row-by-row rules do, so a malformed one is refused either way. Each distinct
-    column is worked out once (``LastColumn``).
-    """
 
-    __slots__ = ("_periods_checked", "_regions_ok")
+def _row_in_demand(fig: OccupationFigures, row: int, rule: InDemandRule) -> bool:
+    openings, growth = fig.annual_openings[row], fig.growth_percent[row]
+    return ((rule.min_annual_openings is not None and openings is not None and openings >= rule.min_annual_openings)
+            or (rule.min_growth_percent is not None and growth is not None and growth >= rule.min_growth_percent))
 
-    def __init__(self, regions: AbstractSet[str]) -> None:
-        def regions_ok(column: tuple[str, ...]) -> bool:
-            present = set(column)
-            return bool(present) and len(present) == len(column) and present <= regions
 
-        self._regions_ok = LastColumn(regions_ok)
-        self._periods_checked = LastColumn(_checked_periods)
-
-    def __call__(self, fig: OccupationFigures) -> bool:
-        if not self._regions_ok(fig.regions) or None in fig.annual_openings:
-            return False
-        self._periods_checked(fig.periods)
-        return True
+def _rows_in_demand(fig: OccupationFigures, rule: InDemandRule, regions: Collection[str] | None) -> list[int]:
+    """The latest rows with openings or growth (within ``regions``) that meet the rule, in no particular order."""
+    judged = (row for row in range(len(fig.regions))
+              if (regions is None or fig.regions[row] in regions)
+              and (fig.annual_openings[row] is not None or fig.growth_percent[row] is not None))
+    return [row for row in _latest_rows(fig, judged).values() if _row_in_demand(fig, row, rule)]
 
 
 def _plain_in_demand(fig: OccupationFigures, rule: InDemandRule) -> bool:
@@ -528,18 +395,34 @@ def _plain_in_demand(fig: OccupationFigures, rule: InDemandRule) -> bool:
     return least_growth is not None and any(g is not None and g >= least_growth for g in fig.growth_percent)
 
 
+def in_demand_observations(
+    observations: Iterable[Observation], rule: InDemandRule, *, regions: Collection[str] | None = None
+) -> list[Observation]:
+    """Return the latest occupation observations that meet the rule, ordered by code, region, source.
+
+    Only observations carrying openings or growth are considered, so a newer wage-only row does not
+    hide an older projection; ``regions`` limits the answer to those regions. Raises ValueError for a malformed
+    period; validate_observation catches those on the way in.
+    """
+    groups: dict[str, tuple[SocCode, list[Observation]]] = {}
+    for obs in observations:
+        if isinstance(obs.code, SocCode):
+            groups.setdefault(obs.code.value, (obs.code, []))[1].append(obs)
+    found = [group[row] for code, group in groups.values()
+             for row in _rows_in_demand(_columns_of(code, group), rule, regions)]
+    return sorted(found, key=lambda o: (o.code.value, o.region, o.source))
+
+
 def occupations_in_demand(
     figures: Iterable[OccupationFigures], rule: InDemandRule, *, regions: Collection[str]
 ) -> list[SocCode]:
-    """Return, in code order, the occupations that ``in_demand_occupations`` finds in demand in the regions."""
+    """Return, in code order, the occupations with an observation in demand (``in_demand_observations``) in the
+    regions."""
     wanted = set(regions)
-    plain = _PlainTest(wanted)
     found: list[SocCode] = []
     for fig in _by_code(figures).values():
-        if plain(fig):
-            if _plain_in_demand(fig, rule):
-                found.append(fig.code)
-        elif in_demand_occupations(fig.observations(), rule, regions=wanted):
+        plain = _plain_regions(fig, wanted) is not None
+        if _plain_in_demand(fig, rule) if plain else _rows_in_demand(fig, rule, wanted):
             found.append(fig.code)
     return sorted(found, key=_code_text)
 
@@ -547,6 +430,24 @@ def occupations_in_demand(
 def _code_text(code: SocCode) -> str:
     # Codes order as their texts do; sorting by the text spares the dataclass's comparisons (800 targets).
     return code.value
+
+
+def _preferred(fig: OccupationFigures, rows: list[int], rank: Mapping[str, int]) -> int:
+    # Stable sorts, least significant key first, give: preferred source, then most recent, then name.
+    ordered = sorted(rows, key=lambda row: fig.sources[row])
+    ordered.sort(key=lambda row: _recency(fig, row), reverse=True)
+    ordered.sort(key=lambda row: rank.get(fig.sources[row], len(rank)))
+    return ordered[0]
+
+
+def _counted_rows(fig: OccupationFigures, regions: AbstractSet[str], rank: Mapping[str, int]) -> dict[str, int]:
+    """The row whose openings count in each region that has one: the latest per source, then the preferred."""
+    with_openings = (row for row in range(len(fig.regions))
+                     if fig.regions[row] in regions and fig.annual_openings[row] is not None)
+    candidates: dict[str, list[int]] = {}
+    for (region, _), row in _latest_rows(fig, with_openings).items():
+        candidates.setdefault(region, []).append(row)
+    return {region: rows[0] if len(rows) == 1 else _preferred(fig, rows, rank) for region, rows in candidates.items()}
 
 
 def occupation_shortfalls(
@@ -558,11 +459,14 @@ def occupation_shortfalls(
     prefer_sources: Sequence[str] = (),
     seats: Mapping[str, int] | None = None,
 ) -> list[OccupationShortfall]:
-    """Return what ``training_shortfall`` returns for the same observations given as columns.
+    """Compare annual openings with training capacity per target occupation, summed over the regions.
 
-    Each shortfall's ``observations`` is left empty; its ``regions``, ``periods`` and ``retrieved_at`` say
-    which figures were added up. ``seats``, when given, replaces ``capacities``: the capacity of each
-    occupation (by code) already added up over ``regions`` (so none counts when there are no regions).
+    Per region the openings come from one observation: the latest per source (among those with an openings
+    figure), then the source listed first in ``prefer_sources``, then the most recent, then the source name.
+    Codes match exactly: capacity for a broad occupation does not count toward a detailed one. Every target is
+    reported, in code order; ``shortfall`` is openings minus capacity, never below 0. ``seats``, when given,
+    replaces ``capacities``: the capacity of each occupation (by code) already added up over ``regions`` (so
+    none counts when there are no regions).
     """
     distinct: dict[str, SocCode] = {}
     for code in occupations:  # as set() would, without hashing each dataclass
@@ -570,65 +474,53 @@ def occupation_shortfalls(
     targets = sorted(distinct.values(), key=_code_text)
     wanted_regions = sorted(set(regions))
     region_set = set(wanted_regions)
-    by_code = _by_code(figures)
-    capacities_of: dict[str, list[TrainingCapacity]] = {}
     if seats is None:
+        seats = {}
         for cap in capacities:
-            capacities_of.setdefault(cap.occupation.value, []).append(cap)
+            if cap.region in region_set:
+                seats[cap.occupation.value] = seats.get(cap.occupation.value, 0) + cap.capacity
     elif not wanted_regions:
         seats = {}
+    by_code = _by_code(figures)
+    rank = {source: i for i, source in enumerate(prefer_sources)}
     report: list[OccupationShortfall] = []
-    plain_test, plain_shortfall = _PlainTest(region_set), _PlainShortfall(wanted_regions)
     for occupation in targets:
+        capacity = seats.get(occupation.value, 0)
         fig = by_code.get(occupation.value)
-        plain = fig is not None and plain_test(fig)
-        if seats is None:
-            caps = capacities_of.get(occupation.value, [])
-            capacity = sum(cap.capacity for cap in caps if cap.region in region_set) if plain else 0
-        else:
-            capacity = seats.get(occupation.value, 0)
-            # For the rules row by row, one capacity in a region asked about stands for the seats added up.
-            caps = [TrainingCapacity(occupation=occupation, region=wanted_regions[0], capacity=capacity)
-                    ] if capacity and not plain else []
-        if plain:
-            report.append(plain_shortfall(fig, capacity))  # type: ignore[arg-type]
+        present = _plain_regions(fig, region_set) if fig is not None else None
+        if fig is not None and present is not None:
+            report.append(_plain_shortfall(fig, present, wanted_regions, capacity))
             continue
-        [found] = training_shortfall(occupations=[occupation], regions=wanted_regions,
-                                     observations=fig.observations() if fig is not None else (),
-                                     capacities=caps, prefer_sources=prefer_sources)
-        report.append(replace(found, observations=()))
+        counted = _counted_rows(fig, region_set, rank) if fig is not None else {}
+        used = [counted[r] for r in wanted_regions if r in counted]
+        openings = sum(fig.annual_openings[row] or 0 for row in used) if fig is not None and used else None
+        report.append(OccupationShortfall(
+            occupation=occupation,
+            annual_openings=openings,
+            capacity=capacity,
+            shortfall=None if openings is None else max(0, openings - capacity),
+            sources=tuple(sorted({fig.sources[row] for row in used})) if fig is not None else (),
+            regions_without_data=tuple(r for r in wanted_regions if r not in counted),
+            regions=tuple(fig.regions[row] for row in used) if fig is not None else (),
+            periods=tuple(sorted({fig.periods[row] for row in used})) if fig is not None else (),
+            retrieved_at=_latest_stamp(fig.retrieved_at[row] for row in used) if fig is not None and used else None,
+        ))
     return report
 
 
-class _PlainShortfall:
-    """The shortfall of plain figures against the regions asked about, each distinct column worked out once."""
-
-    __slots__ = ("_latest", "_periods", "_regions", "_sources")
-
-    def __init__(self, wanted_regions: list[str]) -> None:
-        def regions(column: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-            present = set(column)
-            missing = () if len(present) == len(wanted_regions) else tuple(
-                r for r in wanted_regions if r not in present)
-            return tuple(sorted(column)), missing
-
-        self._regions = LastColumn(regions)
-        self._sources = LastColumn(lambda column: tuple(sorted(set(column))))
-        self._periods = LastColumn(lambda column: tuple(sorted(set(column))))
-        self._latest = LastColumn(_latest_stamp)
-
-    def __call__(self, fig: OccupationFigures, capacity: int) -> OccupationShortfall:
-        openings: int = sum(fig.annual_openings)  # type: ignore[arg-type]  # plain: no None among them
-        regions, missing = self._regions(fig.regions)
-        return OccupationShortfall(
-            occupation=fig.code,
-            annual_openings=openings,
-            capacity=capacity,
-            shortfall=max(0, openings - capacity),
-            sources=self._sources(fig.sources),
-            regions_without_data=missing,
-            regions=regions,
-            periods=self._periods(fig.periods),
-            retrieved_at=self._latest(fig.retrieved_at),
-        )
-
+def _plain_shortfall(fig: OccupationFigures, present: set[str], wanted_regions: list[str],
+                     capacity: int) -> OccupationShortfall:
+    """The shortfall of plain figures (``present``: their regions): every row counts, in region order."""
+    openings: int = sum(fig.annual_openings)  # type: ignore[arg-type]  # plain: no None among them
+    return OccupationShortfall(
+        occupation=fig.code,
+        annual_openings=openings,
+        capacity=capacity,
+        shortfall=max(0, openings - capacity),
+        sources=tuple(sorted(set(fig.sources))),
+        regions_without_data=() if len(present) == len(wanted_regions) else tuple(
+            r for r in wanted_regions if r not in present),
+        regions=tuple(sorted(fig.regions)),
+        periods=tuple(sorted(set(fig.periods))),
+        retrieved_at=_latest_stamp(fig.retrieved_at),
+    )

@@ -1,21 +1,19 @@
 """Gap analysis, kind 3: annual openings against the yearly capacity of the members' training.
 
-The rule reads the labour market figures from ``GapContext.extras[LABOR_MARKET]`` (loaded by the use
-case in one query), so the analysis keeps its signature and stays pure.
+The rule reads the labour market figures from ``GapContext.labor_market`` (loaded by the use case in one
+query), so the analysis keeps its signature and stays pure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from uuid import UUID
 
 from api.domain.codes import InvalidCode, SocCode
 from api.domain.gaps import DEFAULT_RULES, Gap, GapContext, GapKind, GapRule, OfferedService, Severity
 from api.domain.labor_market import (
     InDemandRule,
-    LastColumn,
     Observation,
     OccupationFigures,
     OccupationShortfall,
@@ -25,9 +23,6 @@ from api.domain.labor_market import (
     occupations_in_demand,
 )
 from api.domain.partners import DeliveryMode
-
-LABOR_MARKET = "labor_market"
-"""The key of ``GapContext.extras`` holding a ``LaborMarketFacts``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -200,36 +195,24 @@ def _label(code: SocCode, titles: Mapping[str, str]) -> str:
     return f"{title} ({code.value})" if title else code.value
 
 
-class _GapFigures:
-    """A training gap's figures, each shared column written once per run of shortfalls that share it."""
-
-    __slots__ = ("_periods", "_regions", "_sources", "_stamp")
-
-    def __init__(self) -> None:
-        joined = ", ".join
-        self._sources, self._periods, self._regions = LastColumn(joined), LastColumn(joined), LastColumn(joined)
-        self._stamp = LastColumn(datetime.isoformat)
-
-    def sources(self, s: OccupationShortfall) -> str:
-        return self._sources(s.sources)
-
-    def __call__(self, s: OccupationShortfall, providers: list[str], in_demand: bool) -> dict[str, float | int | str]:
-        assert s.retrieved_at is not None, "a shortfall with openings was added up from some figures"
-        figures: dict[str, float | int | str] = {
-            "annual_openings": s.annual_openings or 0,
-            "capacity": s.capacity,
-            "shortfall": s.shortfall or 0,
-            "sources": self._sources(s.sources),
-            "periods": self._periods(s.periods),
-            "retrieved_at": self._stamp(s.retrieved_at),
-            "regions": self._regions(s.regions),
-            "basis": "in_demand" if in_demand else "target_occupation",
-        }
-        if providers:
-            figures["providers"] = "; ".join(providers)
-        if s.regions_without_data:
-            figures["regions_without_data"] = ", ".join(s.regions_without_data)
-        return figures
+def _gap_figures(s: OccupationShortfall, providers: list[str], in_demand: bool) -> dict[str, float | int | str]:
+    """A training gap's figures: what was added up, from where, against which seats."""
+    assert s.retrieved_at is not None, "a shortfall with openings was added up from some figures"
+    figures: dict[str, float | int | str] = {
+        "annual_openings": s.annual_openings or 0,
+        "capacity": s.capacity,
+        "shortfall": s.shortfall or 0,
+        "sources": ", ".join(s.sources),
+        "periods": ", ".join(s.periods),
+        "retrieved_at": s.retrieved_at.isoformat(),
+        "regions": ", ".join(s.regions),
+        "basis": "in_demand" if in_demand else "target_occupation",
+    }
+    if providers:
+        figures["providers"] = "; ".join(providers)
+    if s.regions_without_data:
+        figures["regions_without_data"] = ", ".join(s.regions_without_data)
+    return figures
 
 
 def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
@@ -238,8 +221,8 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
     The occupations are the system's targets or, when it names none, those in demand in its regions.
     A target with no openings figure at all is reported (low) so the team loads the data it needs.
     """
-    facts = ctx.extras.get(LABOR_MARKET)
-    if not isinstance(facts, LaborMarketFacts) or not ctx.system.regions:
+    facts = ctx.labor_market
+    if facts is None or not ctx.system.regions:
         return
     regions = list(dict.fromkeys(ctx.system.regions))
     figures = _figures(facts)
@@ -247,7 +230,6 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
     seats, providers = _member_seats(ctx, targets, regions)
     report = occupation_shortfalls(occupations=targets, regions=regions, figures=figures, seats=seats,
                                    prefer_sources=facts.prefer_sources)
-    gap_figures = _GapFigures()
     for s in report:
         name = _label(s.occupation, facts.titles)
         if s.annual_openings is None:
@@ -274,13 +256,13 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
             subject=s.occupation.value,
             explanation=(
                 f"{name} {why} {s.annual_openings} annual openings in the system's regions "
-                f"({gap_figures.sources(s)}), but {trained}: {s.shortfall} short."
+                f"({', '.join(s.sources)}), but {trained}: {s.shortfall} short."
             ),
             recommendation=(
                 f"Expand members' programs leading to {s.occupation.value}, or bring on a training provider "
                 "(a college, an apprenticeship sponsor) with a program for it."
             ),
-            figures=gap_figures(s, providers.get(s.occupation.value, []), in_demand),
+            figures=_gap_figures(s, providers.get(s.occupation.value, []), in_demand),
         )
 
 

@@ -1,26 +1,49 @@
 """Cheap construction of domain objects from stored rows.
 
-A page of 100 partners spent more time in the domain records' keyword ``__init__`` than in PostgreSQL.
-Values read back from the database were validated on their way in, so the repositories rebuild them with
-``stored_constructor`` (``api.domain._slots.slot_constructor``): the same object from positional values in
-field order, set straight through the slots, about 3x cheaper.
+The domain's records are frozen, slotted dataclasses: their generated ``__init__`` takes keywords only and sets
+every field through ``object.__setattr__``. Values read back from the database were validated on their way
+in, so the repositories rebuild listed rows with :func:`stored_constructor`: the same object (equal, same type,
+same fields) from positional values set straight through the slots. Why it pays, with figures:
+``bench/README.md`` (item 12) and ``docs/architecture.md`` ("Speed machinery").
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from enum import Enum
-from typing import TypeVar
-
-from api.domain._slots import slot_constructor
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)
 
 
-def stored_constructor(cls: type[T]) -> Callable[..., T]:
-    """Return ``make(*values)`` building a ``cls`` from its stored fields' values in declaration order."""
-    return slot_constructor(cls)
+def stored_constructor(cls: type[T], order: tuple[str, ...]) -> Callable[..., T]:
+    """Return ``make(*values)`` building a ``cls`` from its fields' values, positionally in ``order``.
+
+    ``order`` must be the class's field order: each call site spells out the order its row mapper passes
+    values in, so a field added to or moved in the class fails at import instead of swapping values. Only
+    for frozen, slotted dataclasses without ``__post_init__`` (the constructor would skip it) whose fields are
+    all set by ``__init__``; anything else is refused when the constructor is built.
+    """
+    if not dataclasses.is_dataclass(cls) or "__slots__" not in cls.__dict__:
+        raise TypeError(f"{cls.__name__} is not a slotted dataclass")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} validates in __post_init__; build it with its own constructor")
+    fields = dataclasses.fields(cls)
+    if any(not f.init for f in fields):
+        raise TypeError(f"{cls.__name__} has fields its constructor does not set")
+    names = tuple(f.name for f in fields)
+    if order != names:
+        raise TypeError(f"{cls.__name__}'s fields are {names}, not {order}")
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    namespace.update({f"_set_{n}": cls.__dict__[n].__set__ for n in names})  # the slots' member descriptors
+    body = "".join(f"    _set_{n}(obj, {n})\n" for n in names)
+    source = f"def make({', '.join(names)}):\n    obj = _new(_cls)\n{body}    return obj\n"
+    exec(compile(source, f"<stored_constructor {cls.__qualname__}>", "exec"), namespace)
+    make: Callable[..., T] = namespace["make"]
+    make.__doc__ = f"Build a {cls.__qualname__} from stored values, in field order: {', '.join(names)}."
+    return make
 
 
 def enum_lookup(cls: type[E]) -> Callable[[str], E]:

@@ -104,14 +104,24 @@ DISTANCE_SQL = (
 RANK_SQL = "ts_rank_cd(p.search, websearch_to_tsquery('english', {q}))::float8"
 
 
-_new_partner = stored_constructor(Partner)
-_new_service = stored_constructor(Service)
-_new_service_facts = stored_constructor(ServiceFacts)
-_new_partner_facts = stored_constructor(PartnerFacts)
-_new_contact = stored_constructor(Contact)
-_new_address = stored_constructor(Address)
-_new_external_id = stored_constructor(ExternalId)
-_new_jurisdiction = stored_constructor(Jurisdiction)
+# Each names the order its mapper below passes values in; a field added to or moved in the class fails here.
+_new_partner = stored_constructor(Partner, (
+    "id", "name", "partner_type", "level", "jurisdiction", "description", "regions_served", "populations_served",
+    "capacity", "funding_streams", "industries", "contacts", "address", "latitude", "longitude", "website",
+    "assets", "limitations", "status", "external_ids", "services", "version", "created_at", "updated_at"))
+_new_service = stored_constructor(Service, (
+    "id", "partner_id", "name", "category", "description", "populations", "regions", "delivery_mode", "capacity",
+    "funding_streams", "program_cip", "occupations", "credential", "status", "external_ids", "version",
+    "created_at", "updated_at"))
+_new_service_facts = stored_constructor(ServiceFacts, (  # the columns of SERVICE_FACTS_OF, in its order
+    "id", "partner_id", "name", "category", "populations", "regions", "delivery_mode", "capacity",
+    "funding_streams", "occupations", "status"))
+_new_partner_facts = stored_constructor(PartnerFacts, (  # the columns of PARTNER_FACTS_OF, in its order
+    "id", "name", "partner_type", "regions_served", "populations_served", "funding_streams"))
+_new_contact = stored_constructor(Contact, ("name", "title", "email", "phone"))
+_new_address = stored_constructor(Address, ("street", "city", "state", "postal_code"))
+_new_external_id = stored_constructor(ExternalId, ("source", "id"))
+_new_jurisdiction = stored_constructor(Jurisdiction, ("state", "local_area"))
 _level = enum_lookup(Level)
 _status = enum_lookup(Status)
 _delivery_mode = enum_lookup(DeliveryMode)

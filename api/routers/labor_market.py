@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from api.deps import ReadUowDep, SettingsDep, UowDep
 from api.domain.labor_market import InDemandRule
-from api.domain.lmi_ingest import RawRecord, TitleScheme, raw_record
+from api.domain.lmi_ingest import RawRecord, TitleScheme
 from api.domain.ports import ObservationFilter
 from api.domain.sync import OnError
 from api.problems import responses
@@ -58,11 +58,11 @@ async def _json_records(request: Request, max_line_bytes: int) -> AsyncIterator[
     async for run in ndjson_runs(request, max_line_bytes):
         for line, value in run:
             if isinstance(value, Exception):
-                yield raw_record(line, None, str(value))
+                yield RawRecord(line=line, error=str(value))
             elif isinstance(value, dict):
-                yield raw_record(line, value, None)
+                yield RawRecord(line=line, fields=value)
             else:
-                yield raw_record(line, None, "each line must be a JSON object")
+                yield RawRecord(line=line, error="each line must be a JSON object")
 
 
 async def _raw_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, str | None]]:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import ReadUowDep, UowDep
 from api.problems import responses
+from api.rendering.charts import radar_chart_svg
 from api.routers._http import etag, expected_version, not_modified, reject_unknown_params, set_next_link
 from api.routers.partners import IfMatch
 from api.schemas.readiness import (
@@ -111,4 +112,7 @@ async def score_round(round_id: UUID, uow: ReadUowDep) -> RoundScoreOut:
 @router.get("/v1/rounds/{round_id}/chart.svg", response_class=Response, responses={**CHART_RESPONSE, **responses(404)})
 async def round_chart(round_id: UUID, uow: ReadUowDep) -> Response:
     """A self-contained SVG radar chart of the six element scores, this round against the previous one."""
-    return Response(content=await uc.round_chart(uow, round_id=round_id), media_type=SVG)
+    chart = await uc.round_chart(uow, round_id=round_id)
+    svg = radar_chart_svg(chart.element_labels, chart.current, chart.previous, chart.title,
+                          current_label=chart.current_label, previous_label=chart.previous_label)
+    return Response(content=svg, media_type=SVG)

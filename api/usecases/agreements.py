@@ -10,7 +10,7 @@ from uuid import UUID
 from api.domain import agreements as rules
 from api.domain.agreements import Agreement, Completeness
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
-from api.domain.funding import FUNDING_KEY
+from api.domain.funding import FundingAnalysis
 from api.domain.gaps import MemberPartner, OfferedService
 from api.domain.ports import UnitOfWork
 from api.domain.systems import SystemState
@@ -131,19 +131,16 @@ async def require_agreement_of(uow: UnitOfWork, *, system_id: UUID, agreement_id
         )
 
 
-async def gap_extras(
+async def gap_inputs(
     uow: UnitOfWork, state: SystemState, partners: Mapping[UUID, MemberPartner],
-    services: Mapping[UUID, Sequence[OfferedService]], *, expiry_window_days: int,
-) -> dict[str, object]:
-    """What the formalization and funding gap rules read: agreements, the renewal window, the funding analysis.
+    services: Mapping[UUID, Sequence[OfferedService]],
+) -> tuple[list[Agreement], FundingAnalysis]:
+    """What the formalization and funding gap rules read: the system's agreements and its funding analysis.
 
     Two queries whatever the system's size: its agreements, and its funding basis.
     """
-    return {
-        rules.AGREEMENTS_KEY: await uow.agreements.of_system(state.system.id),
-        rules.EXPIRY_WINDOW_KEY: expiry_window_days,
-        FUNDING_KEY: await funding_uc.analysis_of(uow, state, partners, services),
-    }
+    return (await uow.agreements.of_system(state.system.id),
+            await funding_uc.analysis_of(uow, state, partners, services))
 
 
 async def formalized_partners(uow: UnitOfWork, state: SystemState, today: date) -> set[UUID]:

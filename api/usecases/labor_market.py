@@ -23,7 +23,7 @@ from api.domain.labor_market import (
     CodeKind,
     InDemandRule,
     Observation,
-    in_demand_occupations,
+    in_demand_observations,
     parse_code,
     validate_in_demand_rule,
 )
@@ -236,7 +236,7 @@ async def in_demand(uow: UnitOfWork, *, regions: Sequence[str], rule: InDemandRu
     rows = await uow.labor_market.observations_for(regions=list(dict.fromkeys(regions)), occupations=None,
                                                    demand_only=True)
     titles = {obs.code.value: title for obs, title in rows if title}
-    found = in_demand_occupations([obs for obs, _ in rows], rule, regions=set(regions))
+    found = in_demand_observations([obs for obs, _ in rows], rule, regions=set(regions))
     return [(obs, titles.get(obs.code.value)) for obs in found]
 
 

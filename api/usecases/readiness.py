@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -11,7 +12,6 @@ from api.domain import action_plans as plans
 from api.domain import readiness as rules
 from api.domain.access import Scope, require
 from api.domain.action_plans import ActionItem
-from api.domain.charts import radar_chart_svg
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.ports import UnitOfWork
 from api.domain.readiness import Framework, NextStepKind, Response, Round, RoundScore
@@ -165,14 +165,30 @@ async def score_round(uow: UnitOfWork, *, round_id: UUID) -> RoundScore:
     return score
 
 
-async def round_chart(uow: UnitOfWork, *, round_id: UUID) -> str:
-    """Draw the round's element scores (0-100) against the previous closed round's as an SVG radar chart."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RoundChart:
+    """What a chart of a round shows: each element's score (0-100, None for insufficient data) against the
+    previous closed round's, with the words that label them."""
+
+    element_labels: tuple[str, ...]
+    current: tuple[float | None, ...]
+    previous: tuple[float | None, ...] | None
+    title: str
+    current_label: str
+    previous_label: str
+
+
+async def round_chart(uow: UnitOfWork, *, round_id: UUID) -> RoundChart:
+    """The round's element scores (0-100) against the previous closed round's, labelled for a chart."""
     round_, score, previous = await _scores(uow, round_id)
     before = None
     if previous is not None:
-        before = [rules.to_percent(e.previous_mean) if e.previous_mean is not None else None for e in score.elements]
-    return radar_chart_svg(
-        [f"{e.code}. {e.name}" for e in score.elements], [e.percent for e in score.elements], before,
+        before = tuple(rules.to_percent(e.previous_mean) if e.previous_mean is not None else None
+                       for e in score.elements)
+    return RoundChart(
+        element_labels=tuple(f"{e.code}. {e.name}" for e in score.elements),
+        current=tuple(e.percent for e in score.elements),
+        previous=before,
         title=f"Readiness by element, round started {round_.started_on.isoformat()}",
         current_label=f"This round ({round_.status.value})",
         previous_label=f"Previous round (closed {previous.closed_on})" if previous else "Previous round",

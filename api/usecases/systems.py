@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any, cast
 from uuid import UUID, uuid4
 
 from api.domain import systems as rules
 from api.domain.access import AuditEntry, Scope, changes_between, require, require_within
-from api.domain.agreements import DEFAULT_EXPIRY_WINDOW_DAYS, agreement_renewals, unformalized_leads
+from api.domain.agreements import agreement_renewals, unformalized_leads
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.funding import funding_gaps
 from api.domain.gaps import (
+    DEFAULT_EXPIRY_WINDOW_DAYS,
     DEFAULT_RULES,
     Gap,
     GapContext,
@@ -24,7 +26,7 @@ from api.domain.gaps import (
     team_review,
 )
 from api.domain.labor_market import InDemandRule
-from api.domain.lmi_gaps import LABOR_MARKET, training_capacity_gaps
+from api.domain.lmi_gaps import training_capacity_gaps
 from api.domain.partners import Partner, Service
 from api.domain.ports import UnitOfWork
 from api.domain.suggestions import LeadSuggestion, suggest_leads
@@ -46,7 +48,8 @@ from api.usecases.paging import Paged, decode_cursor, encode_cursor
 GAP_RULES: tuple[GapRule, ...] = (
     *DEFAULT_RULES, unformalized_leads, agreement_renewals, funding_gaps, training_capacity_gaps,
 )
-"""Every rule the gap analysis runs: the default ones, then those reading ``GapContext.extras``."""
+"""Every rule the gap analysis runs: the default ones, then those reading the agreements, funding and labour
+market figures of ``GapContext``."""
 
 
 def today_utc() -> date:
@@ -238,14 +241,12 @@ async def _context(
     elif member_ids:  # suggestions hand whole partners and services on
         partners = await uow.partners.get_many(member_ids)
         services = await uow.partners.services_of(member_ids)
-    more: dict[str, object] = {}
-    if extras:
-        more |= await agreements_uc.gap_extras(uow, state, partners, services,
-                                               expiry_window_days=expiry_window_days)
-        more[LABOR_MARKET] = await lmi_uc.labor_market_facts(uow, system=state.system,
-                                                             rule=in_demand or InDemandRule())
     ctx = GapContext.from_state(state, partners=partners, services_by_partner=services, catalog=catalog,
-                                today=today or today_utc(), extras=more)
+                                today=today or today_utc(), agreement_expiry_window_days=expiry_window_days)
+    if extras:
+        agreements, funding = await agreements_uc.gap_inputs(uow, state, partners, services)
+        labor_market = await lmi_uc.labor_market_facts(uow, system=state.system, rule=in_demand or InDemandRule())
+        ctx = replace(ctx, agreements=agreements, funding=funding, labor_market=labor_market)
     return ctx, state
 
 

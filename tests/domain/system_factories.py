@@ -128,9 +128,10 @@ def gap_context(
     partners: Sequence[Partner],
     services: Sequence[Service] = (),
     today: date = TODAY,
-    **extras: object,
+    **inputs: Any,
 ) -> GapContext:
-    """Build a gap context from a state, the members' partners and their services."""
+    """Build a gap context from a state, the members' partners and their services (``inputs``: the other
+    fields of the context, e.g. ``funding``)."""
     by_partner: dict[UUID, list[Service]] = {}
     for service in services:
         by_partner.setdefault(service.partner_id, []).append(service)
@@ -140,5 +141,5 @@ def gap_context(
         services_by_partner=by_partner,
         catalog=role_catalog(),
         today=today,
-        extras=extras,
+        **inputs,
     )

@@ -31,7 +31,7 @@ from api.domain.agreements import (
     validate_agreement,
 )
 from api.domain.errors import InvalidInput
-from api.domain.gaps import DEFAULT_RULES, Gap, GapKind, Severity, analyse_gaps
+from api.domain.gaps import DEFAULT_EXPIRY_WINDOW_DAYS, DEFAULT_RULES, Gap, GapKind, Severity, analyse_gaps
 from api.domain.partners import Partner
 from api.domain.systems import Assignment, Strength, SystemState, assign_role, create_system
 from tests.domain.agreement_factories import make_agreement
@@ -61,11 +61,10 @@ def lead(state: SystemState, partner: Partner, function: str) -> tuple[SystemSta
 
 def formalization_gaps(
     state: SystemState, partners: list[Partner], agreements: list[Agreement] | None, today: date = TODAY,
-    **extras: object,
+    agreement_expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS,
 ) -> list[Gap]:
-    if agreements is not None:
-        extras["agreements"] = agreements
-    ctx = replace(gap_context(state, partners, today=today), extras=extras)
+    ctx = replace(gap_context(state, partners, today=today), agreements=agreements,
+                  agreement_expiry_window_days=agreement_expiry_window_days)
     return [*unformalized_leads(ctx), *agreement_renewals(ctx)]
 
 

@@ -296,17 +296,16 @@ def test_gaps_are_ordered_by_severity_then_kind_then_subject() -> None:
     }
 
 
-def test_a_rule_added_later_reads_its_data_from_extras() -> None:
-    def unfunded(ctx: GapContext) -> Iterable[Gap]:
-        unfunded_ids = ctx.extras.get("unfunded_services", [])
-        assert isinstance(unfunded_ids, list)
-        for service_id in unfunded_ids:
-            yield Gap(kind=GapKind.FUNDING, severity=Severity.LOW, subject=str(service_id),
+def test_a_rule_added_to_the_list_is_run_and_its_gaps_are_ordered_with_the_others() -> None:
+    def unserved_regions(ctx: GapContext) -> Iterable[Gap]:
+        for region in ctx.system.regions:
+            yield Gap(kind=GapKind.FUNDING, severity=Severity.LOW, subject=region,
                       explanation="No funding stream pays for it.", recommendation="Braid a stream in.")
 
-    ctx = gap_context(system_of(), [], unfunded_services=["b", "a"])
-    gaps = analyse_gaps(ctx, rules=[unfunded])
-    assert [g.subject for g in gaps] == ["a", "b"]
+    ctx = gap_context(system_of(), [])
+    assert len(ctx.system.regions) > 1
+    gaps = analyse_gaps(ctx, rules=[unserved_regions])
+    assert [g.subject for g in gaps] == sorted(ctx.system.regions)
 
 
 partner_types = st.sampled_from(sorted(role_catalog().matrix.usual))

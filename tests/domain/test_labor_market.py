@@ -22,14 +22,14 @@ from api.domain.labor_market import (
     OccupationShortfall,
     Outlook,
     TrainingCapacity,
-    in_demand_occupations,
+    in_demand_observations,
     is_in_demand,
-    latest_observations,
     normalize_number,
+    occupation_figures,
+    occupation_shortfalls,
     parse_code,
     parse_outlook,
     period_years,
-    training_shortfall,
     validate_in_demand_rule,
     validate_observation,
 )
@@ -59,6 +59,20 @@ def observation(**overrides: object) -> Observation:
         outlook=Outlook.BRIGHT,
     )
     return replace(base, **overrides)  # type: ignore[arg-type]
+
+
+def latest_observations(rows: Sequence[Observation]) -> list[Observation]:
+    """The observations the rules count, per region, code and source: with a rule every figure meets."""
+    return in_demand_observations(rows, InDemandRule(min_annual_openings=0, min_growth_percent=-100.0))
+
+
+def training_shortfall(
+    *, occupations: Sequence[SocCode], regions: Sequence[str], observations: Sequence[Observation],
+    capacities: Sequence[TrainingCapacity], prefer_sources: Sequence[str] = (),
+) -> list[OccupationShortfall]:
+    """The shortfalls of observations, read as the columns storage gives the rule."""
+    return occupation_shortfalls(occupations=occupations, regions=regions, figures=occupation_figures(observations),
+                                 capacities=capacities, prefer_sources=prefer_sources)
 
 
 # Observations
@@ -183,8 +197,8 @@ def test_more_openings_never_take_an_occupation_out_of_demand(
 def test_only_the_latest_projection_decides_whether_an_occupation_is_in_demand() -> None:
     old = observation(period="2022-2032", annual_openings=500)
     new = observation(period="2024-2034", annual_openings=50, growth_percent=2.0)
-    assert in_demand_occupations([new, old], InDemandRule()) == []
-    assert in_demand_occupations([replace(new, annual_openings=150), old], InDemandRule()) == [
+    assert in_demand_observations([new, old], InDemandRule()) == []
+    assert in_demand_observations([replace(new, annual_openings=150), old], InDemandRule()) == [
         replace(new, annual_openings=150)
     ]
 
@@ -192,7 +206,7 @@ def test_only_the_latest_projection_decides_whether_an_occupation_is_in_demand()
 def test_a_newer_wage_only_row_does_not_hide_the_projection() -> None:
     projection = observation(period="2024-2034")
     wages = observation(period="2025", annual_openings=None, growth_percent=None)
-    assert in_demand_occupations([wages, projection], InDemandRule()) == [projection]
+    assert in_demand_observations([wages, projection], InDemandRule()) == [projection]
 
 
 def test_in_demand_occupations_skip_industries_and_other_regions_and_come_in_code_order() -> None:
@@ -202,7 +216,7 @@ def test_in_demand_occupations_skip_industries_and_other_regions_and_come_in_cod
         observation(code=NURSES, region="capital"),
         observation(code=NaicsCode.parse("622110")),
     ]
-    found = in_demand_occupations(rows, InDemandRule(), regions={"north"})
+    found = in_demand_observations(rows, InDemandRule(), regions={"north"})
     assert [(str(o.code), o.region) for o in found] == [("29-1141", "north"), ("51-4121", "north")]
 
 
@@ -245,7 +259,7 @@ def test_registered_nurses_with_400_openings_and_120_seats_fall_280_short() -> N
     assert nurses.occupation == NURSES
     assert (nurses.annual_openings, nurses.capacity, nurses.shortfall) == (400, 120, 280)
     assert nurses.sources == ("careeronestop",)
-    assert nurses.observations == (observation(),)
+    assert (nurses.regions, nurses.periods, nurses.retrieved_at) == (("capital",), ("2024-2034",), RETRIEVED)
     assert nurses.regions_without_data == ()
     assert nurses.has_shortfall
 
@@ -281,7 +295,8 @@ def test_openings_add_up_over_regions_using_each_regions_latest_figure() -> None
     )
     assert (nurses.annual_openings, nurses.capacity, nurses.shortfall) == (460, 100, 360)
     assert nurses.sources == ("careeronestop", "state_lmi")
-    assert [o.region for o in nurses.observations] == ["capital", "north"]
+    assert nurses.regions == ("capital", "north")
+    assert nurses.periods == ("2024-2034",)
 
 
 def nurses_in_the_capital(rows: list[Observation], prefer_sources: Sequence[str] = ()) -> OccupationShortfall:

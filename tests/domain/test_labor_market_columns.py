@@ -1,10 +1,8 @@
-"""Labour market rules over columns: one OccupationFigures per occupation decides exactly what the row-by-row
-rules decide about the same observations, and the row-by-row rules decide what they always did."""
+"""Labour market rules over columns (production) decide exactly what the same rules decide row by row
+(tests/domain/labor_market_rows.py, the reference) about the same observations."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -19,15 +17,12 @@ from api.domain.labor_market import (
     OccupationFigures,
     OccupationShortfall,
     TrainingCapacity,
-    in_demand_occupations,
-    is_in_demand,
-    latest_observations,
+    in_demand_observations,
     occupation_figures,
     occupation_shortfalls,
     occupations_in_demand,
-    period_years,
-    training_shortfall,
 )
+from tests.domain.labor_market_rows import RowShortfall, in_demand_occupations, training_shortfall
 
 NURSES = SocCode.parse("29-1141")
 WELDERS = SocCode.parse("51-4121")
@@ -38,73 +33,9 @@ PERIODS = ("2022-2032", "2024-2034", "2024", "2023-2033")
 BASE = datetime(2025, 3, 1, tzinfo=UTC)
 
 
-# --- the rules as they were before they were made fast, kept as the reference -----------------------------
-
-
-def _reference_recency(obs: Observation) -> tuple[tuple[int, int], datetime, int, float]:
-    retrieved = obs.retrieved_at if obs.retrieved_at.tzinfo else obs.retrieved_at.replace(tzinfo=UTC)
-    openings = -1 if obs.annual_openings is None else obs.annual_openings
-    growth = -math.inf if obs.growth_percent is None else obs.growth_percent
-    return period_years(obs.period), retrieved, openings, growth
-
-
-def reference_latest(observations: Iterable[Observation]) -> list[Observation]:
-    latest: dict[tuple[str, str, str], tuple[tuple[tuple[int, int], datetime, int, float], Observation]] = {}
-    for obs in observations:
-        key = (obs.region, obs.code.value, obs.source)
-        kept = latest.get(key)
-        recency = _reference_recency(obs)
-        if kept is None or recency > kept[0]:
-            latest[key] = (recency, obs)
-    return [obs for _, (_, obs) in sorted(latest.items(), key=lambda item: (item[0][1], item[0][0], item[0][2]))]
-
-
-def reference_shortfall(
-    occupations: Iterable[SocCode], regions: Iterable[str], observations: Iterable[Observation],
-    capacities: Iterable[TrainingCapacity], prefer_sources: Sequence[str] = (),
-) -> list[tuple[object, ...]]:
-    targets = sorted(set(occupations))
-    wanted_regions = sorted(set(regions))
-    target_set, region_set = set(targets), set(wanted_regions)
-    latest = reference_latest(o for o in observations
-                              if o.code in target_set and o.region in region_set and o.annual_openings is not None)
-    rank = {source: i for i, source in enumerate(prefer_sources)}
-    candidates: dict[tuple[object, str], list[Observation]] = {}
-    for obs in latest:
-        candidates.setdefault((obs.code, obs.region), []).append(obs)
-
-    def preferred(group: list[Observation]) -> Observation:
-        ordered = sorted(group, key=lambda o: o.source)
-        ordered.sort(key=_reference_recency, reverse=True)
-        ordered.sort(key=lambda o: rank.get(o.source, len(rank)))
-        return ordered[0]
-
-    chosen = {key: preferred(group) for key, group in candidates.items()}
-    seats: dict[SocCode, int] = {}
-    for cap in capacities:
-        if cap.occupation in target_set and cap.region in region_set:
-            seats[cap.occupation] = seats.get(cap.occupation, 0) + cap.capacity
-    out = []
-    for occupation in targets:
-        used = tuple(chosen[(occupation, r)] for r in wanted_regions if (occupation, r) in chosen)
-        openings = sum(o.annual_openings or 0 for o in used) if used else None
-        capacity = seats.get(occupation, 0)
-        out.append((occupation, openings, capacity, None if openings is None else max(0, openings - capacity),
-                    tuple(sorted({o.source for o in used})), used,
-                    tuple(r for r in wanted_regions if (occupation, r) not in chosen)))
-    return out
-
-
-def _summary(s: OccupationShortfall) -> tuple[object, ...]:
+def _summary(s: OccupationShortfall | RowShortfall) -> tuple[object, ...]:
     return (s.occupation, s.annual_openings, s.capacity, s.shortfall, s.sources, s.regions_without_data,
             s.regions, s.periods, s.retrieved_at)
-
-
-def _summary_of_reference(row: tuple[object, ...]) -> tuple[object, ...]:
-    occupation, openings, capacity, shortfall, sources, used, without = row
-    assert isinstance(used, tuple)
-    return (occupation, openings, capacity, shortfall, sources, without, tuple(o.region for o in used),
-            tuple(sorted({o.period for o in used})), max((o.retrieved_at for o in used), default=None))
 
 
 # --- generated figures: duplicates, ties, missing figures, several sources and periods ------------------------
@@ -145,9 +76,12 @@ prefer_st = st.lists(st.sampled_from(SOURCES), unique=True, max_size=2)
 
 
 @settings(max_examples=300)
-@given(rows=st.lists(observations_st, max_size=14))
-def test_latest_observations_choose_what_they_always_chose(rows: list[Observation]) -> None:
-    assert latest_observations(rows) == reference_latest(rows)
+@given(rows=rows_st, rule=rules_st, regions=st.one_of(st.none(), regions_st))
+def test_the_observations_in_demand_are_those_found_row_by_row(
+    rows: list[Observation], rule: InDemandRule, regions: list[str] | None
+) -> None:
+    wanted = None if regions is None else set(regions)
+    assert in_demand_observations(rows, rule, regions=wanted) == in_demand_occupations(rows, rule, regions=wanted)
 
 
 @settings(max_examples=300)
@@ -156,31 +90,22 @@ def test_in_demand_occupations_from_columns_are_those_found_row_by_row(
     rows: list[Observation], rule: InDemandRule, regions: list[str]
 ) -> None:
     by_rows = sorted({o.code for o in in_demand_occupations(rows, rule, regions=set(regions))})
-    by_reference = sorted({o.code for o in reference_latest(
-        o for o in rows if o.region in regions and (o.annual_openings is not None or o.growth_percent is not None))
-        if is_in_demand(o, rule)})
-    assert by_rows == by_reference
     assert occupations_in_demand(occupation_figures(rows), rule, regions=regions) == by_rows
 
 
 @settings(max_examples=300)
 @given(rows=rows_st, regions=regions_st, capacities=capacities_st, prefer=prefer_st,
        extra=st.lists(st.sampled_from(CODES), max_size=2))
-def test_shortfalls_from_columns_and_from_rows_agree_with_the_reference(
+def test_shortfalls_from_columns_are_those_added_up_row_by_row(
     rows: list[Observation], regions: list[str], capacities: list[TrainingCapacity], prefer: list[str],
     extra: list[SocCode],
 ) -> None:
     targets = sorted({o.code for o in rows if isinstance(o.code, SocCode)} | set(extra))
-    reference = reference_shortfall(targets, regions, rows, capacities, prefer)
     by_rows = training_shortfall(occupations=targets, regions=regions, observations=rows, capacities=capacities,
                                  prefer_sources=prefer)
-    assert [(s.occupation, s.annual_openings, s.capacity, s.shortfall, s.sources, s.observations,
-             s.regions_without_data) for s in by_rows] == reference
     by_columns = occupation_shortfalls(occupations=targets, regions=regions, figures=occupation_figures(rows),
                                        capacities=capacities, prefer_sources=prefer)
-    assert [_summary(s) for s in by_columns] == [_summary_of_reference(r) for r in reference]
-    assert [_summary(s) for s in by_rows] == [_summary(s) for s in by_columns]
-    assert all(s.observations == () for s in by_columns)
+    assert [_summary(s) for s in by_columns] == [_summary(s) for s in by_rows]
 
 
 @settings(max_examples=300)
@@ -245,8 +170,9 @@ def test_occupations_sharing_their_columns_are_decided_as_when_each_has_its_own(
                                       prefer_sources=prefer)
     assert by_shared == occupation_shortfalls(occupations=targets, regions=regions, figures=own,
                                               capacities=capacities, prefer_sources=prefer)
-    reference = reference_shortfall(targets, regions, rows, capacities, prefer)
-    assert [_summary(s) for s in by_shared] == [_summary_of_reference(r) for r in reference]
+    by_rows = training_shortfall(occupations=targets, regions=regions, observations=rows, capacities=capacities,
+                                 prefer_sources=prefer)
+    assert [_summary(s) for s in by_shared] == [_summary(s) for s in by_rows]
 
 
 def test_a_malformed_period_shared_by_several_occupations_is_refused() -> None:
@@ -298,11 +224,13 @@ def test_a_malformed_period_is_refused_by_columns_as_by_rows() -> None:
         occupations_in_demand([figures], InDemandRule(), regions=["capital"])
     with pytest.raises(ValueError, match="is not a period"):
         occupation_shortfalls(occupations=[NURSES], regions=["capital"], figures=[figures], capacities=[])
+    row = Observation(region="capital", code=NURSES, period="soon", source="s", retrieved_at=BASE,
+                      annual_openings=400)
     with pytest.raises(ValueError, match="is not a period"):
-        latest_observations(figures.observations())
+        in_demand_observations([row], InDemandRule())
 
 
-def test_columns_hold_occupations_only_and_turn_back_into_the_same_observations() -> None:
+def test_columns_hold_occupations_only_one_row_per_observation() -> None:
     rows = [
         Observation(region="capital", code=NURSES, period="2024-2034", source="bls", retrieved_at=BASE,
                     annual_openings=400, growth_percent=6.0),
@@ -312,4 +240,5 @@ def test_columns_hold_occupations_only_and_turn_back_into_the_same_observations(
     ]
     [nurses] = occupation_figures(rows)
     assert nurses.code == NURSES
-    assert nurses.observations() == [rows[0], rows[2]]
+    assert (nurses.regions, nurses.periods, nurses.annual_openings, nurses.growth_percent) == (
+        ("capital", "north"), ("2024-2034", "2024"), (400, None), (6.0, 12.0))

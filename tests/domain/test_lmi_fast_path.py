@@ -9,25 +9,19 @@ same types) or the same refusal (same fields and messages).
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from api.domain.codes import NaicsCode, SocCode
 from api.domain.errors import InvalidInput
-from api.domain.labor_market import Observation, Outlook, normalize_number
+from api.domain.labor_market import Observation, normalize_number
 from api.domain.lmi_ingest import (
-    RawRecord,
     _fast_observation,
-    _make_observation,
     _text_number,
     _thorough_observation,
     _Unusual,
     observation_from_record,
-    observation_key,
-    raw_record,
 )
 
 REGIONS: dict[str, Any] = {"capital": None, "coast": None}
@@ -185,22 +179,3 @@ def test_a_figure_written_as_text_reads_as_normalize_number_reads_it(text: str) 
         got = _Unusual
     assert (type(got), got) == (type(expected), expected)
 
-
-@given(st.builds(
-    Observation, region=st.text(max_size=5), code=st.sampled_from([SocCode.parse("29-1141"), NaicsCode.parse("54")]),
-    period=st.sampled_from(["2024", "2024-2034"]), source=st.text(max_size=5),
-    retrieved_at=st.just(datetime(2025, 3, 1, tzinfo=UTC)), employment=st.none() | st.integers(0, 9),
-    median_wage=st.none() | st.floats(0, 9), outlook=st.none() | st.sampled_from(Outlook),
-))
-def test_the_fast_constructor_builds_what_the_keyword_constructor_builds(obs: Observation) -> None:
-    values = [getattr(obs, f.name) for f in dataclasses.fields(Observation)]
-    made = _make_observation(*values)
-    assert made == obs and type(made) is Observation and hash(made) == hash(obs)
-    assert observation_key(made) == (obs.region, obs.code_kind.value, obs.code.value, obs.period, obs.source)
-
-
-@given(st.integers(), st.none() | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-       st.none() | st.text(max_size=5))
-def test_a_raw_record_built_positionally_is_the_one_built_by_keyword(line: int, fields: Any, error: Any) -> None:
-    made, expected = raw_record(line, fields, error), RawRecord(line=line, fields=fields, error=error)
-    assert made == expected and type(made) is RawRecord and made.fields is fields

@@ -13,7 +13,6 @@ from api.domain.codes import InvalidCode, SocCode
 from api.domain.gaps import GapContext, GapKind, PartnerFacts, ServiceFacts, Severity, analyse_gaps
 from api.domain.labor_market import InDemandRule, Observation, TrainingCapacity, occupation_figures
 from api.domain.lmi_gaps import (
-    LABOR_MARKET,
     RULES,
     LaborMarketFacts,
     _member_seats,
@@ -52,7 +51,7 @@ def nursing_system(*members: Partner, targets: tuple[str, ...] = ("29-1141",),
 def gaps(state: SystemState, partners: list[Partner], services: list[Service], observations: list[Observation],
          **facts: object) -> list:
     lmi = LaborMarketFacts(observations=tuple(observations), titles={"29-1141": "Registered Nurses"}, **facts)
-    ctx = gap_context(state, partners, services, **{LABOR_MARKET: lmi})
+    ctx = gap_context(state, partners, services, labor_market=lmi)
     return list(training_capacity_gaps(ctx))
 
 
@@ -231,7 +230,7 @@ def test_the_rules_read_a_services_facts_as_they_read_the_service(
     observations = [openings(code.value, n, region=region)
                      for code in targets for region, n in zip(dict.fromkeys(observed), figures, strict=False)]
     lmi = LaborMarketFacts(observations=tuple(observations), titles={"29-1141": "Registered Nurses"})
-    full = replace(ctx, extras={LABOR_MARKET: lmi})
+    full = replace(ctx, labor_market=lmi)
     assert analyse_gaps(_facts_of(full), RULES) == analyse_gaps(full, RULES)
 
 
@@ -255,5 +254,5 @@ def test_training_gaps_from_columns_shared_across_occupations_are_those_the_obse
     ctx = gap_context(state, [college], [program(college, seats, "29-1141", "47-2111", regions=("north",))])
     shared = LaborMarketFacts(occupations=tuple(_shared(occupation_figures(rows))), titles={"29-1141": "Nurses"})
     by_rows = LaborMarketFacts(observations=tuple(rows), titles={"29-1141": "Nurses"})
-    assert list(training_capacity_gaps(replace(ctx, extras={LABOR_MARKET: shared}))) == list(
-        training_capacity_gaps(replace(ctx, extras={LABOR_MARKET: by_rows})))
+    assert list(training_capacity_gaps(replace(ctx, labor_market=shared))) == list(
+        training_capacity_gaps(replace(ctx, labor_market=by_rows)))

@@ -12,7 +12,7 @@ import pytest
 
 from api.domain.access import system_caller
 from api.domain.labor_market import InDemandRule, OccupationFigures, occupation_figures
-from api.domain.lmi_gaps import LABOR_MARKET, LaborMarketFacts, training_capacity_gaps
+from api.domain.lmi_gaps import LaborMarketFacts, training_capacity_gaps
 from api.repositories.database import Database
 from api.repositories.uow import PgUnitOfWork
 from api.usecases import systems as systems_uc
@@ -97,12 +97,13 @@ async def test_the_training_gaps_from_the_columns_are_those_the_observations_giv
         ctx, _ = await systems_uc._context(uow, system, date(2026, 11, 1), extras=True, in_demand=rule)
         rows = await uow.labor_market.observations_for(regions=REGIONS, occupations=targets or None,
                                                        demand_only=True)
-    columns = dataclasses.replace(ctx.extras[LABOR_MARKET], prefer_sources=prefer)
+    assert ctx.labor_market is not None
+    columns = dataclasses.replace(ctx.labor_market, prefer_sources=prefer)
     assert isinstance(columns, LaborMarketFacts) and columns.occupations and not columns.observations
     by_rows = LaborMarketFacts(observations=tuple(o for o, _ in rows), titles=columns.titles, rule=rule,
                                prefer_sources=prefer)
-    gaps = list(training_capacity_gaps(dataclasses.replace(ctx, extras={LABOR_MARKET: columns})))
-    assert gaps == list(training_capacity_gaps(dataclasses.replace(ctx, extras={LABOR_MARKET: by_rows})))
+    gaps = list(training_capacity_gaps(dataclasses.replace(ctx, labor_market=columns)))
+    assert gaps == list(training_capacity_gaps(dataclasses.replace(ctx, labor_market=by_rows)))
     subjects = {g.subject: g for g in gaps}
     assert "51-4121" not in subjects or targets, "welders are not in demand"
     assert subjects["47-2181"].figures["regions_without_data"] == "or-other, or-test", "roofers have no openings"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from api.domain.codes import NaicsCode, SocCode
 from api.domain.gaps import Gap
 from api.domain.labor_market import InDemandRule, Observation
-from api.domain.lmi_gaps import LABOR_MARKET, LaborMarketFacts, training_capacity_gaps
+from api.domain.lmi_gaps import LaborMarketFacts, training_capacity_gaps
 from api.domain.systems import SystemState
 from api.usecases import labor_market as uc
 from tests.domain.system_factories import gap_context, make_system
@@ -43,7 +43,7 @@ def _uow() -> FakeUnitOfWork:
 
 
 def _training_gaps(state: SystemState, facts: LaborMarketFacts) -> list[Gap]:
-    return list(training_capacity_gaps(gap_context(state, [], **{LABOR_MARKET: facts})))
+    return list(training_capacity_gaps(gap_context(state, [], labor_market=facts)))
 
 
 async def test_a_system_without_regions_loads_no_figures() -> None:

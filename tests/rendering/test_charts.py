@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.domain.charts import SVG_NS, radar_chart_svg
 from api.domain.errors import InvalidInput
+from api.rendering.charts import SVG_NS, radar_chart_svg
 
 NS = {"svg": SVG_NS}
 LABELS = [

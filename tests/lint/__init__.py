@@ -1,0 +1,1 @@
+"""Checks `make lint` runs that the standard tools do not offer."""
