@@ -38,7 +38,7 @@ from api.domain.lmi_ingest import (
     observation_key,
     title_from_record,
 )
-from api.domain.partners import Jurisdiction, Partner
+from api.domain.partners import Partner, region_jurisdiction
 from api.domain.ports import ObservationFilter, TitledObservation, UnitOfWork
 from api.domain.reference import Region
 from api.domain.systems import CareerPathwaysSystem
@@ -144,9 +144,7 @@ def _within(uow: UnitOfWork, regions: Mapping[str, Region]) -> Callable[[int, Ob
         ok = allowed.get(obs.region)
         if ok is None:
             region = regions[obs.region]
-            where = Jurisdiction(state=region.state,
-                                 local_area=region.code if region.kind == "local_area" else None)
-            ok = allowed[obs.region] = uow.caller.covers(where)
+            ok = allowed[obs.region] = uow.caller.covers(region_jurisdiction(region))
         if not ok:
             raise Forbidden(f"line {line}: region '{obs.region}' lies outside this key's jurisdiction")
 

@@ -54,7 +54,7 @@ async def _round(uow: UnitOfWork, round_id: UUID, *, for_update: bool = False, w
     found = await uow.readiness.get_round(round_id, for_update=for_update)
     if found is None:
         raise NotFound("round", round_id)
-    await policy.guard_system(uow, found.system_id, write=write)
+    await policy.guard_system(uow, found.system_id, write=write, asked_for=("round", round_id))
     return found
 
 

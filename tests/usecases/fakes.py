@@ -198,6 +198,15 @@ class FakeReferenceRepository:
         found = [r for r in self._catalog.regions.values() if state is None or r.state == state]
         return sorted(found, key=lambda r: r.code)
 
+    async def region(self, code: str, *, for_update: bool = False) -> Region | None:
+        return self._catalog.regions.get(code)
+
+    async def insert_region(self, region: Region) -> Region | None:
+        if region.code in self._catalog.regions:
+            return self._catalog.regions[region.code]
+        self._catalog.regions[region.code] = region
+        return None
+
     async def upsert_region(self, region: Region) -> Region:
         self._catalog.regions[region.code] = region
         return region

@@ -1,0 +1,186 @@
+"""Regression tests of what probing every operation across jurisdictions and with hostile input found (issue 16).
+
+Each section is one numbered finding; the walk over every operation is ``test_jurisdiction_probes.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from api.domain.access import Scope
+from api.domain.partners import Jurisdiction
+from api.main import create_app, install_database
+from api.repositories.database import Database
+from api.settings import Settings
+from tests.conftest import add_region, mint_key, partner_body
+
+OR = Jurisdiction(state="OR")
+WA = Jurisdiction(state="WA")
+STATE_SCOPES = (Scope.DIRECTORY_WRITE, Scope.SYSTEMS_WRITE, Scope.LMI_WRITE)
+
+
+def _headers(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+@pytest.fixture
+async def private_app(clean_db: Database) -> FastAPI:
+    app = create_app(Settings(environment="test", public_directory_read=False), manage_database=False)
+    install_database(app, clean_db)
+    return app
+
+
+@pytest.fixture
+async def states(clean_db: Database) -> dict[str, dict[str, str]]:
+    """Headers of a key of each state holding every scope a state key can have."""
+    return {
+        "OR": _headers(await mint_key(clean_db, *STATE_SCOPES, jurisdiction=OR, name="OR agency")),
+        "WA": _headers(await mint_key(clean_db, *STATE_SCOPES, jurisdiction=WA, name="WA agency")),
+    }
+
+
+@pytest.fixture
+async def anyone(private_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client without a key of its own: each request presents one."""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=private_app), base_url="http://test") as c:
+        yield c
+
+
+# --- 1. Region hijack ------------------------------------------------------------------------------------
+
+
+async def _region(client: httpx.AsyncClient, code: str) -> dict[str, str]:
+    regions = (await client.get("/v1/reference/regions")).json()
+    return next(r for r in regions if r["code"] == code)
+
+
+async def test_a_state_key_cannot_take_another_states_region(client, anyone, states):
+    await add_region(client, "or-brightwater", "OR")
+    await add_region(client, "wa-cascade", "WA")
+    for key, taken, other in (("WA", "or-brightwater", "OR"), ("OR", "wa-cascade", "WA")):
+        r = await anyone.put(f"/v1/reference/regions/{taken}", json={"name": "Ours now", "state": key},
+                             headers=states[key])
+        assert r.status_code == 403, r.text
+        assert await _region(client, taken) == {"code": taken, "name": f"Region {taken}", "state": other,
+                                                "kind": "local_area"}
+    mine = partner_body(jurisdiction={"state": "OR", "local_area": "or-brightwater"}, regions_served=["or-brightwater"])
+    assert (await anyone.post("/v1/partners", json=mine, headers=states["OR"])).status_code == 201
+
+
+async def test_a_state_key_cannot_move_its_own_region_to_another_state_but_may_rename_it(client, anyone, states):
+    await add_region(client, "or-brightwater", "OR")
+    moved = await anyone.put("/v1/reference/regions/or-brightwater", json={"name": "Gone", "state": "WA"},
+                             headers=states["OR"])
+    assert moved.status_code == 403
+    assert "only an admin" in moved.json()["detail"]
+    renamed = await anyone.put("/v1/reference/regions/or-brightwater", json={"name": "Brightwater", "state": "OR"},
+                               headers=states["OR"])
+    assert renamed.status_code == 200, renamed.text
+    assert (await _region(client, "or-brightwater"))["name"] == "Brightwater"
+
+
+async def test_a_state_key_cannot_create_a_region_in_another_state(anyone, states):
+    r = await anyone.put("/v1/reference/regions/wa-new", json={"name": "New", "state": "WA"}, headers=states["OR"])
+    assert r.status_code == 403
+    assert (await anyone.put("/v1/reference/regions/or-new", json={"name": "New", "state": "OR"},
+                             headers=states["OR"])).status_code == 200
+
+
+async def test_a_local_area_key_may_rename_its_own_area_only(client, anyone, clean_db):
+    await add_region(client, "or-a")
+    await add_region(client, "or-b")
+    key = _headers(await mint_key(clean_db, Scope.DIRECTORY_WRITE, jurisdiction=Jurisdiction(state="OR",
+                                                                                               local_area="or-a")))
+    assert (await anyone.put("/v1/reference/regions/or-a", json={"name": "A", "state": "OR"},
+                             headers=key)).status_code == 200
+    assert (await anyone.put("/v1/reference/regions/or-b", json={"name": "B", "state": "OR"},
+                             headers=key)).status_code == 403
+    as_county = await anyone.put("/v1/reference/regions/or-a", json={"name": "A", "state": "OR", "kind": "county"},
+                                 headers=key)
+    assert as_county.status_code == 403, "a county belongs to the state, not to the local area"
+
+
+async def test_an_admin_may_move_a_region_and_the_audit_log_keeps_both_states(client):
+    await add_region(client, "or-brightwater", "OR")
+    r = await client.put("/v1/reference/regions/or-brightwater", json={"name": "Region or-brightwater",
+                                                                       "state": "WA"})
+    assert r.status_code == 200, r.text
+    audit = (await client.get("/v1/audit", params={"kind": "region", "record_id": "or-brightwater"})).json()["items"]
+    assert [e["action"] for e in audit] == ["update", "create"]
+    assert audit[0]["changes"] == {"state": {"old": "OR", "new": "WA"}}
+
+
+async def test_two_states_creating_one_region_at_once_give_it_to_one_of_them(anyone, states):
+    async def put(state: str) -> httpx.Response:
+        return await anyone.put("/v1/reference/regions/contested", json={"name": state, "state": state},
+                                headers=states[state])
+
+    results = await asyncio.gather(put("OR"), put("WA"))
+    assert sorted(r.status_code for r in results) == [200, 403]
+    winner = next(r for r in results if r.status_code == 200).json()
+    regions = (await anyone.get("/v1/reference/regions", headers=states["OR"])).json()
+    assert next(r for r in regions if r["code"] == "contested") == winner
+
+
+# --- 2. No ids or existence leak through access errors ----------------------------------------------------
+
+
+async def _system_with_open_round(client: httpx.AsyncClient, state: str) -> tuple[str, str, str]:
+    """A system of ``state`` with one member and an open round: (system id, member id, round id)."""
+    partner = await client.post("/v1/partners", json=partner_body(name=f"{state} college",
+                                                                  jurisdiction={"state": state},
+                                                                  regions_served=[]))
+    system = await client.post("/v1/systems", json={"name": f"{state} system", "level": "state",
+                                                    "jurisdiction": {"state": state}})
+    sid, pid = system.json()["id"], partner.json()["id"]
+    member = {"partner_id": pid, "representative": "Pat", "team": "leadership"}
+    assert (await client.post(f"/v1/systems/{sid}/members", json=member)).status_code == 201
+    rid = (await client.post(f"/v1/systems/{sid}/rounds", json={})).json()["id"]
+    return sid, pid, rid
+
+
+def _same_problem(r: httpx.Response, unknown: httpx.Response, asked: str, unknown_id: str) -> None:
+    assert r.status_code == unknown.status_code == 404
+    hidden, missing = r.json(), unknown.json()
+    assert {k: v for k, v in hidden.items() if k != "instance"} == {
+        k: (v.replace(unknown_id, asked) if isinstance(v, str) else v) for k, v in missing.items() if k != "instance"}
+
+
+async def test_another_states_round_is_reported_exactly_as_an_unknown_one(client, anyone, states):
+    sid, pid, rid = await _system_with_open_round(client, "WA")
+    unknown = str(uuid.uuid4())
+    probes = [
+        ("GET", "/v1/rounds/{}", None), ("GET", "/v1/rounds/{}/score", None), ("GET", "/v1/rounds/{}/chart.svg", None),
+        ("POST", "/v1/rounds/{}/close", {}),
+        ("PUT", "/v1/rounds/{}/responses/" + pid, {"ratings": {"1.1": 2}}),
+        ("POST", "/v1/rounds/{}/next-steps/actions", {"goal_id": str(uuid.uuid4()), "owner_id": pid}),
+    ]
+    for method, template, body in probes:
+        hidden = await anyone.request(method, template.format(rid), json=body, headers=states["OR"])
+        missing = await anyone.request(method, template.format(unknown), json=body, headers=states["OR"])
+        assert sid not in hidden.text, f"{method} {template} names the other state's system"
+        _same_problem(hidden, missing, rid, unknown)
+    mutations = {
+        "closeRound": "mutation($id: UUID!) { closeRound(roundId: $id) "
+                      "{ __typename ... on NotFoundError { message } } }",
+        "recordResponse": "mutation($id: UUID!, $p: UUID!) { recordResponse(roundId: $id, respondentId: $p, "
+                          "input: {ratings: [{indicatorCode: \"1.1\", value: 2}]}) "
+                          "{ __typename ... on NotFoundError { message } } }",
+        "nextStepsToActions": "mutation($id: UUID!, $p: UUID!) { nextStepsToActions(roundId: $id, "
+                              "input: {goalId: $p, ownerId: $p}) { __typename ... on NotFoundError { message } } }",
+    }
+    for name, mutation in mutations.items():
+        answers = []
+        for ident in (rid, unknown):
+            r = await anyone.post("/graphql", json={"query": mutation, "variables": {"id": ident, "p": pid}},
+                                  headers=states["OR"])
+            assert "errors" not in r.json(), r.text
+            answers.append(r.json()["data"][name])
+        assert answers[0] == {k: v.replace(unknown, rid) for k, v in answers[1].items()}, name
+        assert answers[0]["__typename"] == "NotFoundError" and sid not in answers[0]["message"]
