@@ -110,8 +110,15 @@ async def join_system(
     uow: UnitOfWork, *, connection_id: UUID, system_id: UUID, representative: str, team: Team = Team.LEADERSHIP,
     partner_id: UUID | None = None, joined_on: date | None = None,
 ) -> SystemState:
-    """Bring an organization of a partnered connection into a system as a member (the other one by default)."""
-    connection = rules.require_partnered(await _writable(uow, connection_id, None))
+    """Bring an organization of a partnered connection into a system as a member (the other one by default).
+
+    It changes the system, not the connection: a systems writer of the system's jurisdiction may do it.
+    """
+    await policy.guard_system(uow, system_id, write=True)
+    connection = await uow.connections.get(connection_id)
+    if connection is None:
+        raise NotFound("connection", connection_id)
+    rules.require_partnered(connection)
     joining = partner_id or connection.to_partner
     if joining not in (connection.from_partner, connection.to_partner):
         raise InvalidInput(FieldProblem("partner_id", "must be one of the two organizations of the connection"))

@@ -71,11 +71,17 @@ async def update_partner(
 
 
 async def delete_partner(uow: UnitOfWork, *, partner_id: UUID, expected_version: int | None = None) -> None:
-    """Delete a partner and its services."""
-    current = await get_partner(uow, partner_id=partner_id)
-    policy.write_directory(uow, current.jurisdiction)
-    _check_version("partner", partner_id, expected_version, current.version)
-    await uow.partners.delete(partner_id)
+    """Delete a partner and its services.
+
+    The delete names the version it judged, so of concurrent deletes one wins and the others meet the
+    record gone (404) or changed (412, or, without ``If-Match``, judge the new version in turn).
+    """
+    while True:
+        current = await get_partner(uow, partner_id=partner_id)
+        policy.write_directory(uow, current.jurisdiction)
+        _check_version("partner", partner_id, expected_version, current.version)
+        if await uow.partners.delete(partner_id, version=current.version):
+            break
     await policy.audit(uow, action="delete", kind="partner", record_id=partner_id, old=current)
 
 
@@ -136,9 +142,11 @@ async def update_service(
 async def delete_service(
     uow: UnitOfWork, *, partner_id: UUID, service_id: UUID, expected_version: int | None = None
 ) -> None:
-    """Delete one service of a partner."""
-    current = await get_service(uow, partner_id=partner_id, service_id=service_id)
-    policy.write_directory(uow, (await get_partner(uow, partner_id=partner_id)).jurisdiction)
-    _check_version("service", service_id, expected_version, current.version)
-    await uow.partners.delete_service(service_id)
+    """Delete one service of a partner (as ``delete_partner``, one of concurrent deletes wins)."""
+    while True:
+        current = await get_service(uow, partner_id=partner_id, service_id=service_id)
+        policy.write_directory(uow, (await get_partner(uow, partner_id=partner_id)).jurisdiction)
+        _check_version("service", service_id, expected_version, current.version)
+        if await uow.partners.delete_service(service_id, version=current.version):
+            break
     await policy.audit(uow, action="delete", kind="service", record_id=service_id, old=current)

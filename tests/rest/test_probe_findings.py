@@ -184,3 +184,86 @@ async def test_another_states_round_is_reported_exactly_as_an_unknown_one(client
             answers.append(r.json()["data"][name])
         assert answers[0] == {k: v.replace(unknown, rid) for k, v in answers[1].items()}, name
         assert answers[0]["__typename"] == "NotFoundError" and sid not in answers[0]["message"]
+
+
+# --- 6. Concurrent conditional deletes -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("conditional", [True, False])
+async def test_of_ten_concurrent_deletes_exactly_one_succeeds_and_is_audited_once(client, conditional):
+    await add_region(client, "or-test")
+    created = await client.post("/v1/partners", json=partner_body())
+    pid = created.json()["id"]
+    service = await client.post(f"/v1/partners/{pid}/services", json={"name": "Welding", "category": "training"})
+    sid = service.json()["id"]
+    for path, etag in ((f"/v1/partners/{pid}/services/{sid}", service.headers["etag"]),
+                       (f"/v1/partners/{pid}", (await client.get(f"/v1/partners/{pid}")).headers["etag"])):
+        headers = {"If-Match": etag} if conditional else {}
+        results = await asyncio.gather(*(client.delete(path, headers=headers) for _ in range(10)))
+        statuses = sorted(r.status_code for r in results)
+        assert statuses.count(204) == 1, statuses
+        assert set(statuses) - {204} <= ({412, 404} if conditional else {404}), statuses
+        record = path.rsplit("/", 1)[1]
+        audit = (await client.get("/v1/audit", params={"record_id": record, "action": "delete"})).json()["items"]
+        assert len(audit) == 1
+
+
+async def test_a_delete_naming_a_version_that_was_updated_meanwhile_is_refused(client):
+    await add_region(client, "or-test")
+    created = await client.post("/v1/partners", json=partner_body())
+    pid, etag = created.json()["id"], created.headers["etag"]
+    assert (await client.patch(f"/v1/partners/{pid}", json={"capacity": 3})).status_code == 200
+    assert (await client.delete(f"/v1/partners/{pid}", headers={"If-Match": etag})).status_code == 412
+    assert (await client.get(f"/v1/partners/{pid}")).status_code == 200
+
+
+# --- 8. Audit entries carry old and new values ------------------------------------------------------------
+
+
+async def _audit(client: httpx.AsyncClient, **params: str) -> list[dict[str, object]]:
+    return (await client.get("/v1/audit", params=params)).json()["items"]
+
+
+async def test_member_changes_and_removals_are_audited_with_old_and_new_values(client):
+    await add_region(client, "or-test")
+    pid = (await client.post("/v1/partners", json=partner_body())).json()["id"]
+    sid = (await client.post("/v1/systems", json={"name": "S", "level": "state",
+                                                 "jurisdiction": {"state": "OR"}})).json()["id"]
+    member = {"partner_id": pid, "representative": "Pat", "team": "leadership"}
+    assert (await client.post(f"/v1/systems/{sid}/members", json=member)).status_code == 201
+    assert (await client.patch(f"/v1/systems/{sid}/members/{pid}", json={"representative": "Sam"})).status_code == 200
+    assert (await client.delete(f"/v1/systems/{sid}/members/{pid}")).status_code == 200
+    entries = {e["action"]: e["changes"] for e in await _audit(client, kind="system", record_id=sid)}
+    key = f"members[{pid}]"
+    as_added = {"partner_id": pid, "representative": "Pat", "team": "leadership", "joined_on": None}
+    assert entries["add_member"] == {key: {"old": None, "new": as_added}}
+    assert entries["update_member"] == {key: {"old": as_added, "new": {**as_added, "representative": "Sam"}}}
+    assert entries["remove_member"] == {key: {"old": {**as_added, "representative": "Sam"}, "new": None}}
+    assert (await client.delete(f"/v1/systems/{sid}")).status_code == 204
+    removed = next(e for e in await _audit(client, kind="system", record_id=sid) if e["action"] == "delete")
+    assert removed["changes"]["name"] == {"old": "S", "new": None}
+
+
+async def test_every_update_and_removal_in_the_audit_log_names_old_values(client):
+    """Walk the audit log after a round of writes: no update or removal lacks an old value."""
+    await add_region(client, "or-test")
+    await client.put("/v1/reference/regions/or-test", json={"name": "Renamed", "state": "OR"})
+    key = (await client.post("/v1/admin/keys", json={"name": "k", "scopes": ["directory:read"],
+                                                     "jurisdiction": {"state": "OR"}})).json()
+    assert (await client.delete(f"/v1/admin/keys/{key['id']}")).status_code == 200
+    assert (await client.delete(f"/v1/admin/keys/{key['id']}")).status_code == 200, "revoking again changes nothing"
+    functions = (await client.get("/v1/reference/functions")).json()
+    first = functions[0]
+    body = {k: first[k] for k in ("name", "description", "core", "element", "service_categories")}
+    assert (await client.put(f"/v1/reference/functions/{first['code']}",
+                             json={**body, "description": "changed"})).status_code == 200
+    entries = await _audit(client, limit="500")
+    updates = [e for e in entries if e["action"] not in ("create", "add_member", "start_round")]
+    assert {e["kind"] for e in updates} >= {"region", "api_key", "function"}
+    for entry in updates:
+        assert entry["changes"], entry
+        assert all(change["old"] is not None for change in entry["changes"].values()
+                   if entry["kind"] != "api_key"), entry
+    revocations = [e for e in entries if e["kind"] == "api_key" and e["action"] == "revoke"]
+    assert len(revocations) == 1 and revocations[0]["changes"]["revoked_at"]["old"] is None
+    assert revocations[0]["changes"]["revoked_at"]["new"]
