@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 10 * 1024 * 1024
     max_bulk_body_bytes: int = 2 * 1024 * 1024 * 1024
     max_ndjson_line_bytes: int = 1024 * 1024
+    # Reading a body: at most this long between two pieces of it, and in all (bulk paths: ``bulk_body_timeout_s``).
+    body_idle_timeout_s: float = Field(default=30.0, gt=0)
+    body_timeout_s: float = Field(default=120.0, gt=0)
+    bulk_body_timeout_s: float = Field(default=3600.0, gt=0)
     sync_batch_size: int = 5000
     lmi_batch_rows: int = Field(default=5000, ge=1, le=100_000)
     # The in-demand rule (WIOA leaves it to the board): annual openings OR growth; unset disables a threshold.

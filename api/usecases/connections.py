@@ -16,7 +16,7 @@ from api.domain.ports import UnitOfWork
 from api.domain.systems import Member, SystemState, Team
 from api.usecases import policy
 from api.usecases import systems as systems_uc
-from api.usecases.paging import Paged, decode_cursor, encode_cursor
+from api.usecases.paging import Paged, decode_cursor, encode_cursor, microseconds_key
 
 MAX_MATCH_CANDIDATES = 1000
 """How many organizations a match considers at most: the most promising of the partner's state."""
@@ -82,7 +82,8 @@ async def connections_of(
     policy.read_directory(uow)
     if await uow.partners.get(partner_id) is None:
         raise NotFound("partner", partner_id)
-    page = await uow.connections.of_partner(partner_id, limit=limit, after=decode_cursor("connections", cursor))
+    after = decode_cursor("connections", cursor, key=microseconds_key)
+    page = await uow.connections.of_partner(partner_id, limit=limit, after=after)
     return Paged(
         items=list(page.items),
         next_cursor=encode_cursor("connections", page.next_after) if page.next_after else None,

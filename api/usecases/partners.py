@@ -10,7 +10,7 @@ from api.domain.errors import NotFound, VersionMismatch
 from api.domain.partners import Partner, Service, revise_partner, revise_service, validate_partner, validate_service
 from api.domain.ports import PartnerFilter, UnitOfWork
 from api.usecases import policy
-from api.usecases.paging import LazyCursors, Paged, decode_cursor, encode_cursor
+from api.usecases.paging import LazyCursors, Paged, decode_cursor, encode_cursor, number_key, text_key
 
 
 def _order(flt: PartnerFilter) -> str:
@@ -23,7 +23,7 @@ async def list_partners(
     """List partners matching the filter, one keyset page at a time."""
     policy.read_directory(uow)
     order = _order(flt)
-    after = decode_cursor(order, cursor)
+    after = decode_cursor(order, cursor, key=text_key if order == "name" else number_key)
     page = await uow.partners.list(flt, limit=limit, after=after, with_total=with_total)
     next_cursor = encode_cursor(order, page.next_after) if page.next_after else None
     return Paged(items=list(page.items), next_cursor=next_cursor, cursors=LazyCursors(order, page.keys),

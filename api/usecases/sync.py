@@ -13,7 +13,7 @@ from api.domain.partners import SOURCE_RE, Partner, Service, validate_partner, v
 from api.domain.ports import Change, UnitOfWork
 from api.domain.sync import LineError, OnError, SyncMode, SyncRejected, SyncReport
 from api.usecases import policy
-from api.usecases.paging import encode_cursor, unwrap
+from api.usecases.paging import MAX_BIGINT, encode_cursor, unwrap
 
 # What the transport yields per line: the line number, the caller's external id, and the parsed record
 # (a Partner, or (partner external id, Service)) or why the line could not be parsed.
@@ -132,7 +132,7 @@ def _feed_position(cursor: str | None) -> tuple[int, int] | None:
         return None
     raw = unwrap(cursor)
     if (isinstance(raw, list) and len(raw) == 3 and raw[0] == "changes"
-            and all(isinstance(v, int) and not isinstance(v, bool) for v in raw[1:])):
+            and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_BIGINT for v in raw[1:])):
         return int(raw[1]), int(raw[2])
     raise InvalidInput(FieldProblem("since", "is not a cursor of the change feed; start without it"))
 

@@ -267,3 +267,133 @@ async def test_every_update_and_removal_in_the_audit_log_names_old_values(client
     revocations = [e for e in entries if e["kind"] == "api_key" and e["action"] == "revoke"]
     assert len(revocations) == 1 and revocations[0]["changes"]["revoked_at"]["old"] is None
     assert revocations[0]["changes"]["revoked_at"]["new"]
+
+
+# --- 4. Client mistakes and aborts are 4xx, a database lost mid-upload a 503 ------------------------------
+
+
+async def test_a_chunked_body_over_the_limit_with_an_idempotency_key_is_413(client):
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(3):  # 3 MiB without a Content-Length against the 1 MiB limit of the test app
+            yield b" " * (1024 * 1024)
+
+    r = await client.post("/v1/partners", content=chunks(), headers={"Idempotency-Key": "big-1",
+                                                                     "Content-Type": "application/json"})
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    again = await client.post("/v1/partners", json=partner_body(jurisdiction={"state": "OR"}, regions_served=[]),
+                              headers={"Idempotency-Key": "big-1"})
+    assert again.status_code == 201, "the refused request left its key free"
+
+
+def _forged(*values: object) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+ORDERS = ("name", "q", "near", "systems", "agreements", "allocations", "rounds", "connections", "audit", "lmi",
+          "titles:soc", "changes")
+INVALID_KEYS: tuple[object, ...] = (10**30, -(2**63), None, [1])  # for every order
+ODD_KEYS: tuple[object, ...] = (1e308, -1, "x")  # valid for some orders, never a 5xx
+
+
+async def test_forged_cursors_with_numbers_too_large_for_the_database_are_422_everywhere(clean_db, admin_key):
+    """Every cursor parameter of the route table, and every GraphQL ``after``, against cursors of every order
+    holding keys of the wrong type or too large for the database."""
+    app = create_app(Settings(environment="test", rate_limit_per_minute=100_000), manage_database=False)
+    install_database(app, clean_db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                 headers=_headers(admin_key)) as client:
+        await _forge_cursors(app, client)
+
+
+async def _forge_cursors(app: FastAPI, client: httpx.AsyncClient) -> None:
+    sid = (await client.post("/v1/systems", json={"name": "S", "level": "state",
+                                                 "jurisdiction": {"state": "OR"}})).json()["id"]
+    pid = (await client.post("/v1/partners", json=partner_body(jurisdiction={"state": "OR"},
+                                                               regions_served=[]))).json()["id"]
+    invalid = [_forged(order, key, str(uuid.uuid4())) for order in ORDERS for key in INVALID_KEYS]
+    invalid += [_forged("changes", 10**30, 1), _forged("changes", 1, 2**63), _forged("changes", -1, 1)]
+    odd = [_forged(order, key, str(uuid.uuid4())) for order in ORDERS for key in ODD_KEYS]
+    probed = 0
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            names = [p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+                     and p["name"] in ("cursor", "since", "after")]
+            if method != "get" or not names:
+                continue
+            url = path.replace("{system_id}", sid).replace("{partner_id}", pid).replace("{kind}", "partners")
+            for cursor in invalid + odd:
+                r = await client.get(url, params={names[0]: cursor})
+                assert r.status_code == 422 if cursor in invalid else r.status_code < 500, (
+                    url, cursor, r.status_code, r.text)
+            probed += 1
+    assert probed >= 10
+    for cursor in invalid:
+        r = await client.post("/graphql", json={"query": "query($a: String) { partners(after: $a) { edges { cursor }"
+                                                         " } }", "variables": {"a": cursor}})
+        assert r.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT", r.text
+
+
+@pytest.mark.parametrize("path", ["/v1/sync/partners?source=or-wd", "/v1/labor-market/observations",
+                                  "/v1/sync/hsds?source=x&state=OR"])
+async def test_a_database_connection_lost_while_the_body_uploads_is_a_503_problem(clean_db, admin_key, database_dsn,
+                                                                                  path):
+    import asyncpg
+
+    app = create_app(Settings(environment="test"), manage_database=False)
+    install_database(app, clean_db)
+    killed = asyncio.Event()
+    first = b"[" if "hsds" in path else b'{"external_id": "a", "name": "A", "partner_type": "employer", ' \
+                                         b'"level": "local", "jurisdiction": {"state": "OR"}}\n'
+
+    async def body() -> AsyncIterator[bytes]:
+        yield first
+        await killed.wait()  # the request holds its transaction, idle, while the client is slow
+        yield b"]" if "hsds" in path else b""
+
+    async def kill() -> None:
+        conn = await asyncpg.connect(database_dsn)
+        try:
+            for _ in range(500):
+                pids = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")
+                if pids:
+                    break
+                await asyncio.sleep(0.02)
+            assert pids, "the upload never opened its transaction"
+            for row in pids:
+                await conn.fetchval("SELECT pg_terminate_backend($1)", row["pid"])
+        finally:
+            await conn.close()
+            killed.set()
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                 base_url="http://test", headers=_headers(admin_key)) as c:
+        content_type = "application/json" if "hsds" in path else "application/x-ndjson"
+        r, _ = await asyncio.gather(c.post(path, content=body(), headers={"Content-Type": content_type}), kill())
+        assert r.status_code == 503, r.text
+        assert r.json()["type"] == "https://pathways.example/problems/database-unavailable"
+        assert (await c.get("/v1/partners")).json()["items"] == [], "nothing was applied"
+
+
+async def test_a_body_that_stops_arriving_is_408_on_every_path_that_reads_one(clean_db, admin_key):
+    app = create_app(Settings(environment="test", body_idle_timeout_s=0.2), manage_database=False)
+    install_database(app, clean_db)
+    never = asyncio.Event()
+
+    async def stalled() -> AsyncIterator[bytes]:
+        yield b'{"name": '
+        await never.wait()
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                 headers=_headers(admin_key)) as c:
+        for path, headers in (("/v1/partners", {}), ("/v1/partners", {"Idempotency-Key": "slow-1"}),
+                              ("/v1/sync/partners?source=or-wd", {"Content-Type": "application/x-ndjson"}),
+                              ("/graphql", {})):
+            r = await c.post(path, content=stalled(), headers={"Content-Type": "application/json", **headers})
+            assert r.status_code == 408, (path, r.status_code, r.text)
+            assert r.headers["content-type"] == "application/problem+json"
+        assert (await c.get("/healthz")).status_code == 200
