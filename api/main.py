@@ -133,7 +133,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.openapi = openapi_with_policy  # type: ignore[method-assign]
     app.add_middleware(Idempotency, exempt_prefixes=("/v1/sync", "/v1/labor-market", "/graphql"))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, bulk_prefixes=("/v1/sync", "/v1/labor-market"),
-                       bulk_max_bytes=settings.max_bulk_body_bytes)
+                       bulk_max_bytes=settings.max_bulk_body_bytes, idle_timeout_s=settings.body_idle_timeout_s,
+                       timeout_s=settings.body_timeout_s, bulk_timeout_s=settings.bulk_body_timeout_s)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],

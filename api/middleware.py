@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -60,48 +61,102 @@ class RequestContext:
             request_id.reset(token)
 
 
+class BodyTooLarge(HTTPException):
+    """The body grew past its limit (an ``HTTPException``, so FastAPI's body parsing lets it through)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body exceeds {limit} bytes")
+
+
+class BodyTooSlow(HTTPException):
+    """The body did not arrive in time."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(408, detail, headers={"Connection": "close"})
+
+
 class BodyLimit:
-    """Refuse bodies above ``max_bytes`` with 413, whether or not they declare their length."""
+    """Refuse bodies above ``max_bytes`` with 413, whether or not they declare their length, and bodies that do
+    not arrive in time with 408.
+
+    A body must keep coming (at most ``idle_timeout_s`` between two pieces) and be complete within
+    ``timeout_s`` (``bulk_timeout_s`` on the bulk paths), so a client that stops sending, or trickles, holds a
+    worker's slot and its transaction for a bounded time. Whoever reads the body (a handler, or a middleware
+    such as ``Idempotency``) meets the refusal as an exception; answered here when nothing was sent yet.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int, bulk_prefixes: tuple[str, ...] = (),
-                 bulk_max_bytes: int = 0) -> None:
+                 bulk_max_bytes: int = 0, *, idle_timeout_s: float = 30.0, timeout_s: float = 120.0,
+                 bulk_timeout_s: float = 3600.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.bulk_prefixes = bulk_prefixes
         self.bulk_max_bytes = bulk_max_bytes
+        self.idle_timeout_s = idle_timeout_s
+        self.timeout_s = timeout_s
+        self.bulk_timeout_s = bulk_timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         # Bulk endpoints stream their bodies line by line, so they may take far more than a JSON body.
-        limit = self.bulk_max_bytes if scope["path"].startswith(self.bulk_prefixes) else self.max_bytes
+        bulk = scope["path"].startswith(self.bulk_prefixes)
+        limit = self.bulk_max_bytes if bulk else self.max_bytes
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _reject(scope, send, limit)
+            await _reject(scope, send, 413, "Request body too large", f"the request body exceeds {limit} bytes")
             return
         seen = 0
+        complete = False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (self.bulk_timeout_s if bulk else self.timeout_s)
+        started = False
 
         async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
+            nonlocal seen, complete
+            if complete:  # the body is in: what follows is the wait for a disconnect, as long as a response takes
+                return await receive()
+            wait = min(self.idle_timeout_s, deadline - loop.time())
+            try:
+                async with asyncio.timeout(max(wait, 0)):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTooSlow("the request body did not arrive in time: at most "
+                                  f"{self.idle_timeout_s:g} s between two pieces and "
+                                  f"{self.bulk_timeout_s if bulk else self.timeout_s:g} s in all") from None
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise HTTPException(413, f"the request body exceeds {limit} bytes")
+                    raise BodyTooLarge(limit)
+                complete = not message.get("more_body", False)
+            else:
+                complete = True
             return message
 
-        await self.app(scope, limited, send)
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, watched)
+        except (BodyTooLarge, BodyTooSlow) as exc:
+            if started:
+                raise
+            title = "Request body too large" if isinstance(exc, BodyTooLarge) else "Request body too slow"
+            await _reject(scope, send, exc.status_code, title, exc.detail)
 
 
-async def _reject(scope: Scope, send: Send, limit: int) -> None:
+async def _reject(scope: Scope, send: Send, status: int, title: str, detail: str) -> None:
     import orjson
 
+    slug = "body-too-large" if status == 413 else "body-too-slow"
     body = orjson.dumps({
-        "type": "https://pathways.example/problems/body-too-large", "title": "Request body too large",
-        "status": 413, "detail": f"the request body exceeds {limit} bytes", "instance": scope["path"],
+        "type": f"https://pathways.example/problems/{slug}", "title": title,
+        "status": status, "detail": detail, "instance": scope["path"],
     })
-    await send({"type": "http.response.start", "status": 413,
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/problem+json"),
                             (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})

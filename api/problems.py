@@ -100,8 +100,8 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
-        exc.status_code, "HTTP error")
+    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 408: "Request body too slow",
+             413: "Request body too large", 415: "Unsupported media type"}.get(exc.status_code, "HTTP error")
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
@@ -158,14 +158,15 @@ def document_problems(openapi: dict[str, Any], *, unmetered: frozenset[str] = fr
     """Document in every operation the problems any request can meet, whatever its handler does.
 
     Authentication and rate limits run on every route (401, 429), scoped routes refuse keys without the
-    scope (403), bodies may be malformed (400) or too large (413), and invalid input is a problem+json
+    scope (403), bodies may be malformed (400), too slow (408) or too large (413), and invalid input is a problem+json
     422, never FastAPI's default ``HTTPValidationError`` (which the service never sends). ``unmetered``
     paths (the probes) neither authenticate nor count against a rate limit.
     """
     problem = {"$ref": "#/components/schemas/Problem"}
     content = {"application/json": {"schema": problem}, PROBLEM_JSON: {"schema": problem}}
     described = {400: "Malformed request", 401: "No valid API key", 403: "The key lacks the scope or the jurisdiction",
-                 413: "Body too large", 422: "Invalid input", 429: "Rate limit reached"}
+                 408: "The body did not arrive in time", 413: "Body too large", 422: "Invalid input",
+                 429: "Rate limit reached"}
     for path, operations in openapi.get("paths", {}).items():
         for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -175,7 +176,7 @@ def document_problems(openapi: dict[str, Any], *, unmetered: frozenset[str] = fr
                 statuses.add(403)
             body = operation.get("requestBody")
             if body is not None:
-                statuses.add(413)
+                statuses.update((408, 413))
                 if "application/json" in body.get("content", {}):
                     statuses.add(400)
             declared = operation["responses"]

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -229,6 +230,10 @@ def changes_between(old: Any, new: Any) -> dict[str, dict[str, Any]]:
     if old is None and new is None:
         return {}
     sample = new if new is not None else old
+    if isinstance(sample, Mapping):
+        before, after = old or {}, new or {}
+        return {str(k): {"old": _plain(before.get(k)), "new": _plain(after.get(k))}
+                for k in sorted({*before, *after}, key=str) if before.get(k) != after.get(k)}
     if not is_dataclass(sample):
         return {}
     skip = {"version", "created_at", "updated_at", "services"}
@@ -243,10 +248,21 @@ def changes_between(old: Any, new: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+def changes_by_key(name: str, old: Iterable[Any], new: Iterable[Any], *, key: Callable[[Any], object]
+                   ) -> dict[str, dict[str, Any]]:
+    """The items of a collection added, removed or changed, as {"name[key]": {"old": .., "new": ..}}."""
+    before = {str(key(item)): item for item in old}
+    after = {str(key(item)): item for item in new}
+    return {f"{name}[{k}]": {"old": _plain(before.get(k)), "new": _plain(after.get(k))}
+            for k in sorted(before.keys() | after.keys()) if before.get(k) != after.get(k)}
+
+
 def _plain(value: Any) -> Any:
     """A JSON-ready rendering of a domain value for the audit log."""
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, tuple | list | frozenset | set):
         items = [_plain(v) for v in value]
         return sorted(items, key=str) if isinstance(value, frozenset | set) else items

@@ -229,6 +229,11 @@ def validate_partner(partner: Partner, catalog: Catalog) -> Partner:
     return partner if industries == partner.industries else replace(partner, industries=industries)
 
 
+def region_jurisdiction(region: Region) -> Jurisdiction:
+    """The jurisdiction a region belongs to: a local area is its own; any other region, its state's."""
+    return Jurisdiction(state=region.state, local_area=region.code if region.kind == "local_area" else None)
+
+
 def validate_region(region: Region) -> Region:
     """Check a region's state code and name; return it or raise InvalidInput."""
     problems: list[FieldProblem] = []

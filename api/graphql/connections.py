@@ -171,7 +171,7 @@ class ConnectionMutation:
         return connection_from_domain(stored)
 
     @strawberry.mutation(description="Add an organization of a partnered connection to a system as a member.",
-                         permission_classes=[requires(Scope.DIRECTORY_WRITE)])
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def join_system(self, info: Info, id: UUID, input: JoinSystemInput) -> JoinSystemResult:
         try:
             body = JoinSystemIn.model_validate(to_plain(input))

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from api.domain.errors import NotFound
+from api.domain.filters import check_text
 from api.domain.partners import Partner, Service
 from api.hsds import mapping
 from api.hsds.mapping import Vocabulary
@@ -69,6 +70,7 @@ def organization(found: tuple[Partner, Iterable[Service]], vocab: Vocabulary, *,
 
 def taxonomies(search: str | None) -> list[dict[str, Any]]:
     """Our taxonomies matching ``search``."""
+    check_text(search={"search": search})
     return [t for t in (mapping.taxonomy(key) for key in mapping.TAXONOMIES) if mapping.matches_search(t, search)]
 
 
@@ -82,6 +84,7 @@ def taxonomy(ident: UUID) -> dict[str, Any]:
 
 def taxonomy_terms(vocab: Vocabulary, query: TermQuery) -> list[dict[str, Any]]:
     """The terms of our taxonomies matching the query, by taxonomy then code."""
+    check_text(search={"search": query.search})
     taxonomy_id = str(query.taxonomy_id) if query.taxonomy_id is not None else None
     parent = str(query.parent_id) if query.parent_id is not None else None
     return [

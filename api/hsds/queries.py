@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
+from api.domain.filters import check_text
 from api.domain.ports import PartnerFilter, ServiceFilter
 from api.hsds import mapping
 from api.hsds.mapping import Vocabulary
@@ -47,6 +48,7 @@ def _narrow(current: set[str] | None, codes: Sequence[str] | frozenset[str]) -> 
 
 def service_filter(query: HsdsQuery, vocab: Vocabulary, *, located: bool = False) -> ServiceFilter:
     """Translate HSDS parameters into a service filter; taxonomy ids become conditions on our codes."""
+    check_text(search={"search": query.search})
     categories: set[str] | None = None
     populations: set[str] | None = None
     partner_types: set[str] | None = None
@@ -84,4 +86,5 @@ def service_filter(query: HsdsQuery, vocab: Vocabulary, *, located: bool = False
 
 def partner_filter(query: HsdsQuery) -> PartnerFilter:
     """Translate HSDS parameters into a partner filter."""
+    check_text(search={"search": query.search})
     return PartnerFilter(q=query.search, updated_since=_aware(query.modified_after))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -24,7 +25,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 FIND_KEY = f"SELECT {KEY_COLUMNS} FROM api_keys WHERE prefix = $1"
 LIST_KEYS = f"SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at, id"
 REVOKE_KEY = f"""
-UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING {KEY_COLUMNS}
+WITH before AS (SELECT id, revoked_at FROM api_keys WHERE id = $1 FOR UPDATE)
+UPDATE api_keys k SET revoked_at = coalesce(k.revoked_at, now()) FROM before b WHERE k.id = b.id
+RETURNING {", ".join("k." + c.strip() for c in KEY_COLUMNS.split(","))}, b.revoked_at AS revoked_before
 """
 INSERT_AUDIT = """
 INSERT INTO audit_log (id, key_id, actor, action, kind, record_id, changes)
@@ -90,9 +93,12 @@ class PgApiKeyRepository:
     async def list(self) -> list[ApiKey]:
         return [_key(r) for r in await self._conn.fetch(LIST_KEYS)]
 
-    async def revoke(self, key_id: UUID) -> ApiKey | None:
+    async def revoke(self, key_id: UUID) -> tuple[ApiKey, ApiKey] | None:
         row = await self._conn.fetchrow(REVOKE_KEY, key_id)
-        return _key(row) if row else None
+        if row is None:
+            return None
+        after = _key(row)
+        return replace(after, revoked_at=row["revoked_before"]), after
 
 
 class PgAuditRepository:

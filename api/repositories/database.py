@@ -17,12 +17,19 @@ import orjson
 log = logging.getLogger("pathways.db")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
+
+class ConnectionLost(Exception):
+    """A request's connection closed under it (its backend was terminated while the request waited for its body,
+    say): whatever failed next failed because of that."""
+
+
 # What an unreachable database, or one that dropped the connection (shutdown, restart, a terminated
 # backend), raises: the service answers 503 for these, not 500. OSError covers refused or reset sockets,
 # a missing Unix socket and connect timeouts.
 UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
     OSError, asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
-    asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError,
+    asyncpg.CannotConnectNowError, asyncpg.TooManyConnectionsError, ConnectionLost,
 )
 # What PostgreSQL raises for text it cannot hold (the NUL character, in text or jsonb): bad input, a 422.
 UNSTORABLE_TEXT_ERRORS: tuple[type[Exception], ...] = (

@@ -54,7 +54,7 @@ UPDATE partners SET name = $2, partner_type = $3, level = $4, state = $5, local_
   status = $19, version = $20, industries = $21, updated_at = now()
 WHERE id = $1 AND version = $22
 """
-DELETE_PARTNER = "DELETE FROM partners WHERE id = $1"
+DELETE_PARTNER = "DELETE FROM partners WHERE id = $1 AND version = $2"
 DELETE_PARTNER_IDS = "DELETE FROM partner_external_ids WHERE partner_id = $1"
 INSERT_PARTNER_IDS = """
 INSERT INTO partner_external_ids (partner_id, source, external_id)
@@ -90,7 +90,7 @@ UPDATE services SET name = $3, description = $4, category = $5, populations = $6
   credential = $13, status = $14, version = $15, updated_at = now()
 WHERE id = $1 AND partner_id = $2 AND version = $16
 """
-DELETE_SERVICE = "DELETE FROM services WHERE id = $1"
+DELETE_SERVICE = "DELETE FROM services WHERE id = $1 AND version = $2"
 DELETE_SERVICE_IDS = "DELETE FROM service_external_ids WHERE service_id = $1"
 INSERT_SERVICE_IDS = """
 INSERT INTO service_external_ids (service_id, source, external_id)
@@ -342,9 +342,9 @@ class PgPartnerRepository:
             raise DuplicateExternalId(_duplicate_detail(exc)) from exc
         return await self.get(partner.id)
 
-    async def delete(self, partner_id: UUID) -> bool:
+    async def delete(self, partner_id: UUID, *, version: int) -> bool:
         try:
-            return await self._conn.execute(DELETE_PARTNER, partner_id) == "DELETE 1"
+            return await self._conn.execute(DELETE_PARTNER, partner_id, version) == "DELETE 1"
         except (asyncpg.ForeignKeyViolationError, asyncpg.RestrictViolationError) as exc:
             if exc.table_name == "system_members":
                 raise PartnerIsAMember(
@@ -435,8 +435,8 @@ class PgPartnerRepository:
             raise DuplicateExternalId(_duplicate_detail(exc)) from exc
         return await self.get_service(service.id)
 
-    async def delete_service(self, service_id: UUID) -> bool:
-        return await self._conn.execute(DELETE_SERVICE, service_id) == "DELETE 1"
+    async def delete_service(self, service_id: UUID, *, version: int) -> bool:
+        return await self._conn.execute(DELETE_SERVICE, service_id, version) == "DELETE 1"
 
 
 

@@ -32,6 +32,11 @@ INSERT INTO regions (code, name, state, kind) VALUES ($1, $2, $3, $4)
 ON CONFLICT (code) DO UPDATE SET name = excluded.name, state = excluded.state, kind = excluded.kind
 RETURNING code, name, state, kind
 """
+REGION_SQL = "SELECT code, name, state, kind FROM regions WHERE code = $1"
+REGION_FOR_UPDATE_SQL = REGION_SQL + " FOR UPDATE"
+INSERT_REGION_SQL = """
+INSERT INTO regions (code, name, state, kind) VALUES ($1, $2, $3, $4) ON CONFLICT (code) DO NOTHING RETURNING code
+"""
 
 
 def _partner_type(d: Mapping[str, Any]) -> PartnerType:
@@ -75,6 +80,16 @@ class PgReferenceRepository:
             "SELECT code, name, state, kind FROM regions WHERE $1::text IS NULL OR state = $1 ORDER BY code", state
         )
         return [_region(r) for r in rows]
+
+    async def region(self, code: str, *, for_update: bool = False) -> Region | None:
+        row = await self._conn.fetchrow(REGION_FOR_UPDATE_SQL if for_update else REGION_SQL, code)
+        return _region(row) if row is not None else None
+
+    async def insert_region(self, region: Region) -> Region | None:
+        if await self._conn.fetchrow(INSERT_REGION_SQL, region.code, region.name, region.state, region.kind):
+            return None
+        # Taken (perhaps by a request that committed since): regions are never deleted, so it is there to lock.
+        return await self.region(region.code, for_update=True)
 
     async def upsert_region(self, region: Region) -> Region:
         row = await self._conn.fetchrow(UPSERT_REGION_SQL, region.code, region.name, region.state, region.kind)

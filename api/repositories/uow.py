@@ -14,7 +14,7 @@ from api.repositories.action_plans import PgActionPlanRepository
 from api.repositories.agreements import PgAgreementRepository
 from api.repositories.changes import PgChangeFeed
 from api.repositories.connections import PgConnectionRepository
-from api.repositories.database import Database, SerializedConnection
+from api.repositories.database import UNAVAILABLE_ERRORS, ConnectionLost, Database, SerializedConnection
 from api.repositories.funding import PgFundingRepository
 from api.repositories.labor_market import PgLaborMarketRepository
 from api.repositories.partners import PgPartnerRepository
@@ -82,6 +82,7 @@ class PgUnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         conn = self._conn
+        lost = conn is not None and _lost(conn)
         try:
             await self.rollback()
         except asyncpg.InterfaceError:
@@ -91,7 +92,19 @@ class PgUnitOfWork:
                 raise
         finally:
             if conn is not None:
-                if self._db.query_observer is not None:
+                if self._db.query_observer is not None and not lost:
                     conn.remove_query_logger(self._db.query_observer)
                 await self._db.pool.release(conn)
             self._conn = None
+        if lost and isinstance(exc, Exception) and not isinstance(exc, UNAVAILABLE_ERRORS):
+            # Closed while idle (waiting for a request body, say), the connection fails the next statement with
+            # whatever asyncpg makes of a connection it no longer has: that is the database gone, a 503.
+            raise ConnectionLost("the database connection was lost") from exc
+
+
+def _lost(conn: Any) -> bool:
+    """Whether a pooled connection closed under its holder (the pool takes such a connection back at once)."""
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True

@@ -27,6 +27,8 @@ RULES: list[tuple[str, str, str]] = [
     (r".*", r"^/v1/(admin|audit)", "admin"),
     (r"POST", r"^/v1/sync/", "directory:write"),
     (r"GET", r"^/v1/(changes|export/)", "directory:read"),
+    # Joining a system from a connection changes the system, not the connection.
+    (r"POST", r"^/v1/connections/[^/]+/join-system$", "systems:write"),
     # Connections are between directory partners (use cases check the FROM partner's jurisdiction).
     (r"GET", r"^/v1/connections", "directory:read"),
     (r".*", r"^/v1/connections", "directory:write"),

@@ -12,6 +12,7 @@ from api.domain.access import (
     Scope,
     Unauthenticated,
     anonymous,
+    audit_entry,
     caller_of,
     new_secret,
     require,
@@ -74,11 +75,13 @@ async def list_keys(uow: UnitOfWork, *, caller: Caller) -> list[ApiKey]:
 async def revoke_key(uow: UnitOfWork, *, caller: Caller, key_id: UUID) -> ApiKey:
     """Revoke a key; it stops working at once."""
     require(caller, Scope.ADMIN)
-    key = await uow.keys.revoke(key_id)
-    if key is None:
+    revoked = await uow.keys.revoke(key_id)
+    if revoked is None:
         raise NotFound("api key", key_id)
-    await uow.audit.record([AuditEntry(id=uuid4(), key_id=caller.key_id, actor=caller.name, action="revoke",
-                                       kind="api_key", record_id=str(key_id), changes={})])
+    before, key = revoked
+    if before != key:
+        await uow.audit.record([audit_entry(caller, action="revoke", kind="api_key", record_id=key_id, old=before,
+                                            new=key)])
     return key
 
 

@@ -118,6 +118,9 @@ async def delete_goal(uow: UnitOfWork, *, system_id: UUID, goal_id: UUID) -> Goa
     goal = _find(contents.goals, goal_id, "goal")
     await uow.plans.delete_goal(goal.id)
     await _changed(uow, contents, "delete_goal", "goal", goal.id, goal, None)
+    for item in contents.items:  # removed with their goal
+        if item.goal_id == goal.id:
+            await policy.audit(uow, action="delete_item", kind="action_item", record_id=item.id, old=item)
     return goal
 
 

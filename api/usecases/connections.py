@@ -16,7 +16,7 @@ from api.domain.ports import UnitOfWork
 from api.domain.systems import Member, SystemState, Team
 from api.usecases import policy
 from api.usecases import systems as systems_uc
-from api.usecases.paging import Paged, decode_cursor, encode_cursor
+from api.usecases.paging import Paged, decode_cursor, encode_cursor, microseconds_key
 
 MAX_MATCH_CANDIDATES = 1000
 """How many organizations a match considers at most: the most promising of the partner's state."""
@@ -82,7 +82,8 @@ async def connections_of(
     policy.read_directory(uow)
     if await uow.partners.get(partner_id) is None:
         raise NotFound("partner", partner_id)
-    page = await uow.connections.of_partner(partner_id, limit=limit, after=decode_cursor("connections", cursor))
+    after = decode_cursor("connections", cursor, key=microseconds_key)
+    page = await uow.connections.of_partner(partner_id, limit=limit, after=after)
     return Paged(
         items=list(page.items),
         next_cursor=encode_cursor("connections", page.next_after) if page.next_after else None,
@@ -110,8 +111,15 @@ async def join_system(
     uow: UnitOfWork, *, connection_id: UUID, system_id: UUID, representative: str, team: Team = Team.LEADERSHIP,
     partner_id: UUID | None = None, joined_on: date | None = None,
 ) -> SystemState:
-    """Bring an organization of a partnered connection into a system as a member (the other one by default)."""
-    connection = rules.require_partnered(await _writable(uow, connection_id, None))
+    """Bring an organization of a partnered connection into a system as a member (the other one by default).
+
+    It changes the system, not the connection: a systems writer of the system's jurisdiction may do it.
+    """
+    await policy.guard_system(uow, system_id, write=True)
+    connection = await uow.connections.get(connection_id)
+    if connection is None:
+        raise NotFound("connection", connection_id)
+    rules.require_partnered(connection)
     joining = partner_id or connection.to_partner
     if joining not in (connection.from_partner, connection.to_partner):
         raise InvalidInput(FieldProblem("partner_id", "must be one of the two organizations of the connection"))

@@ -7,10 +7,11 @@ from typing import Any
 from uuid import UUID
 
 from api.domain.errors import NotFound, VersionMismatch
+from api.domain.filters import check_partner_filter
 from api.domain.partners import Partner, Service, revise_partner, revise_service, validate_partner, validate_service
 from api.domain.ports import PartnerFilter, UnitOfWork
 from api.usecases import policy
-from api.usecases.paging import LazyCursors, Paged, decode_cursor, encode_cursor
+from api.usecases.paging import LazyCursors, Paged, decode_cursor, encode_cursor, number_key, text_key
 
 
 def _order(flt: PartnerFilter) -> str:
@@ -22,8 +23,9 @@ async def list_partners(
 ) -> Paged[Partner]:
     """List partners matching the filter, one keyset page at a time."""
     policy.read_directory(uow)
+    check_partner_filter(flt)
     order = _order(flt)
-    after = decode_cursor(order, cursor)
+    after = decode_cursor(order, cursor, key=text_key if order == "name" else number_key)
     page = await uow.partners.list(flt, limit=limit, after=after, with_total=with_total)
     next_cursor = encode_cursor(order, page.next_after) if page.next_after else None
     return Paged(items=list(page.items), next_cursor=next_cursor, cursors=LazyCursors(order, page.keys),
@@ -71,11 +73,17 @@ async def update_partner(
 
 
 async def delete_partner(uow: UnitOfWork, *, partner_id: UUID, expected_version: int | None = None) -> None:
-    """Delete a partner and its services."""
-    current = await get_partner(uow, partner_id=partner_id)
-    policy.write_directory(uow, current.jurisdiction)
-    _check_version("partner", partner_id, expected_version, current.version)
-    await uow.partners.delete(partner_id)
+    """Delete a partner and its services.
+
+    The delete names the version it judged, so of concurrent deletes one wins and the others meet the
+    record gone (404) or changed (412, or, without ``If-Match``, judge the new version in turn).
+    """
+    while True:
+        current = await get_partner(uow, partner_id=partner_id)
+        policy.write_directory(uow, current.jurisdiction)
+        _check_version("partner", partner_id, expected_version, current.version)
+        if await uow.partners.delete(partner_id, version=current.version):
+            break
     await policy.audit(uow, action="delete", kind="partner", record_id=partner_id, old=current)
 
 
@@ -136,9 +144,11 @@ async def update_service(
 async def delete_service(
     uow: UnitOfWork, *, partner_id: UUID, service_id: UUID, expected_version: int | None = None
 ) -> None:
-    """Delete one service of a partner."""
-    current = await get_service(uow, partner_id=partner_id, service_id=service_id)
-    policy.write_directory(uow, (await get_partner(uow, partner_id=partner_id)).jurisdiction)
-    _check_version("service", service_id, expected_version, current.version)
-    await uow.partners.delete_service(service_id)
+    """Delete one service of a partner (as ``delete_partner``, one of concurrent deletes wins)."""
+    while True:
+        current = await get_service(uow, partner_id=partner_id, service_id=service_id)
+        policy.write_directory(uow, (await get_partner(uow, partner_id=partner_id)).jurisdiction)
+        _check_version("service", service_id, expected_version, current.version)
+        if await uow.partners.delete_service(service_id, version=current.version):
+            break
     await policy.audit(uow, action="delete", kind="service", record_id=service_id, old=current)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from api.domain.access import Scope, audit_entry, require, require_visible, require_within
+from api.domain.access import Forbidden, Scope, audit_entry, require, require_visible, require_within
 from api.domain.errors import NotFound
 from api.domain.partners import Jurisdiction
 from api.domain.ports import UnitOfWork
@@ -27,6 +27,12 @@ def write_directory(uow: UnitOfWork, *jurisdictions: Jurisdiction) -> None:
         require_within(uow.caller, j, what="directory records")
 
 
+def move_between_states(uow: UnitOfWork, *, what: str) -> None:
+    """Allow moving a record that carries a state to another one: admins only, whatever the key's reach."""
+    if not uow.caller.has(Scope.ADMIN):
+        raise Forbidden(f"only an admin key may move {what} to another state")
+
+
 def administer(uow: UnitOfWork) -> None:
     """Allow changing deployment-wide reference data and keys."""
     require(uow.caller, Scope.ADMIN)
@@ -40,13 +46,22 @@ def see_system(uow: UnitOfWork, jurisdiction: Jurisdiction, system_id: UUID, *, 
         require_within(uow.caller, jurisdiction, what="systems")
 
 
-async def guard_system(uow: UnitOfWork, system_id: UUID, *, write: bool = False) -> None:
-    """Check the caller against a stored system before working on what hangs off it."""
+async def guard_system(uow: UnitOfWork, system_id: UUID, *, write: bool = False,
+                       asked_for: tuple[str, object] | None = None) -> None:
+    """Check the caller against a stored system before working on what hangs off it.
+
+    ``asked_for`` names the record the caller asked for when it hangs off the system (a round, by its own
+    id): a system the caller may not see then makes that record not exist, exactly as an unknown id does,
+    so neither the system's id nor the record's existence shows.
+    """
     require(uow.caller, Scope.SYSTEMS_WRITE if write else Scope.SYSTEMS_READ)
+    kind, ident = asked_for or ("system", system_id)
     jurisdiction = await uow.systems.jurisdiction_of(system_id)
     if jurisdiction is None:
-        raise NotFound("system", system_id)
-    see_system(uow, jurisdiction, system_id, write=write)
+        raise NotFound(kind, ident)
+    require_visible(uow.caller, jurisdiction, kind=kind, ident=ident)
+    if write:
+        require_within(uow.caller, jurisdiction, what="systems")
 
 
 async def audit(uow: UnitOfWork, *, action: str, kind: str, record_id: object, old: Any = None,

@@ -44,7 +44,7 @@ async def revise_framework(
         latest = await current_framework(uow)
         raise VersionMismatch("readiness framework", current.id, current.version, latest.version)
     await policy.audit(uow, action="revise", kind="readiness_framework", record_id=revised.id,
-                       old={"version": current.version}, new={"version": revised.version})
+                       old=current, new=revised)
     return revised
 
 
@@ -54,7 +54,7 @@ async def _round(uow: UnitOfWork, round_id: UUID, *, for_update: bool = False, w
     found = await uow.readiness.get_round(round_id, for_update=for_update)
     if found is None:
         raise NotFound("round", round_id)
-    await policy.guard_system(uow, found.system_id, write=write)
+    await policy.guard_system(uow, found.system_id, write=write, asked_for=("round", round_id))
     return found
 
 
@@ -217,5 +217,5 @@ async def next_steps_to_actions(
         await uow.plans.put_items(items)
         await uow.plans.touch(contents.plan.id)
         await policy.audit(uow, action="next_steps_to_actions", kind="action_plan", record_id=contents.plan.id,
-                           new={"items": [str(i.id) for i in items]})
+                           new={f"items[{i.id}]": i for i in items})
     return items

@@ -9,9 +9,10 @@ from typing import Any, cast
 from uuid import UUID, uuid4
 
 from api.domain import systems as rules
-from api.domain.access import AuditEntry, Scope, changes_between, require, require_within
+from api.domain.access import AuditEntry, Scope, changes_between, changes_by_key, require, require_within
 from api.domain.agreements import agreement_renewals, unformalized_leads
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
+from api.domain.filters import check_text
 from api.domain.funding import funding_gaps
 from api.domain.gaps import (
     DEFAULT_EXPIRY_WINDOW_DAYS,
@@ -67,11 +68,14 @@ async def _load(uow: UnitOfWork, system_id: UUID, *, write: bool = False) -> Sys
     return state
 
 
-async def _audited(uow: UnitOfWork, action: str, old: SystemState, new: SystemState, **detail: Any) -> None:
-    changes = {**changes_between(old.system, new.system),
-               **{k: {"old": None, "new": v} for k, v in detail.items()}}
+async def _audited(uow: UnitOfWork, action: str, old: SystemState, new: SystemState | None) -> None:
+    """Audit a change (or, with no ``new``, the removal) of a system: its own fields, members and assignments,
+    each with old and new values."""
+    changes = {**changes_between(old.system, new.system if new else None),
+               **changes_by_key("members", old.members, new.members if new else (), key=lambda m: m.partner_id),
+               **changes_by_key("assignments", old.assignments, new.assignments if new else (), key=lambda a: a.id)}
     await uow.audit.record([AuditEntry(id=uuid4(), key_id=uow.caller.key_id, actor=uow.caller.name, action=action,
-                                       kind="system", record_id=str(new.system.id), changes=changes)])
+                                       kind="system", record_id=str(old.system.id), changes=changes)])
 
 
 async def _save(uow: UnitOfWork, old: SystemState, new: SystemState) -> SystemState:
@@ -92,6 +96,7 @@ async def list_systems(
 ) -> Paged[CareerPathwaysSystem]:
     """List the systems the caller may see, by name, one keyset page at a time."""
     require(uow.caller, Scope.SYSTEMS_READ)
+    check_text(codes={"jurisdiction": state, "local_area": local_area})
     mine = uow.caller.jurisdiction
     if mine is not None:
         if (state and state != mine.state) or (local_area and mine.local_area and local_area != mine.local_area):
@@ -140,7 +145,7 @@ async def delete_system(uow: UnitOfWork, *, system_id: UUID, expected_version: i
     state = await _load(uow, system_id, write=True)
     _check_version(state, expected_version)
     await uow.systems.delete(system_id)
-    await policy.audit(uow, action="delete", kind="system", record_id=system_id, old=state.system)
+    await _audited(uow, "delete", state, None)
 
 
 async def add_member(uow: UnitOfWork, *, system_id: UUID, member: Member) -> SystemState:
@@ -150,7 +155,7 @@ async def add_member(uow: UnitOfWork, *, system_id: UUID, member: Member) -> Sys
     if partner is None:
         raise InvalidInput(FieldProblem("partner_id", f"partner {member.partner_id} does not exist"))
     new = rules.add_member(state, member, partner_type=partner.partner_type)
-    await _audited(uow, "add_member", state, new, member=str(member.partner_id))
+    await _audited(uow, "add_member", state, new)
     return await _save(uow, state, new)
 
 
@@ -161,7 +166,7 @@ async def update_member(
     """Change a member's representative or team."""
     state = await _load(uow, system_id, write=True)
     new = rules.update_member(state, partner_id, representative=representative, team=team)
-    await _audited(uow, "update_member", state, new, member=str(partner_id))
+    await _audited(uow, "update_member", state, new)
     return await _save(uow, state, new)
 
 
@@ -171,8 +176,7 @@ async def remove_member(
     """Remove a member; its assignments block this unless ``cascade``, which removes and returns them."""
     state = await _load(uow, system_id, write=True)
     new, removed = rules.remove_member(state, partner_id, cascade=cascade)
-    await _audited(uow, "remove_member", state, new, member=str(partner_id),
-                   removed_assignments=[str(a.id) for a in removed])
+    await _audited(uow, "remove_member", state, new)
     return await _save(uow, state, new), removed
 
 
@@ -197,7 +201,7 @@ async def assign_role(
     catalog = await uow.systems.role_catalog()
     new, assignment = rules.assign_role(state, catalog, partner_id=partner_id, function=function,
                                         strength=strength, agreement_id=agreement_id)
-    await _audited(uow, "assign_role", state, new, assignment=f"{partner_id} {strength.value} {function}")
+    await _audited(uow, "assign_role", state, new)
     await _save(uow, state, new)
     return assignment
 
@@ -207,8 +211,7 @@ async def unassign(uow: UnitOfWork, *, system_id: UUID, assignment_id: UUID) -> 
     state = await _load(uow, system_id, write=True)
     catalog = await uow.systems.role_catalog()
     new, removed = rules.unassign(state, catalog, assignment_id)
-    await _audited(uow, "unassign", state, new,
-                   assignment=f"{removed.partner_id} {removed.strength.value} {removed.function}")
+    await _audited(uow, "unassign", state, new)
     await _save(uow, state, new)
     return removed
 
@@ -289,8 +292,9 @@ async def put_function(uow: UnitOfWork, *, function: Function) -> RoleCatalog:
     unknown = [c for c in function.service_categories if c not in catalog.service_categories]
     if unknown:
         raise InvalidInput([FieldProblem("service_categories", f"unknown service category '{c}'") for c in unknown])
+    before = (await uow.systems.role_catalog()).functions.get(function.code)
     await uow.systems.put_function(function)
-    await policy.audit(uow, action="put", kind="function", record_id=function.code, new=function)
+    await policy.audit(uow, action="put", kind="function", record_id=function.code, old=before, new=function)
     return await uow.systems.role_catalog()
 
 

@@ -105,9 +105,11 @@ class FakePartnerRepository:
         self.partners[partner.id] = stored
         return stored
 
-    async def delete(self, partner_id: UUID) -> bool:
-        if self.partners.pop(partner_id, None) is None:
+    async def delete(self, partner_id: UUID, *, version: int) -> bool:
+        current = self.partners.get(partner_id)
+        if current is None or current.version != version:
             return False
+        del self.partners[partner_id]
         for sid in [s.id for s in self.services.values() if s.partner_id == partner_id]:
             del self.services[sid]  # ON DELETE CASCADE
         return True
@@ -150,8 +152,12 @@ class FakePartnerRepository:
         self.services[service.id] = stored
         return stored
 
-    async def delete_service(self, service_id: UUID) -> bool:
-        return self.services.pop(service_id, None) is not None
+    async def delete_service(self, service_id: UUID, *, version: int) -> bool:
+        current = self.services.get(service_id)
+        if current is None or current.version != version:
+            return False
+        del self.services[service_id]
+        return True
 
 
 def _name_key(partner: Partner) -> tuple[str, str]:
@@ -197,6 +203,15 @@ class FakeReferenceRepository:
     async def regions(self, state: str | None = None) -> list[Region]:
         found = [r for r in self._catalog.regions.values() if state is None or r.state == state]
         return sorted(found, key=lambda r: r.code)
+
+    async def region(self, code: str, *, for_update: bool = False) -> Region | None:
+        return self._catalog.regions.get(code)
+
+    async def insert_region(self, region: Region) -> Region | None:
+        if region.code in self._catalog.regions:
+            return self._catalog.regions[region.code]
+        self._catalog.regions[region.code] = region
+        return None
 
     async def upsert_region(self, region: Region) -> Region:
         self._catalog.regions[region.code] = region
