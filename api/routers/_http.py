@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
-from fastapi import Request, Response
+from fastapi import Request, Response, params
+from fastapi.dependencies.utils import get_flat_params
+from fastapi.routing import APIRoute
 
 from api.domain.errors import FieldProblem, InvalidInput, VersionMismatch
 
@@ -55,3 +58,20 @@ def reject_unknown_params(request: Request, allowed: Iterable[str]) -> None:
     unknown = sorted(set(request.query_params) - set(allowed))
     if unknown:
         raise InvalidInput([FieldProblem(name, "is not a parameter of this operation") for name in unknown])
+
+
+@functools.cache
+def declared_query_params(route: APIRoute) -> frozenset[str]:
+    """The query parameters an operation declares, its dependencies' included."""
+    return frozenset(field.alias for field in get_flat_params(route.dependant)
+                     if isinstance(field.field_info, params.Query))
+
+
+async def known_query_params_only(request: Request) -> None:
+    """One rule for every documented operation: a query parameter it does not declare is a 422 naming it.
+
+    Installed on the whole application (``api.main``), so a new route follows it without a line of its own.
+    """
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and route.include_in_schema and request.query_params:
+        reject_unknown_params(request, declared_query_params(route))
