@@ -76,7 +76,7 @@ def install(app: FastAPI, *, title: str) -> None:
         "tryItOutEnabled": True, "filter": True, "defaultModelsExpandDepth": 0,
     }
 
-    async def swagger_ui() -> HTMLResponse:
+    async def swagger_ui(request: Request) -> HTMLResponse:
         page = get_swagger_ui_html(
             openapi_url=openapi_url, title=f"{title} - Swagger UI",
             swagger_js_url=_asset(swagger, swagger_version, "swagger-ui-bundle.js"),
@@ -87,7 +87,7 @@ def install(app: FastAPI, *, title: str) -> None:
         page.headers["Content-Security-Policy"] = CSP
         return page
 
-    async def redoc_ui() -> HTMLResponse:
+    async def redoc_ui(request: Request) -> HTMLResponse:
         page = get_redoc_html(
             openapi_url=openapi_url, title=f"{title} - ReDoc",
             redoc_js_url=_asset(redoc, redoc_version, "bundles/redoc.standalone.js"),

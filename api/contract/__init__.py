@@ -138,6 +138,12 @@ def _statuses(path: str, method: str, operation: dict[str, Any], *, metered: boo
             content.pop("application/json", None)
     if metered:  # authenticating and counting the request needs the database
         responses.setdefault("503", _problem("The database is unavailable; retry after `Retry-After` seconds."))
+    body = operation.get("requestBody", {}).get("content", {})
+    if body:  # bodies declared here (bulk) get what api.problems.document_problems gives declared ones
+        responses.setdefault("413", _problem("Body too large"))
+        responses.setdefault("422", _problem("Invalid input"))
+    if "application/json" in body:
+        responses.setdefault("400", _problem("Malformed request"))
     if idempotent:
         responses.setdefault("400", _problem("Malformed request, or an invalid `Idempotency-Key`"))
         responses.setdefault("409", _problem("The first request with this `Idempotency-Key` has not finished"))

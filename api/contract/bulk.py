@@ -24,9 +24,9 @@ BINARY = {"type": "string", "format": "binary"}
 ITEM = "x-itemSchema"
 
 PARTNER_LINE = ('{"external_id": "ORG-1042", "name": "Brightwater Community College", '
-                '"partner_type": "community_college", "jurisdiction": {"state": "OR"}}\n')
+                '"partner_type": "educational_institution", "jurisdiction": {"state": "OR"}}\n')
 SERVICE_LINE = ('{"external_id": "SVC-7", "partner_external_id": "ORG-1042", "name": "Nursing (ADN)", '
-                '"category": "training", "capacity": 120}\n')
+                '"category": "occupational_training", "capacity": 120}\n')
 OBSERVATION_LINE = ('{"region": "or-brightwater", "code": "29-1141", "period": "2024-2034", "source": "OR Employment '
                     'Department", "retrieved_at": "2026-11-01T08:00:00Z", "annual_openings": 152}\n')
 HSDS_ORGANIZATION = {"id": "a1b2c3d4-0000-4000-8000-000000000001", "name": "Brightwater Food Bank",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 
@@ -60,11 +59,17 @@ def reject_unknown_params(request: Request, allowed: Iterable[str]) -> None:
         raise InvalidInput([FieldProblem(name, "is not a parameter of this operation") for name in unknown])
 
 
-@functools.cache
+_declared: dict[tuple[object, str], frozenset[str]] = {}
+
+
 def declared_query_params(route: APIRoute) -> frozenset[str]:
-    """The query parameters an operation declares, its dependencies' included."""
-    return frozenset(field.alias for field in get_flat_params(route.dependant)
-                     if isinstance(field.field_info, params.Query))
+    """The query parameters an operation declares, its dependencies' included (remembered per endpoint)."""
+    key = (route.endpoint, route.path_format)
+    found = _declared.get(key)
+    if found is None:
+        found = _declared[key] = frozenset(field.alias for field in get_flat_params(route.dependant)
+                                           if isinstance(field.field_info, params.Query))
+    return found
 
 
 async def known_query_params_only(request: Request) -> None:
