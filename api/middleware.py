@@ -139,7 +139,10 @@ class Idempotency:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
         key = headers.get(b"idempotency-key")
-        if (key is None or scope["method"] != "POST" or scope["path"].startswith(self.exempt_prefixes)):
+        # Without credentials there is nothing to replay: every POST it covers needs a key, so the request goes on
+        # to be refused (401) rather than claiming, replaying or refusing a stored answer before authentication.
+        if (key is None or scope["method"] != "POST" or scope["path"].startswith(self.exempt_prefixes)
+                or b"authorization" not in headers):
             await self.app(scope, receive, send)
             return
         key_text = key.decode("latin-1").strip()
@@ -154,9 +157,7 @@ class Idempotency:
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
-        client = scope.get("client") or ("unknown", 0)
-        credential = headers.get(b"authorization") or f"anonymous:{client[0]}".encode()
-        owner = hashlib.sha256(credential).hexdigest()
+        owner = hashlib.sha256(headers[b"authorization"]).hexdigest()
         request_hash = hashlib.sha256(b"\0".join([scope["path"].encode(), scope.get("query_string", b""),
                                                   body])).hexdigest()
         store = scope["app"].state.idempotency
