@@ -24,6 +24,16 @@ sys.path.insert(0, str(ROOT))
 from api.explorers import NPM_DIR, STATIC, required_assets  # noqa: E402
 
 LICENCE_NAMES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE", "NOTICE")
+# The only changes made to upstream files, each recorded in the manifest: ReDoc's sidebar shows Redocly's logo from
+# Redocly's CDN, which a network without internet cannot reach (and the pages' CSP refuses); an empty image
+# takes its place.
+EMPTY_SVG = b"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg'/%3E"
+PATCHES: dict[tuple[str, str], list[tuple[bytes, bytes]]] = {
+    ("redoc", "bundles/redoc.standalone.js"): [
+        (b"https://cdn.redoc.ly/redoc/logo-mini-full.svg", EMPTY_SVG),
+        (b"https://cdn.redoc.ly/redoc/logo-mini.svg", EMPTY_SVG),
+    ],
+}
 
 
 def sri(data: bytes) -> str:
@@ -57,10 +67,15 @@ def main() -> int:
                     raise SystemExit(f"{package}@{version} has no {sorted(missing)}")
                 for name in sorted(keep):
                     data = tar.extractfile(members[name]).read()  # type: ignore[union-attr]
+                    entry = {"upstream_integrity": sri(data)}
+                    for old, new in PATCHES.get((package, name), []):
+                        if old in data:
+                            data = data.replace(old, new)
+                            entry["patched"] = entry.get("patched", "") + f"{old.decode()} -> an empty image; "
                     dest = target / name
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     dest.write_bytes(data)
-                    manifest[f"{package}@{version}/{name}"] = {"integrity": sri(data), "bytes": str(len(data))}
+                    manifest[f"{package}@{version}/{name}"] = {**entry, "integrity": sri(data), "bytes": str(len(data))}
     document = {"packages": packages, "files": manifest}
     (STATIC / "MANIFEST.json").write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
     print(f"vendored {len(manifest)} files into {NPM_DIR.relative_to(ROOT)}")
