@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     agreement_expiry_window_days: int = Field(default=90, ge=0, le=3650)
     log_level: str = "INFO"
     log_json: bool = True
+    # The command line's client side (`pathways import/export --url`): which service, with which key.
+    url: str | None = None
+    api_key: str | None = None
     # Who answers for this deployment's API and on what terms: published in the OpenAPI description's info.
     api_contact_name: str = "Pathways service operators"
     api_contact_url: str | None = None
