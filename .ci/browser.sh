@@ -12,7 +12,7 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check "selenium>=4.20"
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
-.venv/bin/python -m pytest tests/browser -q -rs -p no:cacheprovider | tee "$out"
+.venv/bin/python -m pytest tests/browser -rs -p no:cacheprovider | tee "$out"
 if grep -q "skipped" "$out"; then
   echo "browser: a test was skipped (see above)" >&2
   exit 1

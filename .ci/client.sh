@@ -20,7 +20,7 @@ generated=$(find "$WORK/pathways_client/api" -name '*.py' ! -name '__init__.py' 
 echo "client: $generated of $operations operations generated"
 [ "$generated" -eq "$operations" ]
 .venv/bin/python -m pip install --quiet --disable-pip-version-check attrs python-dateutil
-PATHWAYS_GENERATED_CLIENT="$WORK" .venv/bin/python -m pytest tests/client -q -rs -p no:cacheprovider \
+PATHWAYS_GENERATED_CLIENT="$WORK" .venv/bin/python -m pytest tests/client -rs -p no:cacheprovider \
   | tee "$WORK/pytest.log"
 if grep -q "skipped" "$WORK/pytest.log"; then
   echo "client: the portal flow was skipped (see above)" >&2
