@@ -101,9 +101,10 @@ def document(
             operation["operationId"] = OPERATION_IDS.get((method_u, path), operation.get("operationId"))
             _security(operation, public_directory_read)
             metered = path not in unmetered
-            _statuses(path, method_u, operation, metered=metered, idempotent=idempotent(method_u, path))
-            _headers(path, method_u, operation, metered=metered, idempotent=idempotent(method_u, path),
+            _statuses(operation, metered=metered, idempotent=idempotent(method_u, path))
+            _headers(method_u, operation, metered=metered, idempotent=idempotent(method_u, path),
                      directory_read=directory_read(method_u, path))
+            operation["responses"] = dict(sorted(operation["responses"].items()))
     _enums(openapi)
     glossary.describe(openapi)
     examples.add(openapi)
@@ -130,7 +131,7 @@ def _problem(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_JSON: {"schema": _ref("schemas", "Problem")}}}
 
 
-def _statuses(path: str, method: str, operation: dict[str, Any], *, metered: bool, idempotent: bool) -> None:
+def _statuses(operation: dict[str, Any], *, metered: bool, idempotent: bool) -> None:
     responses = operation["responses"]
     for status, response in responses.items():
         content = response.get("content", {})
@@ -147,7 +148,6 @@ def _statuses(path: str, method: str, operation: dict[str, Any], *, metered: boo
     if idempotent:
         responses.setdefault("400", _problem("Malformed request, or an invalid `Idempotency-Key`"))
         responses.setdefault("409", _problem("The first request with this `Idempotency-Key` has not finished"))
-    operation["responses"] = dict(sorted(responses.items()))
 
 
 def _header(response: dict[str, Any], name: str, *, required: bool | None = None) -> None:
@@ -160,7 +160,7 @@ def _header(response: dict[str, Any], name: str, *, required: bool | None = None
         headers[name] = {**HEADERS[name], "required": required}
 
 
-def _headers(path: str, method: str, operation: dict[str, Any], *, metered: bool, idempotent: bool,
+def _headers(method: str, operation: dict[str, Any], *, metered: bool, idempotent: bool,
              directory_read: bool) -> None:
     responses = operation["responses"]
     params = operation.setdefault("parameters", [])
