@@ -46,3 +46,9 @@ def test_the_vendored_assets_are_the_upstream_files_with_their_licences():
                 assert any(f.name.startswith(("LICENSE", "NOTICE")) for f in sub.iterdir()) or (
                     manifest["packages"][f"{folder.name}/{sub.name}" if sub is not folder else sub.name]["license"]
                 ), sub
+
+
+async def test_a_graphiql_share_link_opens_graphiql_whatever_its_query_parameters(anon_client):
+    r = await anon_client.get("/graphql", params={"q": "{ __typename }", "variables": "{}"},
+                              headers={"Accept": "text/html"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html"), r.text[:300]
