@@ -22,6 +22,7 @@ from api.domain.access import (
     system_caller,
 )
 from api.domain.ports import RateLimiter, UnitOfWork
+from api.middleware import RATE_LIMIT_STATE
 from api.settings import Settings, get_settings
 from api.usecases import access as access_uc
 
@@ -84,7 +85,9 @@ async def get_caller(request: Request, response: Response, settings: SettingsDep
         client = request.client.host if request.client else "unknown"
         bucket, limit = f"ip:{client}", settings.anonymous_rate_limit_per_minute
     decision = await limiter.hit(bucket, limit=limit, window_seconds=60, key_id=caller.key_id)
-    response.headers.update(rate_limit_headers(decision))
+    limits = rate_limit_headers(decision)
+    response.headers.update(limits)
+    setattr(request.state, RATE_LIMIT_STATE, limits)  # for responses the handler builds itself (api.middleware)
     if not decision.allowed:
         raise RateLimited(decision)
     if failure is not None:

@@ -12,14 +12,13 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import __version__, problems
+from api import __version__, contract, explorers, problems
 from api.deps import UNMETERED_PATHS
 from api.graphql.context import get_context
-from api.graphql.router import JsonGraphQLRouter
 from api.graphql.schema import build_schema
 from api.hsds import router as hsds
 from api.logging_setup import configure as configure_logging
-from api.middleware import BodyLimit, Idempotency, RequestContext
+from api.middleware import BodyLimit, DirectoryCaching, Idempotency, RequestContext
 from api.repositories import bootstrap
 from api.repositories.access import PgRateLimiter
 from api.repositories.database import UNAVAILABLE_ERRORS, UNSTORABLE_TEXT_ERRORS, Database, EmbeddedPostgres
@@ -35,14 +34,35 @@ from api.routers import (
     labor_market,
     ops,
     partners,
+    problem_types,
     readiness,
     reference,
     sync,
     systems,
 )
+from api.routers._http import known_query_params_only
 from api.settings import Settings, get_settings
 
 log = logging.getLogger("pathways")
+# POSTs that honour Idempotency-Key: all but the bulk loads (a re-sent sync changes nothing anyway) and GraphQL.
+IDEMPOTENCY_EXEMPT = ("/v1/sync", "/v1/labor-market", "/graphql")
+BULK_PREFIXES = ("/v1/sync", "/v1/labor-market")
+DESCRIPTION = """\
+Partners, their services and roles in career pathways systems, gaps and readiness.
+
+- **Access**: send `Authorization: Bearer <key>`; each operation lists the scope it needs (also as
+  `x-required-scope`). Directory reads work without a key unless the deployment closes them.
+- **Errors** are RFC 9457 `application/problem+json`. Each `type` is a page of this service saying what the
+  problem means and what to do: `GET /problems` lists them all.
+- **Collections** page by opaque cursor (`next_cursor` in the body, `Link: rel="next"`).
+- **Query parameters** an operation does not declare are refused (422 naming them).
+- **Retries**: creating `POST`s take an `Idempotency-Key`; records carry an `ETag` for `If-None-Match` (304)
+  and `If-Match` (412 when stale). Every response carries `X-Request-ID`; metered ones `RateLimit-*`.
+- **Bulk bodies** (`application/x-ndjson`, `text/csv`) are declared as binary bodies; the schema of one line
+  is in `x-itemSchema` of the media type (the OpenAPI 3.2 `itemSchema`, as an extension in 3.1).
+
+Problem types: {problem_types}
+"""
 
 
 def install_database(app: FastAPI, db: Database) -> None:
@@ -90,16 +110,16 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         title="Pathways",
         version=__version__,
         summary="The API career pathway partnerships run on.",
-        description=(
-            "Partners, their services and roles in career pathways systems, gaps and readiness. "
-            "Errors are RFC 9457 problem+json; collections page by opaque cursor (`next_cursor`, `Link`)."
-        ),
+        description=DESCRIPTION.format(problem_types=", ".join(
+            f"[`{name}`](/problems/{name})" for name in problems.problem_types())),
         lifespan=lifespan,
-        dependencies=[Depends(access_policy.enforce)],
+        dependencies=[Depends(access_policy.enforce), Depends(known_query_params_only)],
+        docs_url=None, redoc_url=None,
     )
     app.state.settings = settings
     problems.install(app, unavailable=UNAVAILABLE_ERRORS, unstorable_text=UNSTORABLE_TEXT_ERRORS)
     app.include_router(ops.router)
+    app.include_router(problem_types.router)
     app.include_router(partners.router)
     app.include_router(reference.router)
     app.include_router(systems.router)
@@ -113,7 +133,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.include_router(connections.router)
     app.include_router(labor_market.router)
     app.include_router(
-        JsonGraphQLRouter(
+        explorers.OfflineGraphQLRouter(
             build_schema(max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases,
                          max_tokens=settings.graphql_max_tokens, max_cost=settings.graphql_max_cost,
                          introspection=settings.graphql_introspection),
@@ -122,26 +142,42 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         prefix="/graphql",
         include_in_schema=False,
     )
+    explorers.install(app, title="Pathways")
     default_openapi = app.openapi
 
     def openapi_with_policy() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = problems.document_problems(access_policy.annotate(default_openapi()),
-                                                            unmetered=UNMETERED_PATHS)
+            described = problems.document_problems(access_policy.annotate(default_openapi()),
+                                                   unmetered=UNMETERED_PATHS)
+            app.openapi_schema = contract.document(
+                described, public_directory_read=settings.public_directory_read, unmetered=UNMETERED_PATHS,
+                idempotent=lambda method, path: method == "POST" and not path.startswith(IDEMPOTENCY_EXEMPT),
+                directory_read=lambda method, path: access_policy.required_scope(method, path) == "directory:read",
+                contact=settings.api_contact(), license_info=settings.api_license(),
+            )
         return app.openapi_schema
 
     app.openapi = openapi_with_policy  # type: ignore[method-assign]
-    app.add_middleware(Idempotency, exempt_prefixes=("/v1/sync", "/v1/labor-market", "/graphql"))
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, bulk_prefixes=("/v1/sync", "/v1/labor-market"),
+    app.add_middleware(Idempotency, exempt_prefixes=IDEMPOTENCY_EXEMPT)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, bulk_prefixes=BULK_PREFIXES,
                        bulk_max_bytes=settings.max_bulk_body_bytes, idle_timeout_s=settings.body_idle_timeout_s,
                        timeout_s=settings.body_timeout_s, bulk_timeout_s=settings.bulk_body_timeout_s)
+    app.add_middleware(DirectoryCaching, is_directory_read=lambda path: access_policy.required_scope(
+        "GET", path) == "directory:read")
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
-            allow_headers=["*"], expose_headers=["ETag", "Link", "Location", "X-Request-ID"],
+            allow_headers=["*"], expose_headers=list(EXPOSED_HEADERS),
         )
     app.add_middleware(RequestContext)
     return app
+
+
+# Every response header a browser client may need to read (CORS hides all but a few unless exposed); a test
+# holds it to the headers the OpenAPI description documents.
+EXPOSED_HEADERS = ("ETag", "Link", "Location", "X-Request-ID", "RateLimit-Limit", "RateLimit-Remaining",
+                   "RateLimit-Reset", "Retry-After", "Idempotent-Replayed", "WWW-Authenticate", "Cache-Control",
+                   "Allow", "Content-Disposition")
 
 
 def app_factory() -> FastAPI:

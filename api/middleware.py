@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids and access logs, body size limits, security headers."""
+"""ASGI middleware: request ids and access logs, rate-limit headers, body size limits, security headers, caching
+of directory reads."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.logging_setup import request_id
+from api.problems import problem_type_uri
 
 log = logging.getLogger("pathways.access")
 _RID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -24,8 +27,18 @@ SECURITY_HEADERS = [
 ]
 
 
+RATE_LIMIT_STATE = "rate_limit_headers"
+"""The request-state entry where authentication leaves the ``RateLimit-*`` headers of the request's decision."""
+
+
 class RequestContext:
-    """Honour or mint ``X-Request-ID``, return it, add security headers, and log one line per request."""
+    """Honour or mint ``X-Request-ID``, return it, add security and ``RateLimit-*`` headers, and log one line
+    per request.
+
+    The rate limit is decided while authenticating (``api.deps.get_caller``), which records its headers in the
+    request state; they are added here so that every response that went through it carries them, whether the
+    handler returned a model, its own ``Response``, a stream or a problem.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -39,12 +52,16 @@ class RequestContext:
         token = request_id.set(rid)
         started = time.perf_counter()
         status = 500
+        state = scope.setdefault("state", {})
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
+                limits: dict[str, str] | None = state.get(RATE_LIMIT_STATE)
+                if limits and not any(k.lower() == b"ratelimit-limit" for k, _ in headers):
+                    headers.extend((k.lower().encode(), v.encode()) for k, v in limits.items())
                 headers.append((b"x-request-id", rid.encode()))
                 headers.extend(SECURITY_HEADERS)
                 message["headers"] = headers
@@ -153,7 +170,7 @@ async def _reject(scope: Scope, send: Send, status: int, title: str, detail: str
 
     slug = "body-too-large" if status == 413 else "body-too-slow"
     body = orjson.dumps({
-        "type": f"https://pathways.example/problems/{slug}", "title": title,
+        "type": problem_type_uri(slug, status), "title": title,
         "status": status, "detail": detail, "instance": scope["path"],
     })
     await send({"type": "http.response.start", "status": status,
@@ -177,12 +194,16 @@ class Idempotency:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
         key = headers.get(b"idempotency-key")
-        if (key is None or scope["method"] != "POST" or scope["path"].startswith(self.exempt_prefixes)):
+        # Without credentials there is nothing to replay: every POST it covers needs a key, so the request goes on
+        # to be refused (401) rather than claiming, replaying or refusing a stored answer before authentication.
+        if (key is None or scope["method"] != "POST" or scope["path"].startswith(self.exempt_prefixes)
+                or b"authorization" not in headers):
             await self.app(scope, receive, send)
             return
         key_text = key.decode("latin-1").strip()
         if not _RID_RE.match(key_text):
-            await _problem(scope, send, 400, "Invalid Idempotency-Key", "use 1-128 letters, digits, . _ : -")
+            await _problem(scope, send, 400, "invalid-idempotency-key", "Invalid Idempotency-Key",
+                           "use 1-128 letters, digits, . _ : -")
             return
         chunks: list[bytes] = []
         while True:
@@ -191,19 +212,17 @@ class Idempotency:
             if not message.get("more_body"):
                 break
         body = b"".join(chunks)
-        client = scope.get("client") or ("unknown", 0)
-        credential = headers.get(b"authorization") or f"anonymous:{client[0]}".encode()
-        owner = hashlib.sha256(credential).hexdigest()
+        owner = hashlib.sha256(headers[b"authorization"]).hexdigest()
         request_hash = hashlib.sha256(b"\0".join([scope["path"].encode(), scope.get("query_string", b""),
                                                   body])).hexdigest()
         store = scope["app"].state.idempotency
         stored = await store.claim(owner, key_text, request_hash)
         if stored is not None:
             if stored.request_hash != request_hash:
-                await _problem(scope, send, 422, "Idempotency-Key reused",
+                await _problem(scope, send, 422, "idempotency-key-reused", "Idempotency-Key reused",
                                "this Idempotency-Key was used with a different request")
             elif stored.status is None:
-                await _problem(scope, send, 409, "Request in progress",
+                await _problem(scope, send, 409, "request-in-progress", "Request in progress",
                                "the first request with this Idempotency-Key has not finished; retry later")
             else:
                 replay = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored.headers]
@@ -246,12 +265,68 @@ class Idempotency:
             await store.store(owner, key_text, status, kept, b"".join(out))
 
 
-async def _problem(scope: Scope, send: Send, status: int, title: str, detail: str) -> None:
+async def _problem(scope: Scope, send: Send, status: int, name: str, title: str, detail: str) -> None:
     import orjson
 
-    body = orjson.dumps({"type": "about:blank", "title": title, "status": status, "detail": detail,
+    body = orjson.dumps({"type": problem_type_uri(name, status), "title": title, "status": status, "detail": detail,
                          "instance": scope["path"]})
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/problem+json"),
                             (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
+
+
+class DirectoryCaching:
+    """Give directory reads ``Cache-Control`` and an ``ETag``, and answer a matching ``If-None-Match`` with 304.
+
+    Caches may keep a directory page but must revalidate it (``no-cache``): the tag is the content's hash when
+    the handler set none (single records carry their version), so a mirror or a portal that polls gets a
+    bodiless 304 while nothing changed. Responses to a key are ``private`` (an export is confined to the key's
+    jurisdiction). JSON bodies are hashed whole (pages are bounded); streams (NDJSON) only get the header.
+    """
+
+    def __init__(self, app: ASGIApp, is_directory_read: Callable[[str], bool]) -> None:
+        self.app = app
+        self.is_directory_read = is_directory_read
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or not self.is_directory_read(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        request_headers = dict(scope["headers"])
+        cache_control = b"private, no-cache" if b"authorization" in request_headers else b"public, no-cache"
+        wanted = {t.strip().removeprefix(b"W/") for t in request_headers.get(b"if-none-match", b"").split(b",")}
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def send_cached(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"cache-control"]
+                if message["status"] in (200, 304):
+                    headers += [(b"cache-control", cache_control), (b"vary", b"Authorization")]
+                message = {**message, "headers": headers}
+                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                has_tag = any(k.lower() == b"etag" for k, _ in headers)
+                if message["status"] == 200 and not has_tag and content_type.startswith(b"application/json"):
+                    start = message  # held until the body is complete
+                    return
+                await send(message)
+                return
+            if start is None or message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            tag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+            if tag in wanted or b"*" in wanted:
+                kept = [(k, v) for k, v in start["headers"] if k.lower() not in (b"content-type", b"content-length")]
+                await send({**start, "status": 304, "headers": [*kept, (b"etag", tag)]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+            await send({**start, "headers": [*start["headers"], (b"etag", tag)]})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, send_cached)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+import api.domain
 from api.domain.access import Forbidden, RateLimited, Unauthenticated
 from api.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation, VersionMismatch
 from api.domain.sync import SyncRejected
@@ -18,7 +23,9 @@ from api.schemas.problems import Problem
 
 log = logging.getLogger("pathways.errors")
 PROBLEM_JSON = "application/problem+json"
-TYPE_BASE = "https://pathways.example/problems/"
+# Problem types are URI references resolved against the request's URL: each names a page this service serves
+# itself (``GET /problems/{name}``), whatever host or proxy it is reached through.
+TYPE_BASE = "/problems/"
 RETRY_AFTER_UNAVAILABLE_S = 5
 
 STATUS_OF: list[tuple[type[DomainError], int, str]] = [
@@ -34,6 +41,111 @@ STATUS_OF: list[tuple[type[DomainError], int, str]] = [
 ]
 
 
+@dataclass(frozen=True, slots=True)
+class ProblemType:
+    """What one problem ``type`` means and what a client should do about it."""
+
+    name: str
+    title: str
+    status: int
+    meaning: str
+    action: str
+
+    @property
+    def uri(self) -> str:
+        """The ``type`` URI the service sends."""
+        return TYPE_BASE + self.name
+
+
+_FIXED_TYPES = [
+    ProblemType("bad-request", "Bad request", 400, "The request breaks a rule of the service that has no more "
+                "specific type.", "Read `detail`, correct the request and send it again."),
+    ProblemType("malformed-json", "Malformed JSON", 400, "The body is not valid JSON.",
+                "Send a body that parses as JSON, with `Content-Type: application/json`."),
+    ProblemType("invalid-idempotency-key", "Invalid Idempotency-Key", 400, "The `Idempotency-Key` header is not "
+                "1-128 letters, digits, `.`, `_`, `:` or `-`.", "Send a key of that form (a UUID is a good choice)."),
+    ProblemType("unauthenticated", "Authentication required", 401, "The operation needs an API key and the "
+                "request carried none, or one that is unknown, malformed or revoked.",
+                "Send `Authorization: Bearer <key>` with a valid key (`pathways keys create`)."),
+    ProblemType("forbidden", "Forbidden", 403, "The key lacks the scope the operation needs, or the record lies "
+                "outside the key's jurisdiction.", "Use a key with the scope named in `detail` and the jurisdiction "
+                "of the record."),
+    ProblemType("not-found", "Not found", 404, "No such record or path (records outside the key's jurisdiction do "
+                "not exist for it).", "Check the identifier; list the collection to find it."),
+    ProblemType("method-not-allowed", "Method not allowed", 405, "The path exists but does not take this method.",
+                "Use one of the methods in the `Allow` header."),
+    ProblemType("rule-violated", "Rule violated", 409, "A business rule forbids the change in the record's current "
+                "state.", "Read `detail`, change what the rule names, and retry."),
+    ProblemType("request-in-progress", "Request in progress", 409, "The first request with this "
+                "`Idempotency-Key` has not finished.", "Retry the same request a little later to get its response."),
+    ProblemType("stale-version", "Precondition failed", 412, "`If-Match` names a version that is no longer "
+                "current: the record changed since it was read.", "Read the record again (new `ETag`), reapply "
+                "the change and send it with the new tag."),
+    ProblemType("body-too-large", "Request body too large", 413, "The body exceeds the service's limit "
+                "(`PATHWAYS_MAX_BODY_BYTES`, or `PATHWAYS_MAX_BULK_BODY_BYTES` for bulk uploads).",
+                "Send a smaller body, or split a bulk upload into several requests."),
+    ProblemType("body-too-slow", "Request body too slow", 408, "The body did not arrive in time: too long "
+                "between two pieces of it (`PATHWAYS_BODY_IDLE_TIMEOUT_S`) or in all (`PATHWAYS_BODY_TIMEOUT_S`, "
+                "`PATHWAYS_BULK_BODY_TIMEOUT_S` for bulk uploads).", "Send the body without pauses, or split a "
+                "bulk upload into several requests."),
+    ProblemType("unsupported-media-type", "Unsupported media type", 415, "The body's `Content-Type` is not one "
+                "the operation accepts.", "Send one of the media types the operation documents."),
+    ProblemType("request-head-too-large", "Request header fields too large", 431, "The request line and "
+                "headers exceed `PATHWAYS_MAX_HEADER_BYTES` bytes or `PATHWAYS_MAX_HEADER_COUNT` fields.",
+                "Send fewer or shorter headers."),
+    ProblemType("invalid-input", "Invalid input", 422, "Fields, parameters or codes break a validation rule; "
+                "`errors[]` names each (`field`, `message`). Unknown query parameters are refused here too.",
+                "Correct every field listed in `errors` and send the request again."),
+    ProblemType("idempotency-key-reused", "Idempotency-Key reused", 422, "This `Idempotency-Key` was used with a "
+                "different request.", "Use a new key for a new request; reuse a key only to retry the same one."),
+    ProblemType("sync-rejected", "Sync rejected", 422, "A bulk sync found invalid lines and, being atomic, wrote "
+                "nothing; `errors[]` lists each line (`line N`) and its reason.",
+                "Fix the lines listed, or send `on_error=skip` to apply the valid lines only."),
+    ProblemType("rate-limited", "Rate limit reached", 429, "The key (or the client address, without a key) sent "
+                "more requests this minute than its limit.", "Wait the `Retry-After` seconds, then retry."),
+    ProblemType("internal-error", "Internal server error", 500, "The service failed unexpectedly; the error was "
+                "logged with the request's `X-Request-ID`.", "Retry later; report the `X-Request-ID` if it persists."),
+    ProblemType("database-unavailable", "Database unavailable", 503, "The database cannot be reached or dropped "
+                "the connection; the service reconnects by itself.", "Retry after `Retry-After` seconds (a sync, or "
+                "a POST with the same `Idempotency-Key`, is safe to send again)."),
+]
+
+
+def _rule_classes() -> list[type[RuleViolation]]:
+    for module in pkgutil.iter_modules(api.domain.__path__):  # every rule is defined under api.domain
+        importlib.import_module(f"api.domain.{module.name}")
+    found: list[type[RuleViolation]] = []
+    todo: list[type[RuleViolation]] = [RuleViolation]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return found
+
+
+@cache
+def problem_types() -> dict[str, ProblemType]:
+    """Every problem type the service sends, by name: the fixed ones and one per business rule."""
+    types = {t.name: t for t in _FIXED_TYPES}
+    for cls in sorted(_rule_classes(), key=lambda c: c.__name__):
+        meaning = (cls.__doc__ or cls.title).strip().splitlines()[0]
+        types[_rule_slug(cls.__name__)] = ProblemType(
+            _rule_slug(cls.__name__), cls.title if cls.title != RuleViolation.title else cls.__name__, 409,
+            meaning, "Read `detail`, change what the rule names (the record's current state), and retry.")
+    return types
+
+
+def problem_type_uri(name: str, status: int) -> str:
+    """The ``type`` URI of a problem; a name missing from the catalogue (a test prevents it) falls back to the
+    generic type of its status rather than failing while an error is being reported."""
+    if name not in problem_types():
+        log.error("problem type %r is not in the catalogue (api/problems.py)", name)
+        name = HTTP_SLUGS.get(status, "rule-violated" if status == 409 else "bad-request" if status < 500
+                              else "internal-error")
+    return TYPE_BASE + name
+
+
 def status_of(exc: DomainError) -> tuple[int, str]:
     """The HTTP status and problem type slug of a domain error."""
     for cls, status, slug in STATUS_OF:
@@ -42,13 +154,17 @@ def status_of(exc: DomainError) -> tuple[int, str]:
     return 400, "bad-request"
 
 
+HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 408: "body-too-slow",
+              413: "body-too-large", 415: "unsupported-media-type", 431: "request-head-too-large"}
+
+
 def problem_response(
-    request: Request, status: int, title: str, detail: str | None = None, *, slug: str | None = None,
+    request: Request, status: int, title: str, detail: str | None = None, *, slug: str,
     errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    """Build a problem+json response."""
+    """Build a problem+json response of the type named ``slug``."""
     body = Problem(
-        type=TYPE_BASE + slug if slug else "about:blank", title=title, status=status, detail=detail,
+        type=problem_type_uri(slug, status), title=title, status=status, detail=detail,
         instance=request.url.path, errors=errors,
     ).model_dump(exclude_none=True)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -105,7 +221,9 @@ def _http_error(request: Request, exc: Exception) -> JSONResponse:
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
-    return problem_response(request, exc.status_code, title, str(exc.detail), headers=headers or None)
+    return problem_response(request, exc.status_code, title, str(exc.detail), headers=headers or None,
+                            slug=HTTP_SLUGS.get(exc.status_code, "bad-request" if exc.status_code < 500
+                                                else "internal-error"))
 
 
 def _allowed_methods(request: Request) -> str:
@@ -119,7 +237,8 @@ def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, getattr(request.app.state, "unavailable_errors", ())):
         return _unavailable(request, exc)  # raised outside the routes (middleware): same answer
     log.exception("unhandled error", exc_info=exc)
-    return problem_response(request, 500, "Internal server error", "an unexpected error occurred; it was logged")
+    return problem_response(request, 500, "Internal server error", "an unexpected error occurred; it was logged",
+                            slug="internal-error")
 
 
 def _unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from api.problems import problem_type_uri
 from api.settings import Settings, get_settings
 
 try:
@@ -36,7 +37,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 
 
 def _refusal(detail: str) -> bytes:
-    body = orjson.dumps({"type": "https://pathways.example/problems/request-head-too-large",
+    body = orjson.dumps({"type": problem_type_uri("request-head-too-large", 431),
                          "title": "Request header fields too large", "status": 431, "detail": detail})
     return (b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: application/problem+json\r\n"
             b"content-length: " + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -41,7 +42,8 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = 15_000
     statement_cache_size: int = 100
     graphiql: bool = True
-    cors_origins: list[str] = Field(default_factory=list)
+    # A list setting takes a JSON list or a comma-separated value: PATHWAYS_CORS_ORIGINS=https://a.example,https://b.example
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated); none by default.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # The request head (request line and headers) the server accepts: bytes and header fields.
@@ -75,13 +77,36 @@ class Settings(BaseSettings):
     agreement_expiry_window_days: int = Field(default=90, ge=0, le=3650)
     log_level: str = "INFO"
     log_json: bool = True
+    # The command line's client side (`pathways import/export --url`): which service, with which key.
+    url: str | None = None
+    api_key: str | None = None
+    # Who answers for this deployment's API and on what terms: published in the OpenAPI description's info.
+    api_contact_name: str = "Pathways service operators"
+    api_contact_url: str | None = None
+    api_contact_email: str | None = None
+    api_license_name: str = "Proprietary: terms of use set by the operating agency"
+    api_license_url: str | None = None
 
-    @field_validator("forwarded_allow_ips", mode="before")
+    @field_validator("cors_origins", "forwarded_allow_ips", mode="before")
     @classmethod
-    def _split_addresses(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
+    def _list_from_text(cls, value: Any) -> Any:
+        """Read a list setting written as a JSON list or as comma-separated values."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+    def api_contact(self) -> dict[str, str]:
+        """The OpenAPI ``info.contact`` of this deployment."""
+        contact = {"name": self.api_contact_name, "url": self.api_contact_url, "email": self.api_contact_email}
+        return {k: v for k, v in contact.items() if v}
+
+    def api_license(self) -> dict[str, str]:
+        """The OpenAPI ``info.license`` of this deployment."""
+        license_info = {"name": self.api_license_name, "url": self.api_license_url}
+        return {k: v for k, v in license_info.items() if v}
 
     def in_demand_rule(self) -> InDemandRule:
         """The in-demand thresholds this deployment applies."""

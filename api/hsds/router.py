@@ -31,7 +31,20 @@ from api.hsds import documents, mapping
 from api.hsds.importing import import_hsds
 from api.hsds.mapping import Vocabulary
 from api.hsds.queries import HsdsQuery, TermQuery, partner_filter, service_filter
-from api.hsds.schemas import HsdsAbout, HsdsImportReport, HsdsPage
+from api.hsds.schemas import (
+    HsdsAbout,
+    HsdsImportReport,
+    HsdsOrganization,
+    HsdsOrganizationPage,
+    HsdsService,
+    HsdsServiceAtLocation,
+    HsdsServiceAtLocationPage,
+    HsdsServicePage,
+    HsdsTaxonomy,
+    HsdsTaxonomyPage,
+    HsdsTaxonomyTerm,
+    HsdsTaxonomyTermPage,
+)
 from api.problems import responses
 from api.routers._http import reject_unknown_params
 from api.routers._ndjson import ndjson_lines
@@ -58,26 +71,37 @@ ModifiedAfter = Annotated[datetime | None, Query(
     description="Only objects modified on or after this time (RFC 3339; UTC when no offset is given).")]
 Full = Annotated[bool, Query(description="Fully nested objects instead of their one-to-one fields.")]
 FullService = Annotated[bool, Query(description="Fully nested organizations whose services are fully nested.")]
+Minimal = Annotated[bool, Query(description="Only each service's `id` and `last_modified` (HSDS `minimal`), to find "
+                                            "what changed; with `format=ndjson`, all of them in one response.")]
 
 LIST_PARAMS = {"search", "page", "per_page", "format"}
-SERVICE_PARAMS = LIST_PARAMS | {"taxonomy_term_id", "taxonomy_id", "organization_id", "modified_after", "full"}
-SAL_PARAMS = SERVICE_PARAMS | {"postcode", "proximity"}
+SAL_PARAMS = LIST_PARAMS | {"taxonomy_term_id", "taxonomy_id", "organization_id", "modified_after", "full",
+                            "postcode", "proximity"}
+SERVICE_PARAMS = LIST_PARAMS | {"taxonomy_term_id", "taxonomy_id", "organization_id", "modified_after", "full",
+                                "minimal"}
 ORGANIZATION_PARAMS = LIST_PARAMS | {"full", "full_service", "modified_after"}
 TERM_PARAMS = LIST_PARAMS | {"taxonomy_id", "top_only", "parent_id"}
 
 
-def _page_docs(what: str) -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {"model": HsdsPage, "description": f"A page of HSDS 3.0 {what} (or all of them as NDJSON).",
-              "content": {NDJSON: {"schema": {"type": "string", "description": f"One HSDS {what[:-1]} a line."}}}},
-        **responses(422),
-    }
+def _page_docs(what: str, page: type[Any], item: type[Any]) -> dict[int | str, dict[str, Any]]:
+    ndjson = {"schema": {"type": "string", "format": "binary", "description": f"One HSDS {what[:-1]} a line."},
+              "x-itemSchema": {"$ref": f"#/components/schemas/{item.__name__}"}}
+    return {200: {"model": page, "description": f"A page of HSDS 3.0 {what} (or all of them as NDJSON).",
+                  "content": {NDJSON: ndjson}},
+            **responses(422)}
 
 
-def _object_docs(what: str) -> dict[int | str, dict[str, Any]]:
-    return {200: {"description": f"An HSDS 3.0 {what}, fully nested.",
-                  "content": {"application/json": {"schema": {"type": "object"}}}},
-            **responses(304, 404, 422)}
+def _object_docs(what: str, model: type[Any]) -> dict[int | str, dict[str, Any]]:
+    return {200: {"model": model, "description": f"An HSDS 3.0 {what}, fully nested."}, **responses(304, 404, 422)}
+
+
+def _minimal(page: dict[str, Any]) -> dict[str, Any]:
+    return {**page, "contents": [{"id": c["id"], "last_modified": c.get("last_modified")} for c in page["contents"]]}
+
+
+async def _minimal_lines(batches: Batches) -> Batches:
+    async for batch in batches:
+        yield [{"id": c["id"], "last_modified": c.get("last_modified")} for c in batch]
 
 
 def _json(body: Any) -> Response:
@@ -183,38 +207,46 @@ async def _organization_page(uow: UnitOfWork, query: HsdsQuery, page: int, per_p
                                  per_page=per_page)
 
 
-@published.get("/", response_model=HsdsAbout)
+@published.get("", response_model=HsdsAbout)
+@published.get("/", response_model=HsdsAbout, include_in_schema=False)
 async def about(request: Request, settings: SettingsDep) -> Response:
     """HSDS version, profile and OpenAPI document of this API."""
     openapi_url = str(request.base_url).rstrip("/") + (request.app.openapi_url or "/openapi.json")
     return _json(mapping.about(profile=settings.hsds_profile_url, openapi_url=openapi_url))
 
 
-@published.get("/services", response_model=None, responses=_page_docs("services"))
+@published.get("/services", response_model=None,
+               responses=_page_docs("services", HsdsServicePage, HsdsService))
 async def list_services(
     request: Request, caller: CallerDep, settings: SettingsDep, search: Search = None,
     taxonomy_term_id: TermId = None, taxonomy_id: TaxonomyId = None, organization_id: OrganizationId = None,
     modified_after: ModifiedAfter = None, full: Full = False, page: PageNumber = 1, per_page: PerPage = None,
-    fmt: Format = "json",
+    fmt: Format = "json", minimal: Minimal = False,
 ) -> Response:
     """Services with their one-to-one fields and organization (``full``: fully nested); retired ones are defunct."""
     reject_unknown_params(request, SERVICE_PARAMS)
     query = HsdsQuery(search=search, taxonomy_term_id=taxonomy_term_id, taxonomy_id=taxonomy_id,
-                      organization_id=organization_id, modified_after=modified_after, full=full)
+                      organization_id=organization_id, modified_after=modified_after, full=full and not minimal)
     if fmt == "ndjson":
-        return await _stream(request, caller, _service_stream(query, located=False))
+        stream = _service_stream(query, located=False)
+        if minimal:
+            return await _stream(request, caller, lambda uow: _minimal_lines(stream(uow)))
+        return await _stream(request, caller, stream)
     size = _per_page(per_page, settings)
-    return _json(await _read(request, caller, lambda uow: _service_page(uow, query, page, size, located=False)))
+    found = await _read(request, caller, lambda uow: _service_page(uow, query, page, size, located=False))
+    return _json(_minimal(found) if minimal else found)
 
 
-@published.get("/services/{id}", response_model=None, responses=_object_docs("service"))
+@published.get("/services/{id}", response_model=None,
+               responses=_object_docs("service", HsdsService))
 async def get_service(id: UUID, request: Request, uow: ReadUowDep) -> Response:
     """One service, fully nested (its organization, location, areas, funding and attributes)."""
     found = await uc.service_with_partner(uow, service_id=id)
     return _single(request, documents.service(found, await _vocabulary(uow)))
 
 
-@published.get("/organizations", response_model=None, responses=_page_docs("organizations"))
+@published.get("/organizations", response_model=None,
+               responses=_page_docs("organizations", HsdsOrganizationPage, HsdsOrganization))
 async def list_organizations(
     request: Request, caller: CallerDep, settings: SettingsDep, search: Search = None, full: Full = False,
     full_service: FullService = False, modified_after: ModifiedAfter = None, page: PageNumber = 1,
@@ -229,7 +261,8 @@ async def list_organizations(
     return _json(await _read(request, caller, lambda uow: _organization_page(uow, query, page, size)))
 
 
-@published.get("/organizations/{id}", response_model=None, responses=_object_docs("organization"))
+@published.get("/organizations/{id}", response_model=None,
+               responses=_object_docs("organization", HsdsOrganization))
 async def get_organization(
     id: UUID, request: Request, uow: ReadUowDep, full_service: FullService = False,
 ) -> Response:
@@ -239,7 +272,8 @@ async def get_organization(
     return _single(request, documents.organization(found, await _vocabulary(uow), full_service=full_service))
 
 
-@published.get("/service_at_locations", response_model=None, responses=_page_docs("service_at_locations"))
+@published.get("/service_at_locations", response_model=None,
+               responses=_page_docs("service_at_locations", HsdsServiceAtLocationPage, HsdsServiceAtLocation))
 async def list_service_at_locations(
     request: Request, caller: CallerDep, settings: SettingsDep, search: Search = None,
     taxonomy_term_id: TermId = None, taxonomy_id: TaxonomyId = None, organization_id: OrganizationId = None,
@@ -262,14 +296,16 @@ async def list_service_at_locations(
     return _json(await _read(request, caller, lambda uow: _service_page(uow, query, page, size, located=True)))
 
 
-@published.get("/service_at_locations/{id}", response_model=None, responses=_object_docs("service_at_location"))
+@published.get("/service_at_locations/{id}", response_model=None,
+               responses=_object_docs("service_at_location", HsdsServiceAtLocation))
 async def get_service_at_location(id: UUID, request: Request, uow: ReadUowDep) -> Response:
     """One service at its partner's location, fully nested."""
     found = await uc.service_with_partner(uow, service_id=mapping.service_id_of(id), what="service_at_location")
     return _single(request, documents.service_at_location(found, await _vocabulary(uow), id))
 
 
-@published.get("/taxonomies", response_model=None, responses=_page_docs("taxonomies"))
+@published.get("/taxonomies", response_model=None,
+               responses=_page_docs("taxonomies", HsdsTaxonomyPage, HsdsTaxonomy))
 async def list_taxonomies(
     request: Request, caller: CallerDep, settings: SettingsDep, search: Search = None, page: PageNumber = 1,
     per_page: PerPage = None, fmt: Format = "json",
@@ -280,14 +316,16 @@ async def list_taxonomies(
     return _in_memory(documents.taxonomies(search), fmt, page, _per_page(per_page, settings))
 
 
-@published.get("/taxonomies/{id}", response_model=None, responses=_object_docs("taxonomy"))
+@published.get("/taxonomies/{id}", response_model=None,
+               responses=_object_docs("taxonomy", HsdsTaxonomy))
 async def get_taxonomy(id: UUID, request: Request, uow: ReadUowDep) -> Response:
     """One taxonomy."""
     await uc.may_read(uow)
     return _single(request, documents.taxonomy(id))
 
 
-@published.get("/taxonomy_terms", response_model=None, responses=_page_docs("taxonomy_terms"))
+@published.get("/taxonomy_terms", response_model=None,
+               responses=_page_docs("taxonomy_terms", HsdsTaxonomyTermPage, HsdsTaxonomyTerm))
 async def list_taxonomy_terms(
     request: Request, caller: CallerDep, settings: SettingsDep, search: Search = None,
     taxonomy_id: Annotated[UUID | None, Query(description="Only terms of this taxonomy.")] = None,
@@ -302,7 +340,8 @@ async def list_taxonomy_terms(
     return _in_memory(documents.taxonomy_terms(vocab, query), fmt, page, _per_page(per_page, settings))
 
 
-@published.get("/taxonomy_terms/{id}", response_model=None, responses=_object_docs("taxonomy_term"))
+@published.get("/taxonomy_terms/{id}", response_model=None,
+               responses=_object_docs("taxonomy_term", HsdsTaxonomyTerm))
 async def get_taxonomy_term(id: UUID, request: Request, uow: ReadUowDep) -> Response:
     """One taxonomy term."""
     return _single(request, documents.taxonomy_term(await _vocabulary(uow), id))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.sync import SyncReportOut
 
@@ -32,6 +32,122 @@ class HsdsPage(BaseModel):
     last_page: bool
     empty: bool = Field(description="Whether this page holds no object.")
     contents: list[dict[str, Any]] = Field(description="HSDS 3.0 objects (see the HSDS JSON schemas).")
+
+
+class _HsdsObject(BaseModel):
+    """Fields every HSDS object published here has; others follow the HSDS 3.0 JSON schemas."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(description="The object's HSDS id (a UUID, stable across requests).",
+                    examples=["3fa85f64-5717-4562-b3fc-2c963f66afa6"])
+
+
+class HsdsOrganization(_HsdsObject):
+    """An HSDS 3.0 organization: a partner of the directory (one-to-one fields, or fully nested with ``full``)."""
+
+    name: str = Field(description="The organization's name.", examples=["Brightwater Community College"])
+    description: str | None = Field(default=None, description="What the organization does.")
+    website: str | None = Field(default=None, description="Its website.")
+    contacts: list[dict[str, Any]] | None = Field(default=None, description="HSDS contacts (full only).")
+    locations: list[dict[str, Any]] | None = Field(default=None, description="HSDS locations (full only).")
+    organization_identifiers: list[dict[str, Any]] | None = Field(
+        default=None, description="Its identifiers in other systems (full only).")
+    funding: list[dict[str, Any]] | None = Field(default=None, description="Funding streams (full only).")
+    attributes: list[dict[str, Any]] | None = Field(
+        default=None, description="Taxonomy terms: its partner type and populations served (full only).")
+    services: list[dict[str, Any]] | None = Field(default=None, description="Its services (with full_service).")
+    x_pathways: dict[str, Any] | None = Field(default=None, description="Pathways fields HSDS has no place for.")
+
+
+class HsdsService(_HsdsObject):
+    """An HSDS 3.0 service: a service a partner offers (one-to-one fields, or fully nested with ``full``)."""
+
+    organization_id: str | None = Field(default=None, description="The organization that offers it.")
+    name: str | None = Field(default=None, description="The service's name.", examples=["Nursing (ADN)"])
+    description: str | None = Field(default=None, description="What the service is.")
+    status: str | None = Field(default=None, description="active, inactive or defunct (retired).",
+                               examples=["active"])
+    last_modified: str | None = Field(default=None, description="When the service or its organization last changed "
+                                                                "(RFC 3339).", examples=["2026-11-23T09:30:00Z"])
+    organization: HsdsOrganization | None = Field(default=None, description="The organization that offers it.")
+    service_areas: list[dict[str, Any]] | None = Field(default=None, description="Regions served (full only).")
+    service_at_locations: list[dict[str, Any]] | None = Field(default=None,
+                                                              description="Where it is offered (full only).")
+    funding: list[dict[str, Any]] | None = Field(default=None, description="Funding streams (full only).")
+    attributes: list[dict[str, Any]] | None = Field(
+        default=None, description="Taxonomy terms: category, populations, functions (full only).")
+    x_pathways: dict[str, Any] | None = Field(default=None, description="Pathways fields HSDS has no place for.")
+
+
+class HsdsServiceMinimal(_HsdsObject):
+    """A service in short (``minimal=true``): its id and when it last changed, to find what to fetch again."""
+
+    last_modified: str | None = Field(default=None, description="When the service or its organization last changed "
+                                                                "(RFC 3339).", examples=["2026-11-23T09:30:00Z"])
+
+
+class HsdsServiceAtLocation(_HsdsObject):
+    """An HSDS 3.0 service_at_location: a service at its partner's location."""
+
+    service_id: str | None = Field(default=None, description="The service.")
+    location_id: str | None = Field(default=None, description="The location.")
+    location: dict[str, Any] | None = Field(default=None, description="The HSDS location.")
+    service: HsdsService | None = Field(default=None, description="The service.")
+
+
+class HsdsTaxonomy(_HsdsObject):
+    """An HSDS 3.0 taxonomy: partner types, service categories, populations or functions."""
+
+    name: str | None = Field(default=None, description="The taxonomy's name.")
+    description: str | None = Field(default=None, description="What it classifies.")
+    uri: str | None = Field(default=None, description="The taxonomy's URI.")
+
+
+class HsdsTaxonomyTerm(_HsdsObject):
+    """An HSDS 3.0 taxonomy term: one code of one of our taxonomies."""
+
+    code: str | None = Field(default=None, description="An external code for the term (CEDS code for populations).")
+    name: str | None = Field(default=None, description="The term's name.")
+    description: str | None = Field(default=None, description="What the term means.")
+    parent_id: str | None = Field(default=None, description="The broader term.")
+    taxonomy: str | None = Field(default=None, description="The taxonomy's URI.")
+    taxonomy_detail: dict[str, Any] | None = Field(default=None, description="The taxonomy.")
+    language: str | None = Field(default=None, description="The language of name and description.")
+    taxonomy_id: str | None = Field(default=None, description="The taxonomy's id.")
+    term_uri: str | None = Field(default=None, description="The term's URI.")
+
+
+class HsdsServicePage(HsdsPage):
+    """A page of HSDS services."""
+
+    contents: list[HsdsService | HsdsServiceMinimal] = Field(  # type: ignore[assignment]
+        description="The services of this page (id and last_modified only with minimal=true).")
+
+
+class HsdsOrganizationPage(HsdsPage):
+    """A page of HSDS organizations."""
+
+    contents: list[HsdsOrganization] = Field(description="The organizations of this page.")  # type: ignore[assignment]
+
+
+class HsdsServiceAtLocationPage(HsdsPage):
+    """A page of HSDS service_at_locations."""
+
+    contents: list[HsdsServiceAtLocation] = Field(  # type: ignore[assignment]
+        description="The service_at_locations of this page.")
+
+
+class HsdsTaxonomyPage(HsdsPage):
+    """A page of HSDS taxonomies."""
+
+    contents: list[HsdsTaxonomy] = Field(description="The taxonomies of this page.")  # type: ignore[assignment]
+
+
+class HsdsTaxonomyTermPage(HsdsPage):
+    """A page of HSDS taxonomy terms."""
+
+    contents: list[HsdsTaxonomyTerm] = Field(description="The terms of this page.")  # type: ignore[assignment]
 
 
 class HsdsImportReport(BaseModel):

@@ -19,6 +19,7 @@ PUBLIC = "public"
 # (method pattern, path pattern, required scope); first match wins.
 RULES: list[tuple[str, str, str]] = [
     (r"GET", r"^/(healthz|readyz)?$", PUBLIC),
+    (r"GET", r"^/problems(/|$)", PUBLIC),
     # GraphQL checks each field and mutation itself (through the same use cases).
     (r"GET|POST", r"^/graphql", PUBLIC),
     (r"GET", r"^/v1/reference/", PUBLIC),

@@ -49,6 +49,13 @@ class KeyCreated(KeyOut):
     key: str
 
 
+class FieldChangeOut(BaseModel):
+    """One field a write changed: its value before (null for a creation) and after."""
+
+    old: Any = Field(description="The value before the write (null when the record was created).")
+    new: Any = Field(description="The value after the write.")
+
+
 class AuditEntryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: UUID
@@ -57,7 +64,8 @@ class AuditEntryOut(BaseModel):
     action: str
     kind: str
     record_id: str
-    changes: dict[str, Any]
+    changes: dict[str, FieldChangeOut] = Field(
+        description="The fields the write changed, by name (a creation lists the fields it set; a deletion none).")
     at: datetime | None
 
 

@@ -68,7 +68,7 @@ async def test_a_sync_whose_database_connection_is_terminated_midway_applies_not
 
     assert r.status_code == 503, r.text
     assert r.headers["content-type"] == "application/problem+json"
-    assert r.json()["type"] == "https://pathways.example/problems/database-unavailable"
+    assert r.json()["type"] == "/problems/database-unavailable"
     assert r.headers["retry-after"] == "5"
     # Nothing of the first half survived: no partner, no external id, no change in the feed, no audit entry.
     assert await export(client) == {}
@@ -101,7 +101,7 @@ async def test_a_sync_that_waits_too_long_for_another_run_of_its_source_is_a_409
                 other = await client.post("/v1/sync/partners", params={"source": "or-dhs"}, content=body,
                                           headers=NDJSON)
             assert r.status_code == 409, r.text
-            assert r.json()["type"] == "https://pathways.example/problems/sync-in-progress"
+            assert r.json()["type"] == "/problems/sync-in-progress"
             assert other.status_code == 200, "another source is not held up"
             assert sorted(p["name"] for p in (await export(client)).values()) == ["Provider K1", "Provider K2"]
             again = await client.post("/v1/sync/partners", params={"source": "or-wd"}, content=body, headers=NDJSON)

@@ -23,7 +23,7 @@ async def region(client) -> str:
 
 def _is_invalid_input_problem(r) -> bool:
     return (r.status_code, r.headers["content-type"], r.json()["type"]) == (
-        422, PROBLEM, "https://pathways.example/problems/invalid-input")
+        422, PROBLEM, "/problems/invalid-input")
 
 
 async def test_a_csv_title_line_with_a_bare_carriage_return_is_a_422_naming_the_line_not_a_500(client):
@@ -116,3 +116,9 @@ async def test_the_first_and_last_dates_of_the_calendar_are_stored_and_read_back
     assert item.status_code == 201, item.text
     plan = (await client.get(f"/v1/systems/{system}/action-plan")).json()
     assert [i["due_on"] for g in plan["goals"] for i in g["items"]] == ["9999-12-31"]
+
+
+async def test_a_post_without_a_key_is_a_401_whatever_idempotency_key_it_carries(anon_client):
+    for body in (partner_body(), partner_body(name="Another College"), partner_body()):
+        r = await anon_client.post("/v1/partners", json=body, headers={"Idempotency-Key": "same-key"})
+        assert (r.status_code, r.json()["type"]) == (401, "/problems/unauthenticated"), r.text

@@ -233,7 +233,7 @@ async def test_while_the_database_is_down_requests_fail_fast_with_a_problem_and_
                 for r in (read, write):
                     assert r.status_code == 503, r.text
                     assert r.headers["content-type"] == "application/problem+json"
-                    assert r.json()["type"] == "https://pathways.example/problems/database-unavailable"
+                    assert r.json()["type"] == "/problems/database-unavailable"
                     assert r.headers["retry-after"] == "5"
     finally:
         await asyncio.to_thread(server.start_database)
