@@ -85,11 +85,13 @@ class PgUnitOfWork:
         lost = conn is not None and _lost(conn)
         try:
             await self.rollback()
-        except asyncpg.InterfaceError:
+        except (asyncpg.InterfaceError, asyncpg.InternalClientError, *UNAVAILABLE_ERRORS):
             # The connection was lost (the server rolled the transaction back as it went): report the error
-            # that lost it, not "the underlying connection is closed".
+            # that lost it, not "the underlying connection is closed". A backend terminated while the request
+            # waited can leave asyncpg's protocol mid-operation, so the rollback fails with an internal error.
             if exc is None:
                 raise
+            lost = True
         finally:
             if conn is not None:
                 if self._db.query_observer is not None and not lost:
