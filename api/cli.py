@@ -119,7 +119,9 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
     path = Path(args.file)
     params = {"source": args.source, "mode": "complete" if args.complete else "upsert",
-              "on_error": "skip" if args.skip_invalid else "reject"}
+              "on_error": "skip" if args.skip_invalid else "reject", "dry_run": "true" if args.dry_run else "",
+              "max_retire": "" if args.max_retire is None else str(args.max_retire),
+              "allow_mass_retire": "true" if args.allow_mass_retire else ""}
     progress = tqdm(total=path.stat().st_size, unit="B", unit_scale=True, desc=f"import {path.name}",
                     file=sys.stderr, disable=args.quiet)
     if args.url:
@@ -142,10 +144,16 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         print(r.text)
         return 0 if r.is_success else 1
 
-    from api.domain.sync import OnError, SyncMode, SyncRejected, SyncReport
+    from api.domain.bulk import BulkRejected, BulkReport
+    from api.domain.errors import DomainError
+    from api.domain.sync import OnError, RetireGuard, SyncMode
     from api.repositories import bootstrap
-    from api.schemas.sync import SyncReportOut, sync_item
+    from api.schemas.bulk import report_out
+    from api.schemas.sync import sync_item
     from api.usecases import sync as sync_uc
+
+    guard = RetireGuard(share=settings.complete_sync_max_retire_share, max_retire=args.max_retire,
+                        allow_mass_retire=args.allow_mass_retire)
 
     async def objects() -> Any:
         async for line, _, value in _raw():
@@ -180,10 +188,11 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             from api.hsds.schemas import HsdsImportReport
 
             found = await import_hsds(uow, objects=objects(), source=args.source, state=args.state, mode=mode,
-                                      on_error=on_error, batch_size=settings.sync_batch_size)
+                                      on_error=on_error, batch_size=settings.sync_batch_size, dry_run=args.dry_run,
+                                      guard=guard)
             return HsdsImportReport.of(found)
         return await sync_uc.sync_directory(uow, kind=args.kind.rstrip("s"), source=args.source, items=items(),
-                                            mode=mode, on_error=on_error)
+                                            mode=mode, on_error=on_error, dry_run=args.dry_run, guard=guard)
 
     dsn, embedded = _connect_target(settings)
     try:
@@ -191,11 +200,15 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         try:
             report = asyncio.run(_with_uow(dsn, run))
             code = 0
-        except SyncRejected as exc:
+        except BulkRejected as exc:
             report, code = exc.report, 1
+        except DomainError as exc:  # an empty file, a complete set retiring too much, ...
+            progress.close()
+            print(f"{type(exc).title}: {exc.detail}", file=sys.stderr)
+            return 1
         progress.close()
-        if isinstance(report, SyncReport):
-            report = SyncReportOut.model_validate(report, from_attributes=True)
+        if isinstance(report, BulkReport):
+            report = report_out(report)
         print(report.model_dump_json())
         return code
     finally:
@@ -213,11 +226,15 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             import httpx
 
             headers = {"Authorization": f"Bearer {args.key}"} if args.key else {}
+            count = 0
             with httpx.Client(base_url=args.url, timeout=None) as client, client.stream(
-                    "GET", f"/v1/export/{args.kind}", headers=headers) as r:
+                    "GET", f"/v1/export/{args.kind}", headers=headers, params={"status": args.status}) as r:
                 r.raise_for_status()
                 for chunk in r.iter_bytes():
+                    count += chunk.count(b"\n")
                     out.write(chunk)
+            print(f"exported {count} {args.kind}; feed cursor: {r.headers.get('pathways-feed-cursor', '')}",
+                  file=sys.stderr)
             return 0
         from api.repositories import bootstrap
         from api.schemas.partners import PartnerOut, ServiceOut
@@ -225,19 +242,23 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
         model = PartnerOut if args.kind == "partners" else ServiceOut
 
-        async def run(uow: Any) -> int:
+        async def run(uow: Any) -> tuple[int, str]:
             count = 0
-            async for records in sync_uc.export_directory(uow, kind=args.kind.rstrip("s")):
-                for record in records:
-                    out.write(orjson.dumps(model.model_validate(record).model_dump(mode="json")) + b"\n")
-                    count += 1
-            return count
+            opened = await sync_uc.export_directory(uow, kind=args.kind.rstrip("s"), status=args.status)
+            try:
+                async for records in opened.batches:
+                    for record in records:
+                        out.write(orjson.dumps(model.model_validate(record).model_dump(mode="json")) + b"\n")
+                        count += 1
+            finally:
+                await opened.batches.aclose()  # type: ignore[attr-defined]
+            return count, opened.cursor
 
         dsn, embedded = _connect_target(settings)
         try:
             asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
-            count = asyncio.run(_with_uow(dsn, run))
-            print(f"exported {count} {args.kind}", file=sys.stderr)
+            count, cursor = asyncio.run(_with_uow(dsn, run))
+            print(f"exported {count} {args.kind}; feed cursor: {cursor}", file=sys.stderr)
         finally:
             if embedded is not None:
                 embedded.stop()  # type: ignore[attr-defined]
@@ -372,6 +393,10 @@ def main(argv: list[str] | None = None) -> int:
     imp.add_argument("--source", required=True, help="the name of the system the identifiers belong to")
     imp.add_argument("--complete", action="store_true", help="retire the source's records missing from the file")
     imp.add_argument("--skip-invalid", action="store_true", help="apply valid lines even if some are invalid")
+    imp.add_argument("--dry-run", action="store_true", help="report what the import would do, write nothing")
+    imp.add_argument("--max-retire", type=int, help="with --complete: confirm retiring up to this many records")
+    imp.add_argument("--allow-mass-retire", action="store_true",
+                     help="with --complete: confirm retiring any number of records")
     imp.add_argument("--url", help="a running service (otherwise the database directly)")
     imp.add_argument("--key", help="API key for --url")
     imp.add_argument("--data-dir", help="folder of the embedded database")
@@ -380,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     exp = sub.add_parser("export", help="write the directory as NDJSON")
     exp.add_argument("kind", choices=["partners", "services"])
     exp.add_argument("--out", help="file to write (standard output otherwise)")
+    exp.add_argument("--status", choices=["active", "inactive", "retired", "all"], default="all",
+                     help="only records of this status (default: all, retired ones included)")
     exp.add_argument("--url", help="a running service (otherwise the database directly)")
     exp.add_argument("--key", help="API key for --url")
     exp.add_argument("--data-dir", help="folder of the embedded database")

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import __version__, problems
-from api.deps import UNMETERED_PATHS
+from api.deps import UNMETERED_PATHS, meter
 from api.graphql.context import get_context
 from api.graphql.router import JsonGraphQLRouter
 from api.graphql.schema import build_schema
@@ -51,6 +51,7 @@ def install_database(app: FastAPI, db: Database) -> None:
     app.state.uow_factory = lambda readonly, caller: PgUnitOfWork(db, readonly=readonly, caller=caller)
     app.state.rate_limiter = PgRateLimiter(db.pool)
     app.state.idempotency = PgIdempotencyStore(db.pool)
+    app.state.meter = meter  # idempotent replays count against the rate limit too
 
     async def readiness() -> tuple[bool, str]:
         return await bootstrap.readiness(db.pool)

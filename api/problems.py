@@ -12,8 +12,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from api.domain.access import Forbidden, RateLimited, Unauthenticated
+from api.domain.bulk import BulkRejected, BulkTimeBudgetExceeded, EmptyBody, TooManyLines
 from api.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation, VersionMismatch
-from api.domain.sync import SyncRejected
+from api.domain.sync import MassRetirement
+from api.schemas.bulk import report_out
 from api.schemas.problems import Problem
 
 log = logging.getLogger("pathways.errors")
@@ -27,7 +29,10 @@ STATUS_OF: list[tuple[type[DomainError], int, str]] = [
     (RateLimited, 429, "rate-limited"),
     (NotFound, 404, "not-found"),
     (InvalidInput, 422, "invalid-input"),
-    (SyncRejected, 422, "sync-rejected"),
+    (BulkRejected, 422, "invalid-lines"),
+    (EmptyBody, 422, "empty-body"),
+    (TooManyLines, 413, "too-many-lines"),
+    (BulkTimeBudgetExceeded, 413, "bulk-time-budget-exceeded"),
     (VersionMismatch, 412, "stale-version"),
     (RuleViolation, 409, "rule-violated"),
     (DomainError, 400, "bad-request"),
@@ -44,13 +49,14 @@ def status_of(exc: DomainError) -> tuple[int, str]:
 
 def problem_response(
     request: Request, status: int, title: str, detail: str | None = None, *, slug: str | None = None,
-    errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    """Build a problem+json response."""
+    """Build a problem+json response (``extra``: extension members of this kind of problem)."""
     body = Problem(
         type=TYPE_BASE + slug if slug else "about:blank", title=title, status=status, detail=detail,
-        instance=request.url.path, errors=errors,
-    ).model_dump(exclude_none=True)
+        instance=request.url.path, errors=errors, **(extra or {}),
+    ).model_dump(mode="json", exclude_none=True)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -58,11 +64,15 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status, slug = status_of(exc)
     title = type(exc).title if type(exc).title != DomainError.title else type(exc).__name__
-    errors = None
+    errors: list[dict[str, Any]] | None = None
+    extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput):
         errors = [{"field": p.field, "message": p.message} for p in exc.problems]
-    if isinstance(exc, SyncRejected):
-        errors = [{"field": f"line {e.line}", "message": e.reason} for e in exc.report.errors]
+    if isinstance(exc, BulkRejected):  # the same line problems and counts as a skip report
+        errors = [{"line": p.line, "field": p.field, "message": p.message} for p in exc.problems]
+        extra["report"] = report_out(exc.report)
+    if isinstance(exc, MassRetirement):
+        extra.update(would_retire=exc.would_retire, active=exc.active, allowed=exc.allowed)
     rule = type(exc).__name__ if isinstance(exc, RuleViolation) else None
     headers: dict[str, str] = {}
     if isinstance(exc, Unauthenticated):
@@ -72,7 +82,12 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers.update({"Retry-After": str(d.reset_seconds), "RateLimit-Limit": str(d.limit),
                         "RateLimit-Remaining": "0", "RateLimit-Reset": str(d.reset_seconds)})
     return problem_response(request, status, title, exc.detail, slug=_rule_slug(rule) if rule else slug,
-                            errors=errors, headers=headers or None)
+                            errors=errors, headers=headers or None, extra=extra)
+
+
+def domain_error_response(request: Request, exc: DomainError) -> JSONResponse:
+    """The problem response of a domain error raised outside the routes (e.g. by a middleware's check)."""
+    return _domain_error(request, exc)
 
 
 def _rule_slug(rule: str) -> str:

@@ -41,7 +41,7 @@ async def test_an_invalid_file_is_refused_with_the_line_and_a_nonzero_exit(clean
                     '"jurisdiction": {"state": "OR"}}\n')
     r = _run(database_dsn, "import", str(file), "--source", "cli-test", "--quiet")
     assert r.returncode == 1
-    assert orjson.loads(r.stdout)["errors"][0]["line"] == 1
+    assert orjson.loads(r.stdout)["problems"][0]["line"] == 1
 
 
 async def test_import_of_an_hsds_example_dataset_keeps_hsds_ids_as_external_identifiers(clean_db, database_dsn):

@@ -160,7 +160,6 @@ def _read_funding(obj: Mapping[str, Any], path: str, notes: _Notes) -> list[str]
 
 
 def _read_address(a: Mapping[str, Any], path: str, notes: _Notes) -> Address | None:
-    street = ", ".join(s for s in (_text(a.get("address_1")), _text(a.get("address_2"))) if s) or None
     state = _text(a.get("state_province"))
     if state is not None and state.upper() not in US_STATES:
         notes.add(_at(path, "state_province"), "not a USPS state code")
@@ -174,8 +173,8 @@ def _read_address(a: Mapping[str, Any], path: str, notes: _Notes) -> Address | N
         notes.add(_at(path, "country"), "not modelled: the directory holds US addresses")
     notes.rest(a, path, ("address_1", "address_2", "city", "state_province", "postal_code", "country",
                          "address_type"))
-    address = Address(street=street, city=_text(a.get("city")), state=state.upper() if state else None,
-                      postal_code=postal)
+    address = Address(street=_text(a.get("address_1")), street_2=_text(a.get("address_2")),
+                      city=_text(a.get("city")), state=state.upper() if state else None, postal_code=postal)
     return None if address == Address() else address
 
 
@@ -201,6 +200,7 @@ class _Place:
     latitude: float | None = None
     longitude: float | None = None
     source_id: str | None = None
+    name: str | None = None
 
 
 def _read_location(loc: Mapping[str, Any], path: str, org_name: str | None, notes: _Notes) -> _Place:
@@ -213,10 +213,9 @@ def _read_location(loc: Mapping[str, Any], path: str, org_name: str | None, note
         else:
             notes.add(where, "not modelled: a partner has one address")
     name = _text(loc.get("name"))
-    if name is not None and name != org_name:
-        notes.add(_at(path, "name"))
     notes.rest(loc, path, ("latitude", "longitude", "addresses", "name", "location_type"))
-    return _Place(address=address, latitude=lat, longitude=lon, source_id=_text(loc.get("id")))
+    return _Place(address=address, latitude=lat, longitude=lon, source_id=_text(loc.get("id")),
+                  name=name if name != org_name else None)
 
 
 def _usable(loc: Mapping[str, Any]) -> bool:
@@ -335,12 +334,13 @@ def _partner_record(org: Mapping[str, Any], path: str, *, source: str, defaults:
         funding_streams=_read_funding(org, path, notes), industries=list(ext.get("industries") or []),
         contacts=_read_contacts(org, path, notes),
         address=_address_body(place.address), latitude=place.latitude, longitude=place.longitude,
-        website=website, assets=ext.get("assets") or "", limitations=ext.get("limitations") or "",
+        website=website, email=_read_email(org, path, notes), phone=_read_phone(org, path, notes),
+        location_name=place.name, assets=ext.get("assets") or "", limitations=ext.get("limitations") or "",
         status=ext.get("status") or Status.ACTIVE.value,
         external_ids=_read_identifiers(org, path, key, notes),
     )
-    notes.rest(org, path, ("name", "description", "website", "locations", "attributes", "funding", "contacts",
-                           "organization_identifiers", "services", EXTENSION))
+    notes.rest(org, path, ("name", "description", "website", "email", "phones", "locations", "attributes",
+                           "funding", "contacts", "organization_identifiers", "services", EXTENSION))
     record = ImportRecord(kind="partner", source=source, external_id=key.id, id=as_uuid, body=body,
                           omitted=tuple(notes.items))
     return record, place
@@ -349,8 +349,30 @@ def _partner_record(org: Mapping[str, Any], path: str, *, source: str, defaults:
 def _address_body(address: Address | None) -> dict[str, str | None] | None:
     if address is None:
         return None
-    return {"street": address.street, "city": address.city, "state": address.state,
+    return {"street": address.street, "street_2": address.street_2, "city": address.city, "state": address.state,
             "postal_code": address.postal_code}
+
+
+def _read_email(obj: Mapping[str, Any], path: str, notes: _Notes) -> str | None:
+    email = _text(obj.get("email"))
+    if email is not None and not _EMAIL_RE.match(email):
+        notes.add(_at(path, "email"), "not an email address")
+        return None
+    return email
+
+
+def _read_phone(obj: Mapping[str, Any], path: str, notes: _Notes) -> str | None:
+    """The first phone number of an organization (its main one); the others are noted."""
+    phone = None
+    for j, ph in enumerate(_items(obj.get("phones"))):
+        where = _at(_at(path, "phones"), j)
+        number = _text(ph.get("number"))
+        if phone is None and number is not None and len(number) <= 40:
+            phone = number
+            notes.rest(ph, where, ("number",))
+        else:
+            notes.add(where, "not modelled: an organization has one phone number of up to 40 characters")
+    return phone
 
 
 def _service_record(svc: Mapping[str, Any], path: str, *, source: str, defaults: ImportDefaults,

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.sync import SyncReportOut
+from api.domain.sync import SyncMode
+from api.hsds.importing import HsdsImport
+from api.schemas.bulk import BulkReportOut, LineProblemOut, SyncReportOut
 
 
 class HsdsAbout(BaseModel):
@@ -34,14 +36,40 @@ class HsdsPage(BaseModel):
     contents: list[dict[str, Any]] = Field(description="HSDS 3.0 objects (see the HSDS JSON schemas).")
 
 
-class HsdsImportReport(BaseModel):
-    """An HSDS import: the partner run and the service run (organizations first), and fields not modelled."""
+class DroppedFieldOut(BaseModel):
+    """HSDS fields the import did not keep, grouped by JSON path (positions as ``[]``) and reason."""
 
+    model_config = ConfigDict(from_attributes=True)
+
+    path: str = Field(description="e.g. organizations[].funding[].source")
+    reason: str
+    count: int
+    examples: list[str] = Field(description="up to three full paths, e.g. organizations[3].funding[0].source "
+                                            "(the fourth object of the body)")
+
+
+class HsdsImportReport(BulkReportOut):
+    """An HSDS import: the bulk counts of both runs together, each run (organizations first, then services),
+    and the HSDS fields left out by JSON path. ``lines`` counts the HSDS objects read."""
+
+    source: str
+    mode: SyncMode
+    dry_run: bool = Field(default=False, description="true: a dry run, nothing was written")
+    services_retired: int = 0
     partners: SyncReportOut
     services: SyncReportOut
-    omitted_fields: int = Field(description="HSDS fields read but not modelled (see the HSDS mapping notes)")
+    omitted_fields: int = Field(description="how many HSDS fields were left out in all (see dropped_fields)")
+    dropped_fields: list[DroppedFieldOut] = Field(description="the fields left out, grouped and counted")
 
     @classmethod
-    def of(cls, found: object) -> HsdsImportReport:
-        """The DTO of an import's outcome (``api.hsds.importing.HsdsImport``)."""
-        return cls.model_validate(found, from_attributes=True)
+    def of(cls, found: HsdsImport) -> HsdsImportReport:
+        """The DTO of an import's outcome."""
+        counts = {name: found.total(name) for name in
+                  ("created", "updated", "unchanged", "duplicates", "retired", "rejected", "services_retired")}
+        return cls(
+            lines=found.lines, **counts, problems=[LineProblemOut.model_validate(p) for p in found.problems],
+            source=found.partners.source, mode=found.partners.mode, dry_run=found.dry_run,
+            partners=SyncReportOut.model_validate(found.partners),
+            services=SyncReportOut.model_validate(found.services), omitted_fields=found.omitted_fields,
+            dropped_fields=[DroppedFieldOut.model_validate(d) for d in found.dropped],
+        )
