@@ -322,8 +322,14 @@ class _BodyReader:
         self.consumed = 0
 
     async def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson asks for nothing first, to learn whether the file gives bytes or text
+            return b""
         self._limits.check_time()
-        chunk = await anext(self._chunks, b"")
+        chunk = b""
+        while not chunk:  # an empty piece is not the end of the body; only the stream running out is
+            chunk = await anext(self._chunks, None)
+            if chunk is None:
+                return b""
         self.consumed += len(chunk)
         return chunk
 
