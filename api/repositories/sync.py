@@ -273,7 +273,7 @@ class PgSyncRepository:
         try:
             r = await self._conn.fetchrow(UPSERT_PARTNERS if kind == "partner" else UPSERT_SERVICES, source)
         except asyncpg.UniqueViolationError as exc:
-            if (exc.constraint_name or "").endswith("_pkey"):  # an id taken after taken_ids looked
+            if exc.constraint_name in ("partners_pkey", "services_pkey"):  # an id taken after taken_ids looked
                 raise RecordOwnedElsewhere(
                     f"a record of this batch has an id that another record took meanwhile ({exc.detail or exc}); "
                     "nothing of this run was applied") from None
