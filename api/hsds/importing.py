@@ -109,7 +109,8 @@ async def records(
             continue
         prefix = f"{_PLURAL.get(reading.kind_of(obj) or '', 'objects')}[{index}]"
         try:
-            for record in reading.records_from_hsds(obj, source=source, defaults=defaults, vocabulary=vocab):
+            for record in reading.records_from_hsds(obj, source=source, defaults=defaults, vocabulary=vocab,
+                                                    keep_identifiers=False):
                 yield line, _located(record, prefix)
         except InvalidInput as exc:
             yield line, InvalidLine(line, tuple(exc.problems))

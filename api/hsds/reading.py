@@ -188,7 +188,9 @@ def _coordinates(loc: Mapping[str, Any], path: str, notes: _Notes) -> tuple[floa
     lat, lon = _number(loc.get("latitude")), _number(loc.get("longitude"))
     if lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
         return lat, lon
-    notes.add(_at(path, "latitude"), "invalid: latitude and longitude must both be given, within ±90 and ±180")
+    for name in ("latitude", "longitude"):  # a coordinate without its pair is lost with it
+        if name in loc:
+            notes.add(_at(path, name), "invalid: latitude and longitude must both be given, within ±90 and ±180")
     return None, None
 
 
@@ -213,6 +215,9 @@ def _read_location(loc: Mapping[str, Any], path: str, org_name: str | None, note
         else:
             notes.add(where, "not modelled: a partner has one address")
     name = _text(loc.get("name"))
+    if name is not None and address is None and lat is None:
+        notes.add(_at(path, "name"), "not kept: a location is published with an address or valid coordinates")
+        name = None
     notes.rest(loc, path, ("latitude", "longitude", "addresses", "name", "location_type"))
     return _Place(address=address, latitude=lat, longitude=lon, source_id=_text(loc.get("id")),
                   name=name if name != org_name else None)
@@ -275,7 +280,12 @@ def _source_of(ident: Mapping[str, Any]) -> str | None:
     return slug if _SOURCE_RE.match(slug) else None
 
 
-def _read_identifiers(obj: Mapping[str, Any], path: str, key: ExternalId, notes: _Notes) -> list[dict[str, str]]:
+NOT_SYNCED = ("not kept: an import keys a record by its HSDS id under its own source only (a source may not "
+              "claim another scheme's identifiers)")
+
+
+def _read_identifiers(obj: Mapping[str, Any], path: str, key: ExternalId, notes: _Notes, *,
+                      keep: bool = True) -> list[dict[str, str]]:
     ids = [{"source": key.source, "id": key.id}]
     for i, ident in enumerate(_items(obj.get("organization_identifiers"))):
         where = _at(_at(path, "organization_identifiers"), i)
@@ -284,6 +294,8 @@ def _read_identifiers(obj: Mapping[str, Any], path: str, key: ExternalId, notes:
             notes.add(where, "an identifier needs a scheme (or type) and a value of up to 200 characters")
         elif any(e["source"] == source for e in ids):
             notes.add(where, f"a record has one identifier per source; '{source}' appears twice")
+        elif not keep:
+            notes.add(where, NOT_SYNCED)
         else:
             ids.append({"source": source, "id": value})
             notes.rest(ident, where, ("identifier_scheme", "identifier_type", "identifier"))
@@ -307,8 +319,8 @@ def _key(obj: Mapping[str, Any], path: str, source: str) -> tuple[ExternalId, UU
 
 
 def _partner_record(org: Mapping[str, Any], path: str, *, source: str, defaults: ImportDefaults,
-                    vocab: Vocabulary | None, fallback: Sequence[tuple[Mapping[str, Any], str]] = ()
-                    ) -> tuple[ImportRecord, _Place]:
+                    vocab: Vocabulary | None, fallback: Sequence[tuple[Mapping[str, Any], str]] = (),
+                    keep_identifiers: bool = True) -> tuple[ImportRecord, _Place]:
     notes = _Notes()
     key, as_uuid = _key(org, path, source)
     name = _text(org.get("name"))
@@ -337,7 +349,7 @@ def _partner_record(org: Mapping[str, Any], path: str, *, source: str, defaults:
         website=website, email=_read_email(org, path, notes), phone=_read_phone(org, path, notes),
         location_name=place.name, assets=ext.get("assets") or "", limitations=ext.get("limitations") or "",
         status=ext.get("status") or Status.ACTIVE.value,
-        external_ids=_read_identifiers(org, path, key, notes),
+        external_ids=_read_identifiers(org, path, key, notes, keep=keep_identifiers),
     )
     notes.rest(org, path, ("name", "description", "website", "email", "phones", "locations", "attributes",
                            "funding", "contacts", "organization_identifiers", "services", EXTENSION))
@@ -377,7 +389,7 @@ def _read_phone(obj: Mapping[str, Any], path: str, notes: _Notes) -> str | None:
 
 def _service_record(svc: Mapping[str, Any], path: str, *, source: str, defaults: ImportDefaults,
                     vocab: Vocabulary | None, partner_key: str | None, place: _Place,
-                    sals: Sequence[tuple[Mapping[str, Any], str]]) -> ImportRecord:
+                    sals: Sequence[tuple[Mapping[str, Any], str]], keep_identifiers: bool = True) -> ImportRecord:
     notes = _Notes()
     key, as_uuid = _key(svc, path, source)
     if partner_key is None:
@@ -475,7 +487,8 @@ def kind_of(obj: Mapping[str, Any]) -> HsdsKind | None:
 
 
 def records_from_hsds(obj: Mapping[str, Any], *, source: str, defaults: ImportDefaults | None = None,
-                      vocabulary: Vocabulary | None = None, kind: HsdsKind | None = None) -> list[ImportRecord]:
+                      vocabulary: Vocabulary | None = None, kind: HsdsKind | None = None,
+                      keep_identifiers: bool = True) -> list[ImportRecord]:
     """Map one HSDS organization, service or service_at_location (or a Page of them) to directory records.
 
     ``source`` is the dataset's name; records are keyed under ``hsds:<source>``. Partners come before the
@@ -484,7 +497,8 @@ def records_from_hsds(obj: Mapping[str, Any], *, source: str, defaults: ImportDe
     key_source = hsds_source(source)
     if not _SOURCE_RE.match(key_source):
         raise InvalidInput(FieldProblem("source", "must be 1-59 letters, digits, . _ : -"))
-    kw: dict[str, Any] = {"source": key_source, "defaults": defaults or ImportDefaults(), "vocab": vocabulary}
+    kw: dict[str, Any] = {"source": key_source, "defaults": defaults or ImportDefaults(), "vocab": vocabulary,
+                          "keep_identifiers": keep_identifiers}
     if kind is None and isinstance(obj.get("contents"), list) and "total_items" in obj:
         records: list[ImportRecord] = []
         for i, item in enumerate(_items(obj["contents"])):
