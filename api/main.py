@@ -93,7 +93,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         summary="The API career pathway partnerships run on.",
         description=(
             "Partners, their services and roles in career pathways systems, gaps and readiness. "
-            "Errors are RFC 9457 problem+json; collections page by opaque cursor (`next_cursor`, `Link`)."
+            "Errors are RFC 9457 problem+json; collections page by opaque cursor (`next_cursor`, `Link`). "
+            "The change feed (`/v1/changes`) reports `create`, `update`, `retire` and `delete` (a tombstone "
+            "with source keys); retirements were reported as `delete` before `retire` existed. Exports state "
+            "the feed position they are consistent with in `Pathways-Feed-Cursor`."
         ),
         lifespan=lifespan,
         dependencies=[Depends(access_policy.enforce)],
