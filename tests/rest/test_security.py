@@ -306,6 +306,6 @@ async def test_a_10_mb_ndjson_line_is_rejected_while_the_service_keeps_answering
 
     r, health = await asyncio.gather(big(), client.get("/healthz"))
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "line 1", "message": r.json()["errors"][0]["message"]}]
+    assert r.json()["errors"] == [{"line": 1, "field": "", "message": r.json()["errors"][0]["message"]}]
     assert "exceeds" in r.json()["errors"][0]["message"]
     assert health.status_code == 200
