@@ -357,6 +357,7 @@ class Change:
     at: datetime
     record: Partner | Service | None = None
     external_ids: tuple[ExternalId, ...] = ()
+    jurisdiction: Jurisdiction | None = None  # where a deleted record was (None: unknown, or not a deletion)
 
 
 class ChangeFeed(Protocol):

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from api.domain.partners import ExternalId, Partner, Service
+from api.domain.partners import ExternalId, Jurisdiction, Partner, Service
 from api.domain.ports import Change
 from api.repositories.partners import PARTNER_COLUMNS, SERVICE_COLUMNS, _partner, _service
 
@@ -16,7 +16,8 @@ from api.repositories.partners import PARTNER_COLUMNS, SERVICE_COLUMNS, _partner
 FEED = f"""
 WITH horizon AS (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS xmin),
 page AS (
-  SELECT c.seq, c.txid, c.kind, c.record_id, c.op, c.at, c.external_ids FROM changes c, horizon h
+  SELECT c.seq, c.txid, c.kind, c.record_id, c.op, c.at, c.external_ids, c.state, c.local_area
+  FROM changes c, horizon h
   WHERE c.txid < h.xmin AND ($1::bigint IS NULL OR (c.txid, c.seq) > ($1, $2))
     AND ($3::text IS NULL OR c.kind = $3)
   ORDER BY c.txid, c.seq LIMIT $4
@@ -84,7 +85,9 @@ class PgChangeFeed:
         rows = await self._conn.fetch(FEED, txid, seq, kind, limit)
         changes = [Change(position=(r["txid"], r["seq"]), kind=r["kind"], record_id=r["record_id"], op=r["op"],
                           at=r["at"], record=None if r["op"] == "delete" else _record(r),
-                          external_ids=_keys(r["external_ids"])) for r in rows]
+                          external_ids=_keys(r["external_ids"]),
+                          jurisdiction=Jurisdiction(state=r["state"], local_area=r["local_area"])
+                          if r["state"] is not None else None) for r in rows]
         return changes, (changes[-1].position if changes else after)
 
     async def export(

@@ -500,6 +500,8 @@ class ChangeRow(SQLModel, table=True):
     op: str
     at: datetime = Field(sa_column=_now())
     external_ids: list[dict[str, str]] | None = Field(default=None, sa_column=sa.Column(JSONB, nullable=True))
+    state: str | None = None  # a deletion's jurisdiction: its tombstone is shown only inside it
+    local_area: str | None = None
 
 
 class CodeTitleRow(SQLModel, table=True):

@@ -184,7 +184,11 @@ async def changes_since(
 
 def _visible(uow: UnitOfWork, change: Change) -> bool:
     mine = uow.caller.jurisdiction
-    if mine is None or change.record is None or not isinstance(change.record, Partner):
+    if mine is None:
+        return True
+    if change.op == "delete":  # a tombstone shows only where the record was
+        return change.jurisdiction is not None and mine.contains(change.jurisdiction)
+    if change.record is None or not isinstance(change.record, Partner):
         return True
     return mine.contains(change.record.jurisdiction)
 

@@ -18,6 +18,19 @@ depends_on: str | Sequence[str] | None = None
 
 TABLES = {"partners": "partner", "services": "service"}
 KEYS = {"partner": ("partner_external_ids", "partner_id"), "service": ("service_external_ids", "service_id")}
+# Where a deleted record was, so the feed shows its tombstone only inside that jurisdiction. A service deleted
+# with its partner (by cascade) finds its partner gone: its partner's tombstone, written just before, says.
+WHERE = {
+    "partner": "OLD.state, OLD.local_area",
+    "service": """(SELECT coalesce(p.state, t.state) FROM (SELECT 1) one
+                     LEFT JOIN partners p ON p.id = OLD.partner_id
+                     LEFT JOIN changes t ON t.kind = 'partner' AND t.op = 'delete' AND t.record_id = OLD.partner_id
+                       AND t.txid = (pg_current_xact_id()::text)::bigint LIMIT 1),
+                  (SELECT coalesce(p.local_area, t.local_area) FROM (SELECT 1) one
+                     LEFT JOIN partners p ON p.id = OLD.partner_id
+                     LEFT JOIN changes t ON t.kind = 'partner' AND t.op = 'delete' AND t.record_id = OLD.partner_id
+                       AND t.txid = (pg_current_xact_id()::text)::bigint LIMIT 1)""",
+}
 
 UPDATES = """
     CREATE OR REPLACE FUNCTION record_directory_updates() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -35,6 +48,8 @@ def upgrade() -> None:
     op.add_column('partners', sa.Column('phone', sa.String(), nullable=True))
     op.add_column('partners', sa.Column('location_name', sa.String(), nullable=True))
     op.add_column('changes', sa.Column('external_ids', postgresql.JSONB(astext_type=sa.Text()), nullable=True))
+    op.add_column('changes', sa.Column('state', sa.String(), nullable=True))
+    op.add_column('changes', sa.Column('local_area', sa.String(), nullable=True))
     # A retirement is its own operation; it was written as 'delete', so entries whose record still exists
     # were retirements (a deleted record has no row left).
     op.execute(UPDATES.format(retire="retire"))
@@ -49,10 +64,11 @@ def upgrade() -> None:
         op.execute(f"""
             CREATE FUNCTION record_{kind}_tombstone() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-              INSERT INTO changes (kind, record_id, op, external_ids)
+              INSERT INTO changes (kind, record_id, op, external_ids, state, local_area)
               SELECT '{kind}', OLD.id, 'delete',
                      coalesce(jsonb_agg(jsonb_build_object('source', e.source, 'id', e.external_id)
-                                        ORDER BY e.source), '[]'::jsonb)
+                                        ORDER BY e.source), '[]'::jsonb),
+                     {WHERE[kind]}
               FROM {keys} e WHERE e.{owner} = OLD.id;
               RETURN OLD;
             END $$""")
@@ -75,6 +91,8 @@ def downgrade() -> None:
                        FOR EACH STATEMENT EXECUTE FUNCTION record_directory_deletes('{kind}')""")
     op.execute(UPDATES.format(retire="delete"))
     op.execute("UPDATE changes SET op = 'delete' WHERE op = 'retire'")
+    op.drop_column('changes', 'local_area')
+    op.drop_column('changes', 'state')
     op.drop_column('changes', 'external_ids')
     op.drop_column('partners', 'location_name')
     op.drop_column('partners', 'phone')

@@ -257,3 +257,24 @@ async def test_a_bulk_request_past_its_time_budget_is_413_and_writes_nothing(cli
 async def test_names_are_trimmed(client):
     await _sync(client, [_partner(1, name="  Padded Name \t")])
     assert [p["name"] for p in (await _export(client)).values()] == ["Padded Name"]
+
+
+async def test_a_tombstone_shows_only_inside_the_jurisdiction_the_record_was_in(client, clean_db, app):
+    from api.domain.access import Scope
+    from api.domain.partners import Jurisdiction
+    from tests.conftest import mint_key
+
+    await _sync(client, [_partner(1), _partner(2, jurisdiction={"state": "WA"})])
+    await _sync(client, [_service(1, 1), _service(2, 2)], kind="services")
+    ids = {rec["name"]: pid for pid, rec in (await _export(client)).items()}
+    for name in ("Provider 0001", "Provider 0002"):  # their services go with them, by cascade
+        assert (await client.delete(f"/v1/partners/{ids[name]}")).status_code == 204
+    seen = {}
+    for state in ("OR", "WA"):
+        key = await mint_key(clean_db, Scope.DIRECTORY_READ, jurisdiction=Jurisdiction(state=state))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                     headers={"Authorization": f"Bearer {key}"}) as scoped:
+            changes, _ = await _feed(scoped)
+        seen[state] = sorted((c["kind"], c["external_ids"][0]["id"]) for c in changes if c["op"] == "delete")
+    assert seen == {"OR": [("partner", "P0001"), ("service", "S0001")],
+                    "WA": [("partner", "P0002"), ("service", "S0002")]}
