@@ -193,7 +193,9 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     display = "standard input" if name == "-" else Path(name).name
     hsds_json = args.kind == "hsds" and name.endswith(".json")
     params = {"source": args.source, "mode": "complete" if args.complete else "upsert",
-              "on_error": "skip" if args.skip_invalid else "reject"}
+              "on_error": "skip" if args.skip_invalid else "reject", "dry_run": "true" if args.dry_run else "",
+              "max_retire": "" if args.max_retire is None else str(args.max_retire),
+              "allow_mass_retire": "true" if args.allow_mass_retire else ""}
     url = args.url or settings.url
     key = args.key or settings.api_key
     data: bytes | None = None
@@ -251,10 +253,15 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         print(r.text)
         return EXIT_OK
 
-    from api.domain.sync import OnError, SyncMode, SyncRejected, SyncReport
+    from api.domain.bulk import BulkRejected, BulkReport
+    from api.domain.sync import OnError, RetireGuard, SyncMode
     from api.repositories import bootstrap
-    from api.schemas.sync import SyncReportOut, sync_item
+    from api.schemas.bulk import report_out
+    from api.schemas.sync import sync_item
     from api.usecases import sync as sync_uc
+
+    guard = RetireGuard(share=settings.complete_sync_max_retire_share, max_retire=args.max_retire,
+                        allow_mass_retire=args.allow_mass_retire)
 
     async def objects() -> Any:
         async for line, _, value in _raw():
@@ -288,10 +295,11 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             from api.hsds.schemas import HsdsImportReport
 
             found = await import_hsds(uow, objects=objects(), source=args.source, state=args.state, mode=mode,
-                                      on_error=on_error, batch_size=settings.sync_batch_size)
+                                      on_error=on_error, batch_size=settings.sync_batch_size, dry_run=args.dry_run,
+                                      guard=guard)
             return HsdsImportReport.of(found)
         return await sync_uc.sync_directory(uow, kind=args.kind.rstrip("s"), source=args.source, items=items(),
-                                            mode=mode, on_error=on_error)
+                                            mode=mode, on_error=on_error, dry_run=args.dry_run, guard=guard)
 
     dsn, embedded = _connect_target(settings)
     try:
@@ -299,11 +307,11 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         try:
             report = asyncio.run(_with_uow(dsn, run))
             code = EXIT_OK
-        except SyncRejected as exc:
+        except BulkRejected as exc:
             report, code = exc.report, EXIT_REJECTED
         progress.close()
-        if isinstance(report, SyncReport):
-            report = SyncReportOut.model_validate(report, from_attributes=True)
+        if isinstance(report, BulkReport):
+            report = report_out(report)
         print(report.model_dump_json())
         return code
     finally:
@@ -323,13 +331,17 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             import httpx
 
             headers = {"Authorization": f"Bearer {key}"} if key else {}
+            count = 0
             with httpx.Client(base_url=url, timeout=None) as client, client.stream(
-                    "GET", f"/v1/export/{args.kind}", headers=headers) as r:
+                    "GET", f"/v1/export/{args.kind}", headers=headers, params={"status": args.status}) as r:
                 if not r.is_success:
                     r.read()
                     raise _http_failure(r)
                 for chunk in r.iter_bytes():
+                    count += chunk.count(b"\n")
                     out.write(chunk)
+            print(f"exported {count} {args.kind}; feed cursor: {r.headers.get('pathways-feed-cursor', '')}",
+                  file=sys.stderr)
             return EXIT_OK
         from api.repositories import bootstrap
         from api.schemas.partners import PartnerOut, ServiceOut
@@ -337,19 +349,23 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
         model = PartnerOut if args.kind == "partners" else ServiceOut
 
-        async def run(uow: Any) -> int:
+        async def run(uow: Any) -> tuple[int, str]:
             count = 0
-            async for records in sync_uc.export_directory(uow, kind=args.kind.rstrip("s")):
-                for record in records:
-                    out.write(orjson.dumps(model.model_validate(record).model_dump(mode="json")) + b"\n")
-                    count += 1
-            return count
+            opened = await sync_uc.export_directory(uow, kind=args.kind.rstrip("s"), status=args.status)
+            try:
+                async for records in opened.batches:
+                    for record in records:
+                        out.write(orjson.dumps(model.model_validate(record).model_dump(mode="json")) + b"\n")
+                        count += 1
+            finally:
+                await opened.batches.aclose()  # type: ignore[attr-defined]
+            return count, opened.cursor
 
         dsn, embedded = _connect_target(settings)
         try:
             asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
-            count = asyncio.run(_with_uow(dsn, run))
-            print(f"exported {count} {args.kind}", file=sys.stderr)
+            count, cursor = asyncio.run(_with_uow(dsn, run))
+            print(f"exported {count} {args.kind}; feed cursor: {cursor}", file=sys.stderr)
         finally:
             if embedded is not None:
                 embedded.stop()  # type: ignore[attr-defined]
@@ -511,11 +527,21 @@ def build_parser() -> argparse.ArgumentParser:
                      help="retire the source's records missing from the file (default: upsert only)")
     imp.add_argument("--skip-invalid", action="store_true",
                      help="apply the valid lines even if some are invalid (default: reject the whole file)")
+    imp.add_argument("--dry-run", action="store_true",
+                     help="report what the import would do and write nothing (default: write)")
+    imp.add_argument("--max-retire", type=int, metavar="N",
+                     help="with --complete: confirm retiring up to N records (default: the share "
+                          + _env("PATHWAYS_COMPLETE_SYNC_MAX_RETIRE_SHARE", "complete_sync_max_retire_share")
+                          + " of the source's records)")
+    imp.add_argument("--allow-mass-retire", action="store_true",
+                     help="with --complete: confirm retiring any number of records (default: refuse a mass retirement)")
     imp.add_argument("--quiet", action="store_true", help="no progress bar (default: a bar counting records)")
     imp.set_defaults(func=cmd_import)
     exp = sub.add_parser("export", parents=[common, database, remote], help="write the directory as NDJSON")
     exp.add_argument("kind", choices=["partners", "services"], help="what to export")
     exp.add_argument("--out", default="-", help="file to write; - is standard output (default: -)")
+    exp.add_argument("--status", choices=["active", "inactive", "retired", "all"], default="all",
+                     help="only records of this status (default: all, retired ones included)")
     exp.set_defaults(func=cmd_export)
     export = sub.add_parser("export-schemas", parents=[common],
                             help="write openapi/openapi.json and openapi/schema.graphql")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request, Response
 
@@ -21,6 +21,7 @@ from api.domain.access import (
     anonymous,
     system_caller,
 )
+from api.domain.errors import DomainError
 from api.domain.ports import RateLimiter, UnitOfWork
 from api.middleware import RATE_LIMIT_STATE
 from api.settings import Settings, get_settings
@@ -93,6 +94,21 @@ async def get_caller(request: Request, response: Response, settings: SettingsDep
     if failure is not None:
         raise failure
     return caller
+
+
+async def meter(scope: Any) -> list[tuple[bytes, bytes]] | Response:
+    """Count a request answered outside the routes (an idempotent replay) like any other: its current
+    RateLimit-* headers, or the problem response refusing it (rate limit reached, key no longer valid)."""
+    from api.problems import domain_error_response
+
+    request = Request(scope)
+    response = Response()
+    try:
+        await get_caller(request, response, app_settings(request))
+    except DomainError as exc:
+        return domain_error_response(request, exc)
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
+            if k.lower().startswith("ratelimit-")]
 
 
 def rate_limit_headers(decision: RateDecision) -> dict[str, str]:

@@ -13,7 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import __version__, contract, explorers, problems
-from api.deps import UNMETERED_PATHS
+from api.deps import UNMETERED_PATHS, meter
 from api.graphql.context import get_context
 from api.graphql.schema import build_schema
 from api.hsds import router as hsds
@@ -58,6 +58,9 @@ Partners, their services and roles in career pathways systems, gaps and readines
 - **Query parameters** an operation does not declare are refused (422 naming them).
 - **Retries**: creating `POST`s take an `Idempotency-Key`; records carry an `ETag` for `If-None-Match` (304)
   and `If-Match` (412 when stale). Every response carries `X-Request-ID`; metered ones `RateLimit-*`.
+- **Change feed** (`/v1/changes`): `create`, `update`, `retire` (the record as it now is) and `delete` (a
+  tombstone with the id and source keys); retirements were reported as `delete` before `retire` existed.
+  Exports state the feed position they are consistent with in `Pathways-Feed-Cursor`.
 - **Bulk bodies** (`application/x-ndjson`, `text/csv`) are declared as binary bodies; the schema of one line
   is in `x-itemSchema` of the media type (the OpenAPI 3.2 `itemSchema`, as an extension in 3.1).
 
@@ -71,6 +74,7 @@ def install_database(app: FastAPI, db: Database) -> None:
     app.state.uow_factory = lambda readonly, caller: PgUnitOfWork(db, readonly=readonly, caller=caller)
     app.state.rate_limiter = PgRateLimiter(db.pool)
     app.state.idempotency = PgIdempotencyStore(db.pool)
+    app.state.meter = meter  # idempotent replays count against the rate limit too
 
     async def readiness() -> tuple[bool, str]:
         return await bootstrap.readiness(db.pool)

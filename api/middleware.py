@@ -225,9 +225,16 @@ class Idempotency:
                 await _problem(scope, send, 409, "request-in-progress", "Request in progress",
                                "the first request with this Idempotency-Key has not finished; retry later")
             else:
-                replay = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored.headers]
+                # A replay is a request too: counted against the rate limit, with today's RateLimit-* headers.
+                meter = getattr(scope["app"].state, "meter", None)
+                current = await meter(scope) if meter is not None else []
+                if not isinstance(current, list):  # refused (rate limit, revoked key): that answer goes out
+                    await current(scope, receive, send)
+                    return
+                replay = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored.headers
+                          if not (current and k.lower().startswith("ratelimit-"))]
                 await send({"type": "http.response.start", "status": stored.status,
-                            "headers": [*replay, (b"idempotent-replayed", b"true")]})
+                            "headers": [*replay, *current, (b"idempotent-replayed", b"true")]})
                 await send({"type": "http.response.body", "body": stored.body or b""})
             return
 

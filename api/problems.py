@@ -17,8 +17,10 @@ from starlette.routing import Match
 
 import api.domain
 from api.domain.access import Forbidden, RateLimited, Unauthenticated
+from api.domain.bulk import BulkRejected, BulkTimeBudgetExceeded, EmptyBody, TooManyLines
 from api.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation, VersionMismatch
-from api.domain.sync import SyncRejected
+from api.domain.sync import MassRetirement
+from api.schemas.bulk import report_out
 from api.schemas.problems import Problem
 
 log = logging.getLogger("pathways.errors")
@@ -34,7 +36,10 @@ STATUS_OF: list[tuple[type[DomainError], int, str]] = [
     (RateLimited, 429, "rate-limited"),
     (NotFound, 404, "not-found"),
     (InvalidInput, 422, "invalid-input"),
-    (SyncRejected, 422, "sync-rejected"),
+    (BulkRejected, 422, "invalid-lines"),
+    (EmptyBody, 422, "empty-body"),
+    (TooManyLines, 413, "too-many-lines"),
+    (BulkTimeBudgetExceeded, 413, "bulk-time-budget-exceeded"),
     (VersionMismatch, 412, "stale-version"),
     (RuleViolation, 409, "rule-violated"),
     (DomainError, 400, "bad-request"),
@@ -98,9 +103,18 @@ _FIXED_TYPES = [
                 "Correct every field listed in `errors` and send the request again."),
     ProblemType("idempotency-key-reused", "Idempotency-Key reused", 422, "This `Idempotency-Key` was used with a "
                 "different request.", "Use a new key for a new request; reuse a key only to retry the same one."),
-    ProblemType("sync-rejected", "Sync rejected", 422, "A bulk sync found invalid lines and, being atomic, wrote "
-                "nothing; `errors[]` lists each line (`line N`) and its reason.",
+    ProblemType("invalid-lines", "Invalid lines", 422, "A bulk load (sync, HSDS import, labour market "
+                "figures or titles) found invalid lines and, being atomic, wrote nothing; `errors[]` lists each "
+                "(`line`, `field`, `message`) and `report` holds the load's report.",
                 "Fix the lines listed, or send `on_error=skip` to apply the valid lines only."),
+    ProblemType("empty-body", "Empty body", 422, "A bulk load's body holds no record (it is empty or only blank "
+                "lines); nothing was changed. An empty file is how a failed upstream export usually looks.",
+                "Check the export that produced the body and send it again with its records."),
+    ProblemType("too-many-lines", "Too many lines", 413, "A bulk body has more lines than "
+                "`PATHWAYS_MAX_BULK_LINES` (blank lines count); nothing was written.",
+                "Split the body into several requests."),
+    ProblemType("bulk-time-budget-exceeded", "Bulk time budget exceeded", 413, "A bulk load took longer than "
+                "`PATHWAYS_BULK_TIME_BUDGET_S`; nothing was written.", "Split the body into several requests."),
     ProblemType("rate-limited", "Rate limit reached", 429, "The key (or the client address, without a key) sent "
                 "more requests this minute than its limit.", "Wait the `Retry-After` seconds, then retry."),
     ProblemType("internal-error", "Internal server error", 500, "The service failed unexpectedly; the error was "
@@ -160,13 +174,15 @@ HTTP_SLUGS = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 4
 
 def problem_response(
     request: Request, status: int, title: str, detail: str | None = None, *, slug: str,
-    errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    """Build a problem+json response of the type named ``slug``."""
+    """Build a problem+json response of the type named ``slug`` (``extra``: extension members of this kind of
+    problem)."""
     body = Problem(
         type=problem_type_uri(slug, status), title=title, status=status, detail=detail,
-        instance=request.url.path, errors=errors,
-    ).model_dump(exclude_none=True)
+        instance=request.url.path, errors=errors, **(extra or {}),
+    ).model_dump(mode="json", exclude_none=True)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -174,11 +190,15 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status, slug = status_of(exc)
     title = type(exc).title if type(exc).title != DomainError.title else type(exc).__name__
-    errors = None
+    errors: list[dict[str, Any]] | None = None
+    extra: dict[str, Any] = {}
     if isinstance(exc, InvalidInput):
         errors = [{"field": p.field, "message": p.message} for p in exc.problems]
-    if isinstance(exc, SyncRejected):
-        errors = [{"field": f"line {e.line}", "message": e.reason} for e in exc.report.errors]
+    if isinstance(exc, BulkRejected):  # the same line problems and counts as a skip report
+        errors = [{"line": p.line, "field": p.field, "message": p.message} for p in exc.problems]
+        extra["report"] = report_out(exc.report)
+    if isinstance(exc, MassRetirement):
+        extra.update(would_retire=exc.would_retire, active=exc.active, allowed=exc.allowed)
     rule = type(exc).__name__ if isinstance(exc, RuleViolation) else None
     headers: dict[str, str] = {}
     if isinstance(exc, Unauthenticated):
@@ -188,7 +208,12 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         headers.update({"Retry-After": str(d.reset_seconds), "RateLimit-Limit": str(d.limit),
                         "RateLimit-Remaining": "0", "RateLimit-Reset": str(d.reset_seconds)})
     return problem_response(request, status, title, exc.detail, slug=_rule_slug(rule) if rule else slug,
-                            errors=errors, headers=headers or None)
+                            errors=errors, headers=headers or None, extra=extra)
+
+
+def domain_error_response(request: Request, exc: DomainError) -> JSONResponse:
+    """The problem response of a domain error raised outside the routes (e.g. by a middleware's check)."""
+    return _domain_error(request, exc)
 
 
 def _rule_slug(rule: str) -> str:

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     body_timeout_s: float = Field(default=120.0, gt=0)
     bulk_body_timeout_s: float = Field(default=3600.0, gt=0)
     sync_batch_size: int = 5000
+    # Bounds of one bulk request (syncs, HSDS imports, LMI and title loads): lines, blank ones included, and
+    # seconds of work; past either the request is a 413 problem and nothing is written.
+    max_bulk_lines: int = Field(default=2_000_000, ge=1)
+    bulk_time_budget_s: float = Field(default=600.0, gt=0)
+    # A complete-set sync may retire at most this share of its source's records unless the request confirms
+    # it (max_retire=N or allow_mass_retire=true).
+    complete_sync_max_retire_share: float = Field(default=0.10, ge=0, le=1)
     lmi_batch_rows: int = Field(default=5000, ge=1, le=100_000)
     # The in-demand rule (WIOA leaves it to the board): annual openings OR growth; unset disables a threshold.
     in_demand_min_annual_openings: int | None = Field(default=DEFAULT_MIN_ANNUAL_OPENINGS, ge=0)

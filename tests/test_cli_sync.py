@@ -41,11 +41,13 @@ async def test_an_invalid_file_is_refused_with_the_line_and_a_nonzero_exit(clean
                     '"jurisdiction": {"state": "OR"}}\n')
     r = _run(database_dsn, "import", str(file), "--source", "cli-test", "--quiet")
     assert r.returncode == 1
-    assert orjson.loads(r.stdout)["errors"][0]["line"] == 1
+    assert orjson.loads(r.stdout)["problems"][0]["line"] == 1
 
 
 async def test_import_of_an_hsds_example_dataset_keeps_hsds_ids_as_external_identifiers(clean_db, database_dsn):
-    example = ROOT.parent / "shared" / "reference" / "hsds-3.0" / "examples" / "organization_full.json"
+    from tests.rest.test_hsds_api import REFERENCE  # HSDS_REFERENCE_DIR, or ../shared/reference/hsds-3.0
+
+    example = REFERENCE / "examples" / "organization_full.json"
     if not example.exists():
         import pytest
 
@@ -55,6 +57,32 @@ async def test_import_of_an_hsds_example_dataset_keeps_hsds_ids_as_external_iden
     assert r.returncode == 0, r.stderr + r.stdout
     report = orjson.loads(r.stdout)
     assert report["partners"]["created"] == 1
+    assert any(d["path"] == "organizations[].funding[].source" for d in report["dropped_fields"])
     async with clean_db.pool.acquire() as conn:
         source = await conn.fetchval("SELECT source FROM partner_external_ids")
     assert source == "hsds:example"
+
+
+async def test_the_command_line_dry_runs_guards_complete_sets_and_reports_the_export_cursor(
+        clean_db, database_dsn, tmp_path):
+    rows = [{"external_id": f"D{i}", "name": f"Desk {i}", "partner_type": "human_services_agency",
+             "level": "local", "jurisdiction": {"state": "OR"}} for i in range(10)]
+    file = tmp_path / "partners.ndjson"
+    file.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+    dry = _run(database_dsn, "import", str(file), "--source", "cli-dry", "--quiet", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert (orjson.loads(dry.stdout)["created"], orjson.loads(dry.stdout)["dry_run"]) == (10, True)
+    assert _run(database_dsn, "import", str(file), "--source", "cli-dry", "--quiet").returncode == 0
+    half = tmp_path / "half.ndjson"
+    half.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows[:5]))
+    refused = _run(database_dsn, "import", str(half), "--source", "cli-dry", "--quiet", "--complete")
+    assert refused.returncode == 1 and "would retire 5 of the 10" in refused.stderr
+    done = _run(database_dsn, "import", str(half), "--source", "cli-dry", "--quiet", "--complete",
+                "--max-retire", "5")
+    assert orjson.loads(done.stdout)["retired"] == 5, done.stderr
+    out = tmp_path / "export.ndjson"
+    exported = _run(database_dsn, "export", "partners", "--out", str(out), "--status", "retired")
+    assert exported.returncode == 0, exported.stderr
+    assert len(out.read_text().splitlines()) == 5
+    assert "exported 5 partners; feed cursor: " in exported.stderr
+    assert exported.stderr.strip().rsplit(": ", 1)[1], "a cursor to follow the feed from"

@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from api.hsds.schemas import HsdsOrganization, HsdsService
-from api.schemas.bulk import ObservationLine, TitleLine
+from api.schemas.bulk_lines import ObservationLine, TitleLine
 from api.schemas.partners import PartnerOut, ServiceOut
 from api.schemas.sync import PartnerSyncLine, ServiceSyncLine
 

@@ -231,6 +231,8 @@ PROPERTIES: dict[str, str] = {
     "period": "The period: a year (2024) or a span (2024-2034).",
     "phase": "The development phase the score places it in.",
     "phone": "Telephone number.",
+    "location_name": "The name of the organization's location (a campus, an office), where it differs from the "
+                     "organization's own name.",
     "plan_id": "The action plan.",
     "populations": "Populations (codes).",
     "populations_served": "Populations the partner serves (codes).",
@@ -294,6 +296,7 @@ PROPERTIES: dict[str, str] = {
     "stream_code": "The funding stream (code).",
     "streams": "Amounts by funding stream.",
     "street": "Street address.",
+    "street_2": "The second line of the street address (suite, floor, building).",
     "strength": "How strongly the partner takes the function: lead or support.",
     "subject": "What the gap is about (a function, population, occupation, element...).",
     "submitted_at": "When the response was submitted.",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -29,9 +29,6 @@ from api.domain.labor_market import (
 )
 from api.domain.labor_market import validate_observation as _validate_figures
 from api.domain.reference import Region
-
-MAX_REPORTED_PROBLEMS = 1000
-"""Rejected lines listed one by one in a report; beyond this only the count grows."""
 
 _SOURCE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,63}$")
 _WHOLE_FIELDS = ("employment", "projected_employment", "annual_openings")
@@ -70,59 +67,6 @@ class RawRecord:
     line: int
     fields: Mapping[str, object] | None = None
     error: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LineProblem:
-    """Why one line of a bulk body was rejected."""
-
-    line: int
-    field: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WriteCounts:
-    """What one set-based upsert did: rows created, rows changed, rows already holding the same values."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-
-@dataclass(slots=True, kw_only=True)
-class BulkReport:
-    """What a bulk load did with every line it read."""
-
-    lines: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    problems: list[LineProblem] = field(default_factory=list)
-
-    def reject(self, line: int, problems: list[FieldProblem]) -> None:
-        """Count a rejected line and keep its reasons (up to MAX_REPORTED_PROBLEMS of them)."""
-        self.rejected += 1
-        for p in problems:
-            if len(self.problems) < MAX_REPORTED_PROBLEMS:
-                self.problems.append(LineProblem(line=line, field=p.field, message=p.message))
-
-    def add(self, counts: WriteCounts) -> None:
-        """Add the outcome of one written batch."""
-        self.created += counts.created
-        self.updated += counts.updated
-        self.unchanged += counts.unchanged
-
-    def refusal(self) -> InvalidInput:
-        """The error refusing a whole load because some lines are invalid; it names each line and field."""
-        shown = [FieldProblem(f"lines[{p.line}].{p.field}" if p.field else f"lines[{p.line}]", p.message)
-                 for p in self.problems]
-        more = self.rejected - len({p.line for p in self.problems})
-        detail = (f"{self.rejected} of {self.lines} lines are invalid; nothing was written"
-                  + (f" ({more} more rejected lines are not listed)" if more > 0 else ""))
-        return InvalidInput(shown, detail=detail)
 
 
 def _text(record: Mapping[str, object], name: str, problems: list[FieldProblem], *, max_length: int = 64,

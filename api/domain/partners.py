@@ -84,6 +84,7 @@ class Address:
     """A postal address."""
 
     street: str | None = None
+    street_2: str | None = None
     city: str | None = None
     state: str | None = None
     postal_code: str | None = None
@@ -133,6 +134,9 @@ class Partner:
     latitude: float | None = None
     longitude: float | None = None
     website: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    location_name: str | None = None
     assets: str = ""
     limitations: str = ""
     status: Status = Status.ACTIVE
@@ -141,6 +145,15 @@ class Partner:
     version: int = 1
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+
+def retires_services(before: Partner | None, after: Partner) -> bool:
+    """Whether a change retires the partner, and with it every service it offers.
+
+    A retired partner offers no active service. Reactivating a partner does not bring its services back:
+    each is reactivated by its own change (or by its source sending it again).
+    """
+    return after.status is Status.RETIRED and (before is None or before.status is not Status.RETIRED)
 
 
 class PartnerIsAMember(RuleViolation):
@@ -153,7 +166,8 @@ PARTNER_EDITABLE = frozenset(
     {
         "name", "partner_type", "level", "jurisdiction", "description", "regions_served",
         "populations_served", "capacity", "funding_streams", "contacts", "address", "latitude",
-        "longitude", "website", "assets", "limitations", "status", "external_ids", "industries",
+        "longitude", "website", "email", "phone", "location_name", "assets", "limitations", "status",
+        "external_ids", "industries",
     }
 )
 SERVICE_EDITABLE = frozenset(
@@ -216,6 +230,8 @@ def validate_partner(partner: Partner, catalog: Catalog) -> Partner:
         problems.append(FieldProblem("longitude", "must be between -180 and 180"))
     if partner.website is not None and not _URL_RE.match(partner.website):
         problems.append(FieldProblem("website", "must be an http(s) URL"))
+    if partner.email is not None and not _EMAIL_RE.match(partner.email):
+        problems.append(FieldProblem("email", "is not an email address"))
     for i, contact in enumerate(partner.contacts):
         if not contact.name.strip():
             problems.append(FieldProblem(f"contacts[{i}].name", "must not be blank"))
@@ -271,7 +287,8 @@ def validate_service(service: Service, catalog: Catalog) -> Service:
     )
 
 
-PARTNER_NULLABLE = frozenset({"capacity", "address", "latitude", "longitude", "website"})
+PARTNER_NULLABLE = frozenset({"capacity", "address", "latitude", "longitude", "website", "email", "phone",
+                              "location_name"})
 SERVICE_NULLABLE = frozenset({"capacity", "program_cip", "credential"})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
@@ -11,12 +12,13 @@ from uuid import UUID
 from api.domain.access import ApiKey, AuditEntry, Caller, RateDecision
 from api.domain.action_plans import ActionItem, ActionPlan, Goal
 from api.domain.agreements import Agreement
+from api.domain.bulk import WriteCounts
 from api.domain.connections import Connection
 from api.domain.funding import Allocation, FundingStream
 from api.domain.gaps import PartnerFacts, ServiceFacts
 from api.domain.labor_market import Observation, OccupationFigures
-from api.domain.lmi_ingest import CodeTitle, WriteCounts
-from api.domain.partners import Jurisdiction, Partner, Service
+from api.domain.lmi_ingest import CodeTitle
+from api.domain.partners import ExternalId, Jurisdiction, Partner, Service
 from api.domain.readiness import Framework, Response, Round
 from api.domain.reference import Catalog, Region
 from api.domain.systems import CareerPathwaysSystem, Function, RoleCatalog, SystemState
@@ -87,6 +89,10 @@ class PartnerRepository(Protocol):
 
     async def delete(self, partner_id: UUID, *, version: int) -> bool:
         """Delete the partner if it is still at ``version``; say whether it was."""
+        ...
+
+    async def retire_services(self, partner_id: UUID) -> int:
+        """Retire the partner's services that are not retired yet; return how many."""
         ...
 
     async def services_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[Service]]: ...
@@ -320,18 +326,41 @@ class SyncRepository(Protocol):
 
     async def load(self, kind: str, rows: Sequence[tuple[int, str, Any]]) -> None: ...
 
-    async def refused_lines(self, kind: str, source: str, within: Jurisdiction | None) -> dict[int, str]: ...
+    async def refused_lines(self, kind: str, source: str, within: Jurisdiction | None
+                            ) -> dict[int, tuple[str, str]]:
+        """Lines of the loaded batch that may not be applied: line -> (field at fault, why)."""
+        ...
+
+    async def taken_ids(self, kind: str, source: str) -> list[tuple[int, str, str]]:
+        """Lines of the loaded batch that would create a record under an id another record holds: (line, id,
+        the holder's source keys as ``source:id, ...``)."""
+        ...
 
     async def upsert(
         self, kind: str, source: str, *, sent: int, skip_lines: Sequence[int] = ()
     ) -> tuple[int, int, int, int]: ...
 
-    async def retire_missing(self, kind: str, source: str, within: Jurisdiction | None) -> int: ...
+    async def retire_services_of_retired(self, source: str) -> int:
+        """Retire the still active services of the loaded batch's partners that are retired now; return how many."""
+        ...
+
+    async def count_retirable(self, kind: str, source: str, within: Jurisdiction | None, *, missing: bool) -> int:
+        """The source's records inside ``within`` that are not retired (``missing``: and not sent by this run)."""
+        ...
+
+    async def retire_missing(self, kind: str, source: str, within: Jurisdiction | None) -> tuple[int, int]:
+        """Retire the records this run did not send; return how many, and how many services went with them."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Change:
-    """One entry of the change feed; ``record`` is the record as it is now (None for a deletion)."""
+    """One entry of the change feed.
+
+    ``op`` is ``create``, ``update``, ``retire`` or ``delete``. ``record`` is the record as it is now (None for
+    a deletion, and for a record deleted since); a deletion carries the record's source keys in
+    ``external_ids`` (its tombstone).
+    """
 
     position: tuple[int, int]
     kind: str
@@ -339,6 +368,8 @@ class Change:
     op: str
     at: datetime
     record: Partner | Service | None = None
+    external_ids: tuple[ExternalId, ...] = ()
+    jurisdiction: Jurisdiction | None = None  # where a deleted record was (None: unknown, or not a deletion)
 
 
 class ChangeFeed(Protocol):
@@ -350,8 +381,11 @@ class ChangeFeed(Protocol):
 
     async def export(
         self, kind: str, *, state: str | None, local_area: str | None, source: str | None,
-        updated_since: datetime | None, batch: int,
-    ) -> AsyncIterator[list[Partner] | list[Service]]: ...
+        updated_since: datetime | None, status: str | None, batch: int,
+    ) -> tuple[tuple[int, int], AsyncIterator[list[Partner] | list[Service]]]:
+        """The records in batches, read in one snapshot, and the feed position that snapshot is consistent
+        with: following the feed from there brings a copy of the export up to date."""
+        ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -419,3 +453,7 @@ class UnitOfWork(Protocol):
     sync: SyncRepository
     changes: ChangeFeed
     labor_market: LaborMarketRepository
+
+    def trial(self) -> AbstractAsyncContextManager[None]:
+        """Run a block whose writes are then undone (a dry run); the unit of work goes on as before it."""
+        ...

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass
 from enum import StrEnum
 
-from api.domain.errors import DomainError, RuleViolation
+from api.domain.bulk import BulkReport
+from api.domain.errors import FieldProblem, InvalidInput, RuleViolation
 
-MAX_REPORTED_ERRORS = 1000
+DEFAULT_MAX_RETIRE_SHARE = 0.10
+"""A complete set may retire at most this share of its source's records unless the request confirms more."""
 
 
 class SyncMode(StrEnum):
@@ -30,49 +33,85 @@ class SyncInProgress(RuleViolation):
     title = "Another sync of this source is running"
 
 
-@dataclass(frozen=True, slots=True)
-class LineError:
-    """Why one line of the body was not applied."""
+class RecordOwnedElsewhere(RuleViolation):
+    """A record would be created under an id another record already holds (kept by another source).
 
-    line: int
-    reason: str
+    Retrying cannot help: the record belongs to the source that holds it.
+    """
+
+    title = "Record held by another source"
+
+
+class MassRetirement(RuleViolation):
+    """A complete set would retire more of its source's records than the request allows; nothing was written."""
+
+    title = "Complete set would retire too many records"
+
+    def __init__(self, *, kind: str, source: str, would_retire: int, active: int, allowed: int,
+                 confirmed: bool) -> None:
+        share = f"{would_retire / active:.0%}" if active else "all"
+        how = f"more than max_retire={allowed} allows" if confirmed else (
+            f"more than the {allowed} ({_share(allowed, active)}) a complete set may retire unconfirmed")
+        super().__init__(
+            f"this complete set would retire {would_retire} of the {active} {kind}s of source {source!r} "
+            f"({share}), {how}; nothing was written. If that is intended, send it again with "
+            f"max_retire={would_retire} (or allow_mass_retire=true); try dry_run=true to see the whole report")
+        self.would_retire = would_retire
+        self.active = active
+        self.allowed = allowed
+
+
+def _share(count: int, total: int) -> str:
+    return f"{count / total:.0%}" if total else "0%"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetireGuard:
+    """How many records a complete set may retire: a share of the source's records unless confirmed.
+
+    ``max_retire`` confirms up to that many; ``allow_mass_retire`` confirms any number.
+    """
+
+    share: float = DEFAULT_MAX_RETIRE_SHARE
+    max_retire: int | None = None
+    allow_mass_retire: bool = False
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.max_retire is not None and self.allow_mass_retire:
+            problems.append(FieldProblem("max_retire", "give max_retire or allow_mass_retire, not both"))
+        if self.max_retire is not None and self.max_retire < 0:
+            problems.append(FieldProblem("max_retire", "must not be negative"))
+        if not 0 <= self.share <= 1:
+            problems.append(FieldProblem("share", "must be between 0 and 1"))
+        if problems:
+            raise InvalidInput(problems)
+
+    def check(self, *, kind: str, source: str, would_retire: int, active: int) -> None:
+        """Refuse (MassRetirement) to retire more than allowed."""
+        if self.allow_mass_retire:
+            return
+        confirmed = self.max_retire is not None
+        allowed = self.max_retire if self.max_retire is not None else math.floor(self.share * active + 1e-9)
+        if would_retire > allowed:
+            raise MassRetirement(kind=kind, source=source, would_retire=would_retire, active=active,
+                                 allowed=allowed, confirmed=confirmed)
 
 
 @dataclass(slots=True, kw_only=True)
-class SyncReport:
-    """What a sync run did: counts per outcome and every invalid line (up to a cap)."""
+class SyncReport(BulkReport):
+    """What a sync run did (or, for a dry run, would do): the bulk counts of one kind of record from one source.
+
+    ``services_retired`` counts the services retired with their partners (partner runs only).
+    """
 
     kind: str
     source: str
     mode: SyncMode
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    retired: int = 0
-    rejected: int = 0
-    duplicates: int = 0
-    errors: list[LineError] = field(default_factory=list)
-    applied: bool = True
+    dry_run: bool = False
+    services_retired: int = 0
 
-    def reject(self, error: LineError) -> None:
-        """Count a rejected line, keeping its reason while under the reporting cap."""
-        self.rejected += 1
-        if len(self.errors) < MAX_REPORTED_ERRORS:
-            self.errors.append(error)
-
-    @property
-    def received(self) -> int:
-        """Lines received (valid and invalid)."""
-        return self.created + self.updated + self.unchanged + self.duplicates + self.rejected
-
-
-class SyncRejected(DomainError):
-    """An atomic run met invalid lines: nothing was applied; the report names every invalid line."""
-
-    title = "Sync rejected"
-
-    def __init__(self, report: SyncReport) -> None:
-        lines = ", ".join(str(e.line) for e in report.errors[:10])
-        more = "" if report.rejected <= 10 else f" and {report.rejected - 10} more"
-        super().__init__(f"{report.rejected} invalid line(s) ({lines}{more}); nothing was applied")
-        self.report = report
+    def discard_writes(self) -> None:
+        """Forget what was written: the run is refused and its transaction rolled back."""
+        BulkReport.discard_writes(self)
+        self.services_retired = 0

@@ -58,6 +58,7 @@ class Contact:
 @strawberry.type
 class Address:
     street: str | None
+    street_2: str | None
     city: str | None
     state: str | None
     postal_code: str | None
@@ -192,7 +193,7 @@ def partner_from_domain(p: d.Partner) -> Partner:
         "capacity": p.capacity, "funding_streams": p.funding_streams, "industries": p.industries,
         "contacts": tuple([_made(Contact, {"name": c.name, "title": c.title, "email": c.email, "phone": c.phone})
                            for c in p.contacts]),
-        "address": _made(Address, {"street": a.street, "city": a.city, "state": a.state,
+        "address": _made(Address, {"street": a.street, "street_2": a.street_2, "city": a.city, "state": a.state,
                                    "postal_code": a.postal_code}) if a else None,
         "latitude": p.latitude, "longitude": p.longitude, "website": p.website, "assets": p.assets,
         "limitations": p.limitations, "status": _status[p.status], "external_ids": _ids(p.external_ids),

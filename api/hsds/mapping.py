@@ -241,11 +241,15 @@ def _attributes(vocab: Vocabulary, entity: str, link_id: UUID, refs: Iterable[tu
 
 
 def _address(partner: Partner, address: Address) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "id": str(derived_id("address", partner.id)), "location_id": str(location_id(partner.id)),
-        "address_1": address.street or "", "city": address.city or "", "state_province": address.state or "",
-        "postal_code": address.postal_code or "", "country": "US", "address_type": "physical",
+        "address_1": address.street or "",
     }
+    if address.street_2:
+        out["address_2"] = address.street_2
+    out.update(city=address.city or "", state_province=address.state or "", postal_code=address.postal_code or "",
+               country="US", address_type="physical")
+    return out
 
 
 def location(partner: Partner, *, full: bool = True) -> dict[str, Any] | None:
@@ -254,7 +258,7 @@ def location(partner: Partner, *, full: bool = True) -> dict[str, Any] | None:
     if partner.address is None and not located:
         return None
     out: dict[str, Any] = {"id": str(location_id(partner.id)), "location_type": "physical",
-                           "organization_id": str(partner.id), "name": partner.name}
+                           "organization_id": str(partner.id), "name": partner.location_name or partner.name}
     if located:
         out["latitude"], out["longitude"] = partner.latitude, partner.longitude
     if full:
@@ -294,9 +298,13 @@ def organization(partner: Partner, vocab: Vocabulary, *, full: bool = False,
     """A partner as an HSDS organization: one-to-one fields, or fully nested (with ``services`` when given)."""
     pid = str(partner.id)
     out: dict[str, Any] = {"id": pid, "name": partner.name, "description": partner.description}
+    if partner.email:
+        out["email"] = partner.email
     if partner.website:
         out["website"] = partner.website
     if full:
+        out["phones"] = [{"id": str(derived_id("phone", partner.id)), "organization_id": pid,
+                          "number": partner.phone}] if partner.phone else []
         loc = location(partner)
         out["contacts"] = [_contact(partner, i, c) for i, c in enumerate(partner.contacts)]
         out["locations"] = [loc] if loc is not None else []

@@ -160,7 +160,6 @@ def _read_funding(obj: Mapping[str, Any], path: str, notes: _Notes) -> list[str]
 
 
 def _read_address(a: Mapping[str, Any], path: str, notes: _Notes) -> Address | None:
-    street = ", ".join(s for s in (_text(a.get("address_1")), _text(a.get("address_2"))) if s) or None
     state = _text(a.get("state_province"))
     if state is not None and state.upper() not in US_STATES:
         notes.add(_at(path, "state_province"), "not a USPS state code")
@@ -174,8 +173,8 @@ def _read_address(a: Mapping[str, Any], path: str, notes: _Notes) -> Address | N
         notes.add(_at(path, "country"), "not modelled: the directory holds US addresses")
     notes.rest(a, path, ("address_1", "address_2", "city", "state_province", "postal_code", "country",
                          "address_type"))
-    address = Address(street=street, city=_text(a.get("city")), state=state.upper() if state else None,
-                      postal_code=postal)
+    address = Address(street=_text(a.get("address_1")), street_2=_text(a.get("address_2")),
+                      city=_text(a.get("city")), state=state.upper() if state else None, postal_code=postal)
     return None if address == Address() else address
 
 
@@ -189,7 +188,9 @@ def _coordinates(loc: Mapping[str, Any], path: str, notes: _Notes) -> tuple[floa
     lat, lon = _number(loc.get("latitude")), _number(loc.get("longitude"))
     if lat is not None and lon is not None and -90 <= lat <= 90 and -180 <= lon <= 180:
         return lat, lon
-    notes.add(_at(path, "latitude"), "invalid: latitude and longitude must both be given, within ±90 and ±180")
+    for name in ("latitude", "longitude"):  # a coordinate without its pair is lost with it
+        if name in loc:
+            notes.add(_at(path, name), "invalid: latitude and longitude must both be given, within ±90 and ±180")
     return None, None
 
 
@@ -201,6 +202,7 @@ class _Place:
     latitude: float | None = None
     longitude: float | None = None
     source_id: str | None = None
+    name: str | None = None
 
 
 def _read_location(loc: Mapping[str, Any], path: str, org_name: str | None, notes: _Notes) -> _Place:
@@ -213,10 +215,12 @@ def _read_location(loc: Mapping[str, Any], path: str, org_name: str | None, note
         else:
             notes.add(where, "not modelled: a partner has one address")
     name = _text(loc.get("name"))
-    if name is not None and name != org_name:
-        notes.add(_at(path, "name"))
+    if name is not None and address is None and lat is None:
+        notes.add(_at(path, "name"), "not kept: a location is published with an address or valid coordinates")
+        name = None
     notes.rest(loc, path, ("latitude", "longitude", "addresses", "name", "location_type"))
-    return _Place(address=address, latitude=lat, longitude=lon, source_id=_text(loc.get("id")))
+    return _Place(address=address, latitude=lat, longitude=lon, source_id=_text(loc.get("id")),
+                  name=name if name != org_name else None)
 
 
 def _usable(loc: Mapping[str, Any]) -> bool:
@@ -276,7 +280,12 @@ def _source_of(ident: Mapping[str, Any]) -> str | None:
     return slug if _SOURCE_RE.match(slug) else None
 
 
-def _read_identifiers(obj: Mapping[str, Any], path: str, key: ExternalId, notes: _Notes) -> list[dict[str, str]]:
+NOT_SYNCED = ("not kept: an import keys a record by its HSDS id under its own source only (a source may not "
+              "claim another scheme's identifiers)")
+
+
+def _read_identifiers(obj: Mapping[str, Any], path: str, key: ExternalId, notes: _Notes, *,
+                      keep: bool = True) -> list[dict[str, str]]:
     ids = [{"source": key.source, "id": key.id}]
     for i, ident in enumerate(_items(obj.get("organization_identifiers"))):
         where = _at(_at(path, "organization_identifiers"), i)
@@ -285,6 +294,8 @@ def _read_identifiers(obj: Mapping[str, Any], path: str, key: ExternalId, notes:
             notes.add(where, "an identifier needs a scheme (or type) and a value of up to 200 characters")
         elif any(e["source"] == source for e in ids):
             notes.add(where, f"a record has one identifier per source; '{source}' appears twice")
+        elif not keep:
+            notes.add(where, NOT_SYNCED)
         else:
             ids.append({"source": source, "id": value})
             notes.rest(ident, where, ("identifier_scheme", "identifier_type", "identifier"))
@@ -308,8 +319,8 @@ def _key(obj: Mapping[str, Any], path: str, source: str) -> tuple[ExternalId, UU
 
 
 def _partner_record(org: Mapping[str, Any], path: str, *, source: str, defaults: ImportDefaults,
-                    vocab: Vocabulary | None, fallback: Sequence[tuple[Mapping[str, Any], str]] = ()
-                    ) -> tuple[ImportRecord, _Place]:
+                    vocab: Vocabulary | None, fallback: Sequence[tuple[Mapping[str, Any], str]] = (),
+                    keep_identifiers: bool = True) -> tuple[ImportRecord, _Place]:
     notes = _Notes()
     key, as_uuid = _key(org, path, source)
     name = _text(org.get("name"))
@@ -335,12 +346,13 @@ def _partner_record(org: Mapping[str, Any], path: str, *, source: str, defaults:
         funding_streams=_read_funding(org, path, notes), industries=list(ext.get("industries") or []),
         contacts=_read_contacts(org, path, notes),
         address=_address_body(place.address), latitude=place.latitude, longitude=place.longitude,
-        website=website, assets=ext.get("assets") or "", limitations=ext.get("limitations") or "",
+        website=website, email=_read_email(org, path, notes), phone=_read_phone(org, path, notes),
+        location_name=place.name, assets=ext.get("assets") or "", limitations=ext.get("limitations") or "",
         status=ext.get("status") or Status.ACTIVE.value,
-        external_ids=_read_identifiers(org, path, key, notes),
+        external_ids=_read_identifiers(org, path, key, notes, keep=keep_identifiers),
     )
-    notes.rest(org, path, ("name", "description", "website", "locations", "attributes", "funding", "contacts",
-                           "organization_identifiers", "services", EXTENSION))
+    notes.rest(org, path, ("name", "description", "website", "email", "phones", "locations", "attributes",
+                           "funding", "contacts", "organization_identifiers", "services", EXTENSION))
     record = ImportRecord(kind="partner", source=source, external_id=key.id, id=as_uuid, body=body,
                           omitted=tuple(notes.items))
     return record, place
@@ -349,13 +361,35 @@ def _partner_record(org: Mapping[str, Any], path: str, *, source: str, defaults:
 def _address_body(address: Address | None) -> dict[str, str | None] | None:
     if address is None:
         return None
-    return {"street": address.street, "city": address.city, "state": address.state,
+    return {"street": address.street, "street_2": address.street_2, "city": address.city, "state": address.state,
             "postal_code": address.postal_code}
+
+
+def _read_email(obj: Mapping[str, Any], path: str, notes: _Notes) -> str | None:
+    email = _text(obj.get("email"))
+    if email is not None and not _EMAIL_RE.match(email):
+        notes.add(_at(path, "email"), "not an email address")
+        return None
+    return email
+
+
+def _read_phone(obj: Mapping[str, Any], path: str, notes: _Notes) -> str | None:
+    """The first phone number of an organization (its main one); the others are noted."""
+    phone = None
+    for j, ph in enumerate(_items(obj.get("phones"))):
+        where = _at(_at(path, "phones"), j)
+        number = _text(ph.get("number"))
+        if phone is None and number is not None and len(number) <= 40:
+            phone = number
+            notes.rest(ph, where, ("number",))
+        else:
+            notes.add(where, "not modelled: an organization has one phone number of up to 40 characters")
+    return phone
 
 
 def _service_record(svc: Mapping[str, Any], path: str, *, source: str, defaults: ImportDefaults,
                     vocab: Vocabulary | None, partner_key: str | None, place: _Place,
-                    sals: Sequence[tuple[Mapping[str, Any], str]]) -> ImportRecord:
+                    sals: Sequence[tuple[Mapping[str, Any], str]], keep_identifiers: bool = True) -> ImportRecord:
     notes = _Notes()
     key, as_uuid = _key(svc, path, source)
     if partner_key is None:
@@ -453,7 +487,8 @@ def kind_of(obj: Mapping[str, Any]) -> HsdsKind | None:
 
 
 def records_from_hsds(obj: Mapping[str, Any], *, source: str, defaults: ImportDefaults | None = None,
-                      vocabulary: Vocabulary | None = None, kind: HsdsKind | None = None) -> list[ImportRecord]:
+                      vocabulary: Vocabulary | None = None, kind: HsdsKind | None = None,
+                      keep_identifiers: bool = True) -> list[ImportRecord]:
     """Map one HSDS organization, service or service_at_location (or a Page of them) to directory records.
 
     ``source`` is the dataset's name; records are keyed under ``hsds:<source>``. Partners come before the
@@ -462,7 +497,8 @@ def records_from_hsds(obj: Mapping[str, Any], *, source: str, defaults: ImportDe
     key_source = hsds_source(source)
     if not _SOURCE_RE.match(key_source):
         raise InvalidInput(FieldProblem("source", "must be 1-59 letters, digits, . _ : -"))
-    kw: dict[str, Any] = {"source": key_source, "defaults": defaults or ImportDefaults(), "vocab": vocabulary}
+    kw: dict[str, Any] = {"source": key_source, "defaults": defaults or ImportDefaults(), "vocab": vocabulary,
+                          "keep_identifiers": keep_identifiers}
     if kind is None and isinstance(obj.get("contents"), list) and "total_items" in obj:
         records: list[ImportRecord] = []
         for i, item in enumerate(_items(obj["contents"])):

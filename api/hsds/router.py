@@ -17,9 +17,11 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import ijson
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from ijson.common import ObjectBuilder
 
 from api.deps import CallerDep, ReadUowDep, SettingsDep, UowDep, uow_factory
 from api.domain.access import Caller
@@ -47,7 +49,8 @@ from api.hsds.schemas import (
 )
 from api.problems import responses
 from api.routers._http import reject_unknown_params
-from api.routers._ndjson import ndjson_lines
+from api.routers._ndjson import BulkLimits, LineTooLong, ndjson_lines
+from api.routers.sync import AllowMassRetire, DryRun, MaxRetire, retire_guard
 from api.settings import Settings
 from api.usecases import publishing as uc
 
@@ -350,18 +353,100 @@ async def get_taxonomy_term(id: UUID, request: Request, uow: ReadUowDep) -> Resp
 # --- import --------------------------------------------------------------------------------------------------
 
 
-async def _json_objects(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, object]]:
-    """HSDS input: a JSON array (or one object / Page) as application/json, otherwise NDJSON."""
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            data = orjson.loads(await request.body())
-        except orjson.JSONDecodeError as exc:
-            yield 1, ValueError(f"not valid JSON ({exc})")
-            return
-        for i, item in enumerate(data if isinstance(data, list) else [data], start=1):
-            yield i, item
+class _BodyReader:
+    """The request body as a file for ijson: ``read`` hands out the next piece, counting bytes and time."""
+
+    def __init__(self, request: Request, limits: BulkLimits) -> None:
+        self._chunks = request.stream().__aiter__()
+        self._limits = limits
+        self.consumed = 0
+
+    async def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson asks for nothing first, to learn whether the file gives bytes or text
+            return b""
+        self._limits.check_time()
+        chunk = b""
+        while not chunk:  # an empty piece is not the end of the body; only the stream running out is
+            chunk = await anext(self._chunks, None)
+            if chunk is None:
+                return b""
+        self.consumed += len(chunk)
+        return chunk
+
+
+async def _json_objects(request: Request, max_object_bytes: int, limits: BulkLimits
+                        ) -> AsyncIterator[tuple[int, object]]:
+    """HSDS input as application/json, parsed incrementally (memory stays flat however large the body):
+    an array of objects, a ``Page`` (its ``contents``) or one object; each numbered from 1 as its line.
+
+    An object larger than ``max_object_bytes`` is not built: it is reported as too long, like an NDJSON line.
+    """
+    reader = _BodyReader(request, limits)
+    events = ijson.parse_async(reader, use_float=True)
+    number = 0
+    top: ObjectBuilder | None = None  # a single object (or the paging facts of a Page)
+    builder: ObjectBuilder | None = None  # the item being read
+    depth = 0
+    started = 0
+    item_prefix: str | None = None
+    page = False  # the top object has ``contents``: a Page, whose items are the objects
+    try:
+        async for prefix, event, value in events:
+            if item_prefix is None:  # the first event says what the body is
+                if event == "start_array":
+                    item_prefix = "item"
+                    continue
+                if event == "start_map":
+                    item_prefix, top = "contents.item", ObjectBuilder()
+                else:
+                    yield 1, ValueError("an HSDS body is a JSON object, a Page or an array of objects")
+                    return
+            if builder is None and prefix == item_prefix and event in ("start_map", "start_array", "string",
+                                                                       "number", "boolean", "null"):
+                number += 1
+                limits.check_lines(number)
+                builder, depth, started = ObjectBuilder(), 0, reader.consumed
+            if builder is not None:
+                if event in ("start_map", "start_array"):
+                    depth += 1
+                elif event in ("end_map", "end_array"):
+                    depth -= 1
+                if builder is not _TOO_LONG:
+                    if reader.consumed - started > max_object_bytes:
+                        builder = _TOO_LONG
+                    else:
+                        builder.event(event, value)
+                if depth == 0:
+                    if builder is _TOO_LONG:
+                        yield number, LineTooLong(f"the object exceeds {max_object_bytes} bytes")
+                    else:
+                        yield number, builder.value
+                    builder = None
+                continue
+            if prefix == "contents" and event == "start_array":
+                page = True
+            if top is not None and prefix != "contents" and not prefix.startswith("contents."):
+                if reader.consumed > max_object_bytes:  # one object (not a Page) too large to hold
+                    yield 1, LineTooLong(f"the object exceeds {max_object_bytes} bytes")
+                    return
+                top.event(event, value)
+    except ijson.JSONError as exc:
+        yield number + 1, ValueError(f"not valid JSON ({exc})")
         return
-    async for line, value in ndjson_lines(request, max_line_bytes):
+    if top is not None and not page:
+        yield 1, top.value
+
+
+_TOO_LONG = ObjectBuilder()  # marks an item that grew past the size limit and is no longer built
+
+
+async def _hsds_objects(request: Request, settings: Settings, limits: BulkLimits) -> AsyncIterator[tuple[int, object]]:
+    """HSDS input: JSON (an array, a Page or one object) as application/json, otherwise NDJSON."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        async for item in _json_objects(request, settings.max_ndjson_line_bytes, limits):
+            yield item
+        return
+    async for line, value in ndjson_lines(request, settings.max_ndjson_line_bytes, limits):
         yield line, value
 
 
@@ -373,14 +458,25 @@ async def sync_hsds(
                                        description="state for records whose address names none")] = None,
     mode: SyncMode = SyncMode.UPSERT,
     on_error: OnError = OnError.REJECT,
+    dry_run: DryRun = False,
+    max_retire: MaxRetire = None,
+    allow_mass_retire: AllowMassRetire = False,
 ) -> HsdsImportReport:
-    """Import an HSDS 3.0 dataset (organizations and/or services; JSON array or NDJSON), keyed by HSDS ids.
+    """Import an HSDS 3.0 dataset (organizations and/or services; JSON array, Page or object, or NDJSON),
+    keyed by HSDS ids.
 
-    Records are keyed under the source ``hsds:<source>``; re-importing the same dataset changes nothing.
+    Records are keyed under the source ``hsds:<source>``; re-importing the same dataset changes nothing. The
+    body is read incrementally, JSON included. The report lists the HSDS fields left out, by JSON path. An
+    organization that another source holds is a 409 naming that source. Empty bodies, complete sets and
+    dry runs behave as in ``/v1/sync/{kind}``.
     """
-    reject_unknown_params(request, {"source", "state", "mode", "on_error"})
-    found = await import_hsds(uow, objects=_json_objects(request, settings.max_ndjson_line_bytes), source=source,
-                              state=state, mode=mode, on_error=on_error, batch_size=settings.sync_batch_size)
+    reject_unknown_params(request, {"source", "state", "mode", "on_error", "dry_run", "max_retire",
+                                    "allow_mass_retire"})
+    limits = BulkLimits.of(settings)
+    found = await import_hsds(uow, objects=_hsds_objects(request, settings, limits), source=source, state=state,
+                              mode=mode, on_error=on_error, batch_size=settings.sync_batch_size, dry_run=dry_run,
+                              guard=retire_guard(settings, max_retire, allow_mass_retire), bounded=limits.bounded)
+    limits.check_time()
     return HsdsImportReport.of(found)
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.sync import SyncReportOut
+from api.domain.sync import SyncMode
+from api.hsds.importing import HsdsImport
+from api.schemas.bulk import BulkReportOut, LineProblemOut, SyncReportOut
 
 
 class HsdsAbout(BaseModel):
@@ -150,14 +152,44 @@ class HsdsTaxonomyTermPage(HsdsPage):
     contents: list[HsdsTaxonomyTerm] = Field(description="The terms of this page.")  # type: ignore[assignment]
 
 
-class HsdsImportReport(BaseModel):
-    """An HSDS import: the partner run and the service run (organizations first), and fields not modelled."""
 
-    partners: SyncReportOut
-    services: SyncReportOut
-    omitted_fields: int = Field(description="HSDS fields read but not modelled (see the HSDS mapping notes)")
+class DroppedFieldOut(BaseModel):
+    """HSDS fields the import did not keep, grouped by JSON path (positions as ``[]``) and reason."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    path: str = Field(description="The JSON path of the field, positions as `[]`.",
+                      examples=["organizations[].funding[].source"])
+    reason: str = Field(description="Why it was not kept.", examples=["not modelled"])
+    count: int = Field(description="How many times the import met it.", examples=[3])
+    examples: list[str] = Field(description="Up to three full paths, e.g. organizations[3].funding[0].source "
+                                            "(the fourth object of the body).")
+
+
+class HsdsImportReport(BulkReportOut):
+    """An HSDS import: the bulk counts of both runs together, each run (organizations first, then services),
+    and the HSDS fields left out by JSON path. ``lines`` counts the HSDS objects read."""
+
+    source: str = Field(description="The HSDS dataset's name (records are keyed under `hsds:<source>`).",
+                        examples=["211-data"])
+    mode: SyncMode = Field(description="upsert, or complete (records of the source missing from the body are "
+                                       "retired).")
+    dry_run: bool = Field(default=False, description="True: a dry run, nothing was written.")
+    services_retired: int = Field(default=0, description="Services retired with their retired partners.")
+    partners: SyncReportOut = Field(description="The run over the organizations.")
+    services: SyncReportOut = Field(description="The run over the services.")
+    omitted_fields: int = Field(description="How many HSDS fields were left out in all (see `dropped_fields`).")
+    dropped_fields: list[DroppedFieldOut] = Field(description="The fields left out, grouped and counted.")
 
     @classmethod
-    def of(cls, found: object) -> HsdsImportReport:
-        """The DTO of an import's outcome (``api.hsds.importing.HsdsImport``)."""
-        return cls.model_validate(found, from_attributes=True)
+    def of(cls, found: HsdsImport) -> HsdsImportReport:
+        """The DTO of an import's outcome."""
+        counts = {name: found.total(name) for name in
+                  ("created", "updated", "unchanged", "duplicates", "retired", "rejected", "services_retired")}
+        return cls(
+            lines=found.lines, **counts, problems=[LineProblemOut.model_validate(p) for p in found.problems],
+            source=found.partners.source, mode=found.partners.mode, dry_run=found.dry_run,
+            partners=SyncReportOut.model_validate(found.partners),
+            services=SyncReportOut.model_validate(found.services), omitted_fields=found.omitted_fields,
+            dropped_fields=[DroppedFieldOut.model_validate(d) for d in found.dropped],
+        )

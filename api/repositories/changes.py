@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from api.domain.partners import Partner, Service
+from api.domain.partners import ExternalId, Jurisdiction, Partner, Service
 from api.domain.ports import Change
 from api.repositories.partners import PARTNER_COLUMNS, SERVICE_COLUMNS, _partner, _service
 
@@ -16,7 +16,8 @@ from api.repositories.partners import PARTNER_COLUMNS, SERVICE_COLUMNS, _partner
 FEED = f"""
 WITH horizon AS (SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint AS xmin),
 page AS (
-  SELECT c.seq, c.txid, c.kind, c.record_id, c.op, c.at FROM changes c, horizon h
+  SELECT c.seq, c.txid, c.kind, c.record_id, c.op, c.at, c.external_ids, c.state, c.local_area
+  FROM changes c, horizon h
   WHERE c.txid < h.xmin AND ($1::bigint IS NULL OR (c.txid, c.seq) > ($1, $2))
     AND ($3::text IS NULL OR c.kind = $3)
   ORDER BY c.txid, c.seq LIMIT $4
@@ -28,18 +29,21 @@ SELECT page.*,
     (SELECT to_jsonb(x) FROM (SELECT {SERVICE_COLUMNS} FROM services s WHERE s.id = page.record_id) x) END AS service
 FROM page ORDER BY page.txid, page.seq
 """
+# The feed position an export is consistent with: every transaction older than the oldest one running when
+# the export's snapshot was taken is in it; anything else comes after this position in the feed.
+SNAPSHOT_POSITION = "SELECT (pg_snapshot_xmin(pg_current_snapshot())::text)::bigint"
 EXPORT = {
     "partner": f"""SELECT {PARTNER_COLUMNS} FROM partners p
       WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text IS NULL OR p.local_area = $2)
         AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM partner_external_ids e WHERE e.partner_id = p.id
                                           AND e.source = $3))
-        AND ($4::timestamptz IS NULL OR p.updated_at >= $4)
+        AND ($4::timestamptz IS NULL OR p.updated_at >= $4) AND ($5::text IS NULL OR p.status = $5)
       ORDER BY p.id""",
     "service": f"""SELECT {SERVICE_COLUMNS} FROM services s JOIN partners p ON p.id = s.partner_id
       WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text IS NULL OR p.local_area = $2)
         AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM service_external_ids e WHERE e.service_id = s.id
                                           AND e.source = $3))
-        AND ($4::timestamptz IS NULL OR s.updated_at >= $4)
+        AND ($4::timestamptz IS NULL OR s.updated_at >= $4) AND ($5::text IS NULL OR s.status = $5)
       ORDER BY s.id""",
 }
 
@@ -50,6 +54,10 @@ def _record(row: Any) -> Partner | Service | None:
     if row["service"] is not None:
         return _service(_revive(row["service"]))
     return None
+
+
+def _keys(raw: Any) -> tuple[ExternalId, ...]:
+    return tuple(ExternalId(source=e["source"], id=e["id"]) for e in raw or ())
 
 
 def _revive(data: dict[str, Any]) -> dict[str, Any]:
@@ -76,16 +84,36 @@ class PgChangeFeed:
         txid, seq = after if after else (None, None)
         rows = await self._conn.fetch(FEED, txid, seq, kind, limit)
         changes = [Change(position=(r["txid"], r["seq"]), kind=r["kind"], record_id=r["record_id"], op=r["op"],
-                          at=r["at"], record=None if r["op"] == "delete" else _record(r)) for r in rows]
+                          at=r["at"], record=None if r["op"] == "delete" else _record(r),
+                          external_ids=_keys(r["external_ids"]),
+                          jurisdiction=Jurisdiction(state=r["state"], local_area=r["local_area"])
+                          if r["state"] is not None else None) for r in rows]
         return changes, (changes[-1].position if changes else after)
 
     async def export(
         self, kind: str, *, state: str | None, local_area: str | None, source: str | None,
-        updated_since: datetime | None, batch: int,
-    ) -> AsyncIterator[list[Partner] | list[Service]]:
+        updated_since: datetime | None, status: str | None, batch: int,
+    ) -> tuple[tuple[int, int], AsyncIterator[list[Partner] | list[Service]]]:
+        rows = self._export(kind, state=state, local_area=local_area, source=source, updated_since=updated_since,
+                            status=status, batch=batch)
+        position = await anext(rows)
+        assert isinstance(position, tuple)
+        return position, rows  # type: ignore[return-value]
+
+    async def _export(
+        self, kind: str, *, state: str | None, local_area: str | None, source: str | None,
+        updated_since: datetime | None, status: str | None, batch: int,
+    ) -> AsyncIterator[tuple[int, int] | list[Partner] | list[Service]]:
         mapper = _partner if kind == "partner" else _service
-        # A server-side cursor streams the table in batches; memory stays flat whatever its size.
-        async with self._conn.transaction(readonly=True):
-            cursor = await self._conn.cursor(EXPORT[kind], state, local_area, source, updated_since)
+        # One snapshot for the position and the rows (repeatable read: the first statement takes it); a
+        # server-side cursor streams the table in batches, so memory stays flat whatever its size. Inside a
+        # transaction already begun (the command line's), the position is still read before the rows: what
+        # commits between the two is in both, and replaying a change onto its own result changes nothing.
+        nested = self._conn.is_in_transaction()
+        tx = self._conn.transaction() if nested else self._conn.transaction(readonly=True, isolation="repeatable_read")
+        async with tx:
+            xmin = await self._conn.fetchval(SNAPSHOT_POSITION)
+            yield (int(xmin), 0)  # seq starts at 1: every change of transaction xmin comes after it
+            cursor = await self._conn.cursor(EXPORT[kind], state, local_area, source, updated_since, status)
             while rows := await cursor.fetch(batch):
                 yield [mapper(r) for r in rows]

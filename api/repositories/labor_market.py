@@ -14,9 +14,10 @@ from typing import Any
 
 import asyncpg
 
+from api.domain.bulk import WriteCounts
 from api.domain.codes import NaicsCode, SocCode
 from api.domain.labor_market import CODE_KIND_TEXT, CodeKind, Observation, OccupationFigures, Outlook
-from api.domain.lmi_ingest import CodeTitle, TitleScheme, WriteCounts
+from api.domain.lmi_ingest import CodeTitle, TitleScheme
 from api.domain.ports import ObservationFilter, Page, TitledFigures, TitledObservation
 from api.repositories.database import fetch_replanned
 

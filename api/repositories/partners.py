@@ -28,7 +28,8 @@ from api.repositories._rows import enum_lookup, stored_constructor
 PARTNER_COLUMNS = """
   p.id, p.name, p.partner_type, p.level, p.state, p.local_area, p.description, p.regions_served,
   p.populations_served, p.capacity, p.funding_streams, p.contacts, p.address, p.latitude, p.longitude,
-  p.website, p.assets, p.limitations, p.status, p.version, p.created_at, p.updated_at, p.industries,
+  p.website, p.email, p.phone, p.location_name, p.assets, p.limitations, p.status, p.version, p.created_at,
+  p.updated_at, p.industries,
   coalesce((SELECT jsonb_agg(jsonb_build_object('source', e.source, 'id', e.external_id) ORDER BY e.source)
             FROM partner_external_ids e WHERE e.partner_id = p.id), '[]') AS external_ids
 """
@@ -44,17 +45,24 @@ GET_PARTNERS = f"SELECT {PARTNER_COLUMNS} FROM partners p WHERE p.id = any($1::u
 INSERT_PARTNER = """
 INSERT INTO partners (id, name, partner_type, level, state, local_area, description, regions_served,
   populations_served, capacity, funding_streams, contacts, address, latitude, longitude, website, assets,
-  limitations, status, version, industries)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+  limitations, status, version, industries, email, phone, location_name)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+  $24)
 """
 UPDATE_PARTNER = """
 UPDATE partners SET name = $2, partner_type = $3, level = $4, state = $5, local_area = $6, description = $7,
   regions_served = $8, populations_served = $9, capacity = $10, funding_streams = $11, contacts = $12,
   address = $13, latitude = $14, longitude = $15, website = $16, assets = $17, limitations = $18,
-  status = $19, version = $20, industries = $21, updated_at = now()
-WHERE id = $1 AND version = $22
+  status = $19, version = $20, industries = $21, email = $22, phone = $23, location_name = $24, updated_at = now()
+WHERE id = $1 AND version = $25
 """
 DELETE_PARTNER = "DELETE FROM partners WHERE id = $1 AND version = $2"
+# A retired partner offers no active service: retiring it retires its services, each with its own entry in the
+# feed (the services trigger writes them).
+RETIRE_SERVICES_OF = """
+UPDATE services s SET status = 'retired', version = s.version + 1, updated_at = now()
+WHERE s.partner_id = any($1::uuid[]) AND s.status <> 'retired'
+"""
 DELETE_PARTNER_IDS = "DELETE FROM partner_external_ids WHERE partner_id = $1"
 INSERT_PARTNER_IDS = """
 INSERT INTO partner_external_ids (partner_id, source, external_id)
@@ -108,7 +116,8 @@ RANK_SQL = "ts_rank_cd(p.search, websearch_to_tsquery('english', {q}))::float8"
 _new_partner = stored_constructor(Partner, (
     "id", "name", "partner_type", "level", "jurisdiction", "description", "regions_served", "populations_served",
     "capacity", "funding_streams", "industries", "contacts", "address", "latitude", "longitude", "website",
-    "assets", "limitations", "status", "external_ids", "services", "version", "created_at", "updated_at"))
+    "email", "phone", "location_name", "assets", "limitations", "status", "external_ids", "services", "version",
+    "created_at", "updated_at"))
 _new_service = stored_constructor(Service, (
     "id", "partner_id", "name", "category", "description", "populations", "regions", "delivery_mode", "capacity",
     "funding_streams", "program_cip", "occupations", "credential", "status", "external_ids", "version",
@@ -119,7 +128,7 @@ _new_service_facts = stored_constructor(ServiceFacts, (  # the columns of SERVIC
 _new_partner_facts = stored_constructor(PartnerFacts, (  # the columns of PARTNER_FACTS_OF, in its order
     "id", "name", "partner_type", "regions_served", "populations_served", "funding_streams"))
 _new_contact = stored_constructor(Contact, ("name", "title", "email", "phone"))
-_new_address = stored_constructor(Address, ("street", "city", "state", "postal_code"))
+_new_address = stored_constructor(Address, ("street", "street_2", "city", "state", "postal_code"))
 _new_external_id = stored_constructor(ExternalId, ("source", "id"))
 _new_jurisdiction = stored_constructor(Jurisdiction, ("state", "local_area"))
 _level = enum_lookup(Level)
@@ -138,7 +147,7 @@ def _contact_of(c: Mapping[str, str | None]) -> Contact:
 def _address_of(a: Mapping[str, str | None] | None) -> Address | None:
     if a is None:
         return None
-    return _new_address(a.get("street"), a.get("city"), a.get("state"), a.get("postal_code"))
+    return _new_address(a.get("street"), a.get("street_2"), a.get("city"), a.get("state"), a.get("postal_code"))
 
 
 # Both mappings run for every row a listing returns: positional stored constructors, in field order
@@ -148,8 +157,9 @@ def _partner(r: Mapping[str, Any]) -> Partner:
         r["id"], r["name"], r["partner_type"], _level(r["level"]), _new_jurisdiction(r["state"], r["local_area"]),
         r["description"], tuple(r["regions_served"]), tuple(r["populations_served"]), r["capacity"],
         tuple(r["funding_streams"]), tuple(r["industries"]), tuple([_contact_of(c) for c in r["contacts"]]),
-        _address_of(r["address"]), r["latitude"], r["longitude"], r["website"], r["assets"], r["limitations"],
-        _status(r["status"]), _ext_ids(r["external_ids"]), (), r["version"], r["created_at"], r["updated_at"],
+        _address_of(r["address"]), r["latitude"], r["longitude"], r["website"], r["email"], r["phone"],
+        r["location_name"], r["assets"], r["limitations"], _status(r["status"]), _ext_ids(r["external_ids"]), (),
+        r["version"], r["created_at"], r["updated_at"],
     )
 
 
@@ -166,8 +176,8 @@ def _partner_params(p: Partner) -> list[Any]:
     return [
         p.id, p.name, p.partner_type, p.level.value, p.jurisdiction.state, p.jurisdiction.local_area,
         p.description, list(p.regions_served), list(p.populations_served), p.capacity, list(p.funding_streams),
-        [_contact(c) for c in p.contacts], _address(p.address), p.latitude, p.longitude, p.website, p.assets,
-        p.limitations, p.status.value, p.version, list(p.industries),
+        [_contact(c) for c in p.contacts], address_json(p.address), p.latitude, p.longitude, p.website, p.assets,
+        p.limitations, p.status.value, p.version, list(p.industries), p.email, p.phone, p.location_name,
     ]
 
 
@@ -175,10 +185,14 @@ def _contact(c: Contact) -> dict[str, str | None]:
     return {"name": c.name, "title": c.title, "email": c.email, "phone": c.phone}
 
 
-def _address(a: Address | None) -> dict[str, str | None] | None:
+def address_json(a: Address | None) -> dict[str, str | None] | None:
+    """An address as stored (``street_2`` only when there is one, so older rows compare equal)."""
     if a is None:
         return None
-    return {"street": a.street, "city": a.city, "state": a.state, "postal_code": a.postal_code}
+    out = {"street": a.street, "city": a.city, "state": a.state, "postal_code": a.postal_code}
+    if a.street_2 is not None:
+        out["street_2"] = a.street_2
+    return out
 
 
 def _service_params(s: Service) -> list[Any]:
@@ -342,6 +356,9 @@ class PgPartnerRepository:
             raise DuplicateExternalId(_duplicate_detail(exc)) from exc
         return await self.get(partner.id)
 
+    async def retire_services(self, partner_id: UUID) -> int:
+        return await retire_services_of(self._conn, [partner_id])
+
     async def delete(self, partner_id: UUID, *, version: int) -> bool:
         try:
             return await self._conn.execute(DELETE_PARTNER, partner_id, version) == "DELETE 1"
@@ -446,3 +463,11 @@ def _id_params(owner: UUID, ids: Sequence[ExternalId]) -> tuple[UUID, list[str],
 
 def _duplicate_detail(exc: asyncpg.UniqueViolationError) -> str:
     return f"an external identifier is already used by another record ({exc.detail or exc})"
+
+
+async def retire_services_of(conn: Any, partner_ids: Sequence[UUID]) -> int:
+    """Retire the services of ``partner_ids`` that are not retired yet; return how many."""
+    if not partner_ids:
+        return 0
+    status = await conn.execute(RETIRE_SERVICES_OF, list(partner_ids))
+    return int(status.split()[-1])

@@ -90,6 +90,9 @@ class PartnerRow(SQLModel, table=True):
     latitude: float | None = None
     longitude: float | None = None
     website: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    location_name: str | None = None
     assets: str = Field(default="", sa_column_kwargs={"server_default": ""})
     limitations: str = Field(default="", sa_column_kwargs={"server_default": ""})
     status: str = Field(default="active", sa_column_kwargs={"server_default": "active"})
@@ -480,10 +483,11 @@ class ConnectionRow(SQLModel, table=True):
 
 
 class ChangeRow(SQLModel, table=True):
-    """The change feed: one row per created, updated or deleted directory record, written by triggers.
+    """The change feed: one row per created, updated, retired or deleted directory record, written by triggers.
 
     ``txid`` is the writing transaction; readers only see changes of transactions older than every
-    transaction still running, so a change committed late (out of id order) is never skipped.
+    transaction still running, so a change committed late (out of id order) is never skipped. A deletion
+    keeps the record's external ids (``[{"source", "id"}]``) in ``external_ids``: the tombstone's keys.
     """
 
     __tablename__ = "changes"
@@ -495,6 +499,9 @@ class ChangeRow(SQLModel, table=True):
     record_id: UUID
     op: str
     at: datetime = Field(sa_column=_now())
+    external_ids: list[dict[str, str]] | None = Field(default=None, sa_column=sa.Column(JSONB, nullable=True))
+    state: str | None = None  # a deletion's jurisdiction: its tombstone is shown only inside it
+    local_area: str | None = None
 
 
 class CodeTitleRow(SQLModel, table=True):

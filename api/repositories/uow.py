@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any
 
@@ -65,6 +67,17 @@ class PgUnitOfWork:
         self.connections = PgConnectionRepository(shared)
         self.labor_market = PgLaborMarketRepository(shared)
         return self
+
+    @asynccontextmanager
+    async def trial(self) -> AsyncIterator[None]:
+        """Run a block in a savepoint that is always rolled back: its writes (and their feed entries) vanish."""
+        assert self._conn is not None and self._tx is not None, "a trial needs a writing unit of work"
+        savepoint = self._conn.transaction()
+        await savepoint.start()
+        try:
+            yield
+        finally:
+            await savepoint.rollback()
 
     async def commit(self) -> None:
         """Commit the transaction (a no-op for a read-only unit of work)."""

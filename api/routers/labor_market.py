@@ -17,9 +17,9 @@ from api.domain.ports import ObservationFilter
 from api.domain.sync import OnError
 from api.problems import responses
 from api.routers._http import reject_unknown_params, set_next_link
-from api.routers._ndjson import body_lines, ndjson_runs
+from api.routers._ndjson import BulkLimits, body_lines, ndjson_runs
+from api.schemas.bulk import BulkReportOut
 from api.schemas.labor_market import (
-    BulkReportOut,
     CodeTitleOut,
     CodeTitlePage,
     InDemandOut,
@@ -54,9 +54,9 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "application/x-ndjson").split(";")[0].strip().lower()
 
 
-async def _json_records(request: Request, max_line_bytes: int) -> AsyncIterator[RawRecord]:
+async def _json_records(request: Request, max_line_bytes: int, limits: BulkLimits) -> AsyncIterator[RawRecord]:
     """Yield each non-blank line as a record, a piece of the body's lines at a time (``ndjson_runs``)."""
-    async for run in ndjson_runs(request, max_line_bytes):
+    async for run in ndjson_runs(request, max_line_bytes, limits):
         for line, value in run:
             if isinstance(value, Exception):
                 yield RawRecord(line=line, error=str(value))
@@ -66,17 +66,18 @@ async def _json_records(request: Request, max_line_bytes: int) -> AsyncIterator[
                 yield RawRecord(line=line, error="each line must be a JSON object")
 
 
-async def _raw_lines(request: Request, max_line_bytes: int) -> AsyncIterator[tuple[int, str | None]]:
+async def _raw_lines(request: Request, max_line_bytes: int, limits: BulkLimits
+                     ) -> AsyncIterator[tuple[int, str | None]]:
     """Yield (line number, text) for each line, or (line number, None) for a line over the size limit."""
-    async for number, raw in body_lines(request, max_line_bytes):
+    async for number, raw in body_lines(request, max_line_bytes, limits):
         yield number, None if raw is None else raw.decode("utf-8-sig", errors="replace")
 
 
-async def _csv_records(request: Request, max_line_bytes: int) -> AsyncIterator[RawRecord]:
+async def _csv_records(request: Request, max_line_bytes: int, limits: BulkLimits) -> AsyncIterator[RawRecord]:
     """Read CSV with a header row; a quoted field may span lines (the record takes its first line's number)."""
     header: list[str] | None = None
     pending, first = "", 0
-    async for number, text in _raw_lines(request, max_line_bytes):
+    async for number, text in _raw_lines(request, max_line_bytes, limits):
         if text is None:
             yield RawRecord(line=number, error=f"the line exceeds {max_line_bytes} bytes")
             pending = ""
@@ -123,10 +124,12 @@ async def ingest_observations(
     reject_unknown_params(request, {"on_error"})
     if _media_type(request) not in NDJSON_TYPES:
         raise HTTPException(415, "send application/x-ndjson: one JSON object a line")
+    limits = BulkLimits.of(settings)
     report = await uc.ingest_observations(
-        uow, records=_json_records(request, settings.max_ndjson_line_bytes),
+        uow, records=_json_records(request, settings.max_ndjson_line_bytes, limits),
         skip_invalid=on_error is OnError.SKIP, batch_rows=settings.lmi_batch_rows,
     )
+    limits.check_time()
     return BulkReportOut.model_validate(report)
 
 
@@ -144,14 +147,16 @@ async def ingest_titles(
     """
     reject_unknown_params(request, {"on_error", "scheme"})
     media = _media_type(request)
+    limits = BulkLimits.of(settings)
     if media == CSV_TYPE:
-        records = _csv_records(request, settings.max_ndjson_line_bytes)
+        records = _csv_records(request, settings.max_ndjson_line_bytes, limits)
     elif media in NDJSON_TYPES:
-        records = _json_records(request, settings.max_ndjson_line_bytes)
+        records = _json_records(request, settings.max_ndjson_line_bytes, limits)
     else:
         raise HTTPException(415, "send application/x-ndjson or text/csv")
     report = await uc.ingest_titles(uow, records=records, default_scheme=scheme,
                                     skip_invalid=on_error is OnError.SKIP, batch_rows=settings.lmi_batch_rows)
+    limits.check_time()
     return BulkReportOut.model_validate(report)
 
 

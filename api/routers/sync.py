@@ -13,12 +13,14 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import CallerDep, ReadUowDep, SettingsDep, UowDep, uow_factory
 from api.domain.partners import Partner
-from api.domain.sync import OnError, SyncMode
+from api.domain.sync import OnError, RetireGuard, SyncMode
 from api.problems import responses
 from api.routers._http import reject_unknown_params
-from api.routers._ndjson import ndjson_lines
-from api.schemas.partners import PartnerOut, ServiceOut
-from api.schemas.sync import ChangeOut, ChangePage, SyncReportOut, sync_item
+from api.routers._ndjson import BulkLimits, ndjson_lines
+from api.schemas.bulk import SyncReportOut
+from api.schemas.partners import ExternalIdOut, PartnerOut, ServiceOut
+from api.schemas.sync import ChangeOut, ChangePage, sync_item
+from api.settings import Settings
 from api.usecases import sync as uc
 
 router = APIRouter(tags=["sync"])
@@ -26,9 +28,24 @@ Kind = Literal["partners", "services"]
 NDJSON = "application/x-ndjson"
 
 
-async def _items(request: Request, kind: Kind, max_line_bytes: int) -> AsyncIterator[uc.SyncItem]:
-    async for line, value in ndjson_lines(request, max_line_bytes):
+async def _items(request: Request, kind: Kind, max_line_bytes: int, limits: BulkLimits
+                 ) -> AsyncIterator[uc.SyncItem]:
+    async for line, value in ndjson_lines(request, max_line_bytes, limits):
         yield sync_item(kind, line, value)  # type: ignore[misc]
+
+
+DryRun = Annotated[bool, Query(description="Report what the run would do, and write nothing (no feed entries).")]
+MaxRetire = Annotated[int | None, Query(
+    ge=0, description="mode=complete: confirm retiring up to this many records (beyond the deployment's share).")]
+AllowMassRetire = Annotated[bool, Query(
+    description="mode=complete: confirm retiring any number of records (the body is the whole directory).")]
+SYNC_PARAMS = {"source", "mode", "on_error", "dry_run", "max_retire", "allow_mass_retire"}
+
+
+def retire_guard(settings: Settings, max_retire: int | None, allow_mass_retire: bool) -> RetireGuard:
+    """The complete-set guard of a request: the deployment's share, or what the request confirms."""
+    return RetireGuard(share=settings.complete_sync_max_retire_share, max_retire=max_retire,
+                       allow_mass_retire=allow_mass_retire)
 
 
 @router.post("/v1/sync/{kind}", response_model=SyncReportOut, responses=responses(401, 403, 409, 413, 422),
@@ -38,19 +55,31 @@ async def sync(
     source: Annotated[str, Query(min_length=1, max_length=64, description="the syncing system's name")],
     mode: SyncMode = SyncMode.UPSERT,
     on_error: OnError = OnError.REJECT,
+    dry_run: DryRun = False,
+    max_retire: MaxRetire = None,
+    allow_mass_retire: AllowMassRetire = False,
 ) -> SyncReportOut:
     """Upsert partners or services from NDJSON (one object a line) keyed by ``(source, external_id)``.
 
     Streams the body. Atomic by default: one invalid line rejects the request (422 listing every invalid
-    line) and nothing is written; ``on_error=skip`` applies the valid lines. ``mode=complete`` retires the
-    source's records that the body does not contain. Sending the same body again changes nothing.
+    line with its field, and the report) and nothing is written; ``on_error=skip`` applies the valid lines.
+    A body with no record (empty, or only blank lines) is a 422 ``empty-body`` and changes nothing.
+    ``mode=complete`` retires the source's records that the body does not contain, but refuses (409
+    ``mass-retirement``, nothing written) to retire more than the deployment's share of them (10 % by
+    default) unless confirmed with ``max_retire=N`` or ``allow_mass_retire=true``. Retiring a partner
+    retires its services. ``dry_run=true`` answers as the run would, and writes nothing. Sending the same
+    body again changes nothing.
     """
-    reject_unknown_params(request, {"source", "mode", "on_error"})
+    reject_unknown_params(request, SYNC_PARAMS)
+    limits = BulkLimits.of(settings)
     report = await uc.sync_directory(
         uow, kind=kind.rstrip("s"), source=source, mode=mode, on_error=on_error,
-        items=_items(request, kind, settings.max_ndjson_line_bytes), batch_size=settings.sync_batch_size,
+        items=limits.bounded(_items(request, kind, settings.max_ndjson_line_bytes, limits)),
+        batch_size=settings.sync_batch_size, dry_run=dry_run,
+        guard=retire_guard(settings, max_retire, allow_mass_retire),
     )
-    return SyncReportOut.model_validate(report, from_attributes=True)
+    limits.check_time()
+    return SyncReportOut.model_validate(report)
 
 
 @router.get("/v1/changes", response_model=ChangePage, responses=responses(401, 403, 422))
@@ -60,12 +89,19 @@ async def changes(
     kind: Literal["partner", "service"] | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ChangePage:
-    """Creations, updates and deletions (tombstones) in a stable order, for mirroring the directory."""
+    """Creations, updates, retirements and deletions (tombstones) in commit order, for mirroring the directory.
+
+    Each change carries the record as it is now; ``retire`` keeps the record (status ``retired``), ``delete``
+    is a tombstone with the id and the record's source keys, and a reactivation is an ``update``. Start from
+    an export's ``Pathways-Feed-Cursor`` to bring a copy of that export up to date.
+    """
     reject_unknown_params(request, {"since", "kind", "limit"})
     found, cursor = await uc.changes_since(uow, cursor=since, kind=kind, limit=limit)
     out = []
     for c in found:
-        item = ChangeOut(kind=c.kind, id=c.record_id, op=c.op, at=c.at)
+        item = ChangeOut(kind=c.kind, id=c.record_id, op=c.op, at=c.at)  # type: ignore[arg-type]
+        if c.op == "delete":
+            item.external_ids = [ExternalIdOut(source=e.source, id=e.id) for e in c.external_ids]
         if c.record is not None:
             if isinstance(c.record, Partner):
                 item.partner = PartnerOut.model_validate(c.record)
@@ -75,16 +111,33 @@ async def changes(
     return ChangePage(changes=out, next=cursor)
 
 
-@router.get("/v1/export/{kind}", responses={**responses(401, 403, 422), 200: {"content": {NDJSON: {}}}})
+FEED_CURSOR = "Pathways-Feed-Cursor"
+EXPORT_DOCS: dict[int | str, dict[str, Any]] = {
+    **responses(401, 403, 422),
+    200: {"description": "The records, one JSON object a line.", "content": {NDJSON: {}},
+          "headers": {FEED_CURSOR: {"description": "The change feed position this export is consistent with: "
+                                                   "pass it as `since` to /v1/changes to follow on from it.",
+                                    "schema": {"type": "string"}}}},
+}
+
+
+@router.get("/v1/export/{kind}", responses=EXPORT_DOCS)
 async def export(
     kind: Kind, request: Request, caller: CallerDep,
     jurisdiction: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
     local_area: Annotated[str | None, Query(max_length=64)] = None,
     source: Annotated[str | None, Query(max_length=64)] = None,
     updated_since: datetime | None = None,
+    status: Annotated[Literal["active", "inactive", "retired", "all"], Query(
+        description="Only records of this status; `all` (the default, as before this parameter) includes "
+                    "retired records.")] = "all",
 ) -> StreamingResponse:
-    """Stream the directory as NDJSON, one record a line (optionally filtered)."""
-    reject_unknown_params(request, {"jurisdiction", "local_area", "source", "updated_since"})
+    """Stream the directory as NDJSON, one record a line (optionally filtered), read in one snapshot.
+
+    The ``Pathways-Feed-Cursor`` header is the change feed position of that snapshot: an export followed by
+    the feed from that cursor reproduces the directory exactly.
+    """
+    reject_unknown_params(request, {"jurisdiction", "local_area", "source", "updated_since", "status"})
     factory = uow_factory(request)
     mine = caller.jurisdiction
     state = jurisdiction.upper() if jurisdiction else None
@@ -98,8 +151,10 @@ async def export(
     stack = AsyncExitStack()
     try:
         uow = await stack.enter_async_context(factory(True, caller))
-        batches = uc.export_directory(uow, kind=kind.rstrip("s"), state=state, local_area=local_area, source=source,
-                                      updated_since=updated_since)
+        opened = await uc.export_directory(uow, kind=kind.rstrip("s"), state=state, local_area=local_area,
+                                           source=source, updated_since=updated_since, status=status)
+        batches = opened.batches
+        stack.push_async_callback(batches.aclose)  # ends the export's snapshot before the connection goes back
         first = await anext(batches, None)
     except BaseException:
         await stack.aclose()
@@ -115,7 +170,6 @@ async def export(
             async for records in batches:
                 yield lines(records)
         finally:
-            await batches.aclose()
             await stack.aclose()
 
-    return StreamingResponse(body(), media_type=NDJSON)
+    return StreamingResponse(body(), media_type=NDJSON, headers={FEED_CURSOR: opened.cursor})

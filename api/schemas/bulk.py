@@ -1,52 +1,56 @@
-"""The shape of one line (or CSV row) of the labour market bulk loads, as published in OpenAPI.
-
-The loads read raw lines (``api.domain.lmi_ingest``, which accepts numbers written as text and checks codes);
-these models only describe a line for client generators, in the OpenAPI ``x-itemSchema`` of the bodies.
-"""
+"""DTOs of bulk loads: the one report every bulk endpoint returns (and repeats in its atomic 422)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Literal
+from pydantic import BaseModel, ConfigDict, Field
 
-from pydantic import BaseModel, Field
-
-Figure = float | str
+from api.domain.bulk import BulkReport
+from api.domain.sync import SyncMode, SyncReport
 
 
-class ObservationLine(BaseModel):
-    """One line of ``POST /v1/labor-market/observations``: figures for an occupation or industry in a region."""
+class LineProblemOut(BaseModel):
+    """Why one line was rejected (``field`` is empty when the whole line is at fault)."""
 
-    region: str = Field(description="The region the figures are for (a region code).", examples=["or-brightwater"])
-    code_kind: Literal["soc", "naics"] = Field(default="soc", description="soc (occupation) or naics (industry).")
-    code: str = Field(description="The SOC or NAICS code.", examples=["29-1141"])
-    period: str = Field(description="A year (2024) or a projection span (2024-2034).", examples=["2024-2034"],
-                        pattern=r"^\d{4}(-\d{4})?$")
-    source: str = Field(description="Who published the figures (provenance).", examples=["OR Employment Department"])
-    retrieved_at: datetime = Field(description="When the figures were pulled from the source (RFC 3339 with a time "
-                                               "zone).", examples=["2026-11-01T08:00:00Z"])
-    employment: Figure | None = Field(default=None, description="Number employed.", examples=[1840])
-    projected_employment: Figure | None = Field(default=None, description="Number employed at the end of the span.")
-    annual_openings: Figure | None = Field(default=None, description="Job openings a year.", examples=[152])
-    growth_percent: Figure | None = Field(default=None, description="Projected growth, in percent.", examples=[11.8])
-    median_wage: Figure | None = Field(default=None, description="Median annual wage in US dollars (a number, or "
-                                                                 "text such as \"$45,600\").", examples=[89750])
-    wage_p10: Figure | None = Field(default=None, description="Annual wage at the 10th percentile.")
-    wage_p25: Figure | None = Field(default=None, description="Annual wage at the 25th percentile.")
-    wage_p75: Figure | None = Field(default=None, description="Annual wage at the 75th percentile.")
-    wage_p90: Figure | None = Field(default=None, description="Annual wage at the 90th percentile.")
-    outlook: Literal["Bright", "Average", "Below Average"] | None = Field(default=None,
-                                                                         description="The published outlook.")
+    model_config = ConfigDict(from_attributes=True)
+
+    line: int = Field(description="The line's number in the body, from 1 (blank lines count).", examples=[37])
+    field: str = Field(description="The field at fault, or empty for the whole line.", examples=["partner_type"])
+    message: str = Field(description="What is wrong with it.", examples=["is not a known partner type"])
 
 
-class TitleLine(BaseModel):
-    """One line (NDJSON) or row (CSV, with a header row naming these columns) of ``POST /v1/labor-market/titles``.
+class BulkReportOut(BaseModel):
+    """What a bulk load did with the lines it read; the same counts on every bulk endpoint.
 
-    Other fields or columns are ignored.
+    ``lines`` counts the records read (blank lines are not records); ``duplicates`` the lines superseded by a
+    later line with the same key in the same batch; ``retired`` what a complete set retired.
     """
 
-    scheme: Literal["soc", "naics", "cip"] | None = Field(
-        default=None, description="The classification; or give `?scheme=` for lines that name none.",
-        examples=["soc"])
-    code: str = Field(description="The code in that classification.", examples=["29-1141"])
-    title: str = Field(description="The official title.", examples=["Registered Nurses"])
+    model_config = ConfigDict(from_attributes=True)
+
+    lines: int = Field(description="Records read (blank lines are not records).", examples=[5000])
+    created: int = Field(description="Records created.", examples=[12])
+    updated: int = Field(description="Records changed.", examples=[40])
+    unchanged: int = Field(description="Records sent again exactly as held (nothing written).", examples=[4948])
+    duplicates: int = Field(description="Lines superseded by a later line with the same key in the same batch.",
+                            examples=[0])
+    retired: int = Field(default=0, description="Records a complete set retired.", examples=[0])
+    rejected: int = Field(description="Lines rejected (see `problems`).", examples=[0])
+    problems: list[LineProblemOut] = Field(description="Rejected lines and why (the first 1,000 problems).")
+
+
+class SyncReportOut(BulkReportOut):
+    """What a sync run did, or with ``dry_run`` would do (then nothing was written)."""
+
+    kind: str = Field(description="What was synced: partners or services.", examples=["partners"])
+    source: str = Field(description="The source system whose external ids key the records.", examples=["or-wd"])
+    mode: SyncMode = Field(description="upsert (only what the body holds) or complete (records of the source "
+                                       "missing from the body are retired).")
+    dry_run: bool = Field(default=False, description="True: a dry run, nothing was written.")
+    services_retired: int = Field(default=0, description="Services retired with their retired partners.")
+
+
+def report_out(report: BulkReport) -> BulkReportOut:
+    """The DTO of a bulk report (a sync report keeps its sync fields)."""
+    if isinstance(report, SyncReport):
+        return SyncReportOut.model_validate(report)
+    return BulkReportOut.model_validate(report)

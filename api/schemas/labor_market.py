@@ -1,4 +1,4 @@
-"""DTOs of labour market information: observations with provenance, bulk reports, titles."""
+"""DTOs of labour market information: observations with provenance, titles (bulk reports: api.schemas.bulk)."""
 
 from __future__ import annotations
 
@@ -52,29 +52,6 @@ class ObservationPage(BaseModel):
 
     items: list[ObservationOut]
     next_cursor: str | None
-
-
-class LineProblemOut(_Out):
-    """Why one line was rejected."""
-
-    line: int
-    field: str
-    message: str
-
-
-class BulkReportOut(_Out):
-    """What a bulk load did with the lines it read.
-
-    ``duplicates`` counts lines superseded by a later line with the same key in the same batch.
-    """
-
-    lines: int
-    created: int
-    updated: int
-    unchanged: int
-    duplicates: int
-    rejected: int
-    problems: list[LineProblemOut] = Field(description="rejected lines and why (the first 1,000)")
 
 
 class InDemandRuleOut(_Out):

@@ -23,6 +23,9 @@ from api.domain.partners import (
 from api.schemas import _json
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
+"""A name: leading and trailing spaces are trimmed (as documented in the README)."""
+Email = Annotated[str, StringConstraints(max_length=300)]
+Phone = Annotated[str, StringConstraints(max_length=40)]
 Text = Annotated[str, StringConstraints(max_length=10_000)]
 Short = Annotated[str, StringConstraints(max_length=300)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -67,6 +70,7 @@ class AddressDto(_In):
     """A postal address."""
 
     street: Short | None = None
+    street_2: Short | None = Field(default=None, description="the second address line (HSDS ``address_2``)")
     city: Short | None = None
     state: Annotated[str, StringConstraints(max_length=2)] | None = None
     postal_code: Annotated[str, StringConstraints(max_length=10)] | None = None
@@ -122,6 +126,10 @@ class PartnerCreate(_In):
     latitude: Latitude | None = None
     longitude: Longitude | None = None
     website: Annotated[str, StringConstraints(max_length=500)] | None = None
+    email: Email | None = Field(default=None, description="the organization's own email address")
+    phone: Phone | None = Field(default=None, description="the organization's main phone number")
+    location_name: Short | None = Field(
+        default=None, description="the name of the place at the address, when it is not the partner's name")
     assets: Text = ""
     limitations: Text = ""
     status: Status = Status.ACTIVE
@@ -135,7 +143,8 @@ class PartnerCreate(_In):
             capacity=self.capacity, funding_streams=tuple(self.funding_streams), industries=tuple(self.industries),
             contacts=tuple(Contact(**c.model_dump()) for c in self.contacts),
             address=Address(**self.address.model_dump()) if self.address else None,
-            latitude=self.latitude, longitude=self.longitude, website=self.website, assets=self.assets,
+            latitude=self.latitude, longitude=self.longitude, website=self.website, email=self.email,
+            phone=self.phone, location_name=self.location_name, assets=self.assets,
             limitations=self.limitations, status=self.status, external_ids=_ids(self.external_ids),
         )
 
@@ -158,6 +167,9 @@ class PartnerPatch(_In):
     latitude: Latitude | None = None
     longitude: Longitude | None = None
     website: Annotated[str, StringConstraints(max_length=500)] | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    location_name: Short | None = None
     assets: Text | None = None
     limitations: Text | None = None
     status: Status | None = None
@@ -178,6 +190,7 @@ class ContactOut(_Out):
 
 class AddressOut(_Out):
     street: str | None
+    street_2: str | None = None
     city: str | None
     state: str | None
     postal_code: str | None
@@ -207,6 +220,9 @@ class PartnerOut(_Out):
     latitude: float | None
     longitude: float | None
     website: str | None
+    email: str | None = None
+    phone: str | None = None
+    location_name: str | None = None
     assets: str
     limitations: str
     status: Status

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.bulk import BulkReportOut, SyncReportOut
+
 
 class FieldError(BaseModel):
-    """One invalid field."""
+    """One invalid field (``line``: of a bulk body, for a problem refusing its invalid lines)."""
 
+    line: int | None = Field(default=None, description="The line of a bulk body the problem is on (1-based), "
+                                                       "for a problem refusing a bulk body's invalid lines.",
+                             examples=[37])
     field: str = Field(description="Where the problem is: a body field (`name`, `services[0].capacity`), a "
-                                   "parameter name, or `line N` of a bulk body.", examples=["website"])
+                                   "parameter name, or the field of a bulk body's line (with `line`).",
+                       examples=["website"])
     message: str = Field(description="What is wrong with it.", examples=["must be an http(s) URL"])
 
 
@@ -27,6 +33,12 @@ class Problem(BaseModel):
                                  examples=["/v1/partners"])
     errors: list[FieldError] | None = Field(default=None, description="For invalid input: each invalid field, "
                                                                       "parameter or line.")
+    report: SyncReportOut | BulkReportOut | None = Field(
+        default=None, description="A refused bulk load: the report of the load (the same as with on_error=skip, "
+                                  "nothing written); the sync fields only for syncs.")
+    would_retire: int | None = Field(default=None, description="A refused complete set: records it would retire.")
+    active: int | None = Field(default=None, description="A refused complete set: the source's records not retired.")
+    allowed: int | None = Field(default=None, description="A refused complete set: how many it may retire.")
 
 
 class ProblemTypeOut(BaseModel):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 
-from api.domain.sync import LineError, SyncMode
-from api.schemas.partners import PartnerCreate, PartnerOut, ServiceCreate, ServiceOut
+from api.domain.bulk import InvalidLine
+from api.domain.errors import FieldProblem
+from api.schemas.partners import ExternalIdOut, PartnerCreate, PartnerOut, ServiceCreate, ServiceOut
 
 ExternalKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -35,35 +36,23 @@ class ServiceSyncLine(_NoExternalIds, ServiceCreate):
     partner_external_id: ExternalKey
 
 
-class LineErrorOut(BaseModel):
-    line: int
-    reason: str
-
-
-class SyncReportOut(BaseModel):
-    """What a sync run did."""
-
-    kind: str
-    source: str
-    mode: SyncMode
-    created: int
-    updated: int
-    unchanged: int
-    duplicates: int = Field(description="lines whose external id appeared again later in the same batch")
-    retired: int
-    rejected: int
-    errors: list[LineErrorOut]
-
-
 class ChangeOut(BaseModel):
-    """One change: ``record`` is the record as it is now (absent for a deletion)."""
+    """One change of the directory, in commit order.
 
-    kind: str
+    ``op``: ``create``, ``update`` (a reactivation too), ``retire`` (the record stays, with status ``retired``)
+    or ``delete`` (a tombstone: the id and, in ``external_ids``, the record's source keys). ``partner`` or
+    ``service`` is the record as it is now: absent for a deletion, and for a record deleted since (its
+    ``delete`` follows later in the feed).
+    """
+
+    kind: Literal["partner", "service"]
     id: UUID
-    op: str
+    op: Literal["create", "update", "retire", "delete"]
     at: datetime
     partner: PartnerOut | None = None
     service: ServiceOut | None = None
+    external_ids: list[ExternalIdOut] | None = Field(
+        default=None, description="a deletion's source keys (the tombstone); absent for other operations")
 
 
 class ChangePage(BaseModel):
@@ -73,8 +62,8 @@ class ChangePage(BaseModel):
     next: str
 
 
-def _reason(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'line'}: {e['msg']}" for e in exc.errors())
+def _problems(exc: ValidationError) -> tuple[FieldProblem, ...]:
+    return tuple(FieldProblem(".".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors())
 
 
 NIL = UUID(int=0)
@@ -83,9 +72,9 @@ NIL = UUID(int=0)
 def sync_item(kind: str, line: int, value: object, record_id: UUID | None = None) -> tuple[int, str | None, object]:
     """Turn one parsed NDJSON value into what the sync use case consumes (a record, or why not)."""
     if isinstance(value, Exception):
-        return line, None, LineError(line, str(value))
+        return line, None, InvalidLine.whole(line, str(value))
     if not isinstance(value, dict):
-        return line, None, LineError(line, "each line must be a JSON object")
+        return line, None, InvalidLine.whole(line, "each line must be a JSON object")
     try:
         if kind == "partners":
             p = PartnerSyncLine.model_validate(value)
@@ -93,4 +82,4 @@ def sync_item(kind: str, line: int, value: object, record_id: UUID | None = None
         s = ServiceSyncLine.model_validate(value)
         return line, s.external_id, (s.partner_external_id, s.to_domain(NIL, record_id))
     except ValidationError as exc:
-        return line, None, LineError(line, _reason(exc))
+        return line, None, InvalidLine(line, _problems(exc))

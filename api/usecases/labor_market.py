@@ -17,6 +17,7 @@ from typing import TypeVar
 from uuid import UUID, uuid4
 
 from api.domain.access import AuditEntry, Forbidden, Scope, require
+from api.domain.bulk import BulkReport, EmptyBody, WriteCounts
 from api.domain.codes import InvalidCode, NaicsCode, SocCode
 from api.domain.errors import FieldProblem, InvalidInput, NotFound
 from api.domain.filters import check_code_list, check_text
@@ -30,11 +31,9 @@ from api.domain.labor_market import (
 )
 from api.domain.lmi_gaps import LaborMarketFacts
 from api.domain.lmi_ingest import (
-    BulkReport,
     CodeTitle,
     RawRecord,
     TitleScheme,
-    WriteCounts,
     observation_from_record,
     observation_key,
     title_from_record,
@@ -131,6 +130,8 @@ async def _bulk(
             # Leave the connection idle before the error rolls the transaction back.
             with contextlib.suppress(Exception):
                 await writing
+    if not report.lines:
+        raise EmptyBody()
     if report.rejected and not skip_invalid:
         raise report.refusal()
     if batch:

@@ -8,7 +8,15 @@ from uuid import UUID
 
 from api.domain.errors import NotFound, VersionMismatch
 from api.domain.filters import check_partner_filter
-from api.domain.partners import Partner, Service, revise_partner, revise_service, validate_partner, validate_service
+from api.domain.partners import (
+    Partner,
+    Service,
+    retires_services,
+    revise_partner,
+    revise_service,
+    validate_partner,
+    validate_service,
+)
 from api.domain.ports import PartnerFilter, UnitOfWork
 from api.usecases import policy
 from api.usecases.paging import LazyCursors, Paged, decode_cursor, encode_cursor, number_key, text_key
@@ -68,6 +76,8 @@ async def update_partner(
     if stored is None:  # changed between our read and our write
         latest = await get_partner(uow, partner_id=partner_id)
         raise VersionMismatch("partner", partner_id, current.version, latest.version)
+    if retires_services(current, stored):
+        await uow.partners.retire_services(partner_id)
     await policy.audit(uow, action="update", kind="partner", record_id=partner_id, old=current, new=stored)
     return stored
 

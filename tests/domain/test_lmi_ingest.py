@@ -8,12 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api.domain.bulk import BulkReport, LineProblem
 from api.domain.codes import NaicsCode, SocCode
 from api.domain.errors import FieldProblem, InvalidInput
 from api.domain.labor_market import Outlook
 from api.domain.lmi_ingest import (
-    BulkReport,
-    LineProblem,
     TitleScheme,
     observation_from_record,
     observation_key,
@@ -122,8 +121,8 @@ def test_a_refused_load_names_every_line_and_field_and_counts_those_not_listed()
     assert report.problems == [LineProblem(line=2, field="code", message="bad"),
                                LineProblem(line=3, field="", message="not JSON")]
     refusal = report.refusal()
-    assert [p.field for p in refusal.problems] == ["lines[2].code", "lines[3]"]
-    assert refusal.detail == "2 of 3 lines are invalid; nothing was written"
+    assert [(p.line, p.field) for p in refusal.problems] == [(2, "code"), (3, "")]
+    assert refusal.detail == "2 of 3 lines are invalid (2, 3); nothing was written"
 
 
 def test_a_report_lists_at_most_a_thousand_problems() -> None:

@@ -26,24 +26,29 @@ def ndjson(rows: list[dict[str, object]]) -> bytes:
 
 async def export(client: httpx.AsyncClient) -> dict[str, dict[str, Any]]:
     """Every partner of the directory, by id, as the NDJSON export has it."""
+    return (await export_with_cursor(client))[0]
+
+
+async def export_with_cursor(client: httpx.AsyncClient) -> tuple[dict[str, dict[str, Any]], str]:
+    """Every partner of the directory, by id, and the feed cursor the export states."""
     r = await client.get("/v1/export/partners")
     assert r.status_code == 200, r.text
-    return {record["id"]: record for record in map(orjson.loads, r.text.splitlines())}
-
-
-def live(records: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The records a mirror of the feed holds: retirement reaches consumers as a deletion."""
-    return {k: v for k, v in records.items() if v["status"] != "retired"}
+    return {record["id"]: record for record in map(orjson.loads, r.text.splitlines())}, r.headers[
+        "pathways-feed-cursor"]
 
 
 class FeedMirror:
-    """A consumer of ``/v1/changes`` keeping its own copy of the partners (id -> record)."""
+    """A consumer of ``/v1/changes`` keeping its own copy of the partners (id -> record), retired ones included.
 
-    def __init__(self, client: httpx.AsyncClient, *, page: int) -> None:
+    It may start from an export and the export's ``Pathways-Feed-Cursor`` (``records`` and ``cursor``).
+    """
+
+    def __init__(self, client: httpx.AsyncClient, *, page: int, records: dict[str, dict[str, Any]] | None = None,
+                 cursor: str | None = None) -> None:
         self.client = client
         self.page = page
-        self.cursor: str | None = None
-        self.records: dict[str, dict[str, Any]] = {}
+        self.cursor = cursor
+        self.records: dict[str, dict[str, Any]] = dict(records or {})
         self.applied = 0
 
     async def poll(self) -> int:
@@ -53,9 +58,9 @@ class FeedMirror:
         assert r.status_code == 200, r.text
         page = r.json()
         for change in page["changes"]:
-            if change["op"] == "delete":
+            if change["op"] == "delete" or change["partner"] is None:  # deleted (since: its delete follows)
                 self.records.pop(change["id"], None)
-            else:
+            else:  # create, update, retire: the record as it is now
                 self.records[change["id"]] = change["partner"]
         self.cursor = page["next"] or self.cursor
         self.applied += len(page["changes"])

@@ -21,7 +21,7 @@ from api.main import create_app, install_database
 from api.repositories.database import Database
 from api.settings import Settings
 from tests.conftest import add_region, partner_body
-from tests.reliability.helpers import NDJSON, FeedMirror, export, live, ndjson, provider
+from tests.reliability.helpers import NDJSON, FeedMirror, export, export_with_cursor, ndjson, provider
 
 WRITERS = 50
 ATTEMPTS = 3  # per writer: enough rounds to see versions won in turn, few enough to stay quick
@@ -129,8 +129,9 @@ async def test_a_consumer_following_the_feed_while_writers_run_ends_with_the_exp
         for n in range(rounds):
             rows = [provider(f"{source}-{i}", capacity=n) for i in range(n, n + 12)]
             mode = "complete" if n % 3 == 2 else "upsert"  # complete sets retire what they leave out
-            r = await busy.post("/v1/sync/partners", params={"source": source, "mode": mode}, content=ndjson(rows),
-                                headers=NDJSON)
+            r = await busy.post("/v1/sync/partners", params={"source": source, "mode": mode,
+                                                             "allow_mass_retire": "true"},
+                                content=ndjson(rows), headers=NDJSON)
             assert r.status_code == 200, r.text
 
     async def editor(rounds: int) -> None:
@@ -156,9 +157,76 @@ async def test_a_consumer_following_the_feed_while_writers_run_ends_with_the_exp
         await following
     assert mirror.applied > 0, "the consumer saw changes while the writers ran"
     await mirror.drain()
-    directory: dict[str, Any] = live(await export(busy))
+    directory: dict[str, Any] = await export(busy)
     assert mirror.records.keys() == directory.keys()
     assert mirror.records == directory
+
+
+async def test_two_consumers_one_from_the_feeds_start_one_from_a_mid_sync_export_end_equal_to_the_final_export(
+        busy):
+    """Consumer A follows the feed from its start; consumer B takes an export (and its cursor) while syncs run,
+    then follows the feed from that cursor. Both end equal to the final export, field by field, retired
+    records included."""
+    a = FeedMirror(busy, page=11)
+    exported = asyncio.Event()
+    b: FeedMirror | None = None
+
+    async def syncer(source: str, rounds: int) -> None:
+        for n in range(rounds):
+            rows = [provider(f"{source}-{i}", capacity=n, description=f"round {n}") for i in range(n * 3, n * 3 + 15)]
+            if n % 4 == 3:
+                rows[0]["status"] = "retired"  # a record the source itself retires
+            mode = "complete" if n % 2 else "upsert"
+            r = await busy.post("/v1/sync/partners", params={"source": source, "mode": mode,
+                                                             "allow_mass_retire": "true"},
+                                content=ndjson(rows), headers=NDJSON)
+            assert r.status_code == 200, r.text
+            if n == rounds // 2 and source == "or-wd":
+                exported.set()
+
+    async def editor(rounds: int) -> None:
+        for n in range(rounds):
+            created = await busy.post("/v1/partners", json=partner_body(name=f"Mirror {n}"))
+            assert created.status_code == 201, created.text
+            url = f"/v1/partners/{created.json()['id']}"
+            assert (await busy.patch(url, json={"status": "retired" if n % 3 == 0 else "inactive"})).status_code == 200
+            if n % 2:
+                assert (await busy.delete(url)).status_code == 204
+
+    async def late_consumer() -> None:
+        nonlocal b
+        await exported.wait()  # syncs are still running: the export is taken in the middle of them
+        records, cursor = await export_with_cursor(busy)
+        b = FeedMirror(busy, page=5, records=records, cursor=cursor)
+        while not done.is_set():
+            if not await b.poll():
+                await asyncio.sleep(0.005)
+
+    done = asyncio.Event()
+    joining = asyncio.create_task(late_consumer())
+    try:
+        await asyncio.gather(syncer("or-wd", 8), syncer("or-dhs", 8), editor(8), a.drain())
+    finally:
+        done.set()
+        await joining
+    assert b is not None
+    await a.drain()
+    await b.drain()
+    final = await export(busy)
+    assert any(r["status"] == "retired" for r in final.values()), "the scenario retires records"
+    assert a.records.keys() == b.records.keys() == final.keys()
+    assert a.records == final
+    assert b.records == final
+
+
+async def _blocked_on_a_lock(conn: Any) -> None:
+    """Wait until another backend of this database waits on a lock (the sync, on the uncommitted key)."""
+    for _ in range(1500):
+        if await conn.fetchval("""SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                                  AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"""):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the sync never waited on the uncommitted external id")
 
 
 async def test_a_single_write_that_takes_an_external_id_mid_sync_fails_the_sync_cleanly(busy, clean_db):
@@ -173,7 +241,7 @@ async def test_a_single_write_that_takes_an_external_id_mid_sync_fails_the_sync_
                            "VALUES ('or-wd', 'E900', '00000000-0000-4000-8000-000000000900')")
         sync = asyncio.create_task(
             busy.post("/v1/sync/partners", params={"source": "or-wd"}, content=body, headers=NDJSON))
-        await asyncio.sleep(0.5)
+        await _blocked_on_a_lock(conn)  # not a fixed sleep: on a busy machine the request may start late
         assert not sync.done(), "the sync should be waiting on the uncommitted external id"
     r = await sync
     assert r.status_code == 409, r.text

@@ -31,7 +31,7 @@ async def test_a_csv_title_line_with_a_bare_carriage_return_is_a_422_naming_the_
     r = await client.post("/v1/labor-market/titles", params={"scheme": "soc"}, content=body,
                           headers={"content-type": "text/csv"})
     assert r.status_code == 422, r.text
-    assert r.json()["errors"] == [{"field": "lines[3]", "message": r.json()["errors"][0]["message"]}]
+    assert r.json()["errors"] == [{"line": 3, "field": "", "message": r.json()["errors"][0]["message"]}]
     assert "not valid CSV" in r.json()["errors"][0]["message"]
     titles = await client.get("/v1/reference/occupations", params={"level": "detailed"})
     assert titles.json()["items"] == [], "an atomic load that failed wrote nothing"

@@ -31,8 +31,10 @@ def _partner_row(**overrides: object) -> dict[str, object]:
         local_area="or-lane", description="Nursing", regions_served=["or-lane", "or-linn"],
         populations_served=["low_income"], capacity=120, funding_streams=["wioa_title_i"], industries=["611210"],
         contacts=[{"name": "Ana", "title": "Dean", "email": "ana@example.org", "phone": None}, {"name": "Bo"}],
-        address={"street": "1 Main St", "city": "Salem", "state": "OR", "postal_code": "97301"},
-        latitude=44.9, longitude=-123.0, website="https://example.org", assets="labs", limitations="",
+        address={"street": "1 Main St", "street_2": "Suite 2", "city": "Salem", "state": "OR",
+                 "postal_code": "97301"},
+        latitude=44.9, longitude=-123.0, website="https://example.org", email="info@example.org",
+        phone="503-555-0100", location_name="Main campus", assets="labs", limitations="",
         status="active", external_ids=[{"source": "state", "id": "A-1"}, {"source": "wioa", "id": "9"}],
         version=4, created_at=NOW, updated_at=NOW,
     )
@@ -51,6 +53,7 @@ def _partner_by_keywords(r: dict[str, object]) -> Partner:
         contacts=tuple(Contact(**c) for c in r["contacts"]),  # type: ignore[attr-defined]
         address=Address(**address) if address is not None else None,  # type: ignore[arg-type]
         latitude=r["latitude"], longitude=r["longitude"], website=r["website"],  # type: ignore[arg-type]
+        email=r["email"], phone=r["phone"], location_name=r["location_name"],  # type: ignore[arg-type]
         assets=r["assets"], limitations=r["limitations"], status=Status(r["status"]),  # type: ignore[arg-type]
         external_ids=tuple(ExternalId(**e) for e in r["external_ids"]),  # type: ignore[attr-defined]
         version=r["version"], created_at=r["created_at"], updated_at=r["updated_at"],  # type: ignore[arg-type]

@@ -174,8 +174,10 @@ async def test_one_invalid_line_rejects_the_whole_body_with_a_422_naming_each_li
     r = await _ingest(client, body)
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
-    fields = {e["field"] for e in r.json()["errors"]}
-    assert {"lines[2].code", "lines[3].region", "lines[3].employment", "lines[4]"} <= fields
+    fields = {(e["line"], e["field"]) for e in r.json()["errors"]}
+    assert {(2, "code"), (3, "region"), (3, "employment"), (4, "")} <= fields
+    assert r.json()["report"]["problems"] == r.json()["errors"], "the same problems as a skip report"
+    assert (r.json()["report"]["lines"], r.json()["report"]["rejected"]) == (4, 3)
     assert "nothing was written" in r.json()["detail"]
     assert (await client.get("/v1/labor-market/observations")).json()["items"] == []
 
@@ -194,8 +196,8 @@ async def test_a_whole_figure_out_of_range_is_refused_whether_written_as_an_inte
     body = ndjson(observation(employment=1e10), observation(code="51-4121", annual_openings=2**31))
     r = await _ingest(client, body)
     assert r.status_code == 422, r.text
-    assert {(e["field"], e["message"]) for e in r.json()["errors"]} == {
-        ("lines[1].employment", "is too large"), ("lines[2].annual_openings", "is too large")}
+    assert {(e["line"], e["field"], e["message"]) for e in r.json()["errors"]} == {
+        (1, "employment", "is too large"), (2, "annual_openings", "is too large")}
 
 
 async def test_a_figure_with_more_digits_than_a_float_holds_is_refused_and_nothing_is_written(client, region):
@@ -204,8 +206,8 @@ async def test_a_figure_with_more_digits_than_a_float_holds_is_refused_and_nothi
                   observation(code="43-4051"))
     r = await _ingest(client, body)
     assert r.status_code == 422, r.text
-    assert {(e["field"], e["message"]) for e in r.json()["errors"]} == {
-        ("lines[1].median_wage", "is too large"), ("lines[2].employment", "is too large")}
+    assert {(e["line"], e["field"], e["message"]) for e in r.json()["errors"]} == {
+        (1, "median_wage", "is too large"), (2, "employment", "is too large")}
     assert (await client.get("/v1/labor-market/observations")).json()["items"] == []
 
 
@@ -231,7 +233,7 @@ async def test_an_oversized_line_is_rejected_by_number_without_buffering_it(app,
     huge = observation(source="x" * 5000)
     r = await _ingest(client, ndjson(observation(), huge))
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "lines[2]", "message": "the line exceeds 2048 bytes"}]
+    assert r.json()["errors"] == [{"line": 2, "field": "", "message": "the line exceeds 2048 bytes"}]
 
 
 async def test_bulk_bodies_may_exceed_the_json_body_limit(client, region):
@@ -411,7 +413,7 @@ async def test_invalid_titles_are_422_naming_line_and_field_and_only_admins_load
         {"scheme": "soc", "code": "29-1141.01", "title": "Acute Care Nurses"}, {"scheme": "isco", "code": "1"},
     ), headers=NDJSON)
     assert r.status_code == 422
-    assert {e["field"] for e in r.json()["errors"]} == {"lines[1].code", "lines[2].scheme", "lines[2].title"}
+    assert {(e["line"], e["field"]) for e in r.json()["errors"]} == {(1, "code"), (2, "scheme"), (2, "title")}
     lmi = await mint_key(clean_db, Scope.LMI_WRITE, jurisdiction=Jurisdiction(state="OR"))
     r = await anon_client.post("/v1/labor-market/titles", headers={**NDJSON, "Authorization": f"Bearer {lmi}"},
                                content=ndjson({"scheme": "soc", "code": "29-1141", "title": "Registered Nurses"}))

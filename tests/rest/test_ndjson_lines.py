@@ -15,7 +15,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.routers._ndjson import RUN_LINES, body_line_runs, body_lines, ndjson_lines
+from api.routers._ndjson import RUN_LINES, BulkLimits, body_line_runs, body_lines, ndjson_lines
 from api.routers.labor_market import _json_records
 
 
@@ -114,7 +114,7 @@ def test_lines_come_out_as_the_buffering_reader_gave_them(case: tuple[list[bytes
 def test_records_and_json_lines_come_out_as_before(case: tuple[list[bytes], int]) -> None:
     pieces, limit = case
     expected = asyncio.run(reference_records(Body(pieces), limit))
-    got = asyncio.run(collect(_json_records(Body(pieces), limit)))  # type: ignore[arg-type]
+    got = asyncio.run(collect(_json_records(Body(pieces), limit, BulkLimits())))  # type: ignore[arg-type]
     assert [(r.line, r.fields, r.error) for r in got] == expected
 
 

@@ -291,11 +291,15 @@ async def test_a_local_area_key_sees_only_its_area_through_sync_export_and_the_c
         r = await local.post("/v1/sync/partners", params={"source": "or-wd"}, content=orjson.dumps(takeover))
         assert r.status_code == 422
         assert "may not change" in r.json()["errors"][0]["message"]
-        complete = await local.post("/v1/sync/partners", params={"source": "or-wd", "mode": "complete"}, content=b"")
+        empty = await local.post("/v1/sync/partners", params={"source": "or-wd", "mode": "complete"}, content=b"")
+        assert empty.status_code == 422, "an empty complete set is refused, never a wipe"
+        newcomer = orjson.dumps({**rows[0], "external_id": "or-a-2", "name": "Newcomer in or-a"})
+        complete = await local.post("/v1/sync/partners", params={"source": "or-wd", "mode": "complete",
+                                                                 "allow_mass_retire": "true"}, content=newcomer)
         assert complete.json()["retired"] == 1, "complete mode retires only inside the key's own area"
     names = {p["name"]: p["status"] for p in (await client.get("/v1/partners", params={"status": "active"})).json()[
         "items"]}
-    assert names == {"Provider in or-b": "active"}
+    assert names == {"Provider in or-b": "active", "Newcomer in or-a": "active"}
 
 
 async def test_a_10_mb_ndjson_line_is_rejected_while_the_service_keeps_answering(client):
@@ -306,6 +310,6 @@ async def test_a_10_mb_ndjson_line_is_rejected_while_the_service_keeps_answering
 
     r, health = await asyncio.gather(big(), client.get("/healthz"))
     assert r.status_code == 422
-    assert r.json()["errors"] == [{"field": "line 1", "message": r.json()["errors"][0]["message"]}]
+    assert r.json()["errors"] == [{"line": 1, "field": "", "message": r.json()["errors"][0]["message"]}]
     assert "exceeds" in r.json()["errors"][0]["message"]
     assert health.status_code == 200

@@ -42,9 +42,9 @@ async def _mirror(client: httpx.AsyncClient, state: dict[str, dict], cursor: str
             params["since"] = cursor
         page = (await client.get("/v1/changes", params=params)).json()
         for change in page["changes"]:
-            if change["op"] == "delete":
+            if change["op"] == "delete" or change["partner"] is None:  # deleted (since)
                 state.pop(change["id"], None)
-            else:
+            else:  # create, update, retire: the record as it is now
                 state[change["id"]] = change["partner"]
         cursor = page["next"]
         if not page["changes"]:
@@ -69,34 +69,40 @@ async def test_a_bad_line_37_of_1000_rejects_the_request_names_the_line_and_writ
     r = await _sync(client, rows)
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
-    assert r.json()["errors"] == [{"field": "line 37", "message": r.json()["errors"][0]["message"]}]
-    assert "partner_type" in r.json()["errors"][0]["message"]
+    assert r.json()["errors"] == [{"line": 37, "field": "partner_type",
+                                   "message": "unknown partner type 'space_agency'"}]
+    report = r.json()["report"]
+    assert (report["lines"], report["rejected"], report["created"]) == (1000, 1, 0)
+    assert report["problems"] == r.json()["errors"]
     assert await _total(client) == 0
 
 
 async def test_every_invalid_line_is_listed_and_skip_applies_the_valid_ones(client):
     body = _body([_partner(1), {"external_id": "X"}, _partner(3, latitude=200)]) + b"{not json\n[1]\n"
     r = await client.post("/v1/sync/partners", params={"source": "or-wd"}, content=body, headers=NDJSON)
-    assert [e["field"] for e in r.json()["errors"]] == ["line 2", "line 3", "line 4", "line 5"]
+    assert sorted({e["line"] for e in r.json()["errors"]}) == [2, 3, 4, 5]
+    assert {"line": 3, "field": "latitude", "message": "Input should be less than or equal to 90"} in r.json()["errors"]
     skipped = await client.post("/v1/sync/partners", params={"source": "or-wd", "on_error": "skip"},
                                 content=body, headers=NDJSON)
     assert skipped.status_code == 200
-    assert (skipped.json()["created"], skipped.json()["rejected"]) == (1, 4)
+    assert (skipped.json()["lines"], skipped.json()["created"], skipped.json()["rejected"]) == (5, 1, 4)
+    assert skipped.json()["problems"] == r.json()["errors"], "the skip report lists what the 422 listed"
+    assert skipped.json()["rejected"] == r.json()["report"]["rejected"]
 
 
-async def test_complete_set_retires_exactly_the_missing_records_and_the_feed_shows_tombstones(client):
+async def test_complete_set_retires_exactly_the_missing_records_and_the_feed_shows_retirements(client):
     await _sync(client, [_partner(i) for i in range(10)])
     feed = await client.get("/v1/changes", params={"kind": "partner"})
     cursor = feed.json()["next"]
-    r = await _sync(client, [_partner(i) for i in range(10) if i not in (3, 7)], mode="complete")
+    r = await _sync(client, [_partner(i) for i in range(10) if i not in (3, 7)], mode="complete", max_retire="2")
     assert r.json()["retired"] == 2
     assert await _total(client) == 8
     changes = (await client.get("/v1/changes", params={"since": cursor})).json()["changes"]
-    assert sorted((c["op"], c["partner"] is None) for c in changes) == [("delete", True), ("delete", True)]
+    assert sorted((c["op"], c["partner"]["status"]) for c in changes) == [("retire", "retired"), ("retire", "retired")]
     retired = await client.get("/v1/partners", params={"status": "retired"})
     assert sorted(p["name"] for p in retired.json()["items"]) == ["Provider 00003", "Provider 00007"]
     again = await _sync(client, [_partner(i) for i in range(10) if i not in (3, 7)], mode="complete")
-    assert again.json()["retired"] == 0
+    assert again.status_code == 200 and again.json()["retired"] == 0
 
 
 async def test_two_consumers_following_the_feed_end_with_the_same_directory_as_the_source(client):
@@ -106,15 +112,14 @@ async def test_two_consumers_following_the_feed_end_with_the_same_directory_as_t
     await _sync(client, [_partner(i) for i in range(50)])
     cursor_a = await _mirror(client, mirror_a, cursor_a, limit=7)
     await _sync(client, [_partner(i, capacity=i) for i in range(25, 60)])
-    await _sync(client, [_partner(i) for i in range(0, 60, 2)], mode="complete")
+    await _sync(client, [_partner(i) for i in range(0, 60, 2)], mode="complete", allow_mass_retire="true")
     cursor_a = await _mirror(client, mirror_a, cursor_a, limit=13)
     cursor_b = await _mirror(client, mirror_b, cursor_b, limit=100)
     source = {}
     r = await client.get("/v1/export/partners")
     for line in r.text.splitlines():
         record = orjson.loads(line)
-        if record["status"] != "retired":
-            source[record["id"]] = record
+        source[record["id"]] = record  # retired records included: the feed says "retire", not "delete"
     assert mirror_a.keys() == mirror_b.keys() == source.keys()
     assert mirror_a == mirror_b == source
 
@@ -125,7 +130,8 @@ async def test_services_sync_links_to_partners_of_the_same_source(client):
             {"external_id": "S2", "partner_external_id": "NOPE", "name": "Orphan", "category": "transportation"}]
     r = await _sync(client, rows, kind="services")
     assert r.status_code == 422
-    assert r.json()["errors"][0]["field"] == "line 2"
+    assert r.json()["errors"] == [{"line": 2, "field": "partner_external_id",
+                                   "message": "names a partner external id this source has not synced"}]
     ok = await _sync(client, rows[:1], kind="services")
     assert ok.json()["created"] == 1
     partner = (await client.get("/v1/partners")).json()["items"][0]
@@ -155,7 +161,7 @@ async def test_an_oversized_line_is_rejected_naming_it(client, app):
     body = _body([_partner(1)]) + huge + b"\n" + _body([_partner(3)])
     r = await client.post("/v1/sync/partners", params={"source": "or-wd"}, content=body, headers=NDJSON)
     assert r.status_code == 422
-    assert r.json()["errors"][0]["field"] == "line 2"
+    assert (r.json()["errors"][0]["line"], r.json()["errors"][0]["field"]) == (2, "")
     assert "exceeds" in r.json()["errors"][0]["message"]
     assert (await client.get("/healthz")).status_code == 200
 

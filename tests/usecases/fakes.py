@@ -9,7 +9,8 @@ Full-text search (``q``) and distance (``near``) are left to the PostgreSQL repo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from uuid import UUID
@@ -20,7 +21,7 @@ from api.domain.codes import SocCode
 from api.domain.errors import DuplicateExternalId
 from api.domain.gaps import PartnerFacts, ServiceFacts
 from api.domain.labor_market import Observation, occupation_figures
-from api.domain.partners import ExternalId, Partner, Service
+from api.domain.partners import ExternalId, Partner, Service, Status
 from api.domain.ports import Page, PartnerFilter, TitledFigures, TitledObservation
 from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
 
@@ -113,6 +114,12 @@ class FakePartnerRepository:
         for sid in [s.id for s in self.services.values() if s.partner_id == partner_id]:
             del self.services[sid]  # ON DELETE CASCADE
         return True
+
+    async def retire_services(self, partner_id: UUID) -> int:
+        retiring = [s for s in self.services.values() if s.partner_id == partner_id and s.status is not Status.RETIRED]
+        for s in retiring:
+            self.services[s.id] = replace(s, status=Status.RETIRED, version=s.version + 1, updated_at=_now())
+        return len(retiring)
 
     # --- services -----------------------------------------------------------------------------------
 
@@ -283,3 +290,12 @@ class FakeUnitOfWork:
 
     async def rollback(self) -> None:
         return None
+
+    @asynccontextmanager
+    async def trial(self) -> AsyncIterator[None]:
+        """Undo the block's writes to the fake partners and services."""
+        partners, services = dict(self.partners.partners), dict(self.partners.services)
+        try:
+            yield
+        finally:
+            self.partners.partners, self.partners.services = partners, services
