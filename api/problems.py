@@ -100,8 +100,8 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    title = {404: "Not found", 405: "Method not allowed", 408: "Request body too slow",
-             413: "Request body too large"}.get(exc.status_code, "HTTP error")
+    title = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 408: "Request body too slow",
+             413: "Request body too large", 415: "Unsupported media type"}.get(exc.status_code, "HTTP error")
     headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed_methods(request)

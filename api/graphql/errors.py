@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+
 import strawberry
 from graphql import GraphQLError
 from pydantic import ValidationError as PydanticValidationError
+from strawberry.extensions import MaskErrors
 
 from api.domain.access import Forbidden, RateLimited, Unauthenticated
 from api.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation, VersionMismatch
@@ -84,3 +87,38 @@ def query_error(exc: DomainError) -> GraphQLError:
     if isinstance(exc, InvalidInput):
         ext["errors"] = [{"field": p.field, "message": p.message} for p in exc.problems]
     return GraphQLError(exc.detail, extensions=ext)
+
+
+log = logging.getLogger("pathways.errors")
+
+
+class HideUnexpectedErrors(MaskErrors):
+    """Answer an error no rule raised (a bug, a database failure) with a fixed message, never its own text.
+
+    Raw errors can carry SQL, table names or values; REST answers them with a bare 500 problem, GraphQL with
+    ``INTERNAL_SERVER_ERROR`` (or ``DATABASE_UNAVAILABLE`` while the database is unreachable, as REST's 503).
+    Errors the service means to show (coded query errors, limits, permissions, validation) pass unchanged.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_unexpected, error_message="an unexpected error occurred; it was logged")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        unavailable = getattr(self._app_state(), "unavailable_errors", ())
+        if isinstance(error.original_error, unavailable):
+            message, code = "the database cannot be reached; retry shortly", "DATABASE_UNAVAILABLE"
+            log.warning("database unavailable: %s: %s", type(error.original_error).__name__, error.original_error)
+        else:
+            message, code = self.error_message, "INTERNAL_SERVER_ERROR"
+            log.error("unhandled GraphQL error", exc_info=error.original_error)
+        return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
+                            path=error.path, extensions={"code": code})
+
+    def _app_state(self) -> object:
+        request = getattr(self.execution_context.context, "request", None)
+        return getattr(getattr(request, "app", None), "state", None)
+
+
+def _unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError | DomainError)

@@ -10,14 +10,25 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from cross_web import HTTPException as TransportError  # what Strawberry raises for a request it cannot take
+from starlette.exceptions import HTTPException
 from strawberry.fastapi import GraphQLRouter
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from api.graphql.context import Context
 
 
 class JsonGraphQLRouter(GraphQLRouter):  # type: ignore[type-arg]
     """``GraphQLRouter`` that reads and writes JSON with orjson."""
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Serve a request; one Strawberry cannot take (malformed JSON, no query, a mutation over GET, an unknown
+        content type) is a problem+json answer like every other refusal, not Strawberry's plain text."""
+        try:
+            return await super().run(request, context=context, root_value=root_value)
+        except TransportError as exc:
+            raise HTTPException(exc.status_code, exc.reason) from exc
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         """Let go of what the request's loaders hold as soon as its operations are executed: a page's records

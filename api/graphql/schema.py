@@ -27,7 +27,7 @@ from api.graphql.agreements import AgreementMutation, AgreementQuery
 from api.graphql.connections import ConnectionMutation, ConnectionQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
-from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.errors import HideUnexpectedErrors, MutationError, as_result, query_error
 from api.graphql.executor import FastExecutionContext
 from api.graphql.labor_market import LaborMarketQuery
 from api.graphql.limits import cost_rule
@@ -227,7 +227,7 @@ def build_schema(
         extensions.append(DisableIntrospection)
     # Clients send the same few documents again and again: parse and validate each once (bounded LRU caches,
     # keyed by the text, the parse options and the rules above, so a limit is never skipped).
-    extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256)]
+    extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256), HideUnexpectedErrors]
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
                              execution_context_class=FastExecutionContext if fast_fields else None)
 

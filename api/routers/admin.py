@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import ReadUowDep, UowDep
+from api.domain.filters import MAX_CURSOR_LENGTH
 from api.domain.ports import AuditFilter
 from api.problems import responses
 from api.routers._http import reject_unknown_params, set_next_link
@@ -51,7 +52,7 @@ async def audit_log(
     action: Annotated[str | None, Query(max_length=64)] = None,
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
 ) -> AuditPage:
     """Every write: who (key), what (kind, id, action), when, and the changed fields; newest first."""
     reject_unknown_params(request, {"kind", "record_id", "key_id", "action", "since", "limit", "cursor"})

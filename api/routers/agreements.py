@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import ReadUowDep, UowDep
 from api.domain.agreements import Agreement
+from api.domain.filters import MAX_CURSOR_LENGTH
 from api.problems import responses
 from api.routers._http import etag, expected_version, not_modified, reject_unknown_params, set_next_link
 from api.routers.partners import IfMatch
@@ -30,7 +31,7 @@ async def list_agreements(
     response: Response,
     uow: ReadUowDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
 ) -> AgreementPage:
     """The system's agreements by title, each with its status derived from its dates today."""
     reject_unknown_params(request, {"limit", "cursor"})

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import ReadUowDep, UowDep
 from api.domain.connections import Connection
+from api.domain.filters import MAX_CURSOR_LENGTH
 from api.problems import responses
 from api.routers._http import etag, expected_version, not_modified, reject_unknown_params, set_next_link
 from api.routers.partners import IfMatch
@@ -98,7 +99,7 @@ async def connections_of(
     response: Response,
     uow: ReadUowDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
 ) -> ConnectionPage:
     """The partner's connections, whichever side it is on, oldest first."""
     reject_unknown_params(request, {"limit", "cursor"})

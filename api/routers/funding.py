@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from api.deps import ReadUowDep, UowDep
+from api.domain.filters import MAX_CURSOR_LENGTH
 from api.domain.funding import Allocation
 from api.problems import responses
 from api.routers._http import etag, expected_version, not_modified, reject_unknown_params, set_next_link
@@ -54,7 +55,7 @@ async def list_allocations(
     uow: ReadUowDep,
     period: Annotated[Period | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
 ) -> AllocationPage:
     """The system's allocations by period, each of one stream to one service or function."""
     reject_unknown_params(request, {"period", "limit", "cursor"})

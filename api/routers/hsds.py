@@ -23,6 +23,7 @@ from api.deps import CallerDep, ReadUowDep, SettingsDep, uow_factory
 from api.domain import hsds
 from api.domain.access import Caller
 from api.domain.errors import FieldProblem, InvalidInput
+from api.domain.filters import MAX_SEARCH_LENGTH
 from api.domain.ports import UnitOfWork
 from api.problems import responses
 from api.routers._http import reject_unknown_params
@@ -41,7 +42,7 @@ Format = Annotated[Literal["json", "ndjson"], Query(
     alias="format",
     description="`json` (default): one page in the `Page` envelope; `ndjson`: every result, one object a line, "
                 "streamed without paging.")]
-Search = Annotated[str | None, Query(max_length=200, description="Full-text search.")]
+Search = Annotated[str | None, Query(max_length=MAX_SEARCH_LENGTH, description="Full-text search.")]
 TermId = Annotated[UUID | None, Query(description="Only objects carrying this taxonomy term (or a narrower one).")]
 TaxonomyId = Annotated[UUID | None, Query(description="Only objects carrying a term of this taxonomy.")]
 OrganizationId = Annotated[UUID | None, Query(description="Only services of this organization.")]

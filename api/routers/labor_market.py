@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from api.deps import ReadUowDep, SettingsDep, UowDep
+from api.domain.filters import MAX_CODE_LENGTH, MAX_CURSOR_LENGTH, MAX_SEARCH_LENGTH
 from api.domain.labor_market import InDemandRule
 from api.domain.lmi_ingest import RawRecord, TitleScheme, raw_record
 from api.domain.ports import ObservationFilter
@@ -159,13 +160,13 @@ async def list_observations(
     request: Request,
     response: Response,
     uow: ReadUowDep,
-    region: Annotated[str | None, Query(max_length=64)] = None,
+    region: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH)] = None,
     code_kind: Annotated[str | None, Query(description="soc or naics; a code is read as SOC unless naics")] = None,
     code: Annotated[str | None, Query(max_length=16)] = None,
-    source: Annotated[str | None, Query(max_length=64)] = None,
+    source: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH)] = None,
     period: Annotated[str | None, Query(max_length=9)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
 ) -> ObservationPage:
     """List observations with their provenance (source, period, retrieved_at), filtered with AND."""
     reject_unknown_params(request, {"region", "code_kind", "code", "source", "period", "limit", "cursor"})
@@ -215,9 +216,10 @@ async def _titles(request: Request, response: Response, uow: Any, scheme: TitleS
     return CodeTitlePage(items=[CodeTitleOut.model_validate(t) for t in page.items], next_cursor=page.next_cursor)
 
 
-Q = Annotated[str | None, Query(max_length=200, description="words in the title, or the start of the code")]
+Q = Annotated[str | None, Query(max_length=MAX_SEARCH_LENGTH,
+                                description="words in the title, or the start of the code")]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Cursor = Annotated[str | None, Query(max_length=500)]
+Cursor = Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)]
 
 
 @router.get("/v1/reference/occupations", response_model=CodeTitlePage, responses=responses(422), tags=["reference"])

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response, status
 
 from api.deps import ReadUowDep, SettingsDep, UowDep
 from api.domain.errors import FieldProblem, InvalidInput
+from api.domain.filters import MAX_CODE_LENGTH, MAX_CURSOR_LENGTH, MAX_SEARCH_LENGTH
 from api.domain.ports import PartnerFilter
 from api.problems import responses
 from api.routers._http import (
@@ -65,19 +66,19 @@ async def list_partners(
     response: Response,
     uow: ReadUowDep,
     settings: SettingsDep,
-    q: Annotated[str | None, Query(max_length=200, description="Full-text search, ranked")] = None,
-    partner_type: Annotated[str | None, Query(max_length=64)] = None,
-    population: Annotated[str | None, Query(max_length=64)] = None,
-    service_category: Annotated[str | None, Query(max_length=64)] = None,
-    region: Annotated[str | None, Query(max_length=64)] = None,
+    q: Annotated[str | None, Query(max_length=MAX_SEARCH_LENGTH, description="Full-text search, ranked")] = None,
+    partner_type: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH)] = None,
+    population: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH)] = None,
+    service_category: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH)] = None,
+    region: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH)] = None,
     jurisdiction: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$", description="USPS state code")] = None,
-    local_area: Annotated[str | None, Query(max_length=64)] = None,
+    local_area: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH)] = None,
     status_: Annotated[str | None, Query(alias="status", pattern=r"^(active|inactive|retired)$")] = None,
     near: Annotated[str | None, Query(description="lat,lon; results ordered by distance")] = None,
     radius_km: Annotated[float | None, Query(gt=0, le=5000)] = None,
     updated_since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
     include_total: bool = False,
 ) -> Response:
     """List partners, filtered (AND), ordered by name, rank (``q``) or distance (``near``)."""

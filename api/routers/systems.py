@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response, status
 
 from api.deps import ReadUowDep, SettingsDep, UowDep
+from api.domain.filters import MAX_CODE_LENGTH, MAX_CURSOR_LENGTH
 from api.domain.systems import Member
 from api.problems import responses
 from api.routers._http import (
@@ -55,9 +56,9 @@ async def list_systems(
     response: Response,
     uow: ReadUowDep,
     jurisdiction: Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")] = None,
-    local_area: Annotated[str | None, Query(max_length=64)] = None,
+    local_area: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=MAX_CURSOR_LENGTH)] = None,
 ) -> SystemPage:
     """List career pathways systems by name."""
     reject_unknown_params(request, {"jurisdiction", "local_area", "limit", "cursor"})

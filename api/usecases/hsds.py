@@ -19,6 +19,7 @@ from uuid import UUID
 
 from api.domain import hsds
 from api.domain.errors import InvalidInput, NotFound
+from api.domain.filters import check_text
 from api.domain.partners import Partner, Service
 from api.domain.ports import PartnerFilter, ServiceFilter, UnitOfWork
 from api.domain.sync import LineError
@@ -72,6 +73,7 @@ def _narrow(current: set[str] | None, codes: Sequence[str] | frozenset[str]) -> 
 
 def service_filter(query: HsdsQuery, vocab: hsds.Vocabulary, *, located: bool = False) -> ServiceFilter:
     """Translate HSDS parameters into a service filter; taxonomy ids become conditions on our codes."""
+    check_text(search={"search": query.search})
     categories: set[str] | None = None
     populations: set[str] | None = None
     partner_types: set[str] | None = None
@@ -108,6 +110,7 @@ def service_filter(query: HsdsQuery, vocab: hsds.Vocabulary, *, located: bool = 
 
 
 def _partner_filter(query: HsdsQuery) -> PartnerFilter:
+    check_text(search={"search": query.search})
     return PartnerFilter(q=query.search, updated_since=_aware(query.modified_after))
 
 
@@ -217,6 +220,7 @@ async def get_organization(uow: UnitOfWork, *, organization_id: UUID, full_servi
 async def taxonomies(uow: UnitOfWork, *, search: str | None = None) -> list[dict[str, Any]]:
     """Our taxonomies matching ``search``."""
     policy.read_directory(uow)
+    check_text(search={"search": search})
     return [t for t in (hsds.taxonomy(key) for key in hsds.TAXONOMIES) if hsds.matches_search(t, search)]
 
 
@@ -232,6 +236,7 @@ async def get_taxonomy(uow: UnitOfWork, *, taxonomy_id: UUID) -> dict[str, Any]:
 async def taxonomy_terms(uow: UnitOfWork, *, query: TermQuery) -> list[dict[str, Any]]:
     """The terms of our taxonomies matching the query, by taxonomy then code."""
     policy.read_directory(uow)
+    check_text(search={"search": query.search})
     vocab = await _vocabulary(uow)
     taxonomy = str(query.taxonomy_id) if query.taxonomy_id is not None else None
     parent = str(query.parent_id) if query.parent_id is not None else None

@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 from api.domain.access import AuditEntry, Forbidden, Scope, require
 from api.domain.codes import InvalidCode, NaicsCode, SocCode
 from api.domain.errors import FieldProblem, InvalidInput, NotFound
+from api.domain.filters import check_code_list, check_text
 from api.domain.labor_market import (
     CodeKind,
     InDemandRule,
@@ -70,6 +71,7 @@ def _decode(order: str, cursor: str | None, size: int) -> tuple[object, ...] | N
     """Unwrap a cursor of ``order`` holding ``size`` text keys; anything else is invalid input."""
     if cursor is None:
         return None
+    check_text(cursors={"cursor": cursor})
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except ValueError:
@@ -219,6 +221,7 @@ async def list_observations(
 ) -> Paged[TitledObservation]:
     """List observations with their provenance, by region, code, period and source, one keyset page at a time."""
     policy.read_directory(uow)
+    check_text(codes={"region": flt.region, "code": flt.code, "source": flt.source, "period": flt.period})
     code, kind = _filter_code(flt.code, flt.code_kind)
     flt = ObservationFilter(region=flt.region, code_kind=kind, code=code, source=flt.source, period=flt.period)
     page = await uow.labor_market.list_observations(flt, limit=limit, after=_decode("lmi", cursor, 5))
@@ -230,6 +233,7 @@ async def list_observations(
 async def in_demand(uow: UnitOfWork, *, regions: Sequence[str], rule: InDemandRule) -> list[TitledObservation]:
     """The occupations in demand in the regions under ``rule``: the latest qualifying observation of each."""
     policy.read_directory(uow)
+    check_code_list("region", regions)
     validate_in_demand_rule(rule)
     rows = await uow.labor_market.observations_for(regions=list(dict.fromkeys(regions)), occupations=None,
                                                    demand_only=True)
@@ -273,6 +277,7 @@ async def list_titles(
     cursor: str | None = None,
 ) -> Paged[CodeTitle]:
     """List the titles of one classification by code; anyone may read them."""
+    check_text(search={"q": q}, codes={"level": level})
     after = _decode(f"titles:{scheme.value}", cursor, 1)
     page = await uow.labor_market.titles(scheme.value, q=q, level=level, limit=limit,
                                          after=str(after[0]) if after else None)

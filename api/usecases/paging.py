@@ -10,6 +10,7 @@ from typing import Generic, TypeVar, overload
 from uuid import UUID
 
 from api.domain.errors import FieldProblem, InvalidInput
+from api.domain.filters import MAX_CURSOR_LENGTH
 
 T = TypeVar("T")
 
@@ -88,7 +89,7 @@ def decode_cursor(
     (a key of the wrong type, or a number the database cannot hold) is invalid input."""
     if cursor is None:
         return None
-    data = unwrap(cursor)
+    data = unwrap(cursor) if len(cursor) <= MAX_CURSOR_LENGTH else None
     if isinstance(data, list) and len(data) == 3 and data[0] == order and _is_uuid(data[2]):
         try:
             return key(data[1]), data[2]

@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from api.domain.errors import NotFound, VersionMismatch
+from api.domain.filters import check_partner_filter
 from api.domain.partners import Partner, Service, revise_partner, revise_service, validate_partner, validate_service
 from api.domain.ports import PartnerFilter, UnitOfWork
 from api.usecases import policy
@@ -22,6 +23,7 @@ async def list_partners(
 ) -> Paged[Partner]:
     """List partners matching the filter, one keyset page at a time."""
     policy.read_directory(uow)
+    check_partner_filter(flt)
     order = _order(flt)
     after = decode_cursor(order, cursor, key=text_key if order == "name" else number_key)
     page = await uow.partners.list(flt, limit=limit, after=after, with_total=with_total)

@@ -9,6 +9,7 @@ from typing import Any
 
 from api.domain.access import Forbidden, Scope, require, require_within
 from api.domain.errors import FieldProblem, InvalidInput
+from api.domain.filters import MAX_CURSOR_LENGTH
 from api.domain.partners import SOURCE_RE, Partner, Service, validate_partner, validate_service
 from api.domain.ports import Change, UnitOfWork
 from api.domain.sync import LineError, OnError, SyncMode, SyncRejected, SyncReport
@@ -130,7 +131,7 @@ def _visible(uow: UnitOfWork, change: Change) -> bool:
 def _feed_position(cursor: str | None) -> tuple[int, int] | None:
     if not cursor:
         return None
-    raw = unwrap(cursor)
+    raw = unwrap(cursor) if len(cursor) <= MAX_CURSOR_LENGTH else None
     if (isinstance(raw, list) and len(raw) == 3 and raw[0] == "changes"
             and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_BIGINT for v in raw[1:])):
         return int(raw[1]), int(raw[2])

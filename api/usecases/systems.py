@@ -11,6 +11,7 @@ from api.domain import systems as rules
 from api.domain.access import AuditEntry, Scope, changes_between, changes_by_key, require, require_within
 from api.domain.agreements import DEFAULT_EXPIRY_WINDOW_DAYS, agreement_renewals, unformalized_leads
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
+from api.domain.filters import check_text
 from api.domain.funding import funding_gaps
 from api.domain.gaps import (
     DEFAULT_RULES,
@@ -92,6 +93,7 @@ async def list_systems(
 ) -> Paged[CareerPathwaysSystem]:
     """List the systems the caller may see, by name, one keyset page at a time."""
     require(uow.caller, Scope.SYSTEMS_READ)
+    check_text(codes={"jurisdiction": state, "local_area": local_area})
     mine = uow.caller.jurisdiction
     if mine is not None:
         if (state and state != mine.state) or (local_area and mine.local_area and local_area != mine.local_area):

@@ -397,3 +397,99 @@ async def test_a_body_that_stops_arriving_is_408_on_every_path_that_reads_one(cl
             assert r.status_code == 408, (path, r.status_code, r.text)
             assert r.headers["content-type"] == "application/problem+json"
         assert (await c.get("/healthz")).status_code == 200
+
+
+# --- 5. Bounds: free-text filters, database errors -------------------------------------------------------
+
+
+FILTERS = [
+    # (REST path, parameter, GraphQL document, variable path)
+    ("/v1/partners", "q", "query($v: String) { partners(where: {q: $v}) { edges { cursor } } }"),
+    ("/v1/reference/occupations", "q", "query($v: String) { codeTitles(scheme: SOC, q: $v) { edges { cursor } } }"),
+    ("/v1/partners", "region", "query($v: String) { partners(where: {region: $v}) { edges { cursor } } }"),
+    ("/v1/partners", "partner_type",
+     "query($v: String) { partners(where: {partnerType: $v}) { edges { cursor } } }"),
+    ("/v1/labor-market/observations", "source",
+     "query($v: String) { laborMarketObservations(where: {source: $v}) { edges { cursor } } }"),
+    ("/v1/partners", "cursor", "query($v: String) { partners(after: $v) { edges { cursor } } }"),
+]
+
+
+@pytest.mark.parametrize(("path", "name", "document"), FILTERS)
+async def test_a_filter_has_the_same_maximum_length_in_rest_and_graphql(client, path, name, document):
+    from api.domain.filters import MAX_CODE_LENGTH, MAX_CURSOR_LENGTH, MAX_SEARCH_LENGTH
+
+    limit = {"q": MAX_SEARCH_LENGTH, "cursor": MAX_CURSOR_LENGTH}.get(name, MAX_CODE_LENGTH)
+    for value, refused in (("a" * limit, False), ("a" * (limit + 1), True), ("a" * 900_000, True)):
+        # A URL cannot carry 900 kB (clients and servers refuse it before us); a GraphQL body can.
+        rest = await client.get(path, params={name: value[:60_000]})
+        gql = (await client.post("/graphql", json={"query": document, "variables": {"v": value}})).json()
+        if name == "cursor":  # a cursor of the right length is still not one of ours
+            assert rest.status_code == 422 and gql["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+        elif refused:
+            assert rest.status_code == 422, rest.text
+            assert gql["errors"][0]["extensions"]["code"] == "INVALID_INPUT", gql
+            assert gql["errors"][0]["extensions"]["errors"][0]["message"] == f"must be at most {limit} characters"
+        else:
+            assert rest.status_code == 200, rest.text
+            assert "errors" not in gql, gql
+
+
+async def test_graphql_checks_coordinates_and_radius_as_rest_does(client):
+    document = "query($w: PartnerFilterInput) { partners(where: $w) { edges { cursor } } }"
+    for where in ({"near": {"lat": 1e308, "lon": 0}}, {"near": {"lat": 45, "lon": -190}},
+                  {"near": {"lat": 45, "lon": -120}, "radiusKm": 1e9}, {"radiusKm": 5}, {"jurisdiction": "Oregon"}):
+        r = (await client.post("/graphql", json={"query": document, "variables": {"w": where}})).json()
+        assert r["errors"][0]["extensions"]["code"] == "INVALID_INPUT", (where, r)
+
+
+class _Broken:
+    """A unit of work whose database fails with ``exc`` (its message must never reach a client)."""
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    def __call__(self, readonly: bool, caller: object) -> _Broken:
+        return self
+
+    async def __aenter__(self) -> object:
+        raise self.exc
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+async def test_database_errors_are_never_echoed_to_clients(app):
+    import asyncpg
+
+    secret = 'relation "partners_secret" does not exist at character 42: SELECT password FROM api_keys'
+    for exc, status, code in ((asyncpg.UndefinedTableError(secret), 500, "INTERNAL_SERVER_ERROR"),
+                              (RuntimeError(secret), 500, "INTERNAL_SERVER_ERROR"),
+                              (ConnectionRefusedError(secret), 503, "DATABASE_UNAVAILABLE")):
+        app.state.uow_factory = _Broken(exc)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                     base_url="http://test") as anon:
+            rest = await anon.get("/v1/partners")
+            gql = await anon.post("/graphql", json={"query": "{ partners { edges { cursor } } }"})
+        assert rest.status_code == status and rest.headers["content-type"] == "application/problem+json"
+        assert gql.json()["errors"][0]["extensions"] == {"code": code}
+        for r in (rest, gql):
+            assert "partners_secret" not in r.text and "password" not in r.text, r.text
+
+
+# --- 8. GraphQL transport errors are problems ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "content", "headers", "status"), [
+    ("POST", b"{not json", {"Content-Type": "application/json"}, 400),
+    ("POST", b"{}", {"Content-Type": "application/json"}, 400),
+    ("POST", b"query=1", {"Content-Type": "text/plain"}, 400),
+    ("GET", None, {"Accept": "application/json"}, 400),
+    ("PUT", b"{}", {"Content-Type": "application/json"}, 405),
+])
+async def test_graphql_transport_errors_are_problem_json(client, method, content, headers, status):
+    params = {"query": "mutation { deletePartner(id: \"x\") { __typename } }"} if method == "GET" else None
+    r = await client.request(method, "/graphql", content=content, headers=headers, params=params)
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/problem+json", (r.status_code, r.text)
+    assert r.json()["status"] == r.status_code
