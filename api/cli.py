@@ -276,6 +276,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.repositories import bootstrap
+    from api.server import uvicorn_options
 
     host = args.host or settings.host
     port = args.port or settings.port
@@ -303,7 +304,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # embedded PostgreSQL is stopped below instead of being left running.
         signal.signal(signal.SIGTERM, _exit_on_signal)
         uvicorn.run("api.main:app_factory", factory=True, host=host, port=port, workers=workers,
-                    log_config=None, proxy_headers=True)
+                    log_config=None, **uvicorn_options(settings))
     finally:
         if embedded is not None:
             embedded.stop()  # type: ignore[attr-defined]

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.domain.labor_market import DEFAULT_MIN_ANNUAL_OPENINGS, DEFAULT_MIN_GROWTH_PERCENT, InDemandRule
 
@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     statement_cache_size: int = 100
     graphiql: bool = True
     cors_origins: list[str] = Field(default_factory=list)
+    # Proxies whose X-Forwarded-For names the client (addresses or networks, comma-separated); none by default.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The request head (request line and headers) the server accepts: bytes and header fields.
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    max_header_count: int = Field(default=100, ge=10)
     max_body_bytes: int = 10 * 1024 * 1024
     max_bulk_body_bytes: int = 2 * 1024 * 1024 * 1024
     max_ndjson_line_bytes: int = 1024 * 1024
@@ -70,6 +75,13 @@ class Settings(BaseSettings):
     agreement_expiry_window_days: int = Field(default=90, ge=0, le=3650)
     log_level: str = "INFO"
     log_json: bool = True
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     def in_demand_rule(self) -> InDemandRule:
         """The in-demand thresholds this deployment applies."""
