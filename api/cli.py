@@ -27,6 +27,16 @@ def _connect_target(settings: Settings) -> tuple[str, object | None]:
     return embedded.start(), embedded
 
 
+def _prepare(settings: Settings, dsn: str, *, migrate: bool = True) -> str:
+    """Prepare the database (roles, migrations as the owner, reference data, grants); return the DSN to work
+    with, the service role's whenever the service made the roles."""
+    from api.main import database_roles
+    from api.repositories import bootstrap
+
+    return asyncio.run(bootstrap.prepare(dsn, migration_dsn=settings.migration_database_url,
+                                         roles=database_roles(settings), run_migrations=migrate))
+
+
 async def _seed_demo(dsn: str) -> int:
     from api.demo import load_demo
     from api.domain.access import system_caller
@@ -78,12 +88,11 @@ async def _demo_key(dsn: str) -> str | None:
 def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     from api.domain.access import parse_scopes
     from api.domain.partners import Jurisdiction
-    from api.repositories import bootstrap
     from api.usecases import access as access_uc
 
     dsn, embedded = _connect_target(settings)
     try:
-        asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
+        dsn = _prepare(settings, dsn, migrate=settings.migrate_on_start)
         if args.keys_command == "create":
             jurisdiction = None
             if args.jurisdiction:
@@ -143,7 +152,6 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
         return 0 if r.is_success else 1
 
     from api.domain.sync import OnError, SyncMode, SyncRejected, SyncReport
-    from api.repositories import bootstrap
     from api.schemas.sync import SyncReportOut, sync_item
     from api.usecases import sync as sync_uc
 
@@ -185,7 +193,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
     dsn, embedded = _connect_target(settings)
     try:
-        asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
+        dsn = _prepare(settings, dsn, migrate=settings.migrate_on_start)
         try:
             report = asyncio.run(_with_uow(dsn, run))
             code = 0
@@ -217,7 +225,6 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                 for chunk in r.iter_bytes():
                     out.write(chunk)
             return 0
-        from api.repositories import bootstrap
         from api.schemas.partners import PartnerOut, ServiceOut
         from api.usecases import sync as sync_uc
 
@@ -233,7 +240,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
         dsn, embedded = _connect_target(settings)
         try:
-            asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
+            dsn = _prepare(settings, dsn, migrate=settings.migrate_on_start)
             count = asyncio.run(_with_uow(dsn, run))
             print(f"exported {count} {args.kind}", file=sys.stderr)
         finally:
@@ -246,11 +253,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from api.repositories import bootstrap
 
     dsn, embedded = _connect_target(settings)
     try:
-        asyncio.run(bootstrap.prepare(dsn))
+        dsn = _prepare(settings, dsn)
         print("database migrated to head; reference data seeded")
     finally:
         if embedded is not None:
@@ -259,11 +265,10 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from api.repositories import bootstrap
 
     dsn, embedded = _connect_target(settings)
     try:
-        asyncio.run(bootstrap.prepare(dsn))
+        dsn = _prepare(settings, dsn)
         added = asyncio.run(_seed_demo(dsn))
         print(f"demo data loaded: {added} partners added")
     finally:
@@ -275,7 +280,6 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.repositories import bootstrap
     from api.server import uvicorn_options
 
     host = args.host or settings.host
@@ -285,7 +289,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"data_dir": Path(args.data_dir)})
     dsn, embedded = _connect_target(settings)
     try:
-        asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
+        dsn = _prepare(settings, dsn, migrate=settings.migrate_on_start)
         if args.demo or settings.seed_demo_on_start:
             added = asyncio.run(_seed_demo(dsn))
             print(f"demo data: {added} partners added")

@@ -85,11 +85,13 @@ class PgUnitOfWork:
         lost = conn is not None and _lost(conn)
         try:
             await self.rollback()
-        except asyncpg.InterfaceError:
-            # The connection was lost (the server rolled the transaction back as it went): report the error
-            # that lost it, not "the underlying connection is closed".
+        except (asyncpg.InterfaceError, asyncpg.InternalClientError):
+            # The connection was lost (the server rolled the transaction back as it went), or broke with the
+            # statement that failed: report the error that broke it, not "the underlying connection is closed"
+            # or "another operation is in progress". The pool does not take such a connection back for reuse.
             if exc is None:
                 raise
+            lost = lost or _lost(conn)
         finally:
             if conn is not None:
                 if self._db.query_observer is not None and not lost:
