@@ -268,6 +268,7 @@ async def world(probe_app: FastAPI, clean_db: Database, admin_db: Database) -> W
         others = [s for s in NON_ADMIN if s != scope and s not in IMPLIED_BY.get(scope, set())]
         keys[f"all but {scope}"] = await mint_key(clean_db, *others, jurisdiction=or_a, name=f"all but {scope}")
     keys["OR"] = await mint_key(clean_db, *NON_ADMIN, jurisdiction=Jurisdiction(state="OR"), name="OR state")
+    keys["WA"] = await mint_key(clean_db, *NON_ADMIN, jurisdiction=Jurisdiction(state="WA"), name="WA state")
     keys["OR/or-a"] = await mint_key(clean_db, *NON_ADMIN, jurisdiction=or_a, name="OR local area")
     async with admin_db.pool.acquire() as conn:
         snapshot = {}
@@ -520,8 +521,9 @@ def _comparable(r: httpx.Response, back: dict[str, str]) -> tuple[int, str]:
     return r.status_code, re.sub(r'"instance":"[^"]*"', "", text)
 
 
-# A state key against the other state; a local-area key against the other area of its state and the other state.
-PROBERS = {"OR": ("wa-a",), "OR/or-a": ("or-b", "wa-a")}
+# Each state's key against the other state; a local-area key against the other area of its state and the
+# other state. (Admin-only operations are probed too: a state key must be refused them.)
+PROBERS = {"OR": ("wa-a",), "WA": ("or-a",), "OR/or-a": ("or-b", "wa-a")}
 
 
 async def test_no_rest_operation_changes_or_reveals_another_jurisdictions_records(http, world, framework, admin_db,
@@ -532,12 +534,11 @@ async def test_no_rest_operation_changes_or_reveals_another_jurisdictions_record
         state, _, area = prober.partition("/")
         mine = Jurisdiction(state=state, local_area=area or None)
         hidden = [a for a in world.areas.values() if not mine.contains(a.jurisdiction)]
-        for method, path, scope, operation in _operations(probe_app):
-            if scope == Scope.ADMIN:
-                continue  # admins span every jurisdiction; their keys are not probers
+        home = world.areas["wa-a" if state == "WA" else "or-a"]
+        for method, path, _, operation in _operations(probe_app):
             for code in targets:
                 target = world.areas[code]
-                probe = _rest_probe((method, path), operation, target, world, world.areas["or-a"])
+                probe = _rest_probe((method, path), operation, target, world, home)
                 r = await _send(http, probe, key)
                 where = f"{method} {path} as {prober} on {code}"
                 if r.status_code >= 500:
@@ -771,12 +772,11 @@ async def test_no_graphql_field_changes_or_reveals_another_jurisdictions_records
         state, _, area = prober.partition("/")
         mine = Jurisdiction(state=state, local_area=area or None)
         hidden = [a for a in world.areas.values() if not mine.contains(a.jurisdiction)]
+        home = world.areas["wa-a" if state == "WA" else "or-a"]
         for kind, name, f in _fields():
-            if kind == "mutation" and _declared_scope(name) == Scope.ADMIN:
-                continue
             for code in targets:
                 target = world.areas[code]
-                probe = _gql_probe(kind, name, f, target, world, world.areas["or-a"])
+                probe = _gql_probe(kind, name, f, target, world, home)
                 r = await _send(http, probe, key)
                 where = f"{kind} {name} as {prober} on {code}"
                 if r.status_code != 200 or any(e.get("extensions", {}).get("code") == "INTERNAL_SERVER_ERROR"
