@@ -63,6 +63,16 @@ def _connect_target(settings: Settings) -> tuple[str, object | None]:
     return embedded.start(), embedded
 
 
+def _prepare(settings: Settings, dsn: str, *, migrate: bool = True) -> str:
+    """Prepare the database (roles, migrations as the owner, reference data, grants); return the DSN to work
+    with, the service role's whenever the service made the roles."""
+    from api.main import database_roles
+    from api.repositories import bootstrap
+
+    return asyncio.run(bootstrap.prepare(dsn, migration_dsn=settings.migration_database_url,
+                                         roles=database_roles(settings), run_migrations=migrate))
+
+
 async def _seed_demo(dsn: str) -> int:
     from api.demo import load_demo
     from api.domain.access import system_caller
@@ -114,12 +124,11 @@ async def _demo_key(dsn: str) -> str | None:
 def cmd_keys(settings: Settings, args: argparse.Namespace) -> int:
     from api.domain.access import parse_scopes
     from api.domain.partners import Jurisdiction
-    from api.repositories import bootstrap
     from api.usecases import access as access_uc
 
     dsn, embedded = _connect_target(settings)
     try:
-        asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
+        dsn = _prepare(settings, dsn, migrate=settings.migrate_on_start)
         if args.keys_command == "create":
             jurisdiction = None
             if args.jurisdiction:
@@ -255,7 +264,6 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
     from api.domain.bulk import BulkRejected, BulkReport
     from api.domain.sync import OnError, RetireGuard, SyncMode
-    from api.repositories import bootstrap
     from api.schemas.bulk import report_out
     from api.schemas.sync import sync_item
     from api.usecases import sync as sync_uc
@@ -303,7 +311,7 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
     dsn, embedded = _connect_target(settings)
     try:
-        asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
+        dsn = _prepare(settings, dsn, migrate=settings.migrate_on_start)
         try:
             report = asyncio.run(_with_uow(dsn, run))
             code = EXIT_OK
@@ -343,7 +351,6 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             print(f"exported {count} {args.kind}; feed cursor: {r.headers.get('pathways-feed-cursor', '')}",
                   file=sys.stderr)
             return EXIT_OK
-        from api.repositories import bootstrap
         from api.schemas.partners import PartnerOut, ServiceOut
         from api.usecases import sync as sync_uc
 
@@ -363,7 +370,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
         dsn, embedded = _connect_target(settings)
         try:
-            asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
+            dsn = _prepare(settings, dsn, migrate=settings.migrate_on_start)
             count, cursor = asyncio.run(_with_uow(dsn, run))
             print(f"exported {count} {args.kind}; feed cursor: {cursor}", file=sys.stderr)
         finally:
@@ -378,11 +385,10 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from api.repositories import bootstrap
 
     dsn, embedded = _connect_target(settings)
     try:
-        asyncio.run(bootstrap.prepare(dsn))
+        dsn = _prepare(settings, dsn)
         print("database migrated to head; reference data seeded")
     finally:
         if embedded is not None:
@@ -391,11 +397,10 @@ def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from api.repositories import bootstrap
 
     dsn, embedded = _connect_target(settings)
     try:
-        asyncio.run(bootstrap.prepare(dsn))
+        dsn = _prepare(settings, dsn)
         added = asyncio.run(_seed_demo(dsn))
         print(f"demo data loaded: {added} partners added")
     finally:
@@ -407,7 +412,6 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from api.repositories import bootstrap
     from api.server import uvicorn_options
 
     host = args.host or settings.host
@@ -415,7 +419,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     workers = args.workers or settings.workers
     dsn, embedded = _connect_target(settings)
     try:
-        asyncio.run(bootstrap.prepare(dsn, run_migrations=settings.migrate_on_start))
+        dsn = _prepare(settings, dsn, migrate=settings.migrate_on_start)
         if args.demo or settings.seed_demo_on_start:
             added = asyncio.run(_seed_demo(dsn))
             print(f"demo data: {added} partners added")

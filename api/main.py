@@ -68,6 +68,12 @@ Problem types: {problem_types}
 """
 
 
+def database_roles(settings: Settings) -> bootstrap.Roles:
+    """The owner and service roles the settings name."""
+    return bootstrap.Roles(owner=settings.db_owner_role, service=settings.db_service_role,
+                           service_password=settings.db_service_password)
+
+
 def install_database(app: FastAPI, db: Database) -> None:
     """Point the app's unit-of-work factory and readiness probe at ``db``."""
     app.state.db = db
@@ -97,7 +103,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             embedded = EmbeddedPostgres(settings.data_dir)
             dsn = await asyncio.to_thread(embedded.start)
         if settings.migrate_on_start:
-            await bootstrap.prepare(dsn)
+            dsn = await bootstrap.prepare(dsn, migration_dsn=settings.migration_database_url,
+                                          roles=database_roles(settings))
+        else:
+            dsn = await bootstrap.serving_dsn(dsn, migration_dsn=settings.migration_database_url,
+                                              roles=database_roles(settings))
         db = await Database.connect(
             dsn, min_size=settings.pool_min_size, max_size=settings.pool_max_size,
             statement_timeout_ms=settings.statement_timeout_ms, statement_cache_size=settings.statement_cache_size,

@@ -4,6 +4,11 @@ uvicorn's httptools parser accepts a request head of any size and any number of 
 took 19.6 s to refuse nothing); the protocol here counts the head as it arrives and answers ``431`` once it
 passes ``PATHWAYS_MAX_HEADER_BYTES`` or ``PATHWAYS_MAX_HEADER_COUNT``. Without httptools, uvicorn's h11
 protocol bounds the head's size itself (``h11_max_incomplete_event_size``).
+
+The subclass overrides the parser callbacks of uvicorn's ``HttpToolsProtocol`` (``on_url``, ``on_header``,
+``on_headers_complete``, ``on_body``, ``on_message_complete``), which are not a documented API: tested with
+uvicorn 0.55.0 and httptools 0.9.0, and held to its behaviour by ``tests/reliability/test_server_limits.py``
+on a real server.
 """
 
 from __future__ import annotations

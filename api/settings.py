@@ -31,6 +31,14 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    # Who migrates, when not DATABASE_URL's user: the owner role's URL (or a superuser's). With it, DATABASE_URL
+    # is the service role's own URL; without it, a superuser DATABASE_URL serves as the service role.
+    migration_database_url: str | None = None
+    # The database roles: the owner of the schema (migrations run as it) and the role the service connects as.
+    db_owner_role: str = "pathways_owner"
+    db_service_role: str = "pathways_service"
+    # The service role's password, set by the service when it creates the roles (trust or peer auth needs none).
+    db_service_password: str | None = None
     data_dir: Path = Field(default_factory=default_data_dir)
     host: str = "127.0.0.1"
     port: int = 8000

@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from api.repositories.database import quote_ident
 from api.repositories.tables import metadata
 
 config = context.config
@@ -23,9 +24,13 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
 
 async def _main() -> None:
     dsn = config.attributes["dsn"]
+    role = config.attributes.get("role")
 
     async def creator() -> asyncpg.Connection:
-        return await asyncpg.connect(dsn)
+        conn = await asyncpg.connect(dsn)
+        if role:  # a superuser migrating on behalf of the owner role: what it creates belongs to that role
+            await conn.execute(f"SET ROLE {quote_ident(role)}")
+        return conn
 
     engine = create_async_engine("postgresql+asyncpg://", async_creator=creator, poolclass=pool.NullPool)
     async with engine.connect() as conn:

@@ -1,7 +1,8 @@
 """Shared fixtures: a real PostgreSQL (embedded, or the server in DATABASE_URL) built by the real migrations.
 
-Each test session creates a fresh database, migrates it to head and seeds the reference vocabularies;
-each test that touches the database starts from empty data tables.
+Each test session creates a fresh database, prepares it as the service does (its roles, migrations as the
+owner role, reference vocabularies, grants); the application under test connects as the service role, as
+it does in production. Each test that touches the database starts from empty data tables.
 """
 
 from __future__ import annotations
@@ -72,25 +73,45 @@ async def drop_database(server: str, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-async def database_dsn(server_dsn: str) -> AsyncIterator[str]:
-    """A fresh database migrated to head with reference data, for the whole session."""
+async def prepared_database(server_dsn: str) -> AsyncIterator[tuple[str, str]]:
+    """A fresh database prepared for the whole session: (a superuser's DSN, the service role's DSN)."""
     name, dsn = await create_database(server_dsn)
-    await bootstrap.prepare(dsn)
-    yield dsn
+    service = await bootstrap.prepare(dsn)
+    yield dsn, service
     await drop_database(server_dsn, name)
 
 
 @pytest.fixture(scope="session")
-async def db(database_dsn: str) -> AsyncIterator[Database]:
-    database = await Database.connect(database_dsn, min_size=1, max_size=8)
+def database_dsn(prepared_database: tuple[str, str]) -> str:
+    """The session database as a superuser sees it (to inspect, or to break, what the service cannot)."""
+    return prepared_database[0]
+
+
+@pytest.fixture(scope="session")
+def service_dsn(prepared_database: tuple[str, str]) -> str:
+    """The session database as the service role (owns nothing; rows only; the audit log append-only)."""
+    return prepared_database[1]
+
+
+@pytest.fixture(scope="session")
+async def db(service_dsn: str) -> AsyncIterator[Database]:
+    database = await Database.connect(service_dsn, min_size=1, max_size=8)
+    yield database
+    await database.close()
+
+
+@pytest.fixture(scope="session")
+async def admin_db(database_dsn: str) -> AsyncIterator[Database]:
+    """The session database through a superuser's connection."""
+    database = await Database.connect(database_dsn, min_size=1, max_size=1)
     yield database
     await database.close()
 
 
 @pytest.fixture
-async def clean_db(db: Database) -> Database:
-    """The session database with empty data tables."""
-    async with db.pool.acquire() as conn:
+async def clean_db(db: Database, admin_db: Database) -> Database:
+    """The session database with empty data tables (emptied as a superuser: the service may not)."""
+    async with admin_db.pool.acquire() as conn:
         await bootstrap.reset_data(conn)
     db.query_observer = None
     return db

@@ -80,6 +80,21 @@ def _forget_dead_handles(pgdata: Path) -> None:
         disk.put([pid for pid in disk._get() if psutil.pid_exists(pid)])
 
 
+def quote_ident(name: str) -> str:
+    """An SQL identifier, quoted (role and database names go into statements that take no parameters)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def with_user(dsn: str, user: str, password: str | None = None) -> str:
+    """The same server and database as ``dsn``, connecting as ``user`` (with ``password``, if any)."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    parts = urlsplit(dsn)
+    host = parts.netloc.rpartition("@")[2]
+    credentials = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    return urlunsplit((parts.scheme, f"{credentials}@{host}", parts.path, parts.query, parts.fragment))
+
+
 def json_date(value: str | None) -> date | None:
     """A date read from a jsonb document, decoded as asyncpg decodes a date column.
 
@@ -224,21 +239,23 @@ class Database:
             self.pool.terminate()
 
 
-def alembic_config(dsn: str) -> Any:
-    """Build the Alembic configuration for ``dsn`` without an ini file."""
+def alembic_config(dsn: str, *, role: str | None = None) -> Any:
+    """Build the Alembic configuration for ``dsn`` without an ini file (migrating as ``role`` when given)."""
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["dsn"] = dsn
+    if role:
+        cfg.attributes["role"] = role
     return cfg
 
 
-def migrate(dsn: str, revision: str = "head") -> None:
-    """Upgrade the database to ``revision``."""
+def migrate(dsn: str, revision: str = "head", *, role: str | None = None) -> None:
+    """Upgrade the database to ``revision`` (as ``role``, which ``dsn``'s user must be able to become)."""
     from alembic import command
 
-    command.upgrade(alembic_config(dsn), revision)
+    command.upgrade(alembic_config(dsn, role=role), revision)
 
 
 def downgrade(dsn: str, revision: str) -> None:

@@ -99,9 +99,10 @@ class PgUnitOfWork:
         try:
             await self.rollback()
         except (asyncpg.InterfaceError, asyncpg.InternalClientError, *UNAVAILABLE_ERRORS):
-            # The connection was lost (the server rolled the transaction back as it went): report the error
-            # that lost it, not "the underlying connection is closed". A backend terminated while the request
-            # waited can leave asyncpg's protocol mid-operation, so the rollback fails with an internal error.
+            # The connection was lost (the server rolled the transaction back as it went), or broke with the
+            # statement that failed: report the error that broke it, not "the underlying connection is closed"
+            # or "another operation is in progress" (a backend terminated while the request waited for its body
+            # can leave asyncpg's protocol mid-operation). The pool does not take such a connection back.
             if exc is None:
                 raise
             lost = True

@@ -496,3 +496,104 @@ async def test_graphql_transport_errors_are_problem_json(client, method, content
     assert r.status_code == status, r.text
     assert r.headers["content-type"] == "application/problem+json", (r.status_code, r.text)
     assert r.json()["status"] == r.status_code
+
+
+# --- 7. Least privilege in the database ------------------------------------------------------------------
+
+
+async def test_the_service_role_owns_nothing_and_may_only_read_and_write_rows(clean_db, admin_db):
+    import asyncpg
+
+    async with clean_db.pool.acquire() as conn:
+        me = await conn.fetchval("SELECT current_user")
+        assert me == "pathways_service"
+        assert not await conn.fetchval("SELECT rolsuper OR rolcreaterole OR rolcreatedb FROM pg_roles "
+                                       "WHERE rolname = current_user")
+        owned = await conn.fetch("SELECT relname FROM pg_class WHERE relowner = to_regrole(current_user) "
+                                 "AND relnamespace = 'public'::regnamespace")
+        assert owned == []
+        refused = [
+            "TRUNCATE audit_log", "UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE partners",
+            "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only", "ALTER TABLE partners ADD COLUMN x int",
+            "DROP TABLE rate_limits", "CREATE TABLE public.mine (x int)", "SET session_replication_role = replica",
+            "UPDATE alembic_version SET version_num = 'x'", "CREATE TRIGGER t BEFORE DELETE ON partners "
+            "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+        ]
+        for statement in refused:
+            with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                async with conn.transaction():
+                    await conn.execute(statement)
+        async with conn.transaction():  # what it may do: add to the log, read it
+            await conn.execute("INSERT INTO audit_log (id, actor, action, kind, record_id, changes) "
+                               "VALUES (gen_random_uuid(), 'test', 'probe', 'test', 'x', '{}')")
+            assert await conn.fetchval("SELECT count(*) FROM audit_log") == 1
+    async with admin_db.pool.acquire() as conn:
+        owners = {r["owner"] for r in await conn.fetch(
+            "SELECT tableowner AS owner FROM pg_tables WHERE schemaname = 'public'")}
+        assert owners == {"pathways_owner"}, "migrations ran as the owner role"
+        functions = {r["owner"] for r in await conn.fetch(
+            "SELECT proowner::regrole::text AS owner FROM pg_proc WHERE pronamespace = 'public'::regnamespace")}
+        assert functions == {"pathways_owner"}
+
+
+async def test_preparing_databases_in_parallel_creates_the_roles_once_and_grants_each(server_dsn):
+    """Roles belong to the whole server: concurrent preparations (parallel test runs, several processes
+    starting at once) must neither fail nor leave a database without its grants."""
+    import sys
+
+    import asyncpg
+
+    from tests.conftest import create_database, drop_database
+
+    made = [await create_database(server_dsn) for _ in range(3)]
+    script = ("import asyncio, sys; from api.repositories import bootstrap; "
+              "print(asyncio.run(bootstrap.prepare(sys.argv[1])))")
+
+    async def prepare_elsewhere(dsn: str) -> str:  # one process each, as parallel test runs or servers are
+        process = await asyncio.create_subprocess_exec(sys.executable, "-c", script, dsn,
+                                                       stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await process.communicate()
+        assert process.returncode == 0, err.decode()
+        return out.decode().strip()
+
+    try:
+        served = await asyncio.gather(*(prepare_elsewhere(dsn) for _, dsn in made))
+        for dsn in served:
+            conn = await asyncpg.connect(dsn)
+            try:
+                assert await conn.fetchval("SELECT current_user") == "pathways_service"
+                assert await conn.fetchval("SELECT count(*) FROM partner_types") > 0
+                with pytest.raises(asyncpg.InsufficientPrivilegeError):
+                    await conn.execute("TRUNCATE audit_log")
+            finally:
+                await conn.close()
+    finally:
+        for name, _ in made:
+            await drop_database(server_dsn, name)
+
+
+async def test_a_database_made_before_the_roles_is_handed_to_the_owner(server_dsn):
+    """An existing deployment (tables owned by the superuser that migrated them) is taken over on start."""
+    import asyncpg
+
+    from api.repositories import bootstrap
+    from api.repositories.database import migrate
+    from tests.conftest import create_database, drop_database
+
+    name, dsn = await create_database(server_dsn)
+    try:
+        await asyncio.to_thread(migrate, dsn)  # as the superuser, as before roles existed
+        served = await bootstrap.prepare(dsn)
+        conn = await asyncpg.connect(dsn)
+        try:
+            owners = {r[0] for r in await conn.fetch("SELECT tableowner FROM pg_tables WHERE schemaname = 'public'")}
+            assert owners == {"pathways_owner"}
+        finally:
+            await conn.close()
+        service = await asyncpg.connect(served)
+        try:
+            await service.execute("INSERT INTO rate_limits (bucket, window_start, hits) VALUES ('x', now(), 1)")
+        finally:
+            await service.close()
+    finally:
+        await drop_database(server_dsn, name)

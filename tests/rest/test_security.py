@@ -191,7 +191,7 @@ async def test_a_read_key_cannot_run_mutations(private_client, keys):
     assert "scope" in r.json()["errors"][0]["message"]
 
 
-async def test_every_write_is_audited_with_old_and_new_values(client, clean_db):
+async def test_every_write_is_audited_with_old_and_new_values(client, clean_db, admin_db):
     await add_region(client, "or-test")
     pid = (await client.post("/v1/partners", json=partner_body())).json()["id"]
     await client.patch(f"/v1/partners/{pid}", json={"capacity": 42})
@@ -201,11 +201,16 @@ async def test_every_write_is_audited_with_old_and_new_values(client, clean_db):
     assert [e["action"] for e in entries] == ["update", "create"]
     assert entries[0]["changes"] == {"capacity": {"old": None, "new": 42}}
     assert entries[0]["actor"] == "test admin" and entries[0]["key_id"]
-    async with clean_db.pool.acquire() as conn:
-        with pytest.raises(asyncpg.PostgresError, match="append-only"):
-            await conn.execute("UPDATE audit_log SET actor = 'someone else'")
-        with pytest.raises(asyncpg.PostgresError, match="append-only"):
-            await conn.execute("DELETE FROM audit_log")
+    async with clean_db.pool.acquire() as conn:  # the service's own role may not even try
+        for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+            with pytest.raises(asyncpg.InsufficientPrivilegeError, match="permission denied"):
+                await conn.execute(statement)
+    async with admin_db.pool.acquire() as conn, conn.transaction():  # nor may the owner of the table
+        await conn.execute("SET LOCAL ROLE pathways_owner")
+        for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+            with pytest.raises(asyncpg.PostgresError, match="append-only"):
+                async with conn.transaction():
+                    await conn.execute(statement)
 
 
 async def test_rate_limit_answers_429_with_retry_after_and_is_per_key(clean_db):
