@@ -24,9 +24,10 @@ run: $(STAMP)  ## serve on the embedded database with demo data
 test: $(STAMP)  ## the whole test suite (embedded database unless DATABASE_URL is set)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)  ## ruff and the layering contracts
+lint: $(STAMP)  ## ruff, the layering contracts and mypy (configuration in pyproject.toml)
 	$(BIN)/ruff check api tests migrations examples bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 fuzz: $(STAMP)  ## schemathesis on every OpenAPI operation against a real server (FUZZ_MAX_EXAMPLES, FUZZ_SEED)
 	$(BIN)/python -m tests.reliability.fuzz

@@ -65,7 +65,7 @@ async def _demo_key(dsn: str) -> str | None:
     from api.usecases import access as access_uc
 
     async def mint(uow: Any) -> str | None:
-        if await uow.keys.list():
+        if await uow.keys.list_keys():
             return None
         _, full = await access_uc.create_key(uow, caller=uow.caller, name="demo admin",
                                              scopes=frozenset({Scope.ADMIN}), jurisdiction=None)

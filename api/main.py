@@ -117,7 +117,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             build_schema(max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases,
                          max_tokens=settings.graphql_max_tokens, max_cost=settings.graphql_max_cost,
                          introspection=settings.graphql_introspection),
-            context_getter=get_context, graphql_ide="graphiql" if settings.graphiql else None,
+            # A FastAPI dependency that yields (the request's loaders are let go after it); strawberry's annotation
+            # names only plain return values.
+            context_getter=get_context,  # type: ignore[arg-type]
+            graphql_ide="graphiql" if settings.graphiql else None,
         ),
         prefix="/graphql",
         include_in_schema=False,

@@ -14,7 +14,7 @@ from starlette.routing import Match
 from api.domain.access import Forbidden, RateLimited, Unauthenticated
 from api.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation, VersionMismatch
 from api.domain.sync import SyncRejected
-from api.schemas.problems import Problem
+from api.schemas.problems import FieldError, Problem
 
 log = logging.getLogger("pathways.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -49,7 +49,7 @@ def problem_response(
     """Build a problem+json response."""
     body = Problem(
         type=TYPE_BASE + slug if slug else "about:blank", title=title, status=status, detail=detail,
-        instance=request.url.path, errors=errors,
+        instance=request.url.path, errors=None if errors is None else [FieldError(**e) for e in errors],
     ).model_dump(exclude_none=True)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 

@@ -255,30 +255,28 @@ def _text_number(text: str) -> int | float | None:
 def _whole(raw: object) -> int | None:
     """A whole figure the domain accepts as it stands (0 to 2**31 - 1), or None; raise _Unusual otherwise."""
     if type(raw) is str:
-        raw = _text_number(raw)  # type: ignore[arg-type]
+        raw = _text_number(raw)
     if raw is None:
         return None
-    kind = type(raw)
-    if kind is int:
-        if 0 <= raw <= _INT_MAX:  # type: ignore[operator]
-            return raw  # type: ignore[return-value]
-    elif kind is float and 0.0 <= raw <= _INT_MAX and raw == int(raw):  # type: ignore[operator, call-overload]
-        return int(raw)  # type: ignore[call-overload]
+    if type(raw) is int:
+        if 0 <= raw <= _INT_MAX:
+            return raw
+    elif type(raw) is float and 0.0 <= raw <= _INT_MAX and raw == int(raw):
+        return int(raw)
     raise _Unusual
 
 
 def _decimal(raw: object) -> float | None:
     """A decimal figure as a float (not yet range-checked), or None; raise _Unusual for what it cannot read."""
     if type(raw) is str:
-        raw = _text_number(raw)  # type: ignore[arg-type]
+        raw = _text_number(raw)
     if raw is None:
         return None
-    kind = type(raw)
-    if kind is float:
-        return raw  # type: ignore[return-value]
-    if kind is int:
+    if type(raw) is float:
+        return raw
+    if type(raw) is int:
         try:
-            return float(raw)  # type: ignore[arg-type]
+            return float(raw)
         except OverflowError:
             raise _Unusual from None
     raise _Unusual
@@ -323,20 +321,17 @@ def _fast_observation(record: Mapping[str, object], regions: Mapping[str, Region
     growth = g("growth_percent")
     if type(growth) is not float:
         growth = _decimal(growth)
-    if growth is not None and not -100.0 <= growth < _INF:  # type: ignore[operator]
+    if growth is not None and not -100.0 <= growth < _INF:
         raise _Unusual
-    wages = [g("wage_p10"), g("wage_p25"), g("median_wage"), g("wage_p75"), g("wage_p90")]
+    wages: list[float | None] = []
     low = 0.0
-    for i, wage in enumerate(wages):
-        if wage is None:
-            continue
-        if type(wage) is not float:
-            wage = wages[i] = _decimal(wage)
-            if wage is None:
-                continue
-        if not low <= wage < _INF:  # at least 0, finite, and not below the percentile before it
-            raise _Unusual
-        low = wage
+    for raw in (g("wage_p10"), g("wage_p25"), g("median_wage"), g("wage_p75"), g("wage_p90")):
+        wage = raw if type(raw) is float else None if raw is None else _decimal(raw)
+        if wage is not None:
+            if not low <= wage < _INF:  # at least 0, finite, and not below the percentile before it
+                raise _Unusual
+            low = wage
+        wages.append(wage)
     p10, p25, median, p75, p90 = wages
     return Observation(region=region, code=parsed, period=period, source=source, retrieved_at=retrieved_at,
                        employment=employment, projected_employment=projected, annual_openings=openings,

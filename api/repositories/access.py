@@ -87,7 +87,7 @@ class PgApiKeyRepository:
         row = await self._conn.fetchrow(FIND_KEY, prefix)
         return _key(row) if row else None
 
-    async def list(self) -> list[ApiKey]:
+    async def list_keys(self) -> list[ApiKey]:
         return [_key(r) for r in await self._conn.fetch(LIST_KEYS)]
 
     async def revoke(self, key_id: UUID) -> ApiKey | None:
@@ -108,8 +108,9 @@ class PgAuditRepository:
                 [(e.id, e.key_id, e.actor, e.action, e.kind, e.record_id, e.changes) for e in entries],
             )
 
-    async def list(self, flt: AuditFilter, *, limit: int, after: tuple[object, ...] | None) -> Page[AuditEntry]:
-        conditions, params = [], []
+    async def list_entries(self, flt: AuditFilter, *, limit: int, after: tuple[object, ...] | None) -> Page[AuditEntry]:
+        conditions: list[str] = []
+        params: list[object] = []
         for column, value in (("kind", flt.kind), ("record_id", flt.record_id), ("key_id", flt.key_id),
                               ("action", flt.action)):
             if value is not None:

@@ -121,7 +121,7 @@ async def _at_head(dsn: str) -> bool:
 async def current_revision(conn: asyncpg.Connection) -> str | None:
     """The migration revision the database is at."""
     try:
-        return await conn.fetchval("SELECT version_num FROM alembic_version")  # type: ignore[no-any-return]
+        return await conn.fetchval("SELECT version_num FROM alembic_version")
     except asyncpg.UndefinedTableError:
         return None
 

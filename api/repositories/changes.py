@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -82,10 +82,9 @@ class PgChangeFeed:
     async def export(
         self, kind: str, *, state: str | None, local_area: str | None, source: str | None,
         updated_since: datetime | None, batch: int,
-    ) -> AsyncIterator[list[Partner] | list[Service]]:
-        mapper = _partner if kind == "partner" else _service
+    ) -> AsyncGenerator[list[Partner] | list[Service], None]:
         # A server-side cursor streams the table in batches; memory stays flat whatever its size.
         async with self._conn.transaction(readonly=True):
             cursor = await self._conn.cursor(EXPORT[kind], state, local_area, source, updated_since)
             while rows := await cursor.fetch(batch):
-                yield [mapper(r) for r in rows]
+                yield [_partner(r) for r in rows] if kind == "partner" else [_service(r) for r in rows]

@@ -287,7 +287,7 @@ class PgPartnerRepository:
         rows = await self._conn.fetch(GET_PARTNERS, list(partner_ids))
         return {r["id"]: _partner(r) for r in rows}
 
-    async def list(
+    async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
         offset: int = 0,
     ) -> Page[Partner]:

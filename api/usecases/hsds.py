@@ -168,7 +168,7 @@ async def list_organizations(uow: UnitOfWork, *, query: HsdsQuery, page: int, pe
     """One page of organizations (retired partners are not published), ordered by name or by search rank."""
     policy.read_directory(uow)
     vocab = await _vocabulary(uow)
-    result = await uow.partners.list(_partner_filter(query), limit=per_page, after=None, with_total=True,
+    result = await uow.partners.list_partners(_partner_filter(query), limit=per_page, after=None, with_total=True,
                                      offset=_offset(page, per_page))
     contents = await _organizations(uow, result.items, vocab, query)
     return hsds.page_envelope(contents, total_items=result.total or 0, page=page, per_page=per_page)
@@ -285,7 +285,7 @@ async def stream_organizations(uow: UnitOfWork, *, query: HsdsQuery,
     flt = _partner_filter(query)
     after: tuple[object, ...] | None = None
     while True:
-        page = await uow.partners.list(flt, limit=batch, after=after)
+        page = await uow.partners.list_partners(flt, limit=batch, after=after)
         yield await _organizations(uow, page.items, vocab, query)
         if page.next_after is None:
             return

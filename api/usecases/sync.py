@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -140,7 +140,7 @@ def _feed_position(cursor: str | None) -> tuple[int, int] | None:
 async def export_directory(
     uow: UnitOfWork, *, kind: str, state: str | None = None, local_area: str | None = None,
     source: str | None = None, updated_since: datetime | None = None, batch: int = 1000,
-) -> AsyncIterator[list[Partner] | list[Service]]:
+) -> AsyncGenerator[list[Partner] | list[Service], None]:
     """Stream the whole directory (or a filtered part) in batches."""
     policy.read_directory(uow)
     async for records in uow.changes.export(kind, state=state, local_area=local_area, source=source,

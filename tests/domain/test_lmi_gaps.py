@@ -16,11 +16,11 @@ from api.domain.lmi_gaps import (
     RULES,
     LaborMarketFacts,
     _member_seats,
-    member_training,
     training_capacity_gaps,
 )
 from api.domain.partners import DeliveryMode, Partner, Service, Status
 from api.domain.systems import SystemState
+from tests.domain.labor_market_rows import member_training
 from tests.domain.system_factories import gap_context, join, make_partner, make_service, make_system
 from tests.domain.test_labor_market_columns import _shared, state_like_observations
 

@@ -71,7 +71,7 @@ class FakePartnerRepository:
     async def get_many(self, partner_ids: Sequence[UUID]) -> dict[UUID, Partner]:
         return {pid: self.partners[pid] for pid in partner_ids if pid in self.partners}
 
-    async def list(
+    async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False
     ) -> Page[Partner]:
         if flt.q or flt.near is not None:
