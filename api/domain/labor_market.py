@@ -75,7 +75,7 @@ class Observation:
 
 
 # The stored text of an observation's code kind by the code's class: what a bulk load reads per row, without
-# the enum's ``value`` descriptor (a third of building a row to copy). ``code_kind.value`` for anything else.
+# the enum's ``value`` descriptor (bench/README.md item 22). ``code_kind.value`` for anything else.
 CODE_KIND_TEXT: dict[type, str] = {SocCode: CodeKind.SOC.value, NaicsCode: CodeKind.NAICS.value}
 
 

@@ -37,7 +37,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)
 # a minute, skipping a key another statement is noting already.
 # The counters need no durability, so this statement's own transaction commits without waiting for the WAL
 # flush (``synchronous_commit`` off, set locally): a crash may forget the last fraction of a second of hits.
-# Waiting for the flush cost 1.6 ms per request and serialized concurrent requests on the bucket's row.
+# Waiting for the flush serialized concurrent requests on the bucket's row (bench/README.md item 5).
 HIT = """
 WITH touched AS (
   UPDATE api_keys SET last_used_at = now()
