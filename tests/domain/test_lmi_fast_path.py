@@ -18,9 +18,9 @@ from api.domain.errors import InvalidInput
 from api.domain.labor_market import Observation, normalize_number
 from api.domain.lmi_ingest import (
     _fast_observation,
+    _LeftToThoroughPath,
     _text_number,
     _thorough_observation,
-    _Unusual,
     observation_from_record,
 )
 from tests.hypothesis_profiles import examples
@@ -151,7 +151,7 @@ def test_the_fast_path_accepts_only_what_the_thorough_path_accepts_as_the_same_o
 ) -> None:
     try:
         fast = _fast_observation(rec, REGIONS)
-    except _Unusual:
+    except _LeftToThoroughPath:
         return
     assert outcome(lambda: fast) == outcome(lambda: _thorough_observation(rec, REGIONS))
 
@@ -173,10 +173,10 @@ def test_a_figure_written_as_text_reads_as_normalize_number_reads_it(text: str) 
     try:
         expected: Any = normalize_number(text)
     except ValueError:
-        expected = _Unusual
+        expected = _LeftToThoroughPath
     try:
         got: Any = _text_number(text)
-    except _Unusual:
-        got = _Unusual
+    except _LeftToThoroughPath:
+        got = _LeftToThoroughPath
     assert (type(got), got) == (type(expected), expected)
 
