@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "dev")
 THOROUGH = PROFILE == "ci"
 
-settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True)
-settings.register_profile("dev", max_examples=10, deadline=None)
+# Nor does either fail a test because generating its data was slow (``too_slow``): on a loaded machine that is
+# a timing, not a finding.
+settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(PROFILE)
 
 
