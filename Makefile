@@ -21,12 +21,15 @@ $(STAMP): requirements-dev.txt pyproject.toml
 run: $(STAMP)  ## serve on the embedded database with demo data
 	$(BIN)/pathways serve --demo
 
-test: $(STAMP)  ## the whole test suite (embedded database unless DATABASE_URL is set)
-	$(BIN)/python -m pytest
+PYTEST_WORKERS ?= 2
 
-lint: $(STAMP)  ## ruff and the layering contracts
+test: $(STAMP)  ## the whole suite on PYTEST_WORKERS xdist workers (embedded database unless DATABASE_URL is set)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+lint: $(STAMP)  ## ruff, the layering contracts and mypy (configuration in pyproject.toml)
 	$(BIN)/ruff check api tests migrations examples bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 fuzz: $(STAMP)  ## schemathesis on every OpenAPI operation against a real server (FUZZ_MAX_EXAMPLES, FUZZ_SEED)
 	$(BIN)/python -m tests.reliability.fuzz
@@ -50,7 +53,7 @@ test-lowest: $(STAMP)  ## the suite on the oldest versions pyproject.toml allows
 	rm -rf $(LOWEST_VENV)
 	$(BIN)/uv venv --quiet --python $(PYTHON) $(LOWEST_VENV)
 	$(BIN)/uv pip install --quiet --python $(LOWEST_VENV)/bin/python --resolution lowest-direct -e ".[dev]"
-	$(LOWEST_VENV)/bin/python -m pytest
+	$(LOWEST_VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) $(LOWEST_VENV) *.egg-info

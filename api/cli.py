@@ -111,7 +111,7 @@ async def _demo_key(dsn: str) -> str | None:
     from api.usecases import access as access_uc
 
     async def mint(uow: Any) -> str | None:
-        if await uow.keys.list():
+        if await uow.keys.list_keys():
             return None
         _, full = await access_uc.create_key(uow, caller=uow.caller, name="demo admin",
                                              scopes=frozenset({Scope.ADMIN}), jurisdiction=None)
@@ -365,7 +365,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                         out.write(orjson.dumps(model.model_validate(record).model_dump(mode="json")) + b"\n")
                         count += 1
             finally:
-                await opened.batches.aclose()  # type: ignore[attr-defined]
+                await opened.batches.aclose()
             return count, opened.cursor
 
         dsn, embedded = _connect_target(settings)

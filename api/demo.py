@@ -293,7 +293,7 @@ def demo_answers(
             ratings[code] = None if rng.random() < 0.08 else min(4, max(1, level))
     lowest = sorted((c for c, v in ratings.items() if v is not None), key=lambda c: (ratings[c], c))
     priorities = lowest[:2] if respondent % 2 == 0 else []
-    assistance = [c for c in ("4.3", "6.2") if c in ratings and rng.random() < 0.5]
+    assistance: list[str] = [c for c in ("4.3", "6.2") if c in ratings and rng.random() < 0.5]
     notes = {lowest[0]: "We have talked about this but nobody owns it yet."} if respondent == 0 and lowest else {}
     return ratings, priorities, assistance, notes
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from api.domain.agreements import MOU_SECTION_CODES, Agreement, AgreementStatus, AgreementType
@@ -49,7 +50,7 @@ PLANNING = {
     "what_is_next": "Agree the session calendar by the end of the month; the centre recruits, the college hosts.",
 }
 # (key, from, to, interest, stage reached, planning answers)
-DEMO_CONNECTIONS: list[tuple[str, str, str, Interest, ConnectionStage, dict[str, str]]] = [
+DEMO_CONNECTIONS: list[tuple[str, str, str, Interest, ConnectionStage, dict[str, Any]]] = [
     ("reentry-college", "Stonebridge Second Chance Center", "Stonebridge Community College",
      Interest.CONNECT_TARGET_POPULATIONS, ConnectionStage.PARTNERED, PLANNING),
     ("adult-ed-worksource", "Marlow Bay Adult Learning Center", "Marlow Bay WorkSource Center",

@@ -151,7 +151,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             build_schema(max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases,
                          max_tokens=settings.graphql_max_tokens, max_cost=settings.graphql_max_cost,
                          introspection=settings.graphql_introspection),
-            context_getter=get_context, graphql_ide="graphiql" if settings.graphiql else None,
+            # A FastAPI dependency that yields (the request's loaders are let go after it); strawberry's annotation
+            # names only plain return values.
+            context_getter=get_context,  # type: ignore[arg-type]
+            graphql_ide="graphiql" if settings.graphiql else None,
         ),
         prefix="/graphql",
         include_in_schema=False,
@@ -207,14 +210,12 @@ def tune_garbage_collector() -> None:
     """Collect cyclic garbage less often in a serving process.
 
     A page of partners allocates thousands of short-lived objects; with the default thresholds the collector
-    ran many times per request and every few requests walked all of the process's objects: 23-25% of the
-    wall time under load (bench/README.md). Objects made while importing live as long as the process, so
-    they are frozen out of collections, and the youngest generation is collected once 100,000 more container
-    objects are alive than at the last collection. Nearly everything a request allocates is freed by reference
-    counting when it ends, so the count climbs only while requests are in flight: at 10,000, 32 nested GraphQL
-    pages in flight set off 0.8 collections per request (4.5-7 ms of about 40), each promoting live records
-    that a later collection walks again; at 100,000, about one per hundred requests (bench/README.md item 20).
-    Cyclic garbage waits longer: at most 100,000 objects, a few MB.
+    ran many times per request and every few requests walked all of the process's objects. Objects made while
+    importing live as long as the process, so they are frozen out of collections, and the youngest generation
+    is collected once 100,000 more container objects are alive than at the last collection. Nearly everything
+    a request allocates is freed by reference counting when it ends, so the count climbs only while requests
+    are in flight, and a low threshold promotes live records that a later collection walks again. Cyclic
+    garbage waits longer: at most 100,000 objects, a few MB. Figures: bench/README.md, items 10 and 20.
     """
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)

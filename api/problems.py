@@ -21,7 +21,7 @@ from api.domain.bulk import BulkRejected, BulkTimeBudgetExceeded, EmptyBody, Too
 from api.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation, VersionMismatch
 from api.domain.sync import MassRetirement
 from api.schemas.bulk import report_out
-from api.schemas.problems import Problem
+from api.schemas.problems import FieldError, Problem
 
 log = logging.getLogger("pathways.errors")
 PROBLEM_JSON = "application/problem+json"
@@ -181,7 +181,8 @@ def problem_response(
     problem)."""
     body = Problem(
         type=problem_type_uri(slug, status), title=title, status=status, detail=detail,
-        instance=request.url.path, errors=errors, **(extra or {}),
+        instance=request.url.path, errors=None if errors is None else [FieldError(**e) for e in errors],
+        **(extra or {}),
     ).model_dump(mode="json", exclude_none=True)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 

@@ -21,6 +21,7 @@ import orjson
 from api.problems import problem_type_uri
 from api.settings import Settings, get_settings
 
+HttpToolsProtocol: Any
 try:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 except ImportError:  # pragma: no cover - uvicorn[standard] brings httptools
@@ -50,7 +51,7 @@ def _refusal(detail: str) -> bytes:
 
 if HttpToolsProtocol is not None:
 
-    class BoundedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc, valid-type]
+    class BoundedHttpToolsProtocol(HttpToolsProtocol):
         """uvicorn's httptools protocol, refusing a request head that is too large or has too many headers."""
 
         def __init__(self, config: Any, server_state: Any, app_state: dict[str, Any],

@@ -3,6 +3,9 @@
 Each test session creates a fresh database, prepares it as the service does (its roles, migrations as the
 owner role, reference vocabularies, grants); the application under test connects as the service role, as
 it does in production. Each test that touches the database starts from empty data tables.
+Under pytest-xdist (``make test`` runs two workers) every worker is a session of its own: its own embedded
+server (or its own database on the server in DATABASE_URL), named after the worker, so workers never see
+each other's rows.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from api.repositories import bootstrap
 from api.repositories.access import PgApiKeyRepository
 from api.repositories.database import Database, EmbeddedPostgres
 from api.settings import Settings
+from tests import hypothesis_profiles  # noqa: F401  # registers and loads the Hypothesis profile
 
 
 def _with_database(dsn: str, name: str) -> str:
@@ -43,7 +47,7 @@ def server_dsn() -> Iterator[str]:
     if external:
         yield external
         return
-    folder = Path(tempfile.mkdtemp(prefix="pathways-test-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"pathways-test-{_worker()}-"))
     embedded = EmbeddedPostgres(folder)
     try:
         yield embedded.start()
@@ -52,9 +56,14 @@ def server_dsn() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _worker() -> str:
+    """This pytest-xdist worker's id (gw0, gw1, ...), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 async def create_database(server: str) -> tuple[str, str]:
     """Create an empty database on ``server``; return its name and DSN."""
-    name = f"pathways_test_{uuid.uuid4().hex[:12]}"
+    name = f"pathways_test_{_worker()}_{uuid.uuid4().hex[:12]}"
     conn = await asyncpg.connect(server)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')

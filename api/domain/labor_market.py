@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 from itertools import pairwise
+from typing import cast
 
 from api.domain.codes import NaicsCode, SocCode
 from api.domain.errors import FieldProblem, InvalidInput
@@ -74,7 +75,7 @@ class Observation:
 
 
 # The stored text of an observation's code kind by the code's class: what a bulk load reads per row, without
-# the enum's ``value`` descriptor (a third of building a row to copy). ``code_kind.value`` for anything else.
+# the enum's ``value`` descriptor (bench/README.md item 22). ``code_kind.value`` for anything else.
 CODE_KIND_TEXT: dict[type, str] = {SocCode: CodeKind.SOC.value, NaicsCode: CodeKind.NAICS.value}
 
 
@@ -389,7 +390,7 @@ def _rows_in_demand(fig: OccupationFigures, rule: InDemandRule, regions: Collect
 def _plain_in_demand(fig: OccupationFigures, rule: InDemandRule) -> bool:
     # Every row of plain figures is the latest of its key, so the occupation is in demand when any row is.
     least_openings = rule.min_annual_openings
-    if least_openings is not None and max(fig.annual_openings) >= least_openings:  # type: ignore[type-var]
+    if least_openings is not None and max(cast("tuple[int, ...]", fig.annual_openings)) >= least_openings:
         return True
     least_growth = rule.min_growth_percent
     return least_growth is not None and any(g is not None and g >= least_growth for g in fig.growth_percent)
@@ -511,7 +512,7 @@ def occupation_shortfalls(
 def _plain_shortfall(fig: OccupationFigures, present: set[str], wanted_regions: list[str],
                      capacity: int) -> OccupationShortfall:
     """The shortfall of plain figures (``present``: their regions): every row counts, in region order."""
-    openings: int = sum(fig.annual_openings)  # type: ignore[arg-type]  # plain: no None among them
+    openings = sum(cast("tuple[int, ...]", fig.annual_openings))  # plain: no None among them
     return OccupationShortfall(
         occupation=fig.code,
         annual_openings=openings,

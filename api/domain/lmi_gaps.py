@@ -6,18 +6,17 @@ query), so the analysis keeps its signature and stays pure.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from uuid import UUID
 
 from api.domain.codes import InvalidCode, SocCode
-from api.domain.gaps import DEFAULT_RULES, Gap, GapContext, GapKind, GapRule, OfferedService, Severity
+from api.domain.gaps import DEFAULT_RULES, Gap, GapContext, GapKind, GapRule, Severity
 from api.domain.labor_market import (
     InDemandRule,
     Observation,
     OccupationFigures,
     OccupationShortfall,
-    TrainingCapacity,
     occupation_figures,
     occupation_shortfalls,
     occupations_in_demand,
@@ -59,67 +58,6 @@ def _targets(ctx: GapContext, facts: LaborMarketFacts, figures: list[OccupationF
     return occupations_in_demand(figures, facts.rule, regions=ctx.system.regions), True
 
 
-_UNREAD = object()
-
-
-def _programs(
-    ctx: GapContext, occupations: Collection[SocCode], regions: list[str]
-) -> Iterator[tuple[OfferedService, str, list[str], str]]:
-    """Members' active services with a capacity that lead to some of the occupations within the regions.
-
-    Yields each with the region it counts in (the first of ``regions`` it is offered in; online is everywhere),
-    the codes (text, in order) of the occupations it leads to and its provider's label ("partner: service").
-    """
-    wanted = {code.value for code in occupations}
-    rank = {r: i for i, r in reversed(list(enumerate(regions)))}
-    everywhere = regions[0] if regions else None
-    # A state system's thousands of programs name the same few hundred occupations, are offered in the same
-    # few combinations of regions and belong to a few hundred partners: each is worked out once.
-    values: dict[str, object] = {}
-    firsts: dict[tuple[str, ...], str | None] = {}
-    names: dict[UUID, str] = {}
-    for service in ctx.active_services():
-        if not service.capacity or not service.occupations:
-            continue
-        if service.delivery_mode is DeliveryMode.ONLINE:
-            region = everywhere
-        else:
-            served = service.regions
-            if not served:
-                partner = ctx.partners.get(service.partner_id)
-                served = partner.regions_served if partner else ()
-            if not served:
-                region = everywhere
-            elif (region := firsts.get(served, _UNREAD)) is _UNREAD:  # type: ignore[assignment]
-                places = [place for r in served if (place := rank.get(r)) is not None]
-                region = firsts[served] = regions[min(places)] if places else None
-        if region is None:
-            continue
-        leads_to: set[str] = set()
-        for text in service.occupations:
-            value = values.get(text, _UNREAD)
-            if value is _UNREAD:
-                # A code's own text reads as itself; any other text is parsed.
-                value = values[text] = text if text in wanted else (
-                    code.value if (code := _soc(text)) is not None else None)
-            if value in wanted:
-                leads_to.add(value)  # type: ignore[arg-type]
-        if leads_to:
-            name = names.get(service.partner_id)
-            if name is None:
-                name = names[service.partner_id] = ctx.name(service.partner_id)
-            yield service, region, sorted(leads_to), f"{name}: {service.name}"
-
-
-def member_training(ctx: GapContext, occupations: Collection[SocCode], regions: list[str]) -> list[TrainingCapacity]:
-    """The yearly capacity of members' active services that lead to the occupations, within the regions."""
-    codes = {code.value: code for code in occupations}
-    return [
-        TrainingCapacity(occupation=codes[value], region=region, capacity=service.capacity,  # type: ignore[arg-type]
-                         provider=provider)  # (_programs yields only services with a capacity)
-        for service, region, leads_to, provider in _programs(ctx, occupations, regions)
-        for value in leads_to
-    ]
 
 
 def _wanted_value(text: str, wanted: set[str]) -> str | None:
@@ -132,11 +70,13 @@ def _wanted_value(text: str, wanted: set[str]) -> str | None:
 def _member_seats(
     ctx: GapContext, occupations: Collection[SocCode], regions: list[str]
 ) -> tuple[dict[str, int], dict[str, list[str]]]:
-    """``member_training`` added up per occupation (by code): the seats, and each capacity's provider label
-    ("partner: service (seats)") in ``member_training``'s order, without a ``TrainingCapacity`` apiece.
+    """The yearly capacity of members' active services that lead to the occupations, within the regions, added up
+    per occupation (by code): the seats, and each capacity's provider label ("partner: service (seats)").
 
-    The services ``_programs`` yields, found the same way in one plain loop (a state system has 5,000 of
-    them: a comprehension or a generator per service cost more than the rest of its work). Only whether a
+    A service counts when it has a capacity, leads to a wanted occupation and is offered online or in one of the
+    regions (its own, or its partner's when it names none; a service placed nowhere counts everywhere). One plain
+    loop: a state system has 5,000 services, and a comprehension or a generator per service cost more than the
+    rest of its work (tests/domain/test_lmi_gaps.py holds it to the rule written per capacity). Only whether a
     service counts in some region matters here, not which; and the order of an occupation's labels is the
     order of the services, whatever the order of the codes within one service.
     """
@@ -149,7 +89,7 @@ def _member_seats(
     values: dict[str, str | None] = {}  # occupation text -> the wanted code it names, or None
     outside = allowed.isdisjoint
     names: dict[UUID, str] = {}
-    partner: object = None
+    partner: UUID | None = None
     name = ""
     online = DeliveryMode.ONLINE
     for service in ctx.active_services():
@@ -165,20 +105,22 @@ def _member_seats(
                 continue
         leads_to: list[str] = []
         for text in service.occupations:
-            value = values.get(text, _UNREAD)
-            if value is _UNREAD:
+            try:
+                value = values[text]
+            except KeyError:
                 value = values[text] = _wanted_value(text, wanted)
             if value is not None and value not in leads_to:
-                leads_to.append(value)  # type: ignore[arg-type]
+                leads_to.append(value)
         if not leads_to:
             continue
         if capacity < 0:
             raise ValueError(f"training capacity must not be negative, got {capacity}")  # as TrainingCapacity
         if service.partner_id is not partner:  # a partner's services come together, often with one id object
             partner = service.partner_id
-            name = names.get(partner)  # type: ignore[assignment]
-            if name is None:
-                name = names[partner] = ctx.name(partner)  # type: ignore[index]
+            known = names.get(partner)
+            if known is None:
+                known = names[partner] = ctx.name(partner)
+            name = known
         label = f"{name}: {service.name} ({capacity})"
         for value in leads_to:
             seats[value] = seats.get(value, 0) + capacity

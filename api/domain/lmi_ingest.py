@@ -171,7 +171,7 @@ def _known_outlook(text: str) -> tuple[bool, Outlook | None]:
         return False, None
 
 
-class _Unusual(Exception):
+class _LeftToThoroughPath(Exception):
     """The fast path met something it leaves to the thorough one (which names every problem)."""
 
 
@@ -181,7 +181,7 @@ _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+")
 
 
 def _text_number(text: str) -> int | float | None:
-    """Read a figure written as text, as normalize_number does; raise _Unusual where it would refuse.
+    """Read a figure written as text, as normalize_number does; raise _LeftToThoroughPath where it would refuse.
 
     The usual shapes ("27,505", "$34,156", "412") are read here; anything else goes to normalize_number.
     """
@@ -193,69 +193,67 @@ def _text_number(text: str) -> int | float | None:
     try:
         return normalize_number(text)
     except ValueError:
-        raise _Unusual from None
+        raise _LeftToThoroughPath from None
 
 
 def _whole(raw: object) -> int | None:
-    """A whole figure the domain accepts as it stands (0 to 2**31 - 1), or None; raise _Unusual otherwise."""
+    """A whole figure the domain accepts as it stands (0 to 2**31 - 1), or None; raise _LeftToThoroughPath otherwise."""
     if type(raw) is str:
-        raw = _text_number(raw)  # type: ignore[arg-type]
+        raw = _text_number(raw)
     if raw is None:
         return None
-    kind = type(raw)
-    if kind is int:
-        if 0 <= raw <= _INT_MAX:  # type: ignore[operator]
-            return raw  # type: ignore[return-value]
-    elif kind is float and 0.0 <= raw <= _INT_MAX and raw == int(raw):  # type: ignore[operator, call-overload]
-        return int(raw)  # type: ignore[call-overload]
-    raise _Unusual
+    if type(raw) is int:
+        if 0 <= raw <= _INT_MAX:
+            return raw
+    elif type(raw) is float and 0.0 <= raw <= _INT_MAX and raw == int(raw):
+        return int(raw)
+    raise _LeftToThoroughPath
 
 
 def _decimal(raw: object) -> float | None:
-    """A decimal figure as a float (not yet range-checked), or None; raise _Unusual for what it cannot read."""
+    """A decimal figure as a float (not yet range-checked), or None; raise _LeftToThoroughPath otherwise."""
     if type(raw) is str:
-        raw = _text_number(raw)  # type: ignore[arg-type]
+        raw = _text_number(raw)
     if raw is None:
         return None
-    kind = type(raw)
-    if kind is float:
-        return raw  # type: ignore[return-value]
-    if kind is int:
+    if type(raw) is float:
+        return raw
+    if type(raw) is int:
         try:
-            return float(raw)  # type: ignore[arg-type]
+            return float(raw)
         except OverflowError:
-            raise _Unusual from None
-    raise _Unusual
+            raise _LeftToThoroughPath from None
+    raise _LeftToThoroughPath
 
 
 
 
 def _fast_observation(record: Mapping[str, object], regions: Mapping[str, Region]) -> Observation:
-    """Read a well-formed, plausible record quickly; raise _Unusual for anything the thorough path must judge.
+    """Read a well-formed, plausible record quickly; raise _LeftToThoroughPath for what the thorough path judges.
 
     Everything it accepts the thorough path accepts as the same observation, validate_observation included
     (tests/domain/test_lmi_fast_path.py holds them equal); anything else, odd or wrong, goes to the thorough
     path, so a refusal always names every problem.
     """
     if not OBSERVATION_FIELDS.issuperset(record):
-        raise _Unusual
+        raise _LeftToThoroughPath
     g = record.get
     region, code, period, source, stamp = g("region"), g("code"), g("period"), g("source"), g("retrieved_at")
     kind = g("code_kind", "soc")
     if not (type(region) is str and region in regions and type(code) is str and type(kind) is str
             and type(period) is str and type(source) is str and type(stamp) is str and region.strip()):
-        raise _Unusual
+        raise _LeftToThoroughPath
     parsed = _known_code(kind, code) if kind in ("soc", "naics") and len(code) <= 16 else None
     retrieved_at = _known_time(stamp) if len(stamp) <= 64 else None
     if parsed is None or retrieved_at is None or not _known_period(period) or not _known_source(source):
-        raise _Unusual
+        raise _LeftToThoroughPath
     outlook = g("outlook")
     if outlook is not None:
         if type(outlook) is not str:
-            raise _Unusual
+            raise _LeftToThoroughPath
         ok, outlook = _known_outlook(outlook)
         if not ok:
-            raise _Unusual
+            raise _LeftToThoroughPath
     employment, projected, openings = g("employment"), g("projected_employment"), g("annual_openings")
     # The usual figure is an int in range or a float: checked here, anything else by _whole and _decimal.
     if type(employment) is not int or not 0 <= employment <= _INT_MAX:
@@ -267,20 +265,17 @@ def _fast_observation(record: Mapping[str, object], regions: Mapping[str, Region
     growth = g("growth_percent")
     if type(growth) is not float:
         growth = _decimal(growth)
-    if growth is not None and not -100.0 <= growth < _INF:  # type: ignore[operator]
-        raise _Unusual
-    wages = [g("wage_p10"), g("wage_p25"), g("median_wage"), g("wage_p75"), g("wage_p90")]
+    if growth is not None and not -100.0 <= growth < _INF:
+        raise _LeftToThoroughPath
+    wages: list[float | None] = []
     low = 0.0
-    for i, wage in enumerate(wages):
-        if wage is None:
-            continue
-        if type(wage) is not float:
-            wage = wages[i] = _decimal(wage)
-            if wage is None:
-                continue
-        if not low <= wage < _INF:  # at least 0, finite, and not below the percentile before it
-            raise _Unusual
-        low = wage
+    for raw in (g("wage_p10"), g("wage_p25"), g("median_wage"), g("wage_p75"), g("wage_p90")):
+        wage = raw if type(raw) is float else None if raw is None else _decimal(raw)
+        if wage is not None:
+            if not low <= wage < _INF:  # at least 0, finite, and not below the percentile before it
+                raise _LeftToThoroughPath
+            low = wage
+        wages.append(wage)
     p10, p25, median, p75, p90 = wages
     return Observation(region=region, code=parsed, period=period, source=source, retrieved_at=retrieved_at,
                        employment=employment, projected_employment=projected, annual_openings=openings,
@@ -295,7 +290,7 @@ def observation_from_record(record: Mapping[str, object], *, regions: Mapping[st
     """
     try:
         return _fast_observation(record, regions)
-    except _Unusual:
+    except _LeftToThoroughPath:
         return _thorough_observation(record, regions)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,7 +73,7 @@ class PartnerRepository(Protocol):
 
     async def get(self, partner_id: UUID) -> Partner | None: ...
 
-    async def list(
+    async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
         offset: int = 0,
     ) -> Page[Partner]: ...
@@ -137,7 +137,7 @@ class ReferenceRepository(Protocol):
 class SystemRepository(Protocol):
     """Storage of career pathways systems with their members and role assignments."""
 
-    async def list(
+    async def list_systems(
         self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None
     ) -> Page[CareerPathwaysSystem]: ...
 
@@ -231,7 +231,7 @@ class ApiKeyRepository(Protocol):
 
     async def find(self, prefix: str) -> ApiKey | None: ...
 
-    async def list(self) -> list[ApiKey]: ...
+    async def list_keys(self) -> list[ApiKey]: ...
 
     async def revoke(self, key_id: UUID) -> tuple[ApiKey, ApiKey] | None:
         """Revoke a key (if not revoked yet); return it as it was and as it is, or None if unknown."""
@@ -243,7 +243,9 @@ class AuditRepository(Protocol):
 
     async def record(self, entries: Sequence[AuditEntry]) -> None: ...
 
-    async def list(self, flt: AuditFilter, *, limit: int, after: tuple[object, ...] | None) -> Page[AuditEntry]: ...
+    async def list_entries(
+        self, flt: AuditFilter, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[AuditEntry]: ...
 
 
 class RateLimiter(Protocol):
@@ -259,7 +261,9 @@ class AgreementRepository(Protocol):
 
     async def of_system(self, system_id: UUID) -> list[Agreement]: ...
 
-    async def list(self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None) -> Page[Agreement]: ...
+    async def list_agreements(
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[Agreement]: ...
 
     async def get(self, agreement_id: UUID, *, for_update: bool = False) -> Agreement | None: ...
 
@@ -382,7 +386,7 @@ class ChangeFeed(Protocol):
     async def export(
         self, kind: str, *, state: str | None, local_area: str | None, source: str | None,
         updated_since: datetime | None, status: str | None, batch: int,
-    ) -> tuple[tuple[int, int], AsyncIterator[list[Partner] | list[Service]]]:
+    ) -> tuple[tuple[int, int], AsyncGenerator[list[Partner] | list[Service], None]]:
         """The records in batches, read in one snapshot, and the feed position that snapshot is consistent
         with: following the feed from there brings a copy of the export up to date."""
         ...
@@ -439,20 +443,49 @@ class LaborMarketRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction's worth of repositories; commits once, or rolls back."""
 
-    partners: PartnerRepository
-    reference: ReferenceRepository
-    systems: SystemRepository
-    readiness: ReadinessRepository
-    plans: ActionPlanRepository
-    keys: ApiKeyRepository
-    audit: AuditRepository
-    agreements: AgreementRepository
-    funding: FundingRepository
-    connections: ConnectionRepository
-    caller: Caller
-    sync: SyncRepository
-    changes: ChangeFeed
-    labor_market: LaborMarketRepository
+    # Read-only members: an adapter's own repository types satisfy them (a mutable member would have to be
+    # declared with exactly the port's type).
+    @property
+    def partners(self) -> PartnerRepository: ...
+
+    @property
+    def reference(self) -> ReferenceRepository: ...
+
+    @property
+    def systems(self) -> SystemRepository: ...
+
+    @property
+    def readiness(self) -> ReadinessRepository: ...
+
+    @property
+    def plans(self) -> ActionPlanRepository: ...
+
+    @property
+    def keys(self) -> ApiKeyRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    @property
+    def agreements(self) -> AgreementRepository: ...
+
+    @property
+    def funding(self) -> FundingRepository: ...
+
+    @property
+    def connections(self) -> ConnectionRepository: ...
+
+    @property
+    def caller(self) -> Caller: ...
+
+    @property
+    def sync(self) -> SyncRepository: ...
+
+    @property
+    def changes(self) -> ChangeFeed: ...
+
+    @property
+    def labor_market(self) -> LaborMarketRepository: ...
 
     def trial(self) -> AbstractAsyncContextManager[None]:
         """Run a block whose writes are then undone (a dry run); the unit of work goes on as before it."""

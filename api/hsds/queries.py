@@ -66,14 +66,14 @@ def service_filter(query: HsdsQuery, vocab: Vocabulary, *, located: bool = False
         else:  # a term we do not publish matches nothing
             categories = set()
     if query.taxonomy_id is not None:
-        key = mapping.taxonomy_key(query.taxonomy_id)
-        if key == "partner_type":
+        taxonomy = mapping.taxonomy_key(query.taxonomy_id)
+        if taxonomy == "partner_type":
             partner_types = _narrow(partner_types, vocab.codes("partner_type"))
-        elif key == "population":
+        elif taxonomy == "population":
             populations = _narrow(populations, vocab.codes("population"))
-        elif key == "function":
+        elif taxonomy == "function":
             categories = _narrow(categories, frozenset().union(*vocab.function_categories.values()))
-        elif key != "service_category":  # every service has a category
+        elif taxonomy != "service_category":  # every service has a category
             categories = set()
     return ServiceFilter(
         q=query.search, partner_id=query.organization_id,

@@ -410,14 +410,15 @@ def _service_record(svc: Mapping[str, Any], path: str, *, source: str, defaults:
         else:
             notes.add(_at(_at(path, "service_areas"), i), "not modelled: free-text service area (regions only)")
     for sal, where in sals:
-        loc = sal.get("location") if isinstance(sal.get("location"), Mapping) else {}
+        found = sal.get("location")
+        loc: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
         same = place.source_id is not None and (_text(loc.get("id")) or _text(sal.get("location_id"))) == \
             place.source_id
         if same:
             notes.rest(sal, where, ("location", "service"))
         else:
             notes.add(where, "not modelled: a service is delivered at its organization's location")
-    ext_ids = [{"source": key.source, "id": key.id}]
+    ext_ids: list[dict[str, Any]] = [{"source": key.source, "id": key.id}]
     for e in ext.get("external_ids") or []:
         if isinstance(e, Mapping) and e.get("source") != key.source:
             ext_ids.append({"source": e.get("source"), "id": e.get("id")})

@@ -11,7 +11,7 @@ still a problem+json response and not a broken stream.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
 from contextlib import AsyncExitStack
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -58,7 +58,7 @@ published = APIRouter(prefix="/hsds", tags=["hsds"])
 imports = APIRouter(tags=["sync"])
 
 NDJSON = "application/x-ndjson"
-Batches = AsyncIterator[list[dict[str, Any]]]
+Batches = AsyncGenerator[list[dict[str, Any]], None]
 
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description="Page number, from 1.")]
 PerPage = Annotated[int | None, Query(ge=1, le=500, description="Objects per page (default 50, at most 500).")]
@@ -365,7 +365,7 @@ class _BodyReader:
         if size == 0:  # ijson asks for nothing first, to learn whether the file gives bytes or text
             return b""
         self._limits.check_time()
-        chunk = b""
+        chunk: bytes | None = b""
         while not chunk:  # an empty piece is not the end of the body; only the stream running out is
             chunk = await anext(self._chunks, None)
             if chunk is None:

@@ -40,7 +40,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7)
 # a minute, skipping a key another statement is noting already.
 # The counters need no durability, so this statement's own transaction commits without waiting for the WAL
 # flush (``synchronous_commit`` off, set locally): a crash may forget the last fraction of a second of hits.
-# Waiting for the flush cost 1.6 ms per request and serialized concurrent requests on the bucket's row.
+# Waiting for the flush serialized concurrent requests on the bucket's row (bench/README.md item 5).
 HIT = """
 WITH touched AS (
   UPDATE api_keys SET last_used_at = now()
@@ -90,7 +90,7 @@ class PgApiKeyRepository:
         row = await self._conn.fetchrow(FIND_KEY, prefix)
         return _key(row) if row else None
 
-    async def list(self) -> list[ApiKey]:
+    async def list_keys(self) -> list[ApiKey]:
         return [_key(r) for r in await self._conn.fetch(LIST_KEYS)]
 
     async def revoke(self, key_id: UUID) -> tuple[ApiKey, ApiKey] | None:
@@ -114,8 +114,9 @@ class PgAuditRepository:
                 [(e.id, e.key_id, e.actor, e.action, e.kind, e.record_id, e.changes) for e in entries],
             )
 
-    async def list(self, flt: AuditFilter, *, limit: int, after: tuple[object, ...] | None) -> Page[AuditEntry]:
-        conditions, params = [], []
+    async def list_entries(self, flt: AuditFilter, *, limit: int, after: tuple[object, ...] | None) -> Page[AuditEntry]:
+        conditions: list[str] = []
+        params: list[object] = []
         for column, value in (("kind", flt.kind), ("record_id", flt.record_id), ("key_id", flt.key_id),
                               ("action", flt.action)):
             if value is not None:

@@ -76,7 +76,9 @@ class PgAgreementRepository:
     async def of_system(self, system_id: UUID) -> list[Agreement]:
         return [_agreement(r) for r in await self._conn.fetch(OF_SYSTEM, system_id)]
 
-    async def list(self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None) -> Page[Agreement]:
+    async def list_agreements(
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[Agreement]:
         title, last = (after[0], after[1]) if after else (None, None)
         rows = await self._conn.fetch(LIST, system_id, title, last, limit + 1)
         more = len(rows) > limit

@@ -278,7 +278,7 @@ WHERE s.relkind = 'S' AND t.relnamespace = 'public'::regnamespace AND t.relname 
 async def current_revision(conn: asyncpg.Connection) -> str | None:
     """The migration revision the database is at."""
     try:
-        return await conn.fetchval("SELECT version_num FROM alembic_version")  # type: ignore[no-any-return]
+        return await conn.fetchval("SELECT version_num FROM alembic_version")
     except asyncpg.UndefinedTableError:
         return None
 

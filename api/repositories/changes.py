@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from api.domain.partners import ExternalId, Jurisdiction, Partner, Service
@@ -93,18 +93,18 @@ class PgChangeFeed:
     async def export(
         self, kind: str, *, state: str | None, local_area: str | None, source: str | None,
         updated_since: datetime | None, status: str | None, batch: int,
-    ) -> tuple[tuple[int, int], AsyncIterator[list[Partner] | list[Service]]]:
+    ) -> tuple[tuple[int, int], AsyncGenerator[list[Partner] | list[Service], None]]:
         rows = self._export(kind, state=state, local_area=local_area, source=source, updated_since=updated_since,
                             status=status, batch=batch)
         position = await anext(rows)
         assert isinstance(position, tuple)
-        return position, rows  # type: ignore[return-value]
+        # Every item after the first is a batch of records.
+        return position, cast("AsyncGenerator[list[Partner] | list[Service], None]", rows)
 
     async def _export(
         self, kind: str, *, state: str | None, local_area: str | None, source: str | None,
         updated_since: datetime | None, status: str | None, batch: int,
-    ) -> AsyncIterator[tuple[int, int] | list[Partner] | list[Service]]:
-        mapper = _partner if kind == "partner" else _service
+    ) -> AsyncGenerator[tuple[int, int] | list[Partner] | list[Service], None]:
         # One snapshot for the position and the rows (repeatable read: the first statement takes it); a
         # server-side cursor streams the table in batches, so memory stays flat whatever its size. Inside a
         # transaction already begun (the command line's), the position is still read before the rows: what
@@ -116,4 +116,4 @@ class PgChangeFeed:
             yield (int(xmin), 0)  # seq starts at 1: every change of transaction xmin comes after it
             cursor = await self._conn.cursor(EXPORT[kind], state, local_area, source, updated_since, status)
             while rows := await cursor.fetch(batch):
-                yield [mapper(r) for r in rows]
+                yield [_partner(r) for r in rows] if kind == "partner" else [_service(r) for r in rows]

@@ -151,7 +151,7 @@ class SerializedConnection:
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         async with self._lock:
-            return await self._conn.fetch(query, *args)  # type: ignore[no-any-return]
+            return await self._conn.fetch(query, *args)
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
         async with self._lock:
@@ -163,7 +163,7 @@ class SerializedConnection:
 
     async def execute(self, query: str, *args: Any) -> str:
         async with self._lock:
-            return await self._conn.execute(query, *args)  # type: ignore[no-any-return]
+            return await self._conn.execute(query, *args)
 
     async def executemany(self, query: str, args: Any) -> None:
         async with self._lock:
@@ -190,7 +190,7 @@ async def fetch_replanned(
     # counts (``QueryCounter``) still see every statement.
     log = getattr(conn, "_time_and_log", None) if getattr(conn, "_query_loggers", None) else None
     with log(query, args, None) if log is not None else contextlib.nullcontext():
-        return await statement.fetch(*args)  # type: ignore[no-any-return]
+        return await statement.fetch(*args)
 
 
 @dataclass(eq=False)

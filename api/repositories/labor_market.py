@@ -91,13 +91,13 @@ ORDER BY o.code_kind, o.code, o.region, o.period, o.source
 # Observations with neither openings nor growth are left out: no rule reads them. Two statements rather
 # than one with an "all or these" switch, so that each gets a plan of its own.
 # An occupation's figures usually come from one load, retrieved at one instant: then only that instant is
-# sent (``latest``, with ``retrieved_at`` null) and every row carries it. Decoding a timestamp costs asyncpg
-# ten times what a text or a number does (40,000 of them were a quarter of a state system's gap analysis);
+# sent (``latest``, with ``retrieved_at`` null) and every row carries it. asyncpg decodes a timestamp far more
+# slowly than a text or a number (bench/README.md item 18);
 # the same for periods and sources would cost PostgreSQL (min and max of text) what it saves here.
 # Regions, periods and sources usually repeat from one occupation to the next (a state's load has the same
 # regions, period and source for every occupation): a column equal to the previous occupation's (in the order
-# sent) is sent as null, and the client reuses the previous one. Decoding 120,000 texts was half the client's
-# time on this statement; comparing 800 arrays costs PostgreSQL well under a millisecond. (array_agg never
+# sent) is sent as null, and the client reuses the previous one: decoding the repeated texts cost the client
+# far more than comparing the arrays costs PostgreSQL (bench/README.md item 21). (array_agg never
 # answers null for a group, so null means only "the same as before"; compared byte for byte, in "C".)
 _OCCUPATION_FIGURES = """
 SELECT g.code, t.title,
@@ -163,8 +163,8 @@ def _occupations(rows: list[asyncpg.Record]) -> list[TitledFigures]:
     """Map the rows of _OCCUPATION_FIGURES, emptying ``rows``.
 
     A state's occupations repeat the regions, periods, sources and retrieval time of the one before, and
-    the garbage collector walks every element of every young record and copy: 800 records and their copies
-    cost a collection 20 ms of a request in process. So each record is let go once mapped, and a column
+    the garbage collector walks every element of every young record and copy (bench/README.md item 18). So
+    each record is let go once mapped, and a column
     equal to the previous occupation's is that one's tuple, not a new one (the statement sends the text
     columns as null when they are).
     """

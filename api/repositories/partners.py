@@ -77,9 +77,9 @@ PARTNER_FACTS_OF = """
 SELECT p.id, p.name, p.partner_type, p.regions_served, p.populations_served, p.funding_streams
 FROM partners p WHERE p.id = any($1::uuid[])
 """
-# What the gap rules read of each service (``ServiceFacts``), in the order ``SERVICES_OF`` gives: a state
-# system's 5,000 services cost a third as much to fetch and decode without descriptions, external ids and
-# timestamps, which no rule reads.
+# What the gap rules read of each service (``ServiceFacts``), in the order ``SERVICES_OF`` gives: without
+# descriptions, external ids and timestamps, which no rule reads, a state system's services cost far less to
+# fetch and decode (bench/README.md item 18).
 SERVICE_FACTS_OF = """
 SELECT s.id, s.partner_id, s.name, s.category, s.populations, s.regions, s.delivery_mode, s.capacity,
   s.funding_streams, s.occupations, s.status
@@ -301,7 +301,7 @@ class PgPartnerRepository:
         rows = await self._conn.fetch(GET_PARTNERS, list(partner_ids))
         return {r["id"]: _partner(r) for r in rows}
 
-    async def list(
+    async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
         offset: int = 0,
     ) -> Page[Partner]:
@@ -391,7 +391,7 @@ class PgPartnerRepository:
         make, mode, status = _new_service_facts, _delivery_mode, _status
         partner: object = None
         found: list[ServiceFacts] = []
-        # Unpacking a record is half the cost of indexing it eleven times (5,000 rows for a state system). Rows
+        # Unpacking a record costs less than indexing it eleven times (bench/README.md item 18). Rows
         # come grouped by partner: its services share one partner id object, whose hash is then worked out
         # once for every rule that looks a service's partner up, and its list is found once.
         for sid, pid, name, category, populations, regions, delivery, capacity, streams, occupations, state in rows:

@@ -144,7 +144,7 @@ class PgSystemRepository:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def list(
+    async def list_systems(
         self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None
     ) -> Page[CareerPathwaysSystem]:
         name, last = (after[0], after[1]) if after else (None, None)

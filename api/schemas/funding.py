@@ -41,7 +41,7 @@ class FundingStreamIn(_In):
     source_url: Url = ""
 
     def to_domain(self, code: str) -> FundingStream:
-        data = {k: tuple(v) if isinstance(v, list) else v for k, v in self.model_dump().items()}
+        data: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in self.model_dump().items()}
         return FundingStream(code=code, **data)
 
 

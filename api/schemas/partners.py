@@ -247,8 +247,8 @@ def partner_page_json(items: list[Partner], *, next_cursor: str | None, total: i
     """The JSON of a ``PartnerPage``, written straight from the domain partners.
 
     The same bytes as ``PartnerPage`` (tests hold the two together) without validating every partner into a
-    ``PartnerOut`` first (a third of the cost of listing 100 partners) or walking the dataclasses with
-    pydantic's serializer (0.5 ms of 100 partners; the compiled encoder and orjson take 0.2 ms).
+    ``PartnerOut`` first or walking the dataclasses with pydantic's serializer (bench/README.md, items 4 and
+    17, has what each cost).
     """
     return _json.dto_json(PartnerPage, SimpleNamespace(items=items, next_cursor=next_cursor, total=total))
 

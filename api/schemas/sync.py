@@ -17,7 +17,7 @@ ExternalKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 class _NoExternalIds:
     @model_validator(mode="after")
-    def _one_identifier(self):  # type: ignore[no-untyped-def]
+    def _one_identifier(self):
         if getattr(self, "external_ids", None):
             raise ValueError("use external_id: the source of a sync line comes from the URL")
         return self

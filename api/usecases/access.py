@@ -69,7 +69,7 @@ async def create_key(
 async def list_keys(uow: UnitOfWork, *, caller: Caller) -> list[ApiKey]:
     """List every key (never their secrets)."""
     require(caller, Scope.ADMIN)
-    return await uow.keys.list()
+    return await uow.keys.list_keys()
 
 
 async def revoke_key(uow: UnitOfWork, *, caller: Caller, key_id: UUID) -> ApiKey:
@@ -90,7 +90,7 @@ async def list_audit(
 ) -> Paged[AuditEntry]:
     """Read the audit log, newest first (admins only)."""
     require(caller, Scope.ADMIN)
-    page = await uow.audit.list(flt, limit=limit, after=_decode(cursor))
+    page = await uow.audit.list_entries(flt, limit=limit, after=_decode(cursor))
     return Paged(items=list(page.items),
                  next_cursor=encode_cursor("audit", page.next_after) if page.next_after else None,
                  cursors=[encode_cursor("audit", k) for k in page.keys])

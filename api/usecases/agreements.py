@@ -62,7 +62,7 @@ async def list_agreements(
 ) -> Paged[Agreement]:
     """List a system's agreements by title, one keyset page at a time."""
     await policy.guard_system(uow, system_id)
-    page = await uow.agreements.list(system_id, limit=limit, after=decode_cursor("agreements", cursor))
+    page = await uow.agreements.list_agreements(system_id, limit=limit, after=decode_cursor("agreements", cursor))
     return Paged(
         items=list(page.items),
         next_cursor=encode_cursor("agreements", page.next_after) if page.next_after else None,

@@ -34,7 +34,7 @@ async def list_partners(
     check_partner_filter(flt)
     order = _order(flt)
     after = decode_cursor(order, cursor, key=text_key if order == "name" else number_key)
-    page = await uow.partners.list(flt, limit=limit, after=after, with_total=with_total)
+    page = await uow.partners.list_partners(flt, limit=limit, after=after, with_total=with_total)
     next_cursor = encode_cursor(order, page.next_after) if page.next_after else None
     return Paged(items=list(page.items), next_cursor=next_cursor, cursors=LazyCursors(order, page.keys),
                  total=page.total)

@@ -92,7 +92,7 @@ async def partner_page(uow: UnitOfWork, *, flt: PartnerFilter, page: int, per_pa
                        with_services: bool = False) -> PartnerPage:
     """One numbered page of partners (retired ones are not listed), by name or search rank, with the total."""
     policy.read_directory(uow)
-    result = await uow.partners.list(flt, limit=per_page, after=None, with_total=True,
+    result = await uow.partners.list_partners(flt, limit=per_page, after=None, with_total=True,
                                      offset=_offset(page, per_page))
     return PartnerPage(partners=result.items, services=await _services_of(uow, result.items, with_services),
                        total=result.total or 0)
@@ -140,7 +140,7 @@ async def stream_partners(uow: UnitOfWork, *, flt: PartnerFilter, with_services:
     size = batch or STREAM_BATCH
     after: tuple[object, ...] | None = None
     while True:
-        found = await uow.partners.list(flt, limit=size, after=after)
+        found = await uow.partners.list_partners(flt, limit=size, after=after)
         yield PartnerPage(partners=found.items, services=await _services_of(uow, found.items, with_services))
         if found.next_after is None:
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -217,7 +217,7 @@ class DirectoryExport:
     """
 
     cursor: str
-    batches: AsyncIterator[list[Partner] | list[Service]]
+    batches: AsyncGenerator[list[Partner] | list[Service], None]
 
 
 async def export_directory(

@@ -102,7 +102,7 @@ async def list_systems(
         if (state and state != mine.state) or (local_area and mine.local_area and local_area != mine.local_area):
             return Paged(items=[], next_cursor=None, cursors=[])
         state, local_area = mine.state, local_area or mine.local_area
-    page = await uow.systems.list(state=state, local_area=local_area, limit=limit,
+    page = await uow.systems.list_systems(state=state, local_area=local_area, limit=limit,
                                   after=decode_cursor("systems", cursor))
     return Paged(
         items=list(page.items),

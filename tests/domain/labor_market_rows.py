@@ -1,8 +1,9 @@
 """The labour market rules row by row, as first written: the reference the column rules are held to.
 
 Production decides over columns (``api.domain.labor_market``: ``in_demand_observations``,
-``occupations_in_demand``, ``occupation_shortfalls``); these functions decide the same questions one
-observation at a time, the plain way, and the property tests in ``test_labor_market_columns.py`` compare the
+``occupations_in_demand``, ``occupation_shortfalls``) and adds members' seats up per occupation in one loop
+(``api.domain.lmi_gaps._member_seats``); these functions decide the same questions one observation (or one
+service) at a time, the plain way, and the property tests in ``test_labor_market_columns.py`` compare the
 two on generated, awkward data. They returned ``OccupationShortfall`` in production; here they return
 ``RowShortfall``, which also carries the observations that were added up.
 """
@@ -14,8 +15,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from api.domain.codes import NaicsCode, SocCode
+from api.domain.codes import InvalidCode, NaicsCode, SocCode
+from api.domain.gaps import GapContext
 from api.domain.labor_market import InDemandRule, Observation, TrainingCapacity, is_in_demand, period_years
+from api.domain.partners import DeliveryMode
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,3 +176,35 @@ def _preferred(group: list[Observation], rank: dict[str, int]) -> Observation:
     ordered.sort(key=_recency, reverse=True)
     ordered.sort(key=lambda o: rank.get(o.source, len(rank)))
     return ordered[0]
+
+
+def member_training(ctx: GapContext, occupations: Collection[SocCode], regions: list[str]) -> list[TrainingCapacity]:
+    """The yearly capacity of members' active services that lead to the occupations, within the regions: one
+    ``TrainingCapacity`` per service and occupation (in code order), counted in the first of ``regions`` the
+    service is offered in (its own regions, or its partner's when it names none; online, or placed nowhere, is
+    everywhere). What ``lmi_gaps._member_seats`` adds up per occupation."""
+    wanted = {code.value: code for code in occupations}
+    found: list[TrainingCapacity] = []
+    for service in ctx.active_services():
+        if not service.capacity or not service.occupations:
+            continue
+        partner = ctx.partners.get(service.partner_id)
+        served = service.regions or (partner.regions_served if partner else ())
+        if service.delivery_mode is DeliveryMode.ONLINE or not served:
+            places = regions[:1]
+        else:
+            places = [r for r in regions if r in served][:1]
+        if not places:
+            continue
+        leads_to = sorted({value for text in service.occupations if (value := _code_value(text)) in wanted})
+        for value in leads_to:
+            found.append(TrainingCapacity(occupation=wanted[value], region=places[0], capacity=service.capacity,
+                                          provider=f"{ctx.name(service.partner_id)}: {service.name}"))
+    return found
+
+
+def _code_value(text: str) -> str | None:
+    try:
+        return SocCode.parse(text).value
+    except InvalidCode:
+        return None

@@ -44,6 +44,7 @@ from tests.domain.system_factories import (
     reference_catalog,
     role_catalog,
 )
+from tests.hypothesis_profiles import examples
 
 ALL_SECTIONS = frozenset(code for code, _ in MOU_REQUIRED_CONTENTS)
 
@@ -229,7 +230,7 @@ def agreements(draw: st.DrawFn) -> Agreement:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(agreements(), st.integers(0, 1600), st.integers(0, 400))
 def test_derived_status_only_moves_forward_in_time(agreement: Agreement, offset: int, later: int) -> None:
     day = date(2023, 6, 1) + timedelta(days=offset)

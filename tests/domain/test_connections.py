@@ -32,6 +32,7 @@ from api.domain.connections import (
 from api.domain.errors import InvalidInput
 from api.domain.partners import Level, Partner, Status
 from tests.domain.system_factories import REGIONS, make_partner, reference_catalog, role_catalog
+from tests.hypothesis_profiles import examples
 
 USUAL = role_catalog().matrix.usual
 ANSWERS = {
@@ -261,7 +262,7 @@ def partners(draw: st.DrawFn) -> Partner:
     return replace(partner, level=draw(st.sampled_from(list(Level))))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(partners(), partners())
 def test_the_match_score_is_symmetric_and_between_0_and_100(a: Partner, b: Partner) -> None:
     forward, backward = match_score(a, b, USUAL), match_score(b, a, USUAL)
@@ -269,14 +270,14 @@ def test_the_match_score_is_symmetric_and_between_0_and_100(a: Partner, b: Partn
     assert 0 <= forward.score <= 100
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(partners())
 def test_an_organization_never_matches_itself(a: Partner) -> None:
     assert match_score(a, a, USUAL).score == 0
     assert match_score(a, replace(a, name="Copy"), USUAL).score == 0  # the same organization, renamed
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(partners(), st.lists(partners(), max_size=6), st.data())
 def test_ranking_never_includes_the_organization_itself_and_ignores_input_order(
     me: Partner, others: list[Partner], data: st.DataObject

@@ -37,6 +37,7 @@ from tests.domain.system_factories import (
     reference_catalog,
     role_catalog,
 )
+from tests.hypothesis_profiles import examples
 
 EXPECTED_STREAMS = {
     "wioa_title_i_adult", "wioa_title_i_dislocated_worker", "wioa_title_i_youth", "wioa_title_ii_aefla",
@@ -437,7 +438,7 @@ def funded_systems(draw: st.DrawFn) -> tuple[CareerPathwaysSystem, list[Allocati
     return system, allocations
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(funded_systems(), st.data())
 def test_allocations_keep_their_stream_and_the_per_stream_totals_sum_to_the_total(
     funded: tuple[CareerPathwaysSystem, list[Allocation]], data: st.DataObject

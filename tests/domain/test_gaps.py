@@ -45,6 +45,7 @@ from tests.domain.system_factories import (
     reference_catalog,
     role_catalog,
 )
+from tests.hypothesis_profiles import examples
 
 
 def system_of(*partners: Partner, **fields: object) -> SystemState:
@@ -347,7 +348,7 @@ def scenarios(draw: st.DrawFn) -> tuple[SystemState, list[Partner], list[Service
     return state, partners, services
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(scenarios(), st.data())
 def test_gap_analysis_is_deterministic_whatever_the_input_order(
     scenario: tuple[SystemState, list[Partner], list[Service]], data: st.DataObject
@@ -414,7 +415,7 @@ def reference_support(ctx: GapContext) -> list[tuple[str, object]]:
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(scenarios(), st.data())
 def test_population_and_support_gaps_are_those_the_rules_first_found(
     scenario: tuple[SystemState, list[Partner], list[Service]], data: st.DataObject

@@ -23,6 +23,7 @@ from api.domain.labor_market import (
     occupations_in_demand,
 )
 from tests.domain.labor_market_rows import RowShortfall, in_demand_occupations, training_shortfall
+from tests.hypothesis_profiles import examples
 
 NURSES = SocCode.parse("29-1141")
 WELDERS = SocCode.parse("51-4121")
@@ -75,7 +76,7 @@ capacities_st = st.lists(st.builds(TrainingCapacity, occupation=st.sampled_from(
 prefer_st = st.lists(st.sampled_from(SOURCES), unique=True, max_size=2)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(rows=rows_st, rule=rules_st, regions=st.one_of(st.none(), regions_st))
 def test_the_observations_in_demand_are_those_found_row_by_row(
     rows: list[Observation], rule: InDemandRule, regions: list[str] | None
@@ -84,7 +85,7 @@ def test_the_observations_in_demand_are_those_found_row_by_row(
     assert in_demand_observations(rows, rule, regions=wanted) == in_demand_occupations(rows, rule, regions=wanted)
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(rows=rows_st, rule=rules_st, regions=regions_st)
 def test_in_demand_occupations_from_columns_are_those_found_row_by_row(
     rows: list[Observation], rule: InDemandRule, regions: list[str]
@@ -93,7 +94,7 @@ def test_in_demand_occupations_from_columns_are_those_found_row_by_row(
     assert occupations_in_demand(occupation_figures(rows), rule, regions=regions) == by_rows
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(rows=rows_st, regions=regions_st, capacities=capacities_st, prefer=prefer_st,
        extra=st.lists(st.sampled_from(CODES), max_size=2))
 def test_shortfalls_from_columns_are_those_added_up_row_by_row(
@@ -108,7 +109,7 @@ def test_shortfalls_from_columns_are_those_added_up_row_by_row(
     assert [_summary(s) for s in by_columns] == [_summary(s) for s in by_rows]
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(rows=rows_st, regions=st.one_of(regions_st, st.just([])), capacities=capacities_st, prefer=prefer_st,
        extra=st.lists(st.sampled_from(CODES), max_size=2))
 def test_seats_added_up_beforehand_give_the_shortfalls_the_capacities_give(
@@ -156,7 +157,7 @@ def _shared(figures: list[OccupationFigures]) -> list[OccupationFigures]:
                     retrieved_at=one(f.retrieved_at)) for f in figures]  # type: ignore[arg-type]
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(rows=st.one_of(state_like_observations(), rows_st), rule=rules_st, regions=regions_st,
        capacities=capacities_st, prefer=prefer_st, extra=st.lists(st.sampled_from(CODES), max_size=2))
 def test_occupations_sharing_their_columns_are_decided_as_when_each_has_its_own(

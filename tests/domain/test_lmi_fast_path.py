@@ -18,11 +18,12 @@ from api.domain.errors import InvalidInput
 from api.domain.labor_market import Observation, normalize_number
 from api.domain.lmi_ingest import (
     _fast_observation,
+    _LeftToThoroughPath,
     _text_number,
     _thorough_observation,
-    _Unusual,
     observation_from_record,
 )
+from tests.hypothesis_profiles import examples
 
 REGIONS: dict[str, Any] = {"capital": None, "coast": None}
 WHOLE = ("employment", "projected_employment", "annual_openings")
@@ -123,7 +124,7 @@ def usual_records(draw: st.DrawFn) -> dict[str, object]:
     return {k: v for k, v in rec.items() if k in required or (v is not None and draw(st.integers(0, 9)))}
 
 
-@settings(max_examples=1500)
+@settings(max_examples=examples(1500))
 @given(records())
 @example({"region": "capital", "code": "29-1141", "period": "2024", "source": "bls", "employment": 1e10,
           "retrieved_at": "2025-03-01T00:00:00Z"})
@@ -136,21 +137,21 @@ def test_any_record_reads_as_the_thorough_path_reads_it(rec: dict[str, object]) 
         lambda: _thorough_observation(rec, REGIONS))
 
 
-@settings(max_examples=1500)
+@settings(max_examples=examples(1500))
 @given(usual_records())
 def test_usual_records_read_as_the_thorough_path_reads_them(rec: dict[str, object]) -> None:
     assert outcome(lambda: observation_from_record(rec, regions=REGIONS)) == outcome(
         lambda: _thorough_observation(rec, REGIONS))
 
 
-@settings(max_examples=1000)
+@settings(max_examples=examples(1000))
 @given(st.one_of(records(), usual_records()))
 def test_the_fast_path_accepts_only_what_the_thorough_path_accepts_as_the_same_observation(
     rec: dict[str, object],
 ) -> None:
     try:
         fast = _fast_observation(rec, REGIONS)
-    except _Unusual:
+    except _LeftToThoroughPath:
         return
     assert outcome(lambda: fast) == outcome(lambda: _thorough_observation(rec, REGIONS))
 
@@ -165,17 +166,17 @@ def test_the_usual_careeronestop_record_takes_the_fast_path() -> None:
     assert fast.employment == 27505 and type(fast.median_wage) is float and fast.median_wage == 34156.0
 
 
-@settings(max_examples=3000)
+@settings(max_examples=examples(3000))
 @given(texts)
 @example("1" * 5000)
 def test_a_figure_written_as_text_reads_as_normalize_number_reads_it(text: str) -> None:
     try:
         expected: Any = normalize_number(text)
     except ValueError:
-        expected = _Unusual
+        expected = _LeftToThoroughPath
     try:
         got: Any = _text_number(text)
-    except _Unusual:
-        got = _Unusual
+    except _LeftToThoroughPath:
+        got = _LeftToThoroughPath
     assert (type(got), got) == (type(expected), expected)
 

@@ -16,13 +16,14 @@ from api.domain.lmi_gaps import (
     RULES,
     LaborMarketFacts,
     _member_seats,
-    member_training,
     training_capacity_gaps,
 )
 from api.domain.partners import DeliveryMode, Partner, Service, Status
 from api.domain.systems import SystemState
+from tests.domain.labor_market_rows import member_training
 from tests.domain.system_factories import gap_context, join, make_partner, make_service, make_system
 from tests.domain.test_labor_market_columns import _shared, state_like_observations
+from tests.hypothesis_profiles import examples
 
 NURSES = SocCode.parse("29-1141")
 REGION = "or_salem"
@@ -202,7 +203,7 @@ def _facts_of(ctx: GapContext) -> GapContext:
                    partners={pid: PartnerFacts.of(p) for pid, p in ctx.partners.items()})  # type: ignore[arg-type]
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(training_contexts())
 def test_seats_added_up_per_occupation_are_the_members_training_the_rule_always_counted(
     case: tuple[GapContext, list[SocCode], list[str]]
@@ -220,7 +221,7 @@ def test_seats_added_up_per_occupation_are_the_members_training_the_rule_always_
         assert (seats, labels) == (want_seats, want_labels)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(training_contexts(), st.lists(st.sampled_from(TRAINING_REGIONS), max_size=3),
        st.lists(st.integers(min_value=0, max_value=400), min_size=3, max_size=3))
 def test_the_rules_read_a_services_facts_as_they_read_the_service(
@@ -243,7 +244,7 @@ def test_a_negative_capacity_is_refused_whether_seats_are_listed_or_added_up() -
         _member_seats(ctx, [NURSES], [REGION])
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(state_like_observations(), st.lists(st.sampled_from(("29-1141", "51-4121", "47-2111")), max_size=2),
        st.integers(min_value=0, max_value=400))
 def test_training_gaps_from_columns_shared_across_occupations_are_those_the_observations_give(

@@ -42,6 +42,7 @@ from api.domain.readiness import (
     start_round,
     to_percent,
 )
+from tests.hypothesis_profiles import examples
 
 FRAMEWORK_JSON = Path(__file__).resolve().parents[2] / "api" / "reference_data" / "readiness_framework.json"
 FRAMEWORK = framework_from_dict(json.loads(FRAMEWORK_JSON.read_text(encoding="utf-8")))
@@ -523,7 +524,7 @@ def test_adding_a_rating_equal_to_the_current_mean_leaves_the_mean_unchanged(
     assert after.elements == before.elements
 
 
-@settings(max_examples=50)
+@settings(max_examples=examples(50))
 @given(responses_strategy())
 def test_the_summary_is_consistent_with_the_scores(responses: list[Response]) -> None:
     score = score_round(FRAMEWORK, responses)

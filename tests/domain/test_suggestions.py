@@ -19,6 +19,7 @@ from tests.domain.system_factories import (
     reference_catalog,
     role_catalog,
 )
+from tests.hypothesis_profiles import examples
 
 
 def system_of(*partners: Partner) -> SystemState:
@@ -125,7 +126,7 @@ def members(draw: st.DrawFn) -> tuple[list[Partner], list[Service]]:
     return partners, services
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(members(), st.data())
 def test_scores_stay_between_0_and_100_and_order_is_deterministic(
     drawn: tuple[list[Partner], list[Service]], data: st.DataObject

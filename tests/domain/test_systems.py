@@ -46,6 +46,7 @@ from tests.domain.system_factories import (
     reference_catalog,
     role_catalog,
 )
+from tests.hypothesis_profiles import examples
 
 COORDINATION = "coordinate_collaboration"
 
@@ -409,7 +410,7 @@ def apply(state: SystemState, op: tuple[Any, ...]) -> SystemState:
     return state
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.lists(operations, max_size=40))
 def test_no_sequence_of_changes_breaks_the_role_rules(ops: list[tuple[Any, ...]]) -> None:
     state = new_state()

@@ -17,6 +17,7 @@ from pydantic_core import PydanticSerializationError
 from api.domain.partners import Address, Contact, ExternalId, Jurisdiction, Level, Partner, Status
 from api.schemas import _json
 from api.schemas.partners import PartnerOut, PartnerPage, partner_page_json
+from tests.hypothesis_profiles import examples
 
 text = st.text(st.characters(codec="utf-8"), max_size=12)
 optional_text = st.none() | text
@@ -42,7 +43,7 @@ partners = st.builds(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(partners, max_size=3), st.none() | text, st.none() | st.integers(0, 10**6))
 def test_a_page_of_partners_is_byte_for_byte_the_dto_json(items: list[Partner], cursor: str | None,
                                                           total: int | None) -> None:
@@ -84,7 +85,7 @@ values = (st.integers() | st.floats() | st.booleans() | st.none() | text
 figure_dicts = st.dictionaries(text, values, max_size=4)
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), suppress_health_check=[HealthCheck.too_slow])
 @given(figure_dicts, figure_dicts, figure_dicts)
 def test_dicts_of_plain_values_are_the_dto_json_or_fail_as_the_dto_fails(mixed: dict, floats: dict,
                                                                           counts: dict) -> None:

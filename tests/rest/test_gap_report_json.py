@@ -13,6 +13,7 @@ from pydantic_core import PydanticSerializationError
 
 from api.domain.gaps import Gap, GapKind, Severity
 from api.schemas.systems import GapOut, GapReport, gap_report_json
+from tests.hypothesis_profiles import examples
 
 SYSTEM = UUID("6f1c2b9e-3d4a-4c5b-8e7f-9a0b1c2d3e4f")
 AS_OF = date(2026, 11, 23)
@@ -43,7 +44,7 @@ gaps_st = st.lists(st.builds(
 
 
 @given(gaps=gaps_st)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_report_json_is_byte_for_byte_the_dto_json(gaps: list[Gap]):
     assert gap_report_json(SYSTEM, AS_OF, gaps) == _dto_json(gaps)
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from api.routers._ndjson import RUN_LINES, BulkLimits, body_line_runs, body_lines, ndjson_lines
 from api.routers.labor_market import _json_records
+from tests.hypothesis_profiles import examples
 
 
 class Body:
@@ -98,7 +99,7 @@ def bodies(draw: st.DrawFn) -> tuple[list[bytes], int]:
     return pieces, draw(st.sampled_from([0, 1, 3, 8, 16, 64, 1000]))
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(bodies())
 def test_lines_come_out_as_the_buffering_reader_gave_them(case: tuple[list[bytes], int]) -> None:
     pieces, limit = case
@@ -109,7 +110,7 @@ def test_lines_come_out_as_the_buffering_reader_gave_them(case: tuple[list[bytes
     assert asyncio.run(collect(body_lines(Body(pieces), limit))) == expected  # type: ignore[arg-type]
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(bodies())
 def test_records_and_json_lines_come_out_as_before(case: tuple[list[bytes], int]) -> None:
     pieces, limit = case
@@ -132,7 +133,7 @@ async def reference_json_lines(request: Any, max_line_bytes: int) -> list[tuple[
     return out
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(bodies())
 def test_json_lines_come_out_as_before(case: tuple[list[bytes], int]) -> None:
     pieces, limit = case

@@ -9,21 +9,50 @@ Full-text search (``q``) and distance (``near``) are left to the PostgreSQL repo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TypeVar
 from uuid import UUID
 
 from api import reference_data
-from api.domain.access import AuditEntry, Caller, system_caller
+from api.domain.access import ApiKey, AuditEntry, Caller, RateDecision, system_caller
+from api.domain.action_plans import ActionItem, ActionPlan, Goal
+from api.domain.agreements import Agreement
+from api.domain.bulk import WriteCounts
 from api.domain.codes import SocCode
+from api.domain.connections import Connection
 from api.domain.errors import DuplicateExternalId
+from api.domain.funding import Allocation, FundingStream
 from api.domain.gaps import PartnerFacts, ServiceFacts
 from api.domain.labor_market import Observation, occupation_figures
-from api.domain.partners import ExternalId, Partner, Service, Status
-from api.domain.ports import Page, PartnerFilter, TitledFigures, TitledObservation
+from api.domain.lmi_ingest import CodeTitle, observation_key
+from api.domain.partners import ExternalId, Jurisdiction, Partner, Service, Status
+from api.domain.ports import (
+    AuditFilter,
+    FundingBasis,
+    ObservationFilter,
+    Page,
+    PartnerFilter,
+    PlanContents,
+    ServiceFilter,
+    TitledFigures,
+    TitledObservation,
+)
+from api.domain.readiness import Framework, Response, Round
 from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
+from api.domain.systems import (
+    CareerPathwaysSystem,
+    Function,
+    FunctionAlreadyHasLead,
+    RoleCatalog,
+    Strength,
+    SystemState,
+    role_catalog_from_dicts,
+)
+
+T = TypeVar("T")
 
 TEST_REGION = Region(code="or-test", name="Oregon test area", state="OR")
 
@@ -58,7 +87,7 @@ class FakePartnerRepository:
             self.services[record_id] = replace(s, version=s.version + 1, updated_at=_now())
 
     def _check_external_ids(self, record_id: UUID, ids: Sequence[ExternalId]) -> None:
-        others = [*self.partners.values(), *self.services.values()]
+        others: list[Partner | Service] = [*self.partners.values(), *self.services.values()]
         taken = {(e.source, e.id): r.id for r in others if r.id != record_id for e in r.external_ids}
         for ext in ids:
             if (ext.source, ext.id) in taken:
@@ -72,14 +101,15 @@ class FakePartnerRepository:
     async def get_many(self, partner_ids: Sequence[UUID]) -> dict[UUID, Partner]:
         return {pid: self.partners[pid] for pid in partner_ids if pid in self.partners}
 
-    async def list(
-        self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False
+    async def list_partners(
+        self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
+        offset: int = 0,
     ) -> Page[Partner]:
         if flt.q or flt.near is not None:
             raise NotImplementedError("the fake orders by name only; search and distance need PostgreSQL")
         matching = [p for p in self.partners.values() if _matches(p, flt)]
         matching.sort(key=_name_key)
-        rows = [p for p in matching if after is None or _name_key(p) > (after[0], after[1])]
+        rows = [p for p in matching if after is None or _name_key(p) > (after[0], after[1])][offset:]
         page, more = rows[:limit], len(rows) > limit
         keys = [_name_key(p) for p in page]
         return Page(
@@ -88,6 +118,31 @@ class FakePartnerRepository:
             next_after=keys[-1] if more and page else None,
             total=len(matching) if with_total else None,
         )
+
+    async def list_services(
+        self, flt: ServiceFilter, *, limit: int, after: tuple[object, ...] | None = None, offset: int = 0,
+        with_total: bool = False,
+    ) -> Page[Service]:
+        if flt.q or flt.located or flt.postal_code:
+            raise NotImplementedError("search and the partner's address are left to PostgreSQL")
+
+        def wanted(s: Service) -> bool:
+            partner = self.partners.get(s.partner_id)
+            return (partner is not None and partner.status is Status.ACTIVE
+                    and (flt.retired or s.status is Status.ACTIVE)
+                    and (flt.partner_id is None or s.partner_id == flt.partner_id)
+                    and (flt.categories is None or s.category in flt.categories)
+                    and (flt.populations is None or not set(flt.populations).isdisjoint(s.populations))
+                    and (flt.partner_types is None or partner.partner_type in flt.partner_types)
+                    and (flt.updated_since is None
+                         or (s.updated_at is not None and s.updated_at >= flt.updated_since)))
+
+        matching = sorted((s for s in self.services.values() if wanted(s)), key=lambda s: str(s.id))
+        rows = [s for s in matching if after is None or str(s.id) > str(after[0])][offset:]
+        page, more = rows[:limit], len(rows) > limit
+        keys = [(str(s.id),) for s in page]
+        return Page(items=page, keys=keys, next_after=keys[-1] if more and page else None,
+                    total=len(matching) if with_total else None)
 
     async def add(self, partner: Partner) -> Partner:
         self._check_external_ids(partner.id, partner.external_ids)
@@ -234,13 +289,86 @@ class FakeAuditRepository:
     async def record(self, entries: Sequence[AuditEntry]) -> None:
         self.entries.extend(entries)
 
+    async def list_entries(
+        self, flt: AuditFilter, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[AuditEntry]:
+        def wanted(e: AuditEntry) -> bool:
+            return ((flt.kind is None or e.kind == flt.kind)
+                    and (flt.record_id is None or e.record_id == flt.record_id)
+                    and (flt.key_id is None or e.key_id == flt.key_id)
+                    and (flt.action is None or e.action == flt.action)
+                    and (flt.since is None or (e.at is not None and e.at >= flt.since)))
+
+        # Latest first, as the log is read; the key is the negated position, so later pages have larger keys.
+        latest_first = [(-n, e) for n, e in reversed(list(enumerate(self.entries))) if wanted(e)]
+        page = _page(latest_first, limit, lambda pair: (pair[0],), after)
+        return Page(items=[e for _, e in page.items], keys=page.keys, next_after=page.next_after)
+
 
 class FakeLaborMarketRepository:
     """Observations and code titles in memory: the reads the gap analysis and the in-demand listing make."""
 
     def __init__(self, observations: Sequence[Observation] = (), titles: dict[str, str] | None = None) -> None:
         self.observations = list(observations)
-        self.titles = dict(titles or {})
+        self.title_of = dict(titles or {})  # code -> title, whatever the scheme
+        self.code_titles: dict[tuple[str, str], CodeTitle] = {}
+
+    async def upsert_observations(self, batch: Sequence[Observation]) -> WriteCounts:
+        created = updated = unchanged = 0
+        stored = {observation_key(o): i for i, o in enumerate(self.observations)}
+        for obs in batch:
+            at = stored.get(observation_key(obs))
+            if at is None:
+                stored[observation_key(obs)] = len(self.observations)
+                self.observations.append(obs)
+                created += 1
+            elif self.observations[at] == obs:
+                unchanged += 1
+            else:
+                self.observations[at] = obs
+                updated += 1
+        return WriteCounts(created=created, updated=updated, unchanged=unchanged)
+
+    async def upsert_titles(self, batch: Sequence[CodeTitle]) -> WriteCounts:
+        created = updated = unchanged = 0
+        for title in batch:
+            key = (title.scheme.value, title.code)
+            kept = self.code_titles.get(key)
+            if kept is None:
+                created += 1
+            elif kept == title:
+                unchanged += 1
+            else:
+                updated += 1
+            self.code_titles[key] = title
+            self.title_of[title.code] = title.title
+        return WriteCounts(created=created, updated=updated, unchanged=unchanged)
+
+    async def list_observations(
+        self, flt: ObservationFilter, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[TitledObservation]:
+        def key(o: Observation) -> tuple[str, str, str, str, str]:
+            return (o.region, o.code_kind.value, o.code.value, o.period, o.source)
+
+        matching = sorted((o for o in self.observations
+                           if (flt.region is None or o.region == flt.region)
+                           and (flt.code_kind is None or o.code_kind.value == flt.code_kind)
+                           and (flt.code is None or o.code.value == flt.code)
+                           and (flt.source is None or o.source == flt.source)
+                           and (flt.period is None or o.period == flt.period)), key=key)
+        page = _page(matching, limit, key, after)
+        return Page(items=[(o, self.title_of.get(o.code.value)) for o in page.items], keys=page.keys,
+                    next_after=page.next_after)
+
+    async def titles(
+        self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None
+    ) -> Page[CodeTitle]:
+        def wanted(t: CodeTitle) -> bool:
+            return (t.scheme.value == scheme and (level is None or t.level == level)
+                    and (q is None or q.casefold() in t.title.casefold() or t.code.startswith(q)))
+
+        matching = sorted((t for t in self.code_titles.values() if wanted(t)), key=lambda t: t.code)
+        return _page(matching, limit, lambda t: (t.code,), (after,) if after is not None else None)
 
     async def observations_for(
         self, *, regions: Sequence[str] | None, occupations: Sequence[str] | None, industries: Sequence[str] = (),
@@ -254,13 +382,338 @@ class FakeLaborMarketRepository:
             return ((regions is None or o.region in regions) and named
                     and (not demand_only or o.annual_openings is not None or o.growth_percent is not None))
 
-        return [(o, self.titles.get(o.code.value)) for o in self.observations if wanted(o)]
+        return [(o, self.title_of.get(o.code.value)) for o in self.observations if wanted(o)]
 
     async def occupation_figures(
         self, *, regions: Sequence[str], occupations: Sequence[str] | None
     ) -> list[TitledFigures]:
         rows = await self.observations_for(regions=regions, occupations=occupations, demand_only=True)
-        return [(figures, self.titles.get(figures.code.value)) for figures in occupation_figures(o for o, _ in rows)]
+        return [(figures, self.title_of.get(figures.code.value)) for figures in occupation_figures(o for o, _ in rows)]
+
+
+def _page(items: list[T], limit: int, key: Callable[[T], tuple[object, ...]],
+          after: tuple[object, ...] | None) -> Page[T]:
+    """Keyset paging of items already in key order, as the repositories page."""
+    if after is not None:
+        items = [i for i in items if key(i) > tuple(after)]
+    more = len(items) > limit
+    items = items[:limit]
+    keys = [key(i) for i in items]
+    return Page(items=items, keys=keys, next_after=keys[-1] if more and keys else None)
+
+
+def shipped_role_catalog() -> RoleCatalog:
+    """The role catalog of the shipped reference data."""
+    return role_catalog_from_dicts(
+        reference_data.load("functions"), reference_data.load("role_matrix"),
+        reference_data.load("population_partner_types"), reference_data.load("support_needs"),
+        reference_data.load("team_requirements"),
+    )
+
+
+class FakeSystemRepository:
+    """Systems as whole states. Like the database: a save is refused (False) when the stored system's version is
+    not the one read, and a second lead for a function is ``FunctionAlreadyHasLead``."""
+
+    def __init__(self, catalog: RoleCatalog | None = None) -> None:
+        self.states: dict[UUID, SystemState] = {}
+        self.catalog = catalog or shipped_role_catalog()
+
+    async def list_systems(
+        self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None
+    ) -> Page[CareerPathwaysSystem]:
+        found = sorted((s.system for s in self.states.values()
+                        if (state is None or s.system.jurisdiction.state == state)
+                        and (local_area is None or s.system.jurisdiction.local_area == local_area)),
+                       key=lambda s: (s.name, str(s.id)))
+        return _page(found, limit, lambda s: (s.name, str(s.id)), after)
+
+    async def load(self, system_id: UUID, *, for_update: bool = False) -> SystemState | None:
+        return self.states.get(system_id)
+
+    async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None:
+        found = self.states.get(system_id)
+        return found.system.jurisdiction if found else None
+
+    async def add(self, state: SystemState) -> None:
+        self._check_leads(state)
+        self.states[state.system.id] = state
+
+    async def save(self, old: SystemState, new: SystemState) -> bool:
+        stored = self.states.get(old.system.id)
+        if stored is None or stored.system.version != old.system.version:
+            return False
+        self._check_leads(new)
+        self.states[new.system.id] = new
+        return True
+
+    @staticmethod
+    def _check_leads(state: SystemState) -> None:
+        leads = [a.function for a in state.assignments if a.strength is Strength.LEAD]
+        if len(leads) != len(set(leads)):
+            raise FunctionAlreadyHasLead("a function already has a lead in this system")
+
+    async def delete(self, system_id: UUID) -> bool:
+        return self.states.pop(system_id, None) is not None
+
+    async def role_catalog(self) -> RoleCatalog:
+        return self.catalog
+
+    async def put_function(self, function: Function) -> None:
+        self.catalog = replace(self.catalog, functions={**self.catalog.functions, function.code: function})
+
+    async def put_usual_functions(self, partner_type: str, functions: Sequence[str]) -> None:
+        usual = {**self.catalog.matrix.usual, partner_type: frozenset(functions)}
+        self.catalog = replace(self.catalog, matrix=replace(self.catalog.matrix, usual=usual))
+
+
+class FakeAgreementRepository:
+    """Agreements by id; a save is refused (False) when the stored version is not the one read."""
+
+    def __init__(self) -> None:
+        self.agreements: dict[UUID, Agreement] = {}
+
+    async def of_system(self, system_id: UUID) -> list[Agreement]:
+        return sorted((a for a in self.agreements.values() if a.system_id == system_id),
+                      key=lambda a: (a.title, str(a.id)))
+
+    async def list_agreements(
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[Agreement]:
+        return _page(await self.of_system(system_id), limit, lambda a: (a.title, str(a.id)), after)
+
+    async def get(self, agreement_id: UUID, *, for_update: bool = False) -> Agreement | None:
+        return self.agreements.get(agreement_id)
+
+    async def add(self, agreement: Agreement) -> None:
+        self.agreements[agreement.id] = agreement
+
+    async def save(self, old: Agreement, new: Agreement) -> bool:
+        stored = self.agreements.get(old.id)
+        if stored is None or stored.version != old.version:
+            return False
+        self.agreements[new.id] = new
+        return True
+
+    async def delete(self, agreement_id: UUID) -> bool:
+        return self.agreements.pop(agreement_id, None) is not None
+
+
+class FakeConnectionRepository:
+    """Connections by id; match candidates are the other active partners of the partner repository."""
+
+    def __init__(self, partners: FakePartnerRepository) -> None:
+        self.connections: dict[UUID, Connection] = {}
+        self._recorded: dict[UUID, int] = {}
+        self._partners = partners
+
+    async def get(self, connection_id: UUID, *, for_update: bool = False) -> Connection | None:
+        return self.connections.get(connection_id)
+
+    async def of_partner(
+        self, partner_id: UUID, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[Connection]:
+        mine = [c for c in self.connections.values() if partner_id in (c.from_partner, c.to_partner)]
+        return _page(mine, limit, lambda c: (self._recorded[c.id],), after)  # in the order they were recorded
+
+    async def add(self, connection: Connection) -> None:
+        self.connections[connection.id] = connection
+        self._recorded[connection.id] = len(self._recorded)
+
+    async def update(self, connection: Connection, *, expected_version: int) -> bool:
+        stored = self.connections.get(connection.id)
+        if stored is None or stored.version != expected_version:
+            return False
+        self.connections[connection.id] = connection
+        return True
+
+    async def match_candidates(self, partner: Partner, *, limit: int) -> list[Partner]:
+        others = [p for p in self._partners.partners.values() if p.id != partner.id and p.status is Status.ACTIVE]
+        return sorted(others, key=lambda p: (p.name, str(p.id)))[:limit]
+
+
+class FakeFundingRepository:
+    """The stream catalogue and allocations in memory."""
+
+    def __init__(self, streams: dict[str, FundingStream] | None = None,
+                 category_parents: dict[str, str | None] | None = None) -> None:
+        self.catalogue = dict(streams or {})
+        self.category_parents = dict(category_parents or {})
+        self.allocations: dict[UUID, Allocation] = {}
+
+    async def streams(self) -> dict[str, FundingStream]:
+        return dict(self.catalogue)
+
+    async def put_stream(self, stream: FundingStream) -> None:
+        self.catalogue[stream.code] = stream
+
+    async def basis(self, system_id: UUID) -> FundingBasis:
+        mine = tuple(a for a in self.allocations.values() if a.system_id == system_id)
+        return FundingBasis(allocations=mine, streams=dict(self.catalogue), category_parents=self.category_parents)
+
+    async def list_allocations(
+        self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None
+    ) -> Page[Allocation]:
+        mine = sorted((a for a in self.allocations.values()
+                       if a.system_id == system_id and (period is None or a.period == period)),
+                      key=lambda a: (a.period, a.id))
+        return _page(mine, limit, lambda a: (a.period, a.id), after)
+
+    async def get_allocation(self, allocation_id: UUID) -> Allocation | None:
+        return self.allocations.get(allocation_id)
+
+    async def add_allocation(self, allocation: Allocation) -> None:
+        self.allocations[allocation.id] = allocation
+
+    async def update_allocation(self, allocation: Allocation, *, expected_version: int) -> bool:
+        stored = self.allocations.get(allocation.id)
+        if stored is None or stored.version != expected_version:
+            return False
+        self.allocations[allocation.id] = allocation
+        return True
+
+    async def delete_allocation(self, allocation_id: UUID) -> bool:
+        return self.allocations.pop(allocation_id, None) is not None
+
+
+class FakeReadinessRepository:
+    """Framework versions, rounds and responses in memory."""
+
+    def __init__(self) -> None:
+        self.frameworks_by_id: dict[UUID, Framework] = {}
+        self.rounds: dict[UUID, Round] = {}
+        self.responses_by_round: dict[UUID, dict[UUID, Response]] = {}
+
+    async def current_framework(self) -> Framework | None:
+        return max(self.frameworks_by_id.values(), key=lambda f: f.version, default=None)
+
+    async def frameworks(self, framework_ids: Sequence[UUID]) -> dict[UUID, Framework]:
+        return {i: self.frameworks_by_id[i] for i in framework_ids if i in self.frameworks_by_id}
+
+    async def add_framework(self, framework: Framework) -> bool:
+        if any(f.version == framework.version for f in self.frameworks_by_id.values()):
+            return False
+        self.frameworks_by_id[framework.id] = framework
+        return True
+
+    async def get_round(self, round_id: UUID, *, for_update: bool = False) -> Round | None:
+        return self.rounds.get(round_id)
+
+    async def rounds_of(self, system_id: UUID) -> list[Round]:
+        return sorted((r for r in self.rounds.values() if r.system_id == system_id),
+                      key=lambda r: (r.started_on, r.id))
+
+    async def list_rounds(
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[Round]:
+        rounds = (await self.rounds_of(system_id))[::-1]  # latest first
+        if after is not None:
+            rounds = [r for r in rounds if (r.started_on.isoformat(), str(r.id)) < (str(after[0]), str(after[1]))]
+        more = len(rounds) > limit
+        rounds = rounds[:limit]
+        keys = [(r.started_on.isoformat(), str(r.id)) for r in rounds]
+        return Page(items=rounds, keys=keys, next_after=keys[-1] if more and keys else None)
+
+    async def add_round(self, round_: Round) -> None:
+        self.rounds[round_.id] = round_
+
+    async def save_round(self, round_: Round) -> None:
+        self.rounds[round_.id] = round_
+
+    async def responses(self, round_ids: Sequence[UUID]) -> dict[UUID, list[Response]]:
+        return {i: sorted(self.responses_by_round.get(i, {}).values(), key=lambda r: r.respondent_id)
+                for i in round_ids}
+
+    async def put_response(self, response: Response) -> None:
+        self.responses_by_round.setdefault(response.round_id, {})[response.respondent_id] = response
+
+
+class FakeActionPlanRepository:
+    """One action plan per system, with its goals and items, in memory."""
+
+    def __init__(self) -> None:
+        self.plans: dict[UUID, ActionPlan] = {}
+        self.goals: dict[UUID, Goal] = {}
+        self.items: dict[UUID, ActionItem] = {}
+
+    async def load(self, system_id: UUID, *, for_update: bool = False) -> PlanContents | None:
+        plan = self.plans.get(system_id)
+        if plan is None:
+            return None
+        goals = tuple(g for g in self.goals.values() if g.plan_id == plan.id)
+        ids = {g.id for g in goals}
+        return PlanContents(plan=plan, goals=goals, items=tuple(i for i in self.items.values() if i.goal_id in ids))
+
+    async def add(self, plan: ActionPlan) -> None:
+        self.plans[plan.system_id] = plan
+
+    async def save(self, plan: ActionPlan, *, expected_version: int) -> bool:
+        stored = self.plans.get(plan.system_id)
+        if stored is None or stored.version != expected_version:
+            return False
+        self.plans[plan.system_id] = plan
+        return True
+
+    async def touch(self, plan_id: UUID) -> None:
+        for system_id, plan in self.plans.items():
+            if plan.id == plan_id:
+                self.plans[system_id] = replace(plan, version=plan.version + 1)
+
+    async def put_goal(self, goal: Goal) -> None:
+        self.goals[goal.id] = goal
+
+    async def delete_goal(self, goal_id: UUID) -> bool:
+        if self.goals.pop(goal_id, None) is None:
+            return False
+        self.items = {i: item for i, item in self.items.items() if item.goal_id != goal_id}
+        return True
+
+    async def put_items(self, items: Sequence[ActionItem]) -> None:
+        self.items.update({item.id: item for item in items})
+
+    async def delete_item(self, item_id: UUID) -> bool:
+        return self.items.pop(item_id, None) is not None
+
+
+class FakeApiKeyRepository:
+    """API keys by id."""
+
+    def __init__(self) -> None:
+        self.keys: dict[UUID, ApiKey] = {}
+
+    async def add(self, key: ApiKey) -> None:
+        self.keys[key.id] = key
+
+    async def find(self, prefix: str) -> ApiKey | None:
+        return next((k for k in self.keys.values() if k.prefix == prefix), None)
+
+    async def list_keys(self) -> list[ApiKey]:
+        return list(self.keys.values())  # in the order they were created
+
+    async def revoke(self, key_id: UUID) -> tuple[ApiKey, ApiKey] | None:
+        key = self.keys.get(key_id)
+        if key is None:
+            return None
+        self.keys[key_id] = revoked = replace(key, revoked_at=key.revoked_at or _now())
+        return key, revoked
+
+
+class FakeRateLimiter:
+    """Counts hits per bucket in fixed windows of the clock, like the shared counter in PostgreSQL."""
+
+    def __init__(self, clock: Callable[[], datetime] = _now) -> None:
+        self.hits: dict[tuple[str, int], int] = {}
+        self._clock = clock
+
+    async def hit(
+        self, bucket: str, *, limit: int, window_seconds: int, key_id: UUID | None = None
+    ) -> RateDecision:
+        now = self._clock().timestamp()
+        window = int(now // window_seconds)
+        count = self.hits[(bucket, window)] = self.hits.get((bucket, window), 0) + 1
+        reset = int((window + 1) * window_seconds - now) or 1
+        return RateDecision(allowed=count <= limit, limit=limit, remaining=max(0, limit - count),
+                            reset_seconds=reset)
 
 
 class FakeUnitOfWork:
@@ -272,7 +725,14 @@ class FakeUnitOfWork:
     ) -> None:
         self.partners = partners or FakePartnerRepository()
         self.reference = reference or FakeReferenceRepository()
+        self.systems = FakeSystemRepository()
+        self.readiness = FakeReadinessRepository()
+        self.plans = FakeActionPlanRepository()
+        self.keys = FakeApiKeyRepository()
         self.audit = FakeAuditRepository()
+        self.agreements = FakeAgreementRepository()
+        self.funding = FakeFundingRepository()
+        self.connections = FakeConnectionRepository(self.partners)
         self.labor_market = FakeLaborMarketRepository()
         self.caller = caller or system_caller("tests")
         self.committed = False
