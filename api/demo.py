@@ -19,10 +19,20 @@ from api.domain.partners import (
     Level,
     Partner,
     Service,
+    Status,
 )
 from api.domain.ports import UnitOfWork
 from api.domain.reference import Region
-from api.domain.systems import CareerPathwaysSystem, Member, Strength, SystemLevel, Team, WorkingRelationship
+from api.domain.systems import (
+    CareerPathwaysSystem,
+    Member,
+    StaffSession,
+    StaffSessionKind,
+    Strength,
+    SystemLevel,
+    Team,
+    WorkingRelationship,
+)
 from api.usecases import action_plans as plans_uc
 from api.usecases import labor_market as lmi_uc
 from api.usecases import partners as partner_uc
@@ -95,6 +105,86 @@ TYPES: dict[str, tuple[list[str], list[tuple[str, str]], list[str]]] = {
                      ["low_income"]),
 }
 STREETS = ["Main St", "Oak Ave", "River Rd", "Cedar Ln", "Harbor Way", "Summit Dr", "Mill St"]
+# What each kind of organization is for, brings and cannot do (mission, assets, limitations), by name pattern: the
+# win/win match reads them, so organizations of one type still differ (a health system is not a timber mill).
+PROFILES: dict[str, tuple[str, str, str]] = {
+    "{town} WorkSource Center": (
+        "Connect job seekers with employment, training and career services.",
+        "Job placement staff, labor market information, employer contacts, career counseling.",
+        "No training facilities or equipment; no curriculum design staff."),
+    "{town} Workforce Board": (
+        "Plan and fund the local workforce system so employers find skilled workers.",
+        "Formula funding, labor market information, employer networks, convening.",
+        "No direct training or support services; no instructors."),
+    "{town} Community College": (
+        "Offer affordable education and training that leads to credentials and careers.",
+        "Instructors, curriculum design, training facilities, financial aid, credentials.",
+        "Few employer contacts; no child care or transportation; little job placement."),
+    "{town} Technical Institute": (
+        "Train skilled technicians for regional industry.",
+        "Training facilities and equipment, instructors, technical curriculum.",
+        "No financial aid office; few support services; few employer internships."),
+    "{town} Economic Development Council": (
+        "Grow regional industry and attract employers.",
+        "Employer networks, industry data, labor market information.",
+        "No training or participant services."),
+    "{town} Family Services Office": (
+        "Help families reach stability through public assistance and support services.",
+        "Child care subsidies, case management, food assistance, support services funding.",
+        "No training programs; few employer contacts; no job placement."),
+    "{town} Neighbors Network": (
+        "Support neighbors facing hardship with outreach, referral and community care.",
+        "Community outreach, referral, transportation vouchers, trusted relationships.",
+        "No training facilities; no labor market information; little funding."),
+    "{town} Opportunity Alliance": (
+        "Open economic opportunity for immigrant and low-income families.",
+        "Housing navigation, outreach in several languages, case management.",
+        "No credentials or training; few employer contacts."),
+    "{town} Regional Health System": (
+        "Care for the region's health and grow its health care workforce.",
+        "Paid internships, clinical training sites, employment, nurse preceptors.",
+        "No curriculum design; no case management or support services; little recruitment."),
+    "{town} Precision Manufacturing": (
+        "Build precision parts with a skilled, local manufacturing workforce.",
+        "Maintenance apprenticeship, equipment, employment, shop-floor mentors.",
+        "No instructors for basic skills; no recruitment or referral; no support services."),
+    "{town} Timber Works": (
+        "Produce sustainable timber products and keep rural jobs.",
+        "Employment, equipment, work experience.",
+        "No training facilities; no transportation; no curriculum."),
+    "{town} Vocational Rehabilitation Office": (
+        "Help individuals with disabilities prepare for, find and keep jobs.",
+        "Job coaching, accommodations, disability services, skills assessment.",
+        "Few employer contacts; no training facilities."),
+    "{town} Adult Learning Center": (
+        "Teach adults basic skills and English, and open a path to postsecondary training.",
+        "Instructors, ESL classes, GED preparation, integrated education and training.",
+        "No employment; no financial aid; few support services."),
+    "{town} TANF Employment Program": (
+        "Move families receiving TANF into work.",
+        "Case management, support services funding, child care.",
+        "No training programs; few employer contacts."),
+    "{town} SNAP Training Partners": (
+        "Help SNAP participants gain skills and jobs.",
+        "Job search help, training travel support, reimbursement funding.",
+        "No instructors; no training facilities."),
+    "{town} Second Chance Center": (
+        "Help people returning from incarceration rebuild their lives through work.",
+        "Record expungement, fair-chance job readiness, mentors.",
+        "No training facilities; few employer contacts; no housing."),
+    "{town} Veterans Employment Office": (
+        "Help veterans find careers that use their skills.",
+        "Veterans career counseling, job placement.",
+        "No training programs; no mental health services."),
+    "{town} Building Trades Apprenticeship Committee": (
+        "Train the next generation of skilled building trades workers.",
+        "Electrical apprenticeship, carpentry pre-apprenticeship, instructors, training facilities, employment.",
+        "Little recruitment of women and people of color; no support services."),
+    "{town} Community Foundation": (
+        "Invest in a thriving, equitable region.",
+        "Grant funding, emergency completion grants, convening.",
+        "No direct services; no case management staff."),
+}
 
 
 # Occupations (SOC) a demo service leads to, by a word of its name; employers' industries (NAICS) likewise.
@@ -148,6 +238,7 @@ def build_partners() -> list[Partner]:
                 continue
             for pattern in patterns:
                 name = pattern.format(town=town)
+                mission, assets, limitations = PROFILES[pattern]
                 pid = _id("partner", code, name)
                 svc = tuple(
                     Service(
@@ -162,7 +253,7 @@ def build_partners() -> list[Partner]:
                     id=pid, name=name, partner_type=ptype,
                     level=Level.STATE if ptype == "philanthropy" else Level.LOCAL,
                     jurisdiction=Jurisdiction(state=STATE, local_area=code),
-                    description=f"Fictional {ptype.replace('_', ' ')} serving the {town} area (demo data).",
+                    description=mission,
                     regions_served=(code,), populations_served=tuple(populations),
                     capacity=rng.choice([50, 100, 250, 500, 1000]),
                     contacts=(Contact(name=f"{town} Partnerships Desk", title="Partnerships lead",
@@ -172,8 +263,8 @@ def build_partners() -> list[Partner]:
                     latitude=round(lat + rng.uniform(-0.15, 0.15), 5),
                     longitude=round(lon + rng.uniform(-0.15, 0.15), 5),
                     website=f"https://{town.lower().replace(' ', '')}.example.org/{ptype.replace('_', '-')}",
-                    assets="Staff who know the local community; meeting space.",
-                    limitations="Demo data: not a real organization.",
+                    assets=assets,
+                    limitations=limitations,
                     external_ids=(ExternalId(source=DEMO_SOURCE, id=f"{code}:{ptype}:{len(partners)}"),),
                     industries=next((c for word, c in INDUSTRIES.items() if word in name), ()),
                     services=svc,
@@ -183,10 +274,31 @@ def build_partners() -> list[Partner]:
 
 STATE_SYSTEM_ID = _id("system", "state")
 LOCAL_SYSTEM_ID = _id("system", "brightwater")
+SECOND_LOCAL_SYSTEM_ID = _id("system", "elk-hollow")
+# A member of the state system retired in the directory after it took on its role: the gaps report its lead.
+RETIRED_MEMBER = "Brightwater Economic Development Council"
+# (system, held on, kind, topic, level, agencies whose staff took part)
+DEMO_STAFF_SESSIONS: list[tuple[UUID, str, date, StaffSessionKind, str, SystemLevel, list[str]]] = [
+    (STATE_SYSTEM_ID, "state-orientation", date(2026, 9, 15), StaffSessionKind.TRAINING,
+     "The career pathways system: roles, referrals and the shared intake", SystemLevel.STATE,
+     ["Brightwater Workforce Board", "Elk Hollow Community College", "Pinecrest Family Services Office"]),
+    (LOCAL_SYSTEM_ID, "brightwater-briefing", date(2026, 10, 6), StaffSessionKind.INFORMATION,
+     "What the Brightwater pathway offers single parents", SystemLevel.LOCAL,
+     ["Brightwater WorkSource Center", "Brightwater Community College", "Brightwater Neighbors Network",
+      "Brightwater Regional Health System", "Brightwater TANF Employment Program"]),
+]
+# (system, level, confirmed on, by): the Brightwater team and the state team both confirmed their roles.
+DEMO_CONFIRMATIONS: list[tuple[UUID, SystemLevel, date, str]] = [
+    (LOCAL_SYSTEM_ID, SystemLevel.LOCAL, date(2026, 3, 15), "Brightwater leadership team chair"),
+    (LOCAL_SYSTEM_ID, SystemLevel.STATE, date(2026, 3, 20), "State career pathways coordinator"),
+]
 
 
 def build_systems(partners: list[Partner]) -> list[tuple[CareerPathwaysSystem, list[Member], UUID, list[tuple]]]:
-    """Two demo systems with realistic gaps: (system, members, intermediary, [(partner, function, strength)])."""
+    """Three demo systems with realistic gaps: a state system and two local systems that answer to it.
+
+    Each is (system, members, intermediary, [(partner, function, strength)]), the state system first.
+    """
     by_name = {p.name: p for p in partners}
     state = CareerPathwaysSystem(
         id=STATE_SYSTEM_ID, name="Oregon Healthcare and Manufacturing Pathways (demo)", level=SystemLevel.STATE,
@@ -195,9 +307,11 @@ def build_systems(partners: list[Partner]) -> list[tuple[CareerPathwaysSystem, l
         goals=("Double credential attainment in nursing and welding", "Serve people with barriers first"),
         target_sectors=("62", "31-33"), target_occupations=("29-1141", "51-4121"),
         target_populations=("low_income", "disability", "english_learner", "ex_offender"),
+        target_population_sizes={"low_income": 41_000, "disability": 9_500, "english_learner": 6_200,
+                                 "ex_offender": 2_800},
         regions=tuple(a[0] for a in AREAS), working_relationship=WorkingRelationship.SHARED,
         working_relationship_notes="State team sets direction; local teams adapt and implement.",
-        review_cadence_months=12, last_reviewed_on=date(2024, 6, 1),
+        review_cadence_months=12, last_reviewed_on=date(2024, 6, 1), vision_revisited_on=date(2025, 9, 1),
     )
     state_members = [
         ("Brightwater Workforce Board", Team.LEADERSHIP), ("Elk Hollow Community College", Team.LEADERSHIP),
@@ -208,16 +322,35 @@ def build_systems(partners: list[Partner]) -> list[tuple[CareerPathwaysSystem, l
     ]
     local = CareerPathwaysSystem(
         id=LOCAL_SYSTEM_ID, name="Brightwater Valley Career Pathways (demo)", level=SystemLevel.LOCAL,
-        jurisdiction=Jurisdiction(state=STATE, local_area=AREAS[0][0]),
+        jurisdiction=Jurisdiction(state=STATE, local_area=AREAS[0][0]), state_system_id=STATE_SYSTEM_ID,
         vision="Brightwater families move up in healthcare careers.", mission="Connect training, supports and jobs.",
+        goals=("Forty single parents a year finish a healthcare credential",),
         target_sectors=("62",), target_occupations=("29-1141",), target_populations=("single_parent", "low_income"),
         regions=(AREAS[0][0],), working_relationship=WorkingRelationship.LOCALLY_DIRECTED,
+        working_relationship_notes="The local team decides; the state team advises and funds.",
         review_cadence_months=12, last_reviewed_on=date(2026, 3, 1),
     )
     local_members = [
         ("Brightwater WorkSource Center", Team.LEADERSHIP), ("Brightwater Community College", Team.LEADERSHIP),
         ("Brightwater Neighbors Network", Team.LEADERSHIP), ("Brightwater Regional Health System", Team.OPERATIONS),
-        ("Brightwater TANF Employment Program", Team.OPERATIONS),
+        ("Brightwater TANF Employment Program", Team.OPERATIONS), ("Brightwater Workforce Board", Team.OPERATIONS),
+    ]
+    # Recorded as state-directed, while its state/local MOU records a locally-directed relationship: a gap.
+    second = CareerPathwaysSystem(
+        id=SECOND_LOCAL_SYSTEM_ID, name="Elk Hollow Health Careers (demo)", level=SystemLevel.LOCAL,
+        jurisdiction=Jurisdiction(state=STATE, local_area=AREAS[1][0]), state_system_id=STATE_SYSTEM_ID,
+        vision="Elk Hollow residents fill the region's health care jobs.",
+        mission="Run the state's nursing pathway locally, with the college and the health system.",
+        goals=("Open a second nursing assistant cohort",),
+        target_sectors=("62",), target_occupations=("29-1141", "31-1131"),
+        target_populations=("low_income", "english_learner"), regions=(AREAS[1][0],),
+        working_relationship=WorkingRelationship.STATE_DIRECTED,
+        working_relationship_notes="The state team decides the pathway; the local team implements it.",
+        review_cadence_months=12, last_reviewed_on=date(2026, 2, 1),
+    )
+    second_members = [
+        ("Elk Hollow WorkSource Center", Team.LEADERSHIP), ("Elk Hollow Community College", Team.LEADERSHIP),
+        ("Elk Hollow Regional Health System", Team.LEADERSHIP), ("Elk Hollow Family Services Office", Team.OPERATIONS),
     ]
     out = []
     for system, names, intermediary, roles in (
@@ -232,6 +365,9 @@ def build_systems(partners: list[Partner]) -> list[tuple[CareerPathwaysSystem, l
          [("Brightwater Community College", "design_programs", Strength.LEAD),
           ("Brightwater Regional Health System", "develop_curricula", Strength.SUPPORT),
           ("Brightwater Neighbors Network", "recruit_and_refer", Strength.LEAD)]),
+        (second, second_members, "Elk Hollow WorkSource Center",
+         [("Elk Hollow Community College", "design_programs", Strength.LEAD),
+          ("Elk Hollow Regional Health System", "provide_employment", Strength.LEAD)]),
     ):
         members = [Member(partner_id=by_name[n].id, representative=f"{n.split()[0]} liaison", team=t)
                    for n, t in names if n in by_name]
@@ -336,8 +472,8 @@ async def _load_plan(uow: UnitOfWork, partners: list[Partner]) -> None:
 
 
 async def load_demo(uow: UnitOfWork) -> int:
-    """Load the demo regions, partners, systems, readiness rounds, action plan, agreements, allocations and
-    connections unless already there.
+    """Load the demo regions, partners, systems, readiness rounds, action plan, agreements, allocations,
+    connections, working relationship confirmations, staff sessions and a retired member, unless already there.
 
     Return how many partners were added.
     """
@@ -366,5 +502,38 @@ async def load_demo(uow: UnitOfWork) -> int:
     await _load_readiness(uow)
     await _load_plan(uow, partners)
     await _load_labor_market(uow)
-    await load_partnerships(uow, STATE_SYSTEM_ID, partners, _id)
+    await load_partnerships(uow, partners, _id)
+    await _load_working_relationships(uow)
+    await _load_staff_sessions(uow, partners)
+    await _retire_member(uow, partners)
     return added
+
+
+async def _load_working_relationships(uow: UnitOfWork) -> None:
+    """The Brightwater roles confirmed at both levels, unless already."""
+    for system_id, level, confirmed_on, confirmed_by in DEMO_CONFIRMATIONS:
+        state = await systems_uc.get_system(uow, system_id=system_id)
+        if any(c.level is level for c in state.system.relationship_confirmations):
+            continue
+        await systems_uc.confirm_relationship(uow, system_id=system_id, level=level, confirmed_on=confirmed_on,
+                                              confirmed_by=confirmed_by)
+
+
+async def _load_staff_sessions(uow: UnitOfWork, partners: list[Partner]) -> None:
+    """A joint training of the state system's staff and a briefing of Brightwater's, unless already there."""
+    by_name = {p.name: p.id for p in partners}
+    for system_id, key, held_on, kind, topic, level, agencies in DEMO_STAFF_SESSIONS:
+        session_id = _id("staff-session", key)
+        if await uow.systems.get_staff_session(session_id) is not None:
+            continue
+        await systems_uc.record_staff_session(uow, session=StaffSession(
+            id=session_id, system_id=system_id, held_on=held_on, kind=kind, topic=topic, level=level,
+            agencies=tuple(by_name[n] for n in agencies)))
+
+
+async def _retire_member(uow: UnitOfWork, partners: list[Partner]) -> None:
+    """Retire a member of the state system in the directory, after it took on its lead (unless already)."""
+    partner = next(p for p in partners if p.name == RETIRED_MEMBER)
+    current = await uow.partners.get(partner.id)
+    if current is not None and current.status is not Status.RETIRED:
+        await partner_uc.update_partner(uow, partner_id=partner.id, changes={"status": Status.RETIRED})

@@ -1,4 +1,8 @@
-"""Demo agreements, allocations and connections, loaded by ``api.demo`` on top of its partners and systems."""
+"""Demo agreements, allocations and connections, loaded by ``api.demo`` on top of its partners and systems.
+
+The state system's partnership MOU lacks two items of the seeds' checklist (an incomplete agreement in force);
+each local system has a state/local MOU, Elk Hollow's recording another relationship than the system does.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from api.domain.agreements import MOU_SECTION_CODES, Agreement, AgreementStatus, AgreementType
+from api.domain.agreements import Agreement, AgreementStatus, AgreementType
 from api.domain.connections import Connection, ConnectionStage, Interest
 from api.domain.funding import Allocation
 from api.domain.partners import Partner
@@ -20,20 +24,41 @@ from api.usecases import funding as funding_uc
 from api.usecases import systems as systems_uc
 
 MakeId = Callable[..., UUID]
+STATE, BRIGHTWATER, ELK_HOLLOW = "state", "brightwater", "elk-hollow"
 
-# (key, type, title, parties, formalized leads [(holder, function)], effective, expires, signed, sections left out)
-DEMO_AGREEMENTS: list[tuple[str, AgreementType, str, list[str], list[tuple[str, str]], date, date, date, set[str]]] = [
-    ("state-mou", AgreementType.MOU, "Oregon pathways partners MOU (demo)",
+# (system key, agreement key, type, title, parties, formalized leads [(holder, function)], effective, expires,
+#  signed, checklist items covered, the state/local relationship it records)
+DEMO_AGREEMENTS: list[tuple[str, str, AgreementType, str, list[str], list[tuple[str, str]], date, date, date,
+                            set[str], WorkingRelationship | None]] = [
+    # A partnership MOU in force that says nothing of resources and funding or of review: incomplete.
+    (STATE, "state-mou", AgreementType.MOU, "Oregon pathways partners MOU (demo)",
      ["Brightwater Workforce Board", "Elk Hollow Community College", "Pinecrest Family Services Office"],
      [("Elk Hollow Community College", "design_programs"),
       ("Pinecrest Family Services Office", "provide_support_services")],
-     date(2025, 7, 1), date(2028, 6, 30), date(2025, 6, 15), {"review_and_renewal"}),
+     date(2025, 7, 1), date(2028, 6, 30), date(2025, 6, 15), {"parties", "roles_and_responsibilities"},
+     WorkingRelationship.SHARED),
     # Expires soon after the demo's "now" (late 2026): the renewal rule reports it.
-    ("employer-collaboration", AgreementType.STATEMENT_OF_COLLABORATION,
+    (STATE, "employer-collaboration", AgreementType.STATEMENT_OF_COLLABORATION,
      "Healthcare employer collaboration statement (demo)",
      ["Brightwater Workforce Board", "Elk Hollow Regional Health System"],
      [("Elk Hollow Regional Health System", "provide_employment")],
-     date(2025, 2, 1), date(2027, 1, 31), date(2025, 1, 20), set()),
+     date(2025, 2, 1), date(2027, 1, 31), date(2025, 1, 20), set(), None),
+    (BRIGHTWATER, "brightwater-state-local", AgreementType.STATE_LOCAL_MOU,
+     "Brightwater state/local working agreement (demo)",
+     ["Brightwater Workforce Board", "Brightwater WorkSource Center", "Brightwater Community College"],
+     [("Brightwater Community College", "design_programs")],
+     date(2026, 1, 1), date(2028, 12, 31), date(2025, 12, 10),
+     {"parties", "roles_and_responsibilities", "working_relationship", "resources_and_funding",
+      "review_and_amendment"},
+     WorkingRelationship.LOCALLY_DIRECTED),
+    # Records a locally-directed relationship; the Elk Hollow system records a state-directed one.
+    (ELK_HOLLOW, "elk-hollow-state-local", AgreementType.STATE_LOCAL_MOU,
+     "Elk Hollow state/local working agreement (demo)",
+     ["Elk Hollow WorkSource Center", "Elk Hollow Community College"],
+     [("Elk Hollow Community College", "design_programs")],
+     date(2026, 2, 1), date(2029, 1, 31), date(2026, 1, 15),
+     {"parties", "roles_and_responsibilities", "working_relationship", "review_and_amendment"},
+     WorkingRelationship.LOCALLY_DIRECTED),
 ]
 # (stream, period, amount, function or None, service (partner name, service name) or None, drawn by)
 DEMO_ALLOCATIONS: list[tuple[str, str, str, str | None, tuple[str, str] | None, str]] = [
@@ -60,28 +85,31 @@ DEMO_CONNECTIONS: list[tuple[str, str, str, Interest, ConnectionStage, dict[str,
 ]
 
 
-async def load_partnerships(uow: UnitOfWork, system_id: UUID, partners: Iterable[Partner], make_id: MakeId) -> None:
-    """Agreements and allocations of the state system, and connections in different stages, unless there."""
+async def load_partnerships(uow: UnitOfWork, partners: Iterable[Partner], make_id: MakeId) -> None:
+    """Agreements of the three systems, allocations of the state system, and connections in different stages,
+    unless there."""
     by_name = {p.name: p for p in partners}
-    await _load_agreements(uow, system_id, by_name, make_id)
-    await _load_allocations(uow, system_id, by_name, make_id)
+    await _load_agreements(uow, by_name, make_id)
+    await _load_allocations(uow, make_id("system", STATE), by_name, make_id)
     await _load_connections(uow, by_name, make_id)
 
 
-async def _load_agreements(uow: UnitOfWork, system_id: UUID, by_name: dict[str, Partner], make_id: MakeId) -> None:
-    state = await systems_uc.get_system(uow, system_id=system_id)
-    held = {(a.partner_id, a.function): a.id for a in state.assignments}
-    for key, kind, title, parties, leads, effective, expires, signed, left_out in DEMO_AGREEMENTS:
+async def _load_agreements(uow: UnitOfWork, by_name: dict[str, Partner], make_id: MakeId) -> None:
+    for system_key, key, kind, title, parties, leads, effective, expires, signed, covered, relationship in (
+        DEMO_AGREEMENTS
+    ):
         agreement_id = make_id("agreement", key)
         if await uow.agreements.get(agreement_id) is not None:
             continue
+        system_id = make_id("system", system_key)
+        state = await systems_uc.get_system(uow, system_id=system_id)
+        held = {(a.partner_id, a.function): a.id for a in state.assignments}
         await agreements_uc.create_agreement(uow, agreement=Agreement(
             id=agreement_id, system_id=system_id, type=kind, title=title,
             parties=tuple(by_name[n].id for n in parties), effective_on=effective, expires_on=expires,
             status=AgreementStatus.ACTIVE, signed_on=signed,
             formalizes=tuple(held[(by_name[n].id, f)] for n, f in leads if (by_name[n].id, f) in held),
-            working_relationship=WorkingRelationship.SHARED if kind is AgreementType.MOU else None,
-            contents=frozenset(MOU_SECTION_CODES - left_out) if kind is AgreementType.MOU else frozenset(),
+            working_relationship=relationship, contents=frozenset(covered),
         ))
 
 

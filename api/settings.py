@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     graphql_introspection: bool = True
     # Days before expiry from which an agreement in force is reported as due for renewal (gap analysis).
     agreement_expiry_window_days: int = Field(default=90, ge=0, le=3650)
+    # Months within which every member agency's staff should have been informed or trained together (gap analysis).
+    staff_training_period_months: int = Field(default=12, ge=1, le=120)
     log_level: str = "INFO"
     log_json: bool = True
     # The command line's client side (`pathways import/export --url`): which service, with which key.

@@ -277,19 +277,36 @@ def plan_status(
 
 def next_steps_to_actions(
     summary: Summary,
-    goal_id: UUID,
+    goal: Goal,
     owner: UUID,
     due_on: date | None,
     *,
     kinds: Collection[NextStepKind] | None = None,
     member_ids: Collection[UUID] | None = None,
+    existing: Iterable[ActionItem] = (),
     new_id: Callable[[], UUID] = uuid4,
 ) -> tuple[ActionItem, ...]:
-    """Turn a round's next steps (optionally only some kinds) into not-started action items for one goal."""
+    """Turn a round's next steps for the goal's element (optionally only some kinds) into not-started action
+    items of that goal, leaving out steps the goal already has as items.
+
+    Seed 001: "The Six Key Elements Readiness Assessment tool (see tools section) can help the team form its
+    implementation plan by having it look at progress, priorities, gaps, technical assistance needs, and next
+    steps. The Next Steps Action Planning tool will lead the team to aligned, prioritized goals." A goal linked
+    to an element takes that element's next steps only; a goal linked to none takes them all. Calling it again
+    adds nothing the goal already holds.
+    """
     if member_ids is not None and owner not in member_ids:
         raise OwnerNotAMember(owner)
-    return tuple(
-        ActionItem(id=new_id(), goal_id=goal_id, description=step.text, owner_id=owner, due_on=due_on)
-        for step in summary.next_steps
-        if kinds is None or step.kind in kinds
-    )
+    held = {item.description.strip().casefold() for item in existing if item.goal_id == goal.id}
+    items: list[ActionItem] = []
+    for step in summary.next_steps:
+        if kinds is not None and step.kind not in kinds:
+            continue
+        if goal.element_code is not None and step.element_code != goal.element_code:
+            continue
+        key = step.text.strip().casefold()
+        if key in held:
+            continue
+        held.add(key)
+        items.append(ActionItem(id=new_id(), goal_id=goal.id, description=step.text, owner_id=owner, due_on=due_on))
+    return tuple(items)

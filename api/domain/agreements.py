@@ -9,8 +9,9 @@ status therefore only ever moves draft -> active -> expired as time passes.
 An agreement formalizes an assignment when it lists the assignment in ``formalizes`` or when the
 assignment names it in its ``agreement_id``; both links come from the team's records, so both count.
 
-Every MOU is checked as a one-stop MOU (20 CFR 678.500): the service models one MOU type, and the
-contents the regulation requires are the ones any partnership MOU needs.
+Completeness is judged by the checklist of the agreement's kind (reference data, ``api.domain.checklists``):
+the one-stop MOU contents of 20 CFR 678.500(b) for one-stop MOUs only; a checklist drawn from the seeds for
+partnership MOUs and state/local MOUs; nothing for kinds with no checklist (a contract, a grant agreement).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from api.domain.checklists import Checklist, ChecklistItem
 from api.domain.errors import FieldProblem, InvalidInput, RuleViolation
 from api.domain.gaps import Gap, GapContext, GapKind, Severity
 from api.domain.systems import Assignment, Strength, WorkingRelationship
@@ -30,35 +32,6 @@ from api.domain.systems import Assignment, Strength, WorkingRelationship
 MOU_REVIEW_YEARS = 3
 """An MOU is reviewed, and renewed if there are substantial changes, at least every 3 years (20 CFR 678.500)."""
 
-MOU_CONTENTS_SOURCE = "20 CFR 678.500(b) (34 CFR 463.500(b))"
-
-MOU_REQUIRED_CONTENTS: tuple[tuple[str, str], ...] = (
-    (
-        "services_and_coordination",
-        "Services to be provided through the one-stop delivery system, and how they will be coordinated "
-        "and delivered",
-    ),
-    (
-        "cost_sharing",
-        "Agreement on funding the costs of the services and the operating costs of the system, including "
-        "the infrastructure costs of one-stop centers and shared services and operating costs",
-    ),
-    ("referral_methods", "Methods for referring individuals between the one-stop operators and the partners"),
-    (
-        "access_for_individuals_with_barriers",
-        "Methods to ensure the needs of workers, youth and individuals with barriers to employment, "
-        "including individuals with disabilities, are addressed, including access to technology and materials",
-    ),
-    ("duration_and_amendment", "The duration of the MOU and the procedures for amending it"),
-    (
-        "review_and_renewal",
-        "Assurance that the MOU will be reviewed, and renewed if there are substantial changes, "
-        "at least every 3 years",
-    ),
-)
-"""The contents a one-stop MOU must include, as (code, regulation wording), in the regulation's order."""
-
-MOU_SECTION_CODES = frozenset(code for code, _ in MOU_REQUIRED_CONTENTS)
 
 MAX_TITLE_LENGTH = 300
 
@@ -72,9 +45,15 @@ AGREEMENT_NULLABLE = frozenset({"effective_on", "expires_on", "review_by", "sign
 
 
 class AgreementType(StrEnum):
-    """The kinds of agreement that formalize a partnership."""
+    """The kinds of agreement that formalize a partnership.
+
+    ``mou`` is the seeds' partnership MOU; ``state_local_mou`` formalizes the working relationship between state
+    and local partners; ``one_stop_mou`` is the MOU of a local board with the one-stop partners (WIOA).
+    """
 
     MOU = "mou"
+    STATE_LOCAL_MOU = "state_local_mou"
+    ONE_STOP_MOU = "one_stop_mou"
     INFRASTRUCTURE_FUNDING_AGREEMENT = "infrastructure_funding_agreement"
     CONTRACT = "contract"
     GRANT_AGREEMENT = "grant_agreement"
@@ -90,6 +69,8 @@ class AgreementStatus(StrEnum):
 
 
 _STATUS_RANK = {s: i for i, s in enumerate(AgreementStatus)}
+MOU_TYPES = frozenset({AgreementType.MOU, AgreementType.STATE_LOCAL_MOU, AgreementType.ONE_STOP_MOU})
+"""The memoranda of understanding: at least two parties, reviewed at least every three years."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,27 +96,21 @@ class Agreement:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class RequiredSection:
-    """A section the regulation requires in a one-stop MOU, in its wording."""
-
-    code: str
-    description: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Completeness:
-    """Which required MOU sections an agreement covers; ``applies`` is False for agreements other than MOUs."""
+    """Which items of its kind's checklist an agreement covers; ``applies`` is False for kinds with no checklist."""
 
     agreement_id: UUID
+    type: AgreementType
     applies: bool
-    present: tuple[RequiredSection, ...]
-    missing: tuple[RequiredSection, ...]
-    source: str = MOU_CONTENTS_SOURCE
+    present: tuple[ChecklistItem, ...] = ()
+    missing: tuple[ChecklistItem, ...] = ()
+    checklist: str = ""
+    source: str = ""
 
     @property
-    def complete(self) -> bool:
-        """Say whether every required section is covered."""
-        return not self.missing
+    def complete(self) -> bool | None:
+        """Say whether every item of the checklist is covered; None when no checklist applies."""
+        return not self.missing if self.applies else None
 
 
 # --- errors ---------------------------------------------------------------------------------------------
@@ -172,7 +147,7 @@ def review_due_on(agreement: Agreement, *, review_years: int = MOU_REVIEW_YEARS)
     """Return when an agreement is due for review: its review date, or for an MOU 3 years after it takes effect."""
     if agreement.review_by is not None:
         return agreement.review_by
-    if agreement.type is AgreementType.MOU and agreement.effective_on is not None:
+    if agreement.type in MOU_TYPES and agreement.effective_on is not None:
         return add_years(agreement.effective_on, review_years)
     return None
 
@@ -227,12 +202,22 @@ def _dates(problems: list[FieldProblem], agreement: Agreement, review_years: int
         problems.append(FieldProblem("review_by", f"must not be before effective_on ({effective})"))
     if agreement.signed_on is not None and expires is not None and agreement.signed_on > expires:
         problems.append(FieldProblem("signed_on", f"must not be after expires_on ({expires})"))
-    if agreement.type is AgreementType.MOU and effective is not None and review is not None:
+    if agreement.type in MOU_TYPES and effective is not None and review is not None:
         latest = add_years(effective, review_years)
         if review > latest:
             problems.append(
                 FieldProblem("review_by", f"an MOU is reviewed at least every {review_years} years: by {latest}")
             )
+
+
+def _contents(problems: list[FieldProblem], agreement: Agreement, checklists: Mapping[str, Checklist]) -> None:
+    checklist = checklists.get(agreement.type.value)
+    if checklist is None:
+        if agreement.contents:
+            problems.append(FieldProblem("contents", f"no checklist applies to a {agreement.type.value}"))
+        return
+    for code in sorted(agreement.contents - checklist.codes()):
+        problems.append(FieldProblem("contents", f"'{code}' is not an item of the {checklist.name} checklist"))
 
 
 def validate_agreement(
@@ -241,22 +226,24 @@ def validate_agreement(
     member_ids: Collection[UUID] | None = None,
     assignments: Mapping[UUID, Assignment] | None = None,
     review_years: int = MOU_REVIEW_YEARS,
+    checklists: Mapping[str, Checklist] | None = None,
 ) -> Agreement:
-    """Check an agreement's fields, and with the system's members and assignments its parties and roles."""
+    """Check an agreement's fields, and with the system's members and assignments its parties and roles;
+    with the checklists, that its contents are items of its kind's checklist."""
     problems: list[FieldProblem] = []
     if not agreement.title.strip():
         problems.append(FieldProblem("title", "must not be blank"))
     elif len(agreement.title) > MAX_TITLE_LENGTH:
         problems.append(FieldProblem("title", f"must be at most {MAX_TITLE_LENGTH} characters"))
-    if agreement.type is AgreementType.MOU and len(set(agreement.parties)) < 2:
+    if agreement.type in MOU_TYPES and len(set(agreement.parties)) < 2:
         problems.append(FieldProblem("parties", "an MOU needs at least 2 parties"))
     elif not agreement.parties:
         problems.append(FieldProblem("parties", "needs at least one party"))
     _duplicates(problems, "parties", agreement.parties, "partner")
     _duplicates(problems, "formalizes", agreement.formalizes, "assignment")
     _dates(problems, agreement, review_years)
-    for code in sorted(agreement.contents - MOU_SECTION_CODES):
-        problems.append(FieldProblem("contents", f"unknown MOU section '{code}'"))
+    if checklists is not None:
+        _contents(problems, agreement, checklists)
     if agreement.version < 1:
         problems.append(FieldProblem("version", "must be at least 1"))
     if assignments is not None:
@@ -289,6 +276,7 @@ def revise_agreement(
     *,
     member_ids: Collection[UUID] | None = None,
     assignments: Mapping[UUID, Assignment] | None = None,
+    checklists: Mapping[str, Checklist] | None = None,
 ) -> Agreement:
     """Apply a partial update to an agreement, validate it, and bump its version."""
     problems = [FieldProblem(name, "cannot be changed") for name in sorted(set(changes) - AGREEMENT_EDITABLE)]
@@ -306,7 +294,7 @@ def revise_agreement(
     if "contents" in normalised:
         normalised["contents"] = frozenset(normalised["contents"])
     revised = replace(agreement, **normalised, version=agreement.version + 1)
-    return validate_agreement(revised, member_ids=member_ids, assignments=assignments)
+    return validate_agreement(revised, member_ids=member_ids, assignments=assignments, checklists=checklists)
 
 
 def sign_agreement(agreement: Agreement, *, signed_on: date) -> Agreement:
@@ -318,14 +306,24 @@ def sign_agreement(agreement: Agreement, *, signed_on: date) -> Agreement:
     )
 
 
-def mou_completeness(agreement: Agreement) -> Completeness:
-    """List the required one-stop MOU sections the agreement covers and those it lacks."""
-    sections = [RequiredSection(code=code, description=text) for code, text in MOU_REQUIRED_CONTENTS]
+def completeness(agreement: Agreement, checklists: Mapping[str, Checklist]) -> Completeness:
+    """List the items of its kind's checklist an agreement covers and those it lacks.
+
+    Seed 001: "Your team may decide to formalize these relationships with a written agreement or within a
+    memorandum of understanding (MOU) in order to support sustaining relationships over time." A partnership
+    MOU is judged by the seeds' checklist, a one-stop MOU by 20 CFR 678.500(b); other kinds by none.
+    """
+    checklist = checklists.get(agreement.type.value)
+    if checklist is None:
+        return Completeness(agreement_id=agreement.id, type=agreement.type, applies=False)
     return Completeness(
         agreement_id=agreement.id,
-        applies=agreement.type is AgreementType.MOU,
-        present=tuple(s for s in sections if s.code in agreement.contents),
-        missing=tuple(s for s in sections if s.code not in agreement.contents),
+        type=agreement.type,
+        applies=True,
+        present=tuple(i for i in checklist.items if i.code in agreement.contents),
+        missing=tuple(i for i in checklist.items if i.code not in agreement.contents),
+        checklist=checklist.name,
+        source=checklist.source,
     )
 
 
@@ -340,6 +338,11 @@ def formalized_partners(
 
 
 # --- gap analysis, kind 6 -------------------------------------------------------------------------------
+
+
+def agreements_in(ctx: GapContext) -> list[Agreement] | None:
+    """Return the system's agreements the context holds (by title), or None when it holds none at all."""
+    return _agreements(ctx)
 
 
 def _agreements(ctx: GapContext) -> list[Agreement] | None:
@@ -454,3 +457,33 @@ def agreement_renewals(ctx: GapContext) -> Iterable[Gap]:
                 recommendation=f"Start renewing '{title}' with its parties before it expires.",
                 figures=figures,
             )
+
+
+def incomplete_agreements(ctx: GapContext) -> Iterable[Gap]:
+    """Find agreements in force that lack items of their kind's checklist (a one-stop MOU's are required).
+
+    Seed 001: "Your team may decide to formalize these relationships with a written agreement or within a
+    memorandum of understanding (MOU) in order to support sustaining relationships over time."
+    """
+    agreements = _agreements(ctx)
+    if agreements is None:
+        return
+    for agreement in agreements:
+        if not is_active_on(agreement, ctx.today):
+            continue
+        found = completeness(agreement, ctx.catalog.agreement_checklists)
+        if not found.applies or not found.missing:
+            continue
+        missing = ", ".join(item.code for item in found.missing)
+        required = agreement.type is AgreementType.ONE_STOP_MOU
+        yield Gap(
+            kind=GapKind.AGREEMENT_COMPLETENESS,
+            severity=Severity.HIGH if required else Severity.MEDIUM,
+            subject=agreement.title,
+            explanation=(
+                f"'{agreement.title}' is in force but lacks {len(found.missing)} of the "
+                f"{len(found.missing) + len(found.present)} items of the {found.checklist} checklist: {missing}."
+            ),
+            recommendation=f"Amend '{agreement.title}' with its parties to cover {missing}.",
+            figures={"agreement_id": str(agreement.id), "type": agreement.type.value, "missing": missing},
+        )

@@ -10,11 +10,19 @@ guide puts them between looking for the win/win and moving ahead.
 The match score is symmetric: it depends only on the pair, never on who asks, and its reasons are
 worded with the pair in a fixed order (by name, then id). An organization never matches itself:
 ``match_score(a, a)`` is 0 with no reasons, and ``rank_matches`` leaves the organization out.
+
+Seed 000, "Look for the win/win": "Talk about the missions and interests you each hold. Is your work
+complementary, are your approaches compatible? ... What new efficiencies and/or assets can each of your
+organizations gain? Find the points of intersection." The match reads each organization's usual functions, its
+assets against the other's limitations (what one offers and the other lacks), its mission (the directory's
+description of the organization) and the populations, regions and level they share; a catch-all population
+(the general public) says nothing about a shared target and is left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -181,24 +189,35 @@ def require_partnered(connection: Connection) -> Connection:
 class MatchWeights:
     """Points each part of the win/win is worth; they sum to 100.
 
-    - ``complementary_functions`` (40): what each brings that the other lacks matters most to a win/win.
-    - ``shared_populations`` (25): serving the same people is what makes a joint pathway worth building.
-    - ``shared_regions`` (20): working in the same places makes referrals and shared services practical.
-    - ``compatible_level`` (15): state with state, local with local, regional with either.
+    - ``complementary_functions`` (30): the roles each usually carries that the other does not.
+    - ``complementary_assets`` (20): what one brings that the other says it cannot do (assets against
+      limitations): "What new efficiencies and/or assets can each of your organizations gain?"
+    - ``shared_mission`` (10): missions that speak of the same things: "Talk about the missions and interests
+      you each hold."
+    - ``shared_populations`` (15): serving the same targeted people (catch-all populations left out).
+    - ``shared_regions`` (15): working in the same places makes referrals and shared services practical.
+    - ``compatible_level`` (10): state with state, local with local, regional with either.
     """
 
-    complementary_functions: int = 40
-    shared_populations: int = 25
-    shared_regions: int = 20
-    compatible_level: int = 15
+    complementary_functions: int = 30
+    complementary_assets: int = 20
+    shared_mission: int = 10
+    shared_populations: int = 15
+    shared_regions: int = 15
+    compatible_level: int = 10
 
 
 DEFAULT_MATCH_WEIGHTS = MatchWeights()
+_PARTS = ("complementary_functions", "complementary_assets", "shared_mission", "shared_populations",
+          "shared_regions", "compatible_level")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Match:
-    """How well two organizations fit: a 0-100 score, each part as a 0-1 fraction, and the reasons."""
+    """How well two organizations fit: a 0-100 score, each part as a 0-1 fraction, and the reasons.
+
+    ``points`` is the score before rounding: two candidates with the same score are ranked by it.
+    """
 
     score: int
     complementary_functions: float
@@ -206,6 +225,9 @@ class Match:
     shared_regions: float
     compatible_level: float
     reasons: tuple[str, ...]
+    complementary_assets: float = 0.0
+    shared_mission: float = 0.0
+    points: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,12 +246,7 @@ NO_MATCH = Match(
 
 def validate_weights(weights: MatchWeights) -> MatchWeights:
     """Check the weights are whole non-negative points summing to 100; return them or raise InvalidInput."""
-    values = {
-        "complementary_functions": weights.complementary_functions,
-        "shared_populations": weights.shared_populations,
-        "shared_regions": weights.shared_regions,
-        "compatible_level": weights.compatible_level,
-    }
+    values = {name: getattr(weights, name) for name in _PARTS}
     problems = [
         FieldProblem(f"weights.{name}", "must be a whole number of points, 0 or more")
         for name, value in values.items()
@@ -240,6 +257,29 @@ def validate_weights(weights: MatchWeights) -> MatchWeights:
     if problems:
         raise InvalidInput(problems)
     return weights
+
+
+_WORD = re.compile(r"[a-z]+")
+_STOPWORDS = frozenset(
+    """about across after all also and any are around being both but can cannot could does doing each few for
+    from has have help helps into its lack lacks lacking limited little more most much need needs not now only
+    other our over own per same some such than that the their them then there these they this those through
+    very was were what when where which while who whom will with within without would your
+    organization organizations""".split()
+)
+
+
+def _stem(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def keywords(text: str) -> frozenset[str]:
+    """Return the content words of a text (lower case, singular, without common words), for matching."""
+    return frozenset(_stem(w) for w in _WORD.findall(text.casefold()) if len(w) > 2 and w not in _STOPWORDS)
 
 
 def _jaccard(a: Iterable[str], b: Iterable[str]) -> tuple[float, list[str]]:
@@ -261,6 +301,23 @@ def _complementarity(a: frozenset[str], b: frozenset[str]) -> float:
     return share if a - b and b - a else share / 2
 
 
+def _meets(assets: frozenset[str], limitations: frozenset[str]) -> float:
+    return len(assets & limitations) / len(limitations) if limitations else 0.0
+
+
+def _assets_for_limitations(first: Partner, second: Partner) -> tuple[float, frozenset[str], frozenset[str]]:
+    """Return how far each one's assets meet the other's limitations (0-1), and the words that meet them.
+
+    The mean of the two directions when each brings something the other lacks; halved when only one does.
+    """
+    gives_1 = keywords(first.assets) & keywords(second.limitations)
+    gives_2 = keywords(second.assets) & keywords(first.limitations)
+    one = _meets(keywords(first.assets), keywords(second.limitations))
+    two = _meets(keywords(second.assets), keywords(first.limitations))
+    share = (one + two) / 2 if one and two else max(one, two) / 2
+    return share, gives_1, gives_2
+
+
 def levels_compatible(a: Level, b: Level) -> bool:
     """Say whether two levels work together: the same level, or regional with either."""
     return a is b or Level.REGIONAL in (a, b)
@@ -275,8 +332,14 @@ def match_score(
     b: Partner,
     usual_functions: Mapping[str, frozenset[str]],
     weights: MatchWeights = DEFAULT_MATCH_WEIGHTS,
+    *,
+    universal_populations: Collection[str] = (),
 ) -> Match:
-    """Score the win/win between two organizations (0-100, symmetric) and say why; itself scores 0."""
+    """Score the win/win between two organizations (0-100, symmetric) and say why; itself scores 0.
+
+    Seed 000: "Talk about the missions and interests you each hold. Is your work complementary, are your
+    approaches compatible? ... What new efficiencies and/or assets can each of your organizations gain?"
+    """
     validate_weights(weights)
     if a.id == b.id:
         return NO_MATCH
@@ -284,15 +347,18 @@ def match_score(
     funcs_1 = usual_functions.get(first.partner_type, frozenset())
     funcs_2 = usual_functions.get(second.partner_type, frozenset())
     complementary = _complementarity(funcs_1, funcs_2)
-    populations, shared_populations = _jaccard(first.populations_served, second.populations_served)
+    assets, gives_1, gives_2 = _assets_for_limitations(first, second)
+    mission, shared_words = _jaccard(keywords(first.description), keywords(second.description))
+    targeted_1 = [p for p in first.populations_served if p not in universal_populations]
+    targeted_2 = [p for p in second.populations_served if p not in universal_populations]
+    populations, shared_populations = _jaccard(targeted_1, targeted_2)
     regions, shared_regions = _jaccard(first.regions_served, second.regions_served)
     level = 1.0 if levels_compatible(first.level, second.level) else 0.0
-    raw = (
-        weights.complementary_functions * complementary
-        + weights.shared_populations * populations
-        + weights.shared_regions * regions
-        + weights.compatible_level * level
-    )
+    parts = {
+        "complementary_functions": complementary, "complementary_assets": assets, "shared_mission": mission,
+        "shared_populations": populations, "shared_regions": regions, "compatible_level": level,
+    }
+    raw = sum(getattr(weights, name) * value for name, value in parts.items())
     reasons: list[str] = []
     if complementary:
         for giver, lacker, brings in ((first, second, funcs_1 - funcs_2), (second, first, funcs_2 - funcs_1)):
@@ -300,6 +366,11 @@ def match_score(
                 reasons.append(
                     f"{giver.name} usually carries {', '.join(sorted(brings))}, which {lacker.name} does not"
                 )
+    for giver, lacker, words in ((first, second, gives_1), (second, first, gives_2)):
+        if words:
+            reasons.append(f"{giver.name} brings {', '.join(sorted(words))}, which {lacker.name} lacks")
+    if shared_words:
+        reasons.append(f"both missions speak of {', '.join(shared_words[:8])}")
     if shared_populations:
         reasons.append(f"both serve {', '.join(shared_populations)}")
     if shared_regions:
@@ -310,10 +381,13 @@ def match_score(
     return Match(
         score=min(100, max(0, round(raw))),
         complementary_functions=complementary,
+        complementary_assets=assets,
+        shared_mission=mission,
         shared_populations=populations,
         shared_regions=regions,
         compatible_level=level,
         reasons=tuple(reasons),
+        points=raw,
     )
 
 
@@ -325,8 +399,13 @@ def rank_matches(
     *,
     min_score: int = 1,
     limit: int | None = None,
+    universal_populations: Collection[str] = (),
 ) -> tuple[PartnerMatch, ...]:
-    """Rank other active organizations by win/win score (ties by name, then id), leaving the partner out."""
+    """Rank other active organizations by win/win score, leaving the partner out.
+
+    Equal scores are ranked by the score before rounding, so what differs between two candidates decides
+    between them; then by name and id.
+    """
     validate_weights(weights)
     if limit is not None and limit < 0:
         raise InvalidInput(FieldProblem("limit", "must not be negative"))
@@ -334,7 +413,8 @@ def rank_matches(
     ranked = [
         PartnerMatch(partner=c, match=m)
         for c in others.values()
-        if (m := match_score(partner, c, usual_functions, weights)).score >= min_score
+        if (m := match_score(partner, c, usual_functions, weights,
+                             universal_populations=universal_populations)).score >= min_score
     ]
-    ranked.sort(key=lambda pm: (-pm.match.score, *_order(pm.partner)))
+    ranked.sort(key=lambda pm: (-pm.match.score, -round(pm.match.points, 9), *_order(pm.partner)))
     return tuple(ranked if limit is None else ranked[:limit])

@@ -20,8 +20,10 @@ from api.domain.partners import DeliveryMode, Partner, Service, Status
 from api.domain.systems import (
     Assignment,
     CareerPathwaysSystem,
+    LinkedSystem,
     Member,
     RoleCatalog,
+    StaffSession,
     Strength,
     SystemState,
     Team,
@@ -35,18 +37,28 @@ if TYPE_CHECKING:  # these modules define rules over the context, so they import
 DEFAULT_EXPIRY_WINDOW_DAYS = 90
 """Days before expiry from which an active agreement is reported as due for renewal, unless a setting says."""
 
+DEFAULT_STAFF_PERIOD_MONTHS = 12
+"""Months within which every member agency's staff should have been informed or trained, unless a setting says."""
+
 
 class GapKind(StrEnum):
     """The kinds of gap, in the order they are reported within a severity."""
 
     UNCOVERED_FUNCTION = "uncovered_function"
+    RETIRED_PARTNER = "retired_partner"
     UNSERVED_POPULATION = "unserved_population"
     TRAINING_CAPACITY = "training_capacity"
     SUPPORT_SERVICE = "support_service"
     TEAM_COMPOSITION = "team_composition"
+    TEAM_LIST = "team_list"
+    SHARED_VISION = "shared_vision"
+    WORKING_RELATIONSHIP = "working_relationship"
+    STAFF_TRAINING = "staff_training"
     FORMALIZATION = "formalization"
+    AGREEMENT_COMPLETENESS = "agreement_completeness"
     FUNDING = "funding"
     MEMBERSHIP_REVIEW = "membership_review"
+    VISION_REVIEW = "vision_review"
 
 
 class Severity(StrEnum):
@@ -118,13 +130,14 @@ class PartnerFacts:
     regions_served: tuple[str, ...] = ()
     populations_served: tuple[str, ...] = ()
     funding_streams: tuple[str, ...] = ()
+    status: Status = Status.ACTIVE
 
     @classmethod
     def of(cls, partner: Partner) -> PartnerFacts:
         """Take the facts of a full partner."""
         return cls(id=partner.id, name=partner.name, partner_type=partner.partner_type,
                    regions_served=partner.regions_served, populations_served=partner.populations_served,
-                   funding_streams=partner.funding_streams)
+                   funding_streams=partner.funding_streams, status=partner.status)
 
 
 MemberPartner = Partner | PartnerFacts
@@ -150,6 +163,12 @@ class GapContext:
     """The system's funding analysis, for the funding rules (None: not loaded)."""
     labor_market: LaborMarketFacts | None = None
     """The labour market figures of the system's regions, for the training-capacity rule (None: not loaded)."""
+    state_system: LinkedSystem | None = None
+    """The state system a local system answers to, for the working-relationship rules (None: none named)."""
+    staff_sessions: Sequence[StaffSession] = ()
+    """Sessions informing or training member agencies' staff, for the staff-training rule."""
+    staff_period_months: int = DEFAULT_STAFF_PERIOD_MONTHS
+    """Months within which every member agency's staff should have been informed or trained."""
     # ``active_services``, worked out once: three rules read a state system's 5,000 services.
     _active: tuple[OfferedService, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -166,6 +185,7 @@ class GapContext:
         agreement_expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS,
         funding: FundingAnalysis | None = None,
         labor_market: LaborMarketFacts | None = None,
+        staff_period_months: int = DEFAULT_STAFF_PERIOD_MONTHS,
     ) -> GapContext:
         """Build the context from a system state and the partners and services of its members."""
         return cls(
@@ -180,6 +200,9 @@ class GapContext:
             agreement_expiry_window_days=agreement_expiry_window_days,
             funding=funding,
             labor_market=labor_market,
+            state_system=state.state_system,
+            staff_sessions=state.staff_sessions,
+            staff_period_months=staff_period_months,
         )
 
     def partner_type(self, partner_id: UUID) -> str | None:
@@ -191,6 +214,20 @@ class GapContext:
         """Return a member's partner name for explanations."""
         partner = self.partners.get(partner_id)
         return partner.name if partner else str(partner_id)
+
+    def is_retired(self, partner_id: UUID) -> bool:
+        """Say whether a member's partner is retired in the directory."""
+        partner = self.partners.get(partner_id)
+        return partner is not None and partner.status is Status.RETIRED
+
+    def champion(self) -> UUID | None:
+        """Return who champions the system: the lead of the champion function, else the intermediary."""
+        function = self.catalog.champion_function
+        if function is not None:
+            for a in self.assignments:
+                if a.function == function and a.strength is Strength.LEAD:
+                    return a.partner_id
+        return self.system.intermediary_id
 
     def active_services(self) -> tuple[OfferedService, ...]:
         """Return the active services of all members."""
@@ -222,18 +259,30 @@ def _names(ctx: GapContext, partner_ids: Iterable[UUID]) -> str:
 
 
 def uncovered_functions(ctx: GapContext) -> Iterable[Gap]:
-    """Find functions with no lead (core ones more severe) and functions nobody carries at all."""
+    """Find functions with no lead (core ones more severe) and functions nobody carries at all.
+
+    Seed 001: "Without clearly defined roles and responsibilities, the system can be very confusing, and some
+    responsibilities may be overlooked." The champion function is carried by the intermediary unless handed to
+    another member ("The intermediary also serves as the system's champion"), so it is asked for only while the
+    system has neither.
+    """
     members_by_type: dict[str, list[UUID]] = {}
     for m in ctx.members:
         members_by_type.setdefault(ctx.partner_type(m.partner_id) or "", []).append(m.partner_id)
+    has_champion = ctx.champion() is not None
     for function in ctx.catalog.functions.values():
         carried = [a for a in ctx.assignments if a.function == function.code]
         if any(a.strength is Strength.LEAD for a in carried):
+            continue
+        if function.code == ctx.catalog.champion_function and has_champion:
             continue
         what = "core function" if function.core else "function"
         usual_types = ctx.catalog.matrix.types_for(function.code)
         if function.code == ctx.catalog.coordination_function:
             recommendation = "Designate an intermediary: it leads day-to-day coordination."
+        elif function.code == ctx.catalog.champion_function:
+            recommendation = ("Designate an intermediary: it also serves as the system's champion "
+                              "(or give a member the lead of this function).")
         elif carried:
             recommendation = f"Designate a lead among {_names(ctx, {a.partner_id for a in carried})}."
         else:
@@ -311,30 +360,78 @@ def _service_regions(ctx: GapContext, service: OfferedService) -> set[str] | Non
     return None
 
 
+def _capacity_against_size(
+    ctx: GapContext, providers: Sequence[OfferedService], populations: Sequence[str]
+) -> dict[str, float | int | str]:
+    """The yearly capacity of the providers against the largest known size of the populations needing it.
+
+    Both are shown only where known: every provider records its capacity, and the system records the size
+    of at least one of the populations (they overlap, so the largest is the least that need it).
+    """
+    figures: dict[str, float | int | str] = {}
+    if providers and all(s.capacity is not None for s in providers):
+        figures["capacity"] = sum(s.capacity or 0 for s in providers)
+    sized = [(ctx.system.target_population_sizes[p], p) for p in populations if p in ctx.system.target_population_sizes]
+    if sized:
+        size, population = max(sized, key=lambda pair: (pair[0], pair[1]))
+        figures["population_size"] = size
+        figures["sized_population"] = population
+    return figures
+
+
 def support_service_gaps(ctx: GapContext) -> Iterable[Gap]:
-    """Find support services the target populations need that no member offers, or only in few regions."""
+    """Find support services the target populations need that no member offers with capacity, or only in few
+    regions, or for fewer people than the population counts.
+
+    Seed 001: "Assess the wrap around and support service needs"; "Assess the capacity of agencies that provide
+    wrap around and support services". A service recording a capacity of 0 offers nothing.
+    """
     needed_by: dict[str, list[str]] = {}
     for population in dict.fromkeys(ctx.system.target_populations):
         for category in ctx.catalog.support_needs.get(population, ()):
             needed_by.setdefault(category, []).append(population)
     providers_of: dict[str, list[OfferedService]] = {category: [] for category in needed_by}
+    empty_of: dict[str, int] = {}
     for s in ctx.active_services():
         if (providers := providers_of.get(s.category)) is not None:
-            providers.append(s)
+            if s.capacity is not None and s.capacity <= 0:
+                empty_of[s.category] = empty_of.get(s.category, 0) + 1
+            else:
+                providers.append(s)
     regions = set(ctx.system.regions)
     for category, populations in needed_by.items():
         who = ", ".join(sorted(populations))
         providers = providers_of[category]
+        sizes = _capacity_against_size(ctx, providers, populations)
         if not providers:
+            without = empty_of.get(category, 0)
+            explanation = f"No member offers '{category}', which {who} usually need."
+            if without:
+                explanation = (f"No member offers '{category}' with capacity ({without} service(s) record none), "
+                               f"which {who} usually need.")
             yield Gap(
                 kind=GapKind.SUPPORT_SERVICE,
                 severity=Severity.HIGH,
                 subject=category,
-                explanation=f"No member offers '{category}', which {who} usually need.",
+                explanation=explanation,
                 recommendation=f"Recruit or refer to a provider of '{category}', or ask a member to add it.",
-                figures={"populations": who},
+                figures={"populations": who, **({"services_without_capacity": without} if without else {}),
+                         **{k: v for k, v in sizes.items() if k != "capacity"}},
             )
             continue
+        capacity, size = sizes.get("capacity"), sizes.get("population_size")
+        if isinstance(capacity, int) and isinstance(size, int) and capacity < size:
+            yield Gap(
+                kind=GapKind.SUPPORT_SERVICE,
+                severity=Severity.LOW,
+                subject=category,
+                explanation=(
+                    f"Members offer '{category}' for {capacity} participants a year, against an estimated "
+                    f"{size} people in '{sizes['sized_population']}'."
+                ),
+                recommendation=f"Add capacity for '{category}' or bring on another provider.",
+                figures={"populations": who, **sizes},
+            )
         if not regions:
             continue
         covered: set[str] = set()
@@ -354,7 +451,8 @@ def support_service_gaps(ctx: GapContext) -> Iterable[Gap]:
                     f"system's {len(regions)} regions."
                 ),
                 recommendation=f"Extend '{category}' to {missing}, or bring on a provider there.",
-                figures={"regions_covered": len(covered), "regions_total": len(regions), "missing": missing},
+                figures={"regions_covered": len(covered), "regions_total": len(regions), "missing": missing,
+                         **sizes},
             )
 
 
@@ -362,11 +460,20 @@ def support_service_gaps(ctx: GapContext) -> Iterable[Gap]:
 
 
 def team_composition_gaps(ctx: GapContext) -> Iterable[Gap]:
-    """Find key partner types with no one on the leadership team, and a missing intermediary."""
+    """Find partner types the leadership team should include but does not, and a missing intermediary.
+
+    Seed 001: "getting stakeholders—businesses, educational institutions, workforce development and economic
+    development entities, government agencies, community-based organizations and others - to identify a goal or
+    objective that they can all agree to work on together." Each requirement's severity says whether it is
+    essential or one of the "and others".
+    """
     on_leadership = {ctx.partner_type(m.partner_id) for m in ctx.members if m.team is Team.LEADERSHIP}
-    for partner_type in dict.fromkeys(ctx.catalog.key_team_types):
-        if partner_type in on_leadership:
+    seen: set[str] = set()
+    for requirement in ctx.catalog.team_requirements:
+        partner_type = requirement.partner_type
+        if partner_type in on_leadership or partner_type in seen:
             continue
+        seen.add(partner_type)
         in_operations = [
             m.partner_id
             for m in ctx.members
@@ -377,12 +484,16 @@ def team_composition_gaps(ctx: GapContext) -> Iterable[Gap]:
             if in_operations
             else f"Invite {_a(partner_type)} representative onto the leadership team"
         )
+        essential = requirement.tier == "essential"
+        why = ("it carries key functions the team needs at the table" if essential
+               else "the seed counts it among the stakeholders a team brings together")
         yield Gap(
             kind=GapKind.TEAM_COMPOSITION,
-            severity=Severity.HIGH,
+            severity=Severity(requirement.severity),
             subject=partner_type,
             explanation=f"No {partner_type} is represented on the leadership team.",
-            recommendation=f"{recommendation}; it carries key functions the team needs at the table.",
+            recommendation=f"{recommendation}; {why}.",
+            figures={"tier": requirement.tier},
         )
     if ctx.system.intermediary_id is None:
         yield Gap(
@@ -397,7 +508,8 @@ def team_composition_gaps(ctx: GapContext) -> Iterable[Gap]:
 # --- kind 8 ---------------------------------------------------------------------------------------------
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
+    """Return the same day ``months`` later (or earlier), clamped to the month's last day."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
@@ -407,11 +519,15 @@ def review_due_on(system: CareerPathwaysSystem) -> date | None:
     """Return when the membership review is next due, or None when the team was never reviewed."""
     if system.last_reviewed_on is None:
         return None
-    return _add_months(system.last_reviewed_on, system.review_cadence_months)
+    return add_months(system.last_reviewed_on, system.review_cadence_months)
 
 
 def membership_review_gaps(ctx: GapContext) -> Iterable[Gap]:
-    """Find an overdue (or never held) review of the team's membership."""
+    """Find an overdue (or never held) review of the team's membership.
+
+    Seed 001: "Team membership is periodically reviewed to ensure that the team includes representatives that
+    support key functions and services within the system."
+    """
     recommendation = (
         "Review the team's membership: does it include representatives for every key function, "
         "service and target population?"
@@ -456,27 +572,3 @@ def _order(gap: Gap) -> tuple[int, int, str, str]:
 def analyse_gaps(ctx: GapContext, rules: Iterable[GapRule] = DEFAULT_RULES) -> list[Gap]:
     """Run every gap rule and order the gaps by severity, kind and subject."""
     return sorted((gap for rule in rules for gap in rule(ctx)), key=_order)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TeamReview:
-    """Where the team's membership review stands, and what the team lacks."""
-
-    last_reviewed_on: date | None
-    due_on: date | None
-    overdue: bool
-    days_overdue: int | None
-    gaps: tuple[Gap, ...]
-
-
-def team_review(ctx: GapContext) -> TeamReview:
-    """Report the membership review status and the team composition gaps; never reviewed is overdue."""
-    due = review_due_on(ctx.system)
-    days = None if due is None else max(0, (ctx.today - due).days)
-    return TeamReview(
-        last_reviewed_on=ctx.system.last_reviewed_on,
-        due_on=due,
-        overdue=due is None or due < ctx.today,
-        days_overdue=days,
-        gaps=tuple(analyse_gaps(ctx, (team_composition_gaps,))),
-    )

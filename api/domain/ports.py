@@ -21,7 +21,7 @@ from api.domain.lmi_ingest import CodeTitle
 from api.domain.partners import ExternalId, Jurisdiction, Partner, Service
 from api.domain.readiness import Framework, Response, Round
 from api.domain.reference import Catalog, Region
-from api.domain.systems import CareerPathwaysSystem, Function, RoleCatalog, SystemState
+from api.domain.systems import CareerPathwaysSystem, Function, RoleCatalog, StaffSession, SystemState
 
 T = TypeVar("T")
 
@@ -155,7 +155,21 @@ class SystemRepository(Protocol):
 
     async def put_function(self, function: Function) -> None: ...
 
-    async def put_usual_functions(self, partner_type: str, functions: Sequence[str]) -> None: ...
+    async def put_usual_functions(self, partner_type: str, functions: Sequence[str]) -> None:
+        """Replace one row of the role matrix; entries kept keep their source, new ones are the deployment's."""
+        ...
+
+    async def add_staff_session(self, session: StaffSession) -> None: ...
+
+    async def get_staff_session(self, session_id: UUID) -> StaffSession | None: ...
+
+    async def list_staff_sessions(
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[StaffSession]:
+        """A system's staff sessions, newest first."""
+        ...
+
+    async def delete_staff_session(self, session_id: UUID) -> bool: ...
 
 
 class ReadinessRepository(Protocol):
@@ -318,7 +332,12 @@ class ConnectionRepository(Protocol):
 
     async def update(self, connection: Connection, *, expected_version: int) -> bool: ...
 
-    async def match_candidates(self, partner: Partner, *, limit: int) -> list[Partner]: ...
+    async def match_candidates(
+        self, partner: Partner, *, limit: int, ignore_populations: Sequence[str] = ()
+    ) -> list[Partner]:
+        """Active partners of the partner's state, those sharing its populations (but ``ignore_populations``)
+        and regions first."""
+        ...
 
 
 class SyncRepository(Protocol):

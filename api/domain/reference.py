@@ -26,12 +26,17 @@ class ServiceCategory:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Population:
-    """A population a partner may serve; WIOA barriers carry their CEDS code."""
+    """A population a partner may serve; WIOA barriers carry their CEDS code.
+
+    A ``universal`` population (the general public) is a catch-all: seed 001, "While some agencies provide
+    services to the general population, others may serve only 'targeted' populations."
+    """
 
     code: str
     name: str
     ceds_code: str | None = None
     description: str = ""
+    universal: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from api.domain.partners import Partner, Service, Status
-from api.domain.systems import Function, RoleCatalog, SystemState
+from api.domain.systems import Function, RoleCatalog, SystemState, champion_of
 
 USUAL_POINTS = 40
 SERVICES_POINTS = 30
@@ -82,11 +82,18 @@ def suggest_leads(
     *,
     threshold: int = FIT_THRESHOLD,
 ) -> list[LeadSuggestion]:
-    """Rank members for each function without a lead (core functions first) and name whom to recruit."""
+    """Rank members for each function without a lead (core functions first) and name whom to recruit.
+
+    The champion function is left out while someone champions the system: "The intermediary also serves as the
+    system's champion" (seed 001).
+    """
     suggestions = []
     functions = sorted(catalog.functions.values(), key=lambda f: not f.core)
+    championed = champion_of(state, catalog) is not None
     for function in functions:
         if state.lead_of(function.code) is not None:
+            continue
+        if function.code == catalog.champion_function and championed:
             continue
         candidates = []
         for member in state.members:

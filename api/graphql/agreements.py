@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -13,6 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from api.domain import agreements as d
 from api.domain import funding as f
 from api.domain.access import Scope
+from api.domain.checklists import Checklist
 from api.domain.errors import DomainError, NotFound
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
@@ -55,38 +58,66 @@ class Agreement:
     created_at: datetime | None
     updated_at: datetime | None
     domain: strawberry.Private[d.Agreement]
+    checklists: strawberry.Private[Checklists | None] = None
 
-    @strawberry.field(description="The one-stop MOU contents (20 CFR 678.500(b)) it covers and lacks.")
-    async def completeness(self) -> Completeness:
-        found = d.mou_completeness(self.domain)
+    @strawberry.field(description="The items of its kind's checklist it covers and lacks (none for some kinds).")
+    async def completeness(self, info: Info) -> Completeness:
+        checklists = self.checklists or Checklists(info)
+        found = d.completeness(self.domain, await checklists.get())
         return Completeness(
-            applies=found.applies, complete=found.complete, source=found.source,
+            applies=found.applies, complete=found.complete, source=found.source, checklist=found.checklist,
             present=[project(RequiredSection, s) for s in found.present],
             missing=[project(RequiredSection, s) for s in found.missing],
         )
 
 
-@strawberry.type
+class Checklists:
+    """The agreement checklists, read once for every agreement of one answer."""
+
+    def __init__(self, info: Info) -> None:
+        self._info = info
+        self._task: asyncio.Future[Mapping[str, Checklist]] | None = None
+
+    async def get(self) -> Mapping[str, Checklist]:
+        """Read the checklists on first use; later (and concurrent) calls share the read."""
+        if self._task is None:
+            async def load() -> Mapping[str, Checklist]:
+                return await uc.checklists_by_kind(await self._info.context.read_uow())
+            self._task = asyncio.ensure_future(load())
+        return await self._task
+
+
+@strawberry.type(description="An item of a checklist, and where it comes from.")
 class RequiredSection:
     code: str
     description: str
+    source: str
+
+
+@strawberry.type(description="The checklist an agreement of one kind is judged by.")
+class AgreementChecklist:
+    kind: str
+    name: str
+    source: str
+    items: list[RequiredSection]
 
 
 @strawberry.type
 class Completeness:
     applies: bool
-    complete: bool
+    complete: bool | None
+    checklist: str
     present: list[RequiredSection]
     missing: list[RequiredSection]
     source: str
 
 
-def agreement_from_domain(x: d.Agreement) -> Agreement:
+def agreement_from_domain(x: d.Agreement, checklists: Checklists | None = None) -> Agreement:
     """Project a domain agreement, its status derived today."""
     out = AgreementOut.of(x, uc.today_utc())
     relationship = WorkingRelationshipEnum(out.working_relationship.value) if out.working_relationship else None
     return project(Agreement, out, working_relationship=relationship, parties=list(out.parties),
-                   formalizes=list(out.formalizes), contents=list(out.contents), domain=x)
+                   formalizes=list(out.formalizes), contents=list(out.contents), domain=x, checklists=checklists)
 
 
 @strawberry.type
@@ -330,8 +361,9 @@ class AgreementQuery:
                                             cursor=after)
         except DomainError as exc:
             raise query_error(exc) from exc
+        checklists = Checklists(info)
         return AgreementConnection(
-            edges=[AgreementEdge(node=agreement_from_domain(a), cursor=c)
+            edges=[AgreementEdge(node=agreement_from_domain(a, checklists), cursor=c)
                    for a, c in zip(page.items, page.cursors, strict=True)],
             page_info=PageInfo(has_next_page=page.next_cursor is not None,
                                end_cursor=page.cursors[-1] if page.cursors else None),
@@ -346,6 +378,12 @@ class AgreementQuery:
         except DomainError as exc:
             raise query_error(exc) from exc
         return agreement_from_domain(found)
+
+    @strawberry.field(description="The checklist each kind of agreement is judged by, each item with its source.")
+    async def agreement_checklists(self, info: Info) -> list[AgreementChecklist]:
+        return [AgreementChecklist(kind=c.kind, name=c.name, source=c.source,
+                                   items=[project(RequiredSection, i) for i in c.items])
+                for c in await uc.checklists(await info.context.read_uow())]
 
     @strawberry.field(description="The funding stream catalogue.")
     async def funding_streams(self, info: Info) -> list[FundingStream]:

@@ -49,6 +49,9 @@ class Match:
     partner_id: UUID
     score: int
     complementary_functions: float
+    complementary_assets: float = strawberry.field(
+        description="How far each one's assets meet the other's limitations (0-1).")
+    shared_mission: float = strawberry.field(description="How much their missions share (0-1).")
     shared_populations: float
     shared_regions: float
     compatible_level: float

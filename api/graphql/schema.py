@@ -33,7 +33,7 @@ from api.graphql.labor_market import LaborMarketQuery
 from api.graphql.limits import cost_rule
 from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
-from api.graphql.systems import SystemMutation, SystemQuery
+from api.graphql.systems import PartnershipMutation, PartnershipQuery, SystemMutation, SystemQuery
 from api.graphql.types import (
     PageInfo,
     Partner,
@@ -201,9 +201,9 @@ class PartnerMutation:
 
 
 Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionPlanQuery, AgreementQuery,
-                              ConnectionQuery, LaborMarketQuery))
+                              ConnectionQuery, LaborMarketQuery, PartnershipQuery))
 Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMutation, ActionPlanMutation,
-                                    AgreementMutation, ConnectionMutation))
+                                    AgreementMutation, ConnectionMutation, PartnershipMutation))
 
 
 def build_schema(

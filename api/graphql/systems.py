@@ -15,13 +15,24 @@ from api.domain import suggestions as sg
 from api.domain import systems as d
 from api.domain.access import Scope
 from api.domain.errors import DomainError, NotFound
+from api.domain.partners import Status
+from api.domain.relationships import current_confirmations
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import MutationError, as_result, query_error
 from api.graphql.labor_market import settings_of
 from api.graphql.permissions import requires
 from api.graphql.types import Jurisdiction, JurisdictionInput, PageInfo, Partner, partner_from_domain
-from api.schemas.systems import AssignmentIn, MemberIn, SystemCreate, SystemPatch
+from api.schemas.systems import (
+    AssignmentIn,
+    ConfirmationIn,
+    MemberIn,
+    ReviewCorrectionIn,
+    StaffSessionIn,
+    SystemCreate,
+    SystemPatch,
+    VisionReviewCorrectionIn,
+)
 from api.usecases import systems as uc
 
 Info = strawberry.Info[Context, None]
@@ -33,6 +44,8 @@ StrengthEnum = strawberry.enum(Enum("Strength", {m.name: m.value for m in d.Stre
 WorkingRelationshipEnum = strawberry.enum(
     Enum("WorkingRelationship", {m.name: m.value for m in d.WorkingRelationship}))
 GapKindEnum = strawberry.enum(Enum("GapKind", {m.name: m.value for m in g.GapKind}))
+StaffSessionKindEnum = strawberry.enum(Enum("StaffSessionKind", {m.name: m.value for m in d.StaffSessionKind}))
+PartnerStatusEnum = strawberry.enum(Enum("MemberStatus", {m.name: m.value for m in Status}))
 SeverityEnum = strawberry.enum(Enum("Severity", {m.name: m.value for m in g.Severity}))
 
 
@@ -43,6 +56,8 @@ class Member:
     team: TeamEnum  # type: ignore[valid-type]
     joined_on: date | None
     partner_type: str | None
+    status: PartnerStatusEnum | None = strawberry.field(  # type: ignore[valid-type]
+        default=None, description="The partner's directory status; a retired member raises gaps.")
 
     @strawberry.field(description="The member's directory record (batched per request).")
     async def partner(self, info: Info) -> Partner | None:
@@ -100,6 +115,72 @@ class TeamReview:
     overdue: bool
     days_overdue: int | None
     gaps: list[Gap]
+    retired_members: list[UUID] = strawberry.field(default_factory=list,
+                                                   description="Members retired in the directory.")
+    champion_id: UUID | None = strawberry.field(
+        default=None, description="Who champions the system: the lead of the champion function, else the intermediary.")
+
+
+@strawberry.type(description="A system linked to this one: its state system, or one of its local systems.")
+class LinkedSystem:
+    id: UUID
+    name: str
+    level: SystemLevelEnum  # type: ignore[valid-type]
+    jurisdiction: Jurisdiction
+    working_relationship: WorkingRelationshipEnum  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A dated confirmation, at one level, that the state/local roles are agreed.")
+class RelationshipConfirmation:
+    level: SystemLevelEnum  # type: ignore[valid-type]
+    confirmed_on: date
+    confirmed_by: str
+    relationship: WorkingRelationshipEnum  # type: ignore[valid-type]
+    current: bool
+
+
+@strawberry.type(description="The estimated number of people in one target population.")
+class PopulationSize:
+    population: str
+    size: int
+
+
+@strawberry.type(description="A session that informed or trained member agencies' staff about the system.")
+class StaffSession:
+    id: UUID
+    system_id: UUID
+    held_on: date
+    kind: StaffSessionKindEnum  # type: ignore[valid-type]
+    topic: str
+    level: SystemLevelEnum  # type: ignore[valid-type]
+    agencies: list[UUID]
+    created_at: datetime | None
+
+
+@strawberry.type
+class StaffSessionEdge:
+    node: StaffSession
+    cursor: str
+
+
+@strawberry.type
+class StaffSessionConnection:
+    edges: list[StaffSessionEdge]
+    page_info: PageInfo
+
+
+def linked_from_domain(x: d.LinkedSystem) -> LinkedSystem:
+    """Project a linked system."""
+    return LinkedSystem(id=x.id, name=x.name, level=SystemLevelEnum(x.level.value),
+                        jurisdiction=Jurisdiction(state=x.jurisdiction.state, local_area=x.jurisdiction.local_area),
+                        working_relationship=WorkingRelationshipEnum(x.working_relationship.value))
+
+
+def staff_session_from_domain(x: d.StaffSession) -> StaffSession:
+    """Project a staff session."""
+    return StaffSession(id=x.id, system_id=x.system_id, held_on=x.held_on, kind=StaffSessionKindEnum(x.kind.value),
+                        topic=x.topic, level=SystemLevelEnum(x.level.value), agencies=list(x.agencies),
+                        created_at=x.created_at)
 
 
 def gap_from_domain(x: g.Gap) -> Gap:
@@ -141,14 +222,40 @@ class System:
     updated_at: datetime | None
     members: list[Member]
     assignments: list[Assignment]
+    state_system_id: UUID | None = None
+    state_system: LinkedSystem | None = strawberry.field(default=None,
+                                                         description="The state system a local system answers to.")
+    local_systems: list[LinkedSystem] = strawberry.field(default_factory=list,
+                                                         description="The local systems that answer to it.")
+    relationship_confirmations: list[RelationshipConfirmation] = strawberry.field(default_factory=list)
+    vision_review_cadence_months: int = 12
+    vision_revisited_on: date | None = None
+    target_population_sizes: list[PopulationSize] = strawberry.field(default_factory=list)
 
     @strawberry.field(description="Gap analysis, most severe first.")
     async def gaps(self, info: Info) -> list[Gap]:
         settings = settings_of(info)
         found = await uc.analyse(await info.context.read_uow(), system_id=self.id,
                                  expiry_window_days=settings.agreement_expiry_window_days,
-                                 in_demand=settings.in_demand_rule())
+                                 in_demand=settings.in_demand_rule(),
+                                 staff_period_months=settings.staff_training_period_months)
         return [gap_from_domain(x) for x in found]
+
+    @strawberry.field(description="Sessions that informed or trained member agencies' staff, newest first.")
+    async def staff_sessions(self, info: Info, first: int = 50, after: str | None = None) -> StaffSessionConnection:
+        if not 1 <= first <= 500:
+            raise query_error(DomainError("first must be between 1 and 500"))
+        try:
+            page = await uc.list_staff_sessions(await info.context.read_uow(), system_id=self.id, limit=first,
+                                                cursor=after)
+        except DomainError as exc:
+            raise query_error(exc) from exc
+        return StaffSessionConnection(
+            edges=[StaffSessionEdge(node=staff_session_from_domain(x), cursor=c)
+                   for x, c in zip(page.items, page.cursors, strict=True)],
+            page_info=PageInfo(has_next_page=page.next_cursor is not None,
+                               end_cursor=page.cursors[-1] if page.cursors else None),
+        )
 
     @strawberry.field(description="Ranked candidates for each function without a lead.")
     async def suggestions(self, info: Info) -> list[LeadSuggestion]:
@@ -159,12 +266,14 @@ class System:
     async def review(self, info: Info) -> TeamReview:
         r = await uc.review(await info.context.read_uow(), system_id=self.id)
         return TeamReview(last_reviewed_on=r.last_reviewed_on, due_on=r.due_on, overdue=r.overdue,
-                          days_overdue=r.days_overdue, gaps=[gap_from_domain(x) for x in r.gaps])
+                          days_overdue=r.days_overdue, gaps=[gap_from_domain(x) for x in r.gaps],
+                          retired_members=list(r.retired_members), champion_id=r.champion_id)
 
 
 def system_from_domain(state: d.SystemState) -> System:
     """Project a domain system state."""
     s = state.system
+    current = current_confirmations(s)
     return System(
         id=s.id, name=s.name, level=SystemLevelEnum(s.level.value),
         jurisdiction=Jurisdiction(state=s.jurisdiction.state, local_area=s.jurisdiction.local_area),
@@ -175,10 +284,27 @@ def system_from_domain(state: d.SystemState) -> System:
         last_reviewed_on=s.last_reviewed_on, intermediary_id=s.intermediary_id, version=s.version,
         created_at=s.created_at, updated_at=s.updated_at,
         members=[Member(partner_id=m.partner_id, representative=m.representative, team=TeamEnum(m.team.value),
-                        joined_on=m.joined_on, partner_type=state.partner_types.get(m.partner_id))
+                        joined_on=m.joined_on, partner_type=state.partner_types.get(m.partner_id),
+                        status=_status(state.partner_statuses.get(m.partner_id)))
                  for m in state.members],
         assignments=[assignment_from_domain(a) for a in state.assignments],
+        state_system_id=s.state_system_id,
+        state_system=linked_from_domain(state.state_system) if state.state_system else None,
+        local_systems=[linked_from_domain(x) for x in state.local_systems],
+        relationship_confirmations=[
+            RelationshipConfirmation(level=SystemLevelEnum(c.level.value), confirmed_on=c.confirmed_on,
+                                     confirmed_by=c.confirmed_by,
+                                     relationship=WorkingRelationshipEnum(c.relationship.value),
+                                     current=current.get(c.level) is c)
+            for c in s.relationship_confirmations],
+        vision_review_cadence_months=s.vision_review_cadence_months, vision_revisited_on=s.vision_revisited_on,
+        target_population_sizes=[PopulationSize(population=p, size=n)
+                                 for p, n in sorted(s.target_population_sizes.items())],
     )
+
+
+def _status(status: Status | None) -> object:
+    return PartnerStatusEnum(status.value) if status is not None else None
 
 
 def assignment_from_domain(a: d.Assignment) -> Assignment:
@@ -216,6 +342,16 @@ class SystemInput:
     working_relationship_notes: str = ""
     review_cadence_months: int = 12
     last_reviewed_on: date | None = None
+    state_system_id: UUID | None = None
+    vision_review_cadence_months: int = 12
+    vision_revisited_on: date | None = None
+    target_population_sizes: list[PopulationSizeInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="The estimated number of people in one target population.")
+class PopulationSizeInput:
+    population: str
+    size: int
 
 
 @strawberry.input(description="Only the fields given change.")
@@ -231,6 +367,27 @@ class SystemPatchInput:
     working_relationship: WorkingRelationshipEnum | None = strawberry.UNSET  # type: ignore[valid-type]
     working_relationship_notes: str | None = strawberry.UNSET
     review_cadence_months: int | None = strawberry.UNSET
+    state_system_id: UUID | None = strawberry.UNSET
+    vision_review_cadence_months: int | None = strawberry.UNSET
+    target_population_sizes: list[PopulationSizeInput] | None = strawberry.UNSET
+
+
+def _system_plain(input: object) -> dict[str, object]:
+    """The plain data of a system input, with the population sizes as the REST body has them."""
+    plain = to_plain(input)
+    sizes = plain.get("target_population_sizes")
+    if isinstance(sizes, list):
+        plain["target_population_sizes"] = {s["population"]: s["size"] for s in sizes if isinstance(s, dict)}
+    return plain
+
+
+@strawberry.input
+class StaffSessionInput:
+    held_on: date
+    kind: StaffSessionKindEnum  # type: ignore[valid-type]
+    topic: str
+    level: SystemLevelEnum  # type: ignore[valid-type]
+    agencies: list[UUID]
 
 
 @strawberry.input
@@ -281,6 +438,7 @@ class SystemQuery:
 
 
 SystemResult = Annotated[System | MutationError, strawberry.union("SystemResult")]
+StaffSessionResult = Annotated[StaffSession | MutationError, strawberry.union("StaffSessionResult")]
 AssignmentResult = Annotated[Assignment | MutationError, strawberry.union("AssignmentResult")]
 
 
@@ -292,7 +450,7 @@ class SystemMutation:
     )
     async def create_system(self, info: Info, input: SystemInput) -> SystemResult:
         try:
-            system = SystemCreate.model_validate(to_plain(input)).to_domain()
+            system = SystemCreate.model_validate(_system_plain(input)).to_domain()
             async with info.context.write_uow() as uow:
                 state = await uc.create_system(uow, system=system)
                 await uow.commit()
@@ -307,7 +465,7 @@ class SystemMutation:
     async def update_system(self, info: Info, id: UUID, input: SystemPatchInput,
                             expected_version: int | None = None) -> SystemResult:
         try:
-            changes = SystemPatch.model_validate(to_plain(input)).changes()
+            changes = SystemPatch.model_validate(_system_plain(input)).changes()
             async with info.context.write_uow() as uow:
                 state = await uc.update_system(uow, system_id=id, changes=changes, expected_version=expected_version)
                 await uow.commit()
@@ -393,3 +551,118 @@ class SystemMutation:
         except DomainError as exc:
             return as_result(exc)
         return system_from_domain(state)
+
+
+@strawberry.type
+class PartnershipMutation:
+    """Mutations of the seeds' partnership rules: review corrections, vision revisits, the state/local relationship
+    and staff sessions (each the same use case as its REST operation)."""
+
+    @strawberry.mutation(description="Correct a mistaken membership review date (null: never reviewed), saying why.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def correct_review(self, info: Info, system_id: UUID, reviewed_on: date | None,
+                             reason: str) -> SystemResult:
+        try:
+            body = ReviewCorrectionIn.model_validate({"reviewed_on": reviewed_on, "reason": reason})
+            async with info.context.write_uow() as uow:
+                state = await uc.correct_review(uow, system_id=system_id, reviewed_on=body.reviewed_on,
+                                                reason=body.reason)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return system_from_domain(state)
+
+    @strawberry.mutation(description="Record that the team revisited its vision, mission and goals.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def record_vision_review(self, info: Info, system_id: UUID, revisited_on: date) -> SystemResult:
+        try:
+            async with info.context.write_uow() as uow:
+                state = await uc.record_vision_review(uow, system_id=system_id, revisited_on=revisited_on)
+                await uow.commit()
+        except DomainError as exc:
+            return as_result(exc)
+        return system_from_domain(state)
+
+    @strawberry.mutation(description="Correct a mistaken revisit date of the vision and mission, saying why.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def correct_vision_review(self, info: Info, system_id: UUID, revisited_on: date | None,
+                                    reason: str) -> SystemResult:
+        try:
+            body = VisionReviewCorrectionIn.model_validate({"revisited_on": revisited_on, "reason": reason})
+            async with info.context.write_uow() as uow:
+                state = await uc.correct_vision_review(uow, system_id=system_id, revisited_on=body.revisited_on,
+                                                       reason=body.reason)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return system_from_domain(state)
+
+    @strawberry.mutation(description="Confirm a local system's state/local roles at one level, when and by whom.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def confirm_relationship(self, info: Info, system_id: UUID, level: SystemLevelEnum,  # type: ignore[valid-type]
+                                   confirmed_on: date, confirmed_by: str) -> SystemResult:
+        try:
+            body = ConfirmationIn.model_validate({"level": level.value, "confirmed_on": confirmed_on,
+                                                  "confirmed_by": confirmed_by})
+            async with info.context.write_uow() as uow:
+                state = await uc.confirm_relationship(uow, system_id=system_id, level=body.level,
+                                                      confirmed_on=body.confirmed_on, confirmed_by=body.confirmed_by)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return system_from_domain(state)
+
+    @strawberry.mutation(description="Record a session that informed or trained member agencies' staff.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def record_staff_session(self, info: Info, system_id: UUID,
+                                   input: StaffSessionInput) -> StaffSessionResult:
+        try:
+            session = StaffSessionIn.model_validate(to_plain(input)).to_domain(system_id)
+            async with info.context.write_uow() as uow:
+                stored = await uc.record_staff_session(uow, session=session)
+                await uow.commit()
+        except (DomainError, PydanticValidationError) as exc:
+            return as_result(exc)
+        return staff_session_from_domain(stored)
+
+    @strawberry.mutation(description="Remove a staff session recorded by mistake; returns it.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def delete_staff_session(self, info: Info, system_id: UUID, session_id: UUID) -> StaffSessionResult:
+        try:
+            async with info.context.write_uow() as uow:
+                removed = await uc.delete_staff_session(uow, system_id=system_id, session_id=session_id)
+                await uow.commit()
+        except DomainError as exc:
+            return as_result(exc)
+        return staff_session_from_domain(removed)
+
+
+@strawberry.type(description="An entry of the role matrix and where it comes from ('seed': the seed's own chart).")
+class RoleMatrixEntry:
+    partner_type: str
+    function: str
+    source: str
+
+
+@strawberry.type(description="A partner type the leadership team should include, and how much it matters.")
+class TeamRequirement:
+    partner_type: str
+    tier: str
+    severity: SeverityEnum  # type: ignore[valid-type]
+    source: str
+
+
+@strawberry.type
+class PartnershipQuery:
+    @strawberry.field(description="The role matrix, each entry with its source; seedOnly gives the seed's chart alone.")
+    async def role_matrix(self, info: Info, seed_only: bool = False) -> list[RoleMatrixEntry]:
+        matrix = (await uc.role_catalog(await info.context.read_uow())).matrix
+        shown = matrix.seed_chart() if seed_only else matrix
+        return [RoleMatrixEntry(partner_type=t, function=f, source=matrix.source_of(t, f))
+                for t, functions in sorted(shown.usual.items()) for f in sorted(functions)]
+
+    @strawberry.field(description="The partner types the leadership team should include (essential or 'and others').")
+    async def team_requirements(self, info: Info) -> list[TeamRequirement]:
+        catalog = await uc.role_catalog(await info.context.read_uow())
+        return [TeamRequirement(partner_type=r.partner_type, tier=r.tier, severity=SeverityEnum(r.severity),
+                                source=r.source) for r in catalog.team_requirements]

@@ -20,6 +20,7 @@ from api import reference_data
 from api.domain.funding import funding_streams_from_dicts
 from api.domain.lmi_ingest import TitleScheme, title_code
 from api.domain.readiness import framework_from_dict
+from api.domain.systems import role_matrix_entries
 from api.repositories.database import _init_connection, head_revision, migrate, quote_ident, with_user
 from api.repositories.funding import PgFundingRepository
 from api.repositories.readiness import PgReadinessRepository
@@ -51,7 +52,7 @@ class Roles:
 
 
 DEFAULT_ROLES = Roles()
-ROLE_DOCUMENTS = ("population_partner_types", "support_needs", "team_requirements")
+ROLE_DOCUMENTS = ("population_partner_types", "support_needs", "team_requirements", "agreement_checklists")
 # Code titles the package ships (the top level of each classification); a deployment loads the rest.
 SHIPPED_TITLES = (("soc_major_groups", TitleScheme.SOC), ("naics_sectors", TitleScheme.NAICS))
 
@@ -113,9 +114,12 @@ async def _seed_roles(conn: asyncpg.Connection) -> None:
           f.get("service_categories", [])) for f in functions],
     )
     # The matrix is seeded once; afterwards it belongs to the deployment (rows may have been removed on purpose).
+    # Each entry keeps its source: 'seed' for the seed's own chart, the stated source of each project addition.
     if not await conn.fetchval("SELECT EXISTS (SELECT 1 FROM usual_functions)"):
-        pairs = [(ptype, fn) for ptype, fns in reference_data.load("role_matrix").items() for fn in fns]
-        await conn.executemany("INSERT INTO usual_functions (partner_type, function) VALUES ($1, $2)", pairs)
+        entries = list({(t, f): s for t, f, s in reversed(role_matrix_entries(reference_data.load("role_matrix")))}
+                       .items())
+        await conn.executemany("INSERT INTO usual_functions (partner_type, function, source) VALUES ($1, $2, $3)",
+                               [(t, f, s) for (t, f), s in sorted(entries)])
     for name in ROLE_DOCUMENTS:
         await conn.execute(
             "INSERT INTO reference_documents (name, body) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",

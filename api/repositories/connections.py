@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -93,10 +93,13 @@ class PgConnectionRepository:
         )
         return status == "UPDATE 1"
 
-    async def match_candidates(self, partner: Partner, *, limit: int) -> list[Partner]:
+    async def match_candidates(
+        self, partner: Partner, *, limit: int, ignore_populations: Sequence[str] = ()
+    ) -> list[Partner]:
+        populations = [p for p in partner.populations_served if p not in set(ignore_populations)]
         rows = await self._conn.fetch(
-            MATCH_CANDIDATES, partner.id, partner.jurisdiction.state, list(partner.populations_served),
-            list(partner.regions_served), limit,
+            MATCH_CANDIDATES, partner.id, partner.jurisdiction.state, populations, list(partner.regions_served),
+            limit,
         )
         return [_partner(r) for r in rows]
 

@@ -74,7 +74,7 @@ ORDER BY s.partner_id, s.name, s.id
 """
 # What the gap rules read of each member's partner (``PartnerFacts``): no contacts, address or external ids.
 PARTNER_FACTS_OF = """
-SELECT p.id, p.name, p.partner_type, p.regions_served, p.populations_served, p.funding_streams
+SELECT p.id, p.name, p.partner_type, p.regions_served, p.populations_served, p.funding_streams, p.status
 FROM partners p WHERE p.id = any($1::uuid[])
 """
 # What the gap rules read of each service (``ServiceFacts``), in the order ``SERVICES_OF`` gives: without
@@ -126,7 +126,7 @@ _new_service_facts = stored_constructor(ServiceFacts, (  # the columns of SERVIC
     "id", "partner_id", "name", "category", "populations", "regions", "delivery_mode", "capacity",
     "funding_streams", "occupations", "status"))
 _new_partner_facts = stored_constructor(PartnerFacts, (  # the columns of PARTNER_FACTS_OF, in its order
-    "id", "name", "partner_type", "regions_served", "populations_served", "funding_streams"))
+    "id", "name", "partner_type", "regions_served", "populations_served", "funding_streams", "status"))
 _new_contact = stored_constructor(Contact, ("name", "title", "email", "phone"))
 _new_address = stored_constructor(Address, ("street", "street_2", "city", "state", "postal_code"))
 _new_external_id = stored_constructor(ExternalId, ("source", "id"))
@@ -381,9 +381,9 @@ class PgPartnerRepository:
 
     async def partner_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, PartnerFacts]:
         rows = await self._conn.fetch(PARTNER_FACTS_OF, list(partner_ids))
-        make = _new_partner_facts
-        return {pid: make(pid, name, partner_type, tuple(regions), tuple(populations), tuple(streams))
-                for pid, name, partner_type, regions, populations, streams in rows}
+        make, status = _new_partner_facts, _status
+        return {pid: make(pid, name, partner_type, tuple(regions), tuple(populations), tuple(streams), status(state))
+                for pid, name, partner_type, regions, populations, streams, state in rows}
 
     async def service_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, list[ServiceFacts]]:
         rows = await self._conn.fetch(SERVICE_FACTS_OF, list(partner_ids))

@@ -21,8 +21,9 @@ SEED_SQL: Mapping[str, str] = {
         INSERT INTO partner_types (code, name, description)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT (code) DO NOTHING""",
     "populations": """
-        INSERT INTO populations (code, name, ceds_code, description)
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT (code) DO NOTHING""",
+        INSERT INTO populations (code, name, ceds_code, description, universal)
+        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[])
+        ON CONFLICT (code) DO NOTHING""",
     "service_categories": """
         INSERT INTO service_categories (code, name, parent, description)
         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ON CONFLICT (code) DO NOTHING""",
@@ -51,7 +52,8 @@ def _category(d: Mapping[str, Any]) -> ServiceCategory:
 
 def _population(d: Mapping[str, Any]) -> Population:
     return Population(
-        code=d["code"], name=d["name"], ceds_code=d.get("ceds_code"), description=d.get("description") or ""
+        code=d["code"], name=d["name"], ceds_code=d.get("ceds_code"), description=d.get("description") or "",
+        universal=bool(d.get("universal")),
     )
 
 
@@ -107,4 +109,6 @@ class PgReferenceRepository:
                 [r["code"] for r in items], [r["name"] for r in items], [r.get(extra) for r in items],
                 [r.get("description", "") for r in items],
             ]
+            if kind == "populations":
+                cols.append([bool(r.get("universal")) for r in items])
         await self._conn.execute(SEED_SQL[kind], *cols)

@@ -45,6 +45,8 @@ class PopulationRow(SQLModel, table=True):
     name: str
     ceds_code: str | None = None
     description: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # A catch-all population (the general public): matching leaves it out of the populations two partners share.
+    universal: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class RegionRow(SQLModel, table=True):
@@ -167,6 +169,8 @@ class UsualFunctionRow(SQLModel, table=True):
     __tablename__ = "usual_functions"
     partner_type: str = Field(foreign_key="partner_types.code", primary_key=True, ondelete="CASCADE")
     function: str = Field(foreign_key="functions.code", primary_key=True, ondelete="CASCADE")
+    # 'seed' for an entry of the seed's own chart; otherwise the source of a project or deployment addition.
+    source: str = Field(default="deployment", sa_column_kwargs={"server_default": "deployment"})
 
 
 class ReferenceDocumentRow(SQLModel, table=True):
@@ -183,6 +187,7 @@ class SystemRow(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_systems_name_id", "name", "id"),
         sa.Index("ix_systems_state_local_area", "state", "local_area"),
+        sa.Index("ix_systems_state_system_id", "state_system_id"),
     )
     id: UUID = Field(primary_key=True)
     name: str
@@ -204,6 +209,39 @@ class SystemRow(SQLModel, table=True):
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(sa_column=_now())
     updated_at: datetime = Field(sa_column=_now())
+    # The state system a local system answers to; deleting the state system leaves the local one unlinked.
+    state_system_id: UUID | None = Field(default=None, foreign_key="systems.id", ondelete="SET NULL")
+    vision_review_cadence_months: int = Field(default=12, sa_column_kwargs={"server_default": "12"})
+    vision_revisited_on: date | None = None
+    # Estimated people in each target population: {population code: count}.
+    target_population_sizes: dict[str, int] = Field(
+        default_factory=dict, sa_column=sa.Column(JSONB, nullable=False, server_default="{}"))
+    # Dated confirmations of the state/local roles: [{level, confirmed_on, confirmed_by, relationship}].
+    relationship_confirmations: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=sa.Column(JSONB, nullable=False, server_default="[]"))
+
+
+class StaffSessionRow(SQLModel, table=True):
+    """A session that informed or trained member agencies' staff about a system."""
+
+    __tablename__ = "staff_sessions"
+    __table_args__ = (sa.Index("ix_staff_sessions_system_held_on", "system_id", "held_on", "id"),)
+    id: UUID = Field(primary_key=True)
+    system_id: UUID = Field(foreign_key="systems.id", ondelete="CASCADE")
+    held_on: date
+    kind: str
+    topic: str
+    level: str
+    created_at: datetime = Field(sa_column=_now())
+
+
+class StaffSessionAgencyRow(SQLModel, table=True):
+    """The agencies whose staff took part in a session, in the order given."""
+
+    __tablename__ = "staff_session_agencies"
+    session_id: UUID = Field(foreign_key="staff_sessions.id", primary_key=True, ondelete="CASCADE")
+    partner_id: UUID = Field(foreign_key="partners.id", primary_key=True, ondelete="CASCADE", index=True)
+    position: int
 
 
 class SystemMemberRow(SQLModel, table=True):

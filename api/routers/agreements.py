@@ -1,4 +1,4 @@
-"""REST routes of a system's agreements: record, revise, sign, delete, and the one-stop MOU completeness check."""
+"""REST routes of a system's agreements: record, revise, sign, delete, and completeness by the checklist of its kind."""
 
 from __future__ import annotations
 
@@ -95,5 +95,6 @@ async def sign_agreement(
 
 @router.get("/{agreement_id}/completeness", response_model=CompletenessOut, responses=responses(404))
 async def completeness(system_id: UUID, agreement_id: UUID, uow: ReadUowDep) -> CompletenessOut:
-    """Which contents a one-stop MOU must include (20 CFR 678.500(b)) the agreement covers, and which it lacks."""
+    """Which items of its kind's checklist the agreement covers and lacks: the seeds' checklist for partnership and
+    state/local MOUs, 20 CFR 678.500(b) for one-stop MOUs; no checklist (``applies`` false) for other kinds."""
     return CompletenessOut.of(await uc.completeness(uow, system_id=system_id, agreement_id=agreement_id))

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from api.deps import ReadUowDep, UowDep
 from api.domain.reference import Region
 from api.domain.systems import Function
 from api.problems import responses
+from api.routers._http import reject_unknown_params
+from api.schemas.agreements import ChecklistOut
 from api.schemas.reference import PartnerTypeOut, PopulationOut, RegionIn, RegionOut, ServiceCategoryOut
-from api.schemas.systems import FunctionIn, FunctionOut, RoleMatrixOut, UsualFunctionsIn
+from api.schemas.systems import FunctionIn, FunctionOut, RoleMatrixOut, TeamRequirementsOut, UsualFunctionsIn
+from api.usecases import agreements as agreements_uc
 from api.usecases import reference as uc
 from api.usecases import systems as systems_uc
 
@@ -74,15 +77,34 @@ async def put_function(
     return FunctionOut.model_validate(catalog.functions[code])
 
 
-@router.get("/role-matrix", response_model=RoleMatrixOut)
-async def role_matrix(uow: ReadUowDep) -> RoleMatrixOut:
-    """The default role matrix: the functions each partner type usually carries."""
-    catalog = await systems_uc.role_catalog(uow)
-    return RoleMatrixOut(usual_functions={t: sorted(f) for t, f in sorted(catalog.matrix.usual.items())})
+@router.get("/role-matrix", response_model=RoleMatrixOut, responses=responses(422))
+async def role_matrix(
+    request: Request, uow: ReadUowDep,
+    seed_only: Annotated[bool, Query(description="only the seed's own chart, without project additions")] = False,
+) -> RoleMatrixOut:
+    """The default role matrix: the functions each partner type usually carries. The seed's chart is kept as the
+    seed gives it; every other entry is listed in ``additions`` with its source."""
+    reject_unknown_params(request, {"seed_only"})
+    matrix = (await systems_uc.role_catalog(uow)).matrix
+    return RoleMatrixOut.of(matrix.seed_chart() if seed_only else matrix)
 
 
 @router.put("/role-matrix/{partner_type}", response_model=RoleMatrixOut, responses=responses(404, 422))
 async def put_role_matrix_row(partner_type: str, body: UsualFunctionsIn, uow: UowDep) -> RoleMatrixOut:
-    """Replace the functions one partner type usually carries."""
+    """Replace the functions one partner type usually carries; entries kept keep their source, new ones are the
+    deployment's own additions."""
     catalog = await systems_uc.put_usual_functions(uow, partner_type=partner_type, functions=body.functions)
-    return RoleMatrixOut(usual_functions={t: sorted(f) for t, f in sorted(catalog.matrix.usual.items())})
+    return RoleMatrixOut.of(catalog.matrix)
+
+
+@router.get("/team-requirements", response_model=TeamRequirementsOut)
+async def team_requirements(uow: ReadUowDep) -> TeamRequirementsOut:
+    """The partner types the leadership team should include (essential, or among the seed's "and others"), each
+    with its source, and the intermediary's and champion's functions."""
+    return TeamRequirementsOut.of(await systems_uc.role_catalog(uow))
+
+
+@router.get("/agreement-checklists", response_model=list[ChecklistOut])
+async def agreement_checklists(uow: ReadUowDep) -> list[ChecklistOut]:
+    """The checklist each kind of agreement is judged by; each item names where it comes from."""
+    return [ChecklistOut.of(c) for c in await agreements_uc.checklists(uow)]

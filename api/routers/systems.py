@@ -23,6 +23,7 @@ from api.routers.partners import IfMatch
 from api.schemas.systems import (
     AssignmentIn,
     AssignmentOut,
+    ConfirmationIn,
     GapOut,
     GapReport,
     IntermediaryIn,
@@ -30,7 +31,11 @@ from api.schemas.systems import (
     MemberIn,
     MemberPatch,
     RemovedMember,
+    ReviewCorrectionIn,
     ReviewIn,
+    StaffSessionIn,
+    StaffSessionOut,
+    StaffSessionPage,
     SuggestionReport,
     SystemCreate,
     SystemOut,
@@ -38,6 +43,8 @@ from api.schemas.systems import (
     SystemPatch,
     SystemSummaryOut,
     TeamReviewOut,
+    VisionReviewCorrectionIn,
+    VisionReviewIn,
     gap_report_json,
 )
 from api.usecases import systems as uc
@@ -89,7 +96,8 @@ async def get_system(system_id: UUID, request: Request, response: Response, uow:
 async def update_system(
     system_id: UUID, body: SystemPatch, response: Response, uow: UowDep, if_match: IfMatch = None
 ) -> SystemOut:
-    """Change a system's own fields (vision, targets, working relationship, review cadence, ...)."""
+    """Change a system's own fields (vision, targets, working relationship, review cadences, the state system a
+    local system answers to, ...). Revising the vision or mission counts as revisiting them today."""
     state = await uc.update_system(uow, system_id=system_id, changes=body.changes(),
                                    expected_version=expected_version(if_match, "system", system_id))
     return _with_etag(response, SystemOut.of(state))
@@ -177,22 +185,95 @@ async def gaps(system_id: UUID, response: Response, uow: ReadUowDep, settings: S
     today = uc.today_utc()
     found = await uc.analyse(uow, system_id=system_id, today=today,
                              expiry_window_days=settings.agreement_expiry_window_days,
-                             in_demand=settings.in_demand_rule())
+                             in_demand=settings.in_demand_rule(),
+                             staff_period_months=settings.staff_training_period_months)
     return json_bytes(gap_report_json(system_id, today, found), response)
 
 
 @router.get("/{system_id}/review", response_model=TeamReviewOut, responses=responses(404))
 async def team_review(system_id: UUID, uow: ReadUowDep) -> TeamReviewOut:
-    """Membership review status and the team composition gaps, for the periodic review."""
+    """The periodic membership review: where it stands, and what it checks (unled or unsupported core functions,
+    unserved target populations, the leadership team's composition, retired members, partners missing from the
+    team lists)."""
     today = uc.today_utc()
     r = await uc.review(uow, system_id=system_id, today=today)
     return TeamReviewOut(system_id=system_id, as_of=today, last_reviewed_on=r.last_reviewed_on, due_on=r.due_on,
                          overdue=r.overdue, days_overdue=r.days_overdue,
-                         gaps=[GapOut.model_validate(g) for g in r.gaps])
+                         gaps=[GapOut.model_validate(g) for g in r.gaps], retired_members=list(r.retired_members),
+                         champion_id=r.champion_id)
 
 
 @router.post("/{system_id}/review", response_model=SystemOut, responses=responses(404, 422))
 async def record_review(system_id: UUID, body: ReviewIn, response: Response, uow: UowDep) -> SystemOut:
-    """Record that the team's membership was reviewed."""
+    """Record that the team's membership was reviewed (today or earlier; never before the last review)."""
     return _with_etag(response, SystemOut.of(
         await uc.record_review(uow, system_id=system_id, reviewed_on=body.reviewed_on)))
+
+
+@router.put("/{system_id}/review", response_model=SystemOut, responses=responses(404, 422))
+async def correct_review(system_id: UUID, body: ReviewCorrectionIn, response: Response, uow: UowDep) -> SystemOut:
+    """Correct a mistaken membership review date (null: never reviewed), saying why; the audit log keeps both."""
+    return _with_etag(response, SystemOut.of(
+        await uc.correct_review(uow, system_id=system_id, reviewed_on=body.reviewed_on, reason=body.reason)))
+
+
+@router.post("/{system_id}/vision-review", response_model=SystemOut, responses=responses(404, 422))
+async def record_vision_review(system_id: UUID, body: VisionReviewIn, response: Response, uow: UowDep) -> SystemOut:
+    """Record that the team revisited its vision, mission and goals (today or earlier)."""
+    return _with_etag(response, SystemOut.of(
+        await uc.record_vision_review(uow, system_id=system_id, revisited_on=body.revisited_on)))
+
+
+@router.put("/{system_id}/vision-review", response_model=SystemOut, responses=responses(404, 422))
+async def correct_vision_review(
+    system_id: UUID, body: VisionReviewCorrectionIn, response: Response, uow: UowDep
+) -> SystemOut:
+    """Correct a mistaken revisit date of the vision and mission (null: never revisited), saying why."""
+    return _with_etag(response, SystemOut.of(await uc.correct_vision_review(
+        uow, system_id=system_id, revisited_on=body.revisited_on, reason=body.reason)))
+
+
+@router.post("/{system_id}/relationship/confirmations", response_model=SystemOut,
+             responses=responses(404, 409, 422))
+async def confirm_relationship(system_id: UUID, body: ConfirmationIn, response: Response, uow: UowDep) -> SystemOut:
+    """Record, for a local system, that the roles of its working relationship with its state system are understood
+    and agreed at one level, when and by whom. The state level is confirmed by those who may change the state
+    system. A confirmation holds until the system records another working relationship."""
+    return _with_etag(response, SystemOut.of(await uc.confirm_relationship(
+        uow, system_id=system_id, level=body.level, confirmed_on=body.confirmed_on, confirmed_by=body.confirmed_by)))
+
+
+@router.get("/{system_id}/staff-sessions", response_model=StaffSessionPage, responses=responses(404, 422))
+async def list_staff_sessions(
+    system_id: UUID,
+    request: Request,
+    response: Response,
+    uow: ReadUowDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> StaffSessionPage:
+    """The sessions that informed or trained member agencies' staff, newest first."""
+    reject_unknown_params(request, {"limit", "cursor"})
+    page = await uc.list_staff_sessions(uow, system_id=system_id, limit=limit, cursor=cursor)
+    set_next_link(request, response, page.next_cursor)
+    return StaffSessionPage(items=[StaffSessionOut.model_validate(s) for s in page.items],
+                            next_cursor=page.next_cursor)
+
+
+@router.post("/{system_id}/staff-sessions", response_model=StaffSessionOut, status_code=status.HTTP_201_CREATED,
+             responses=responses(404, 409, 413, 422))
+async def record_staff_session(
+    system_id: UUID, body: StaffSessionIn, response: Response, uow: UowDep
+) -> StaffSessionOut:
+    """Record a session that informed or trained the staff of member agencies (date, agencies, topic, level)."""
+    session = await uc.record_staff_session(uow, session=body.to_domain(system_id))
+    response.headers["Location"] = f"/v1/systems/{system_id}/staff-sessions/{session.id}"
+    return StaffSessionOut.model_validate(session)
+
+
+@router.delete("/{system_id}/staff-sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses=responses(404))
+async def delete_staff_session(system_id: UUID, session_id: UUID, uow: UowDep) -> Response:
+    """Remove a staff session recorded by mistake."""
+    await uc.delete_staff_session(uow, system_id=system_id, session_id=session_id)
+    return Response(status_code=204)

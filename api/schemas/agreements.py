@@ -1,4 +1,4 @@
-"""DTOs of agreements (MOUs and others), their derived status and the one-stop MOU completeness check."""
+"""DTOs of agreements (MOUs and others), their derived status, and completeness by the checklist of their kind."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.domain import agreements as rules
 from api.domain.agreements import Agreement, AgreementStatus, AgreementType, Completeness
+from api.domain.checklists import Checklist
 from api.domain.systems import WorkingRelationship
 from api.schemas.partners import Code
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=rules.MAX_TITLE_LENGTH, strip_whitespace=True)]
 Parties = Annotated[list[UUID], Field(min_length=1, max_length=100)]
 AssignmentIds = Annotated[list[UUID], Field(max_length=500)]
-Sections = Annotated[list[Code], Field(max_length=20, description="one-stop MOU section codes the agreement covers: "
-                                                                   + ", ".join(code for code, _ in
-                                                                               rules.MOU_REQUIRED_CONTENTS))]
+Sections = Annotated[list[Code], Field(
+    max_length=20, description="codes of the items of its kind's checklist the agreement covers "
+                               "(GET /v1/reference/agreement-checklists)")]
 
 
 class _In(BaseModel):
@@ -124,16 +125,25 @@ class AgreementPage(BaseModel):
 
 
 class RequiredSectionOut(_Out):
+    """An item of a checklist, and where the requirement comes from."""
+
     code: str
     description: str
+    source: str
 
 
 class CompletenessOut(_Out):
-    """Which sections a one-stop MOU must include the agreement covers; ``applies`` is false for other types."""
+    """Which items of its kind's checklist the agreement covers and lacks.
+
+    ``applies`` is false, and ``complete`` null, for a kind no checklist applies to (a contract, a grant
+    agreement, ...): such an agreement is neither complete nor incomplete.
+    """
 
     agreement_id: UUID
+    type: AgreementType
     applies: bool
-    complete: bool
+    complete: bool | None
+    checklist: str = Field(description="the checklist's name, empty when none applies")
     present: list[RequiredSectionOut]
     missing: list[RequiredSectionOut]
     source: str
@@ -141,7 +151,22 @@ class CompletenessOut(_Out):
     @classmethod
     def of(cls, found: Completeness) -> CompletenessOut:
         return cls(
-            agreement_id=found.agreement_id, applies=found.applies, complete=found.complete,
+            agreement_id=found.agreement_id, type=found.type, applies=found.applies, complete=found.complete,
+            checklist=found.checklist,
             present=[RequiredSectionOut.model_validate(s) for s in found.present],
             missing=[RequiredSectionOut.model_validate(s) for s in found.missing], source=found.source,
         )
+
+
+class ChecklistOut(_Out):
+    """The checklist an agreement of one kind is judged by; each item says where it comes from."""
+
+    kind: str = Field(description="the agreement type it applies to")
+    name: str
+    source: str
+    items: list[RequiredSectionOut]
+
+    @classmethod
+    def of(cls, checklist: Checklist) -> ChecklistOut:
+        return cls(kind=checklist.kind, name=checklist.name, source=checklist.source,
+                   items=[RequiredSectionOut.model_validate(i) for i in checklist.items])

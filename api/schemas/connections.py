@@ -108,7 +108,9 @@ class MatchOut(BaseModel):
     partner: MatchedPartnerOut
     score: int
     complementary_functions: float
-    shared_populations: float
+    complementary_assets: float = Field(description="how far each one's assets meet the other's limitations")
+    shared_mission: float = Field(description="how much their missions (directory descriptions) share")
+    shared_populations: float = Field(description="targeted populations both serve (catch-alls left out)")
     shared_regions: float
     compatible_level: float
     reasons: list[str]
@@ -117,7 +119,8 @@ class MatchOut(BaseModel):
     def of(cls, found: PartnerMatch) -> MatchOut:
         m = found.match
         return cls(partner=MatchedPartnerOut.model_validate(found.partner), score=m.score,
-                   complementary_functions=m.complementary_functions, shared_populations=m.shared_populations,
+                   complementary_functions=m.complementary_functions, complementary_assets=m.complementary_assets,
+                   shared_mission=m.shared_mission, shared_populations=m.shared_populations,
                    shared_regions=m.shared_regions, compatible_level=m.compatible_level, reasons=list(m.reasons))
 
 
@@ -125,6 +128,8 @@ class MatchWeightsOut(BaseModel):
     """The points each part of the win/win is worth (they sum to 100)."""
 
     complementary_functions: int = DEFAULT_MATCH_WEIGHTS.complementary_functions
+    complementary_assets: int = DEFAULT_MATCH_WEIGHTS.complementary_assets
+    shared_mission: int = DEFAULT_MATCH_WEIGHTS.shared_mission
     shared_populations: int = DEFAULT_MATCH_WEIGHTS.shared_populations
     shared_regions: int = DEFAULT_MATCH_WEIGHTS.shared_regions
     compatible_level: int = DEFAULT_MATCH_WEIGHTS.compatible_level

@@ -11,9 +11,17 @@ from uuid import UUID, uuid4
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.domain.gaps import Gap, GapKind, Severity
-from api.domain.partners import Jurisdiction
+from api.domain.partners import Jurisdiction, Status
+from api.domain.relationships import current_confirmations
 from api.domain.systems import (
+    MAX_CONFIRMER_LENGTH,
+    MAX_REASON_LENGTH,
+    MAX_TOPIC_LENGTH,
     CareerPathwaysSystem,
+    RoleCatalog,
+    RoleMatrix,
+    StaffSession,
+    StaffSessionKind,
     Strength,
     SystemLevel,
     SystemState,
@@ -25,6 +33,12 @@ from api.schemas.partners import Code, JurisdictionDto, JurisdictionOut, Name, T
 
 Codes = Annotated[list[Code], Field(max_length=200)]
 Goals = Annotated[list[Annotated[str, StringConstraints(max_length=1000)]], Field(max_length=50)]
+Cadence = Annotated[int, Field(ge=1, le=120)]
+PopulationSizes = Annotated[
+    dict[Code, Annotated[int, Field(ge=0, le=1_000_000_000)]],
+    Field(max_length=50, description="estimated people in each target population, by population code"),
+]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=MAX_REASON_LENGTH, strip_whitespace=True)]
 
 
 class _In(BaseModel):
@@ -50,8 +64,15 @@ class SystemCreate(_In):
     regions: Codes = Field(default_factory=list)
     working_relationship: WorkingRelationship = WorkingRelationship.SHARED
     working_relationship_notes: Text = ""
-    review_cadence_months: Annotated[int, Field(ge=1, le=120)] = 12
+    review_cadence_months: Cadence = 12
     last_reviewed_on: date | None = None
+    state_system_id: UUID | None = Field(default=None,
+                                         description="the state system a local system answers to")
+    vision_review_cadence_months: Cadence = Field(
+        default=12, description="months between revisits of the vision, mission and goals")
+    vision_revisited_on: date | None = Field(
+        default=None, description="when the vision and mission were last revisited (today when given now)")
+    target_population_sizes: PopulationSizes = Field(default_factory=dict)
 
     def to_domain(self) -> CareerPathwaysSystem:
         data = self.model_dump(exclude={"jurisdiction"})
@@ -74,7 +95,10 @@ class SystemPatch(_In):
     regions: Codes | None = None
     working_relationship: WorkingRelationship | None = None
     working_relationship_notes: Text | None = None
-    review_cadence_months: Annotated[int, Field(ge=1, le=120)] | None = None
+    review_cadence_months: Cadence | None = None
+    state_system_id: UUID | None = Field(default=None, description="null unlinks the system from its state system")
+    vision_review_cadence_months: Cadence | None = None
+    target_population_sizes: PopulationSizes | None = None
 
     def changes(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -117,7 +141,39 @@ class AssignmentIn(_In):
 
 
 class ReviewIn(_In):
+    """The day the membership was reviewed: today or earlier, not before the last review."""
+
     reviewed_on: date
+
+
+class ReviewCorrectionIn(_In):
+    """A correction of a mistaken membership review date (null: never reviewed), and why."""
+
+    reviewed_on: date | None
+    reason: Reason
+
+
+class VisionReviewIn(_In):
+    """The day the team revisited its vision, mission and goals: today or earlier."""
+
+    revisited_on: date
+
+
+class VisionReviewCorrectionIn(_In):
+    """A correction of a mistaken revisit date of the vision and mission (null: never revisited), and why."""
+
+    revisited_on: date | None
+    reason: Reason
+
+
+class ConfirmationIn(_In):
+    """That the roles of a local system's working relationship with its state are understood and agreed at one
+    level: the local level by the local system, the state level by its state system."""
+
+    level: SystemLevel
+    confirmed_on: date
+    confirmed_by: Annotated[str, StringConstraints(min_length=1, max_length=MAX_CONFIRMER_LENGTH,
+                                                   strip_whitespace=True)]
 
 
 class MemberOut(_Out):
@@ -126,6 +182,28 @@ class MemberOut(_Out):
     team: Team
     joined_on: date | None
     partner_type: str | None = None
+    status: Status | None = Field(default=None, description="the partner's directory status (retired: gap)")
+
+
+class LinkedSystemOut(_Out):
+    """A system linked to this one: its state system, or one of its local systems."""
+
+    id: UUID
+    name: str
+    level: SystemLevel
+    jurisdiction: JurisdictionOut
+    working_relationship: WorkingRelationship
+
+
+class ConfirmationOut(_Out):
+    """A dated confirmation of the state/local roles at one level; ``current`` while the relationship it
+    confirmed is still the one the system records."""
+
+    level: SystemLevel
+    confirmed_on: date
+    confirmed_by: str
+    relationship: WorkingRelationship
+    current: bool
 
 
 class AssignmentOut(_Out):
@@ -145,6 +223,7 @@ class SystemSummaryOut(_Out):
     level: SystemLevel
     jurisdiction: JurisdictionOut
     intermediary_id: UUID | None
+    state_system_id: UUID | None
     version: int
     updated_at: datetime | None
 
@@ -173,18 +252,36 @@ class SystemOut(_Out):
     updated_at: datetime | None
     members: list[MemberOut]
     assignments: list[AssignmentOut]
+    state_system_id: UUID | None
+    state_system: LinkedSystemOut | None
+    local_systems: list[LinkedSystemOut]
+    relationship_confirmations: list[ConfirmationOut]
+    vision_review_cadence_months: int
+    vision_revisited_on: date | None
+    target_population_sizes: dict[str, int]
 
     @classmethod
     def of(cls, state: SystemState) -> SystemOut:
         members = [
             MemberOut(partner_id=m.partner_id, representative=m.representative, team=m.team, joined_on=m.joined_on,
-                      partner_type=state.partner_types.get(m.partner_id))
+                      partner_type=state.partner_types.get(m.partner_id),
+                      status=state.partner_statuses.get(m.partner_id))
             for m in state.members
         ]
+        system = state.system
+        current = current_confirmations(system)
+        confirmations = [
+            ConfirmationOut(level=c.level, confirmed_on=c.confirmed_on, confirmed_by=c.confirmed_by,
+                            relationship=c.relationship, current=current.get(c.level) is c)
+            for c in system.relationship_confirmations
+        ]
         return cls.model_validate(
-            {**{k: getattr(state.system, k) for k in cls.model_fields if hasattr(state.system, k)},
-             "jurisdiction": state.system.jurisdiction, "members": members,
-             "assignments": [AssignmentOut.model_validate(a) for a in state.assignments]}
+            {**{k: getattr(system, k) for k in cls.model_fields if hasattr(system, k)},
+             "jurisdiction": system.jurisdiction, "members": members,
+             "assignments": [AssignmentOut.model_validate(a) for a in state.assignments],
+             "state_system": state.state_system, "local_systems": list(state.local_systems),
+             "relationship_confirmations": confirmations,
+             "target_population_sizes": dict(system.target_population_sizes)}
         )
 
 
@@ -230,6 +327,9 @@ def gap_report_json(system_id: UUID, as_of: date, gaps: Sequence[Gap]) -> bytes:
 
 
 class TeamReviewOut(BaseModel):
+    """The periodic review: unled or unsupported core functions, unserved target populations, the leadership
+    team's composition, retired members and partners missing from the team lists."""
+
     system_id: UUID
     as_of: date
     last_reviewed_on: date | None
@@ -237,6 +337,41 @@ class TeamReviewOut(BaseModel):
     overdue: bool
     days_overdue: int | None
     gaps: list[GapOut]
+    retired_members: list[UUID] = Field(description="members retired in the directory, by name")
+    champion_id: UUID | None = Field(
+        description="who champions the system: the member given the champion function as lead, else the "
+                    "intermediary (seed 001: \"The intermediary also serves as the system's champion\")")
+
+
+class StaffSessionIn(_In):
+    """A session that informed or trained the staff of member agencies about the system."""
+
+    held_on: date
+    kind: StaffSessionKind
+    topic: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TOPIC_LENGTH, strip_whitespace=True)]
+    level: SystemLevel = Field(description="whether state or local staff took part")
+    agencies: Annotated[list[UUID], Field(min_length=1, max_length=500,
+                                          description="members whose staff took part")]
+
+    def to_domain(self, system_id: UUID) -> StaffSession:
+        return StaffSession(id=uuid4(), system_id=system_id, held_on=self.held_on, kind=self.kind,
+                            topic=self.topic, level=self.level, agencies=tuple(self.agencies))
+
+
+class StaffSessionOut(_Out):
+    id: UUID
+    system_id: UUID
+    held_on: date
+    kind: StaffSessionKind
+    topic: str
+    level: SystemLevel
+    agencies: list[UUID]
+    created_at: datetime | None
+
+
+class StaffSessionPage(BaseModel):
+    items: list[StaffSessionOut]
+    next_cursor: str | None
 
 
 class CandidateOut(_Out):
@@ -278,10 +413,46 @@ class FunctionIn(_In):
     service_categories: Codes = Field(default_factory=list)
 
 
+class MatrixAdditionOut(BaseModel):
+    """An entry of the role matrix that is not in the seed's chart, and where it comes from."""
+
+    partner_type: str
+    function: str
+    source: str
+
+
 class RoleMatrixOut(BaseModel):
-    """Partner type -> the functions it usually carries."""
+    """Partner type -> the functions it usually carries; ``additions`` are the entries beyond the seed's chart."""
 
     usual_functions: dict[str, list[str]]
+    additions: list[MatrixAdditionOut] = Field(
+        description="entries that are not in the seed's chart (project or deployment additions), with their source")
+
+    @classmethod
+    def of(cls, matrix: RoleMatrix) -> RoleMatrixOut:
+        additions = [MatrixAdditionOut(partner_type=t, function=f, source=source)
+                     for (t, f), source in sorted(matrix.sources.items())]
+        return cls(usual_functions={t: sorted(f) for t, f in sorted(matrix.usual.items())}, additions=additions)
+
+
+class TeamRequirementOut(_Out):
+    """A partner type the leadership team should include: essential, or among the seed's "and others"."""
+
+    partner_type: str
+    tier: str
+    severity: Severity
+    source: str
+
+
+class TeamRequirementsOut(BaseModel):
+    leadership_team: list[TeamRequirementOut]
+    intermediary_function: str
+    champion_function: str | None
+
+    @classmethod
+    def of(cls, catalog: RoleCatalog) -> TeamRequirementsOut:
+        return cls(leadership_team=[TeamRequirementOut.model_validate(r) for r in catalog.team_requirements],
+                   intermediary_function=catalog.coordination_function, champion_function=catalog.champion_function)
 
 
 class UsualFunctionsIn(_In):

@@ -1,4 +1,4 @@
-"""Use cases of agreements (MOUs and others): recording, signing, the one-stop completeness check, gap inputs."""
+"""Use cases of agreements (MOUs and others): recording, signing, completeness by kind, gap inputs."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from uuid import UUID
 
 from api.domain import agreements as rules
 from api.domain.agreements import Agreement, Completeness
+from api.domain.checklists import Checklist
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.funding import FundingAnalysis
 from api.domain.gaps import MemberPartner, OfferedService
@@ -35,9 +36,10 @@ def _check_version(agreement: Agreement, expected: int | None) -> None:
         raise VersionMismatch("agreement", agreement.id, expected, agreement.version)
 
 
-def _rules_input(state: SystemState) -> dict[str, Any]:
+async def _rules_input(uow: UnitOfWork, state: SystemState) -> dict[str, Any]:
     return {"member_ids": {m.partner_id for m in state.members},
-            "assignments": {a.id: a for a in state.assignments}}
+            "assignments": {a.id: a for a in state.assignments},
+            "checklists": (await uow.systems.role_catalog()).agreement_checklists}
 
 
 async def _writable(
@@ -79,7 +81,7 @@ async def get_agreement(uow: UnitOfWork, *, system_id: UUID, agreement_id: UUID)
 async def create_agreement(uow: UnitOfWork, *, agreement: Agreement) -> Agreement:
     """Record an agreement among members, with the role assignments it formalizes."""
     state = await funding_uc.system_state(uow, agreement.system_id, write=True)
-    agreement = rules.validate_agreement(agreement, **_rules_input(state))
+    agreement = rules.validate_agreement(agreement, **await _rules_input(uow, state))
     await uow.agreements.add(agreement)
     await policy.audit(uow, action="create", kind="agreement", record_id=agreement.id, new=agreement)
     return _of_system(await uow.agreements.get(agreement.id), agreement.system_id, agreement.id)
@@ -91,7 +93,7 @@ async def update_agreement(
 ) -> Agreement:
     """Change an agreement's fields: dates, parties, formalized roles, contents, recorded status."""
     state, before = await _writable(uow, system_id, agreement_id, expected_version)
-    revised = rules.revise_agreement(before, changes, **_rules_input(state))
+    revised = rules.revise_agreement(before, changes, **await _rules_input(uow, state))
     return await _save(uow, before, revised, "update")
 
 
@@ -116,8 +118,19 @@ async def delete_agreement(
 
 
 async def completeness(uow: UnitOfWork, *, system_id: UUID, agreement_id: UUID) -> Completeness:
-    """Check an MOU against the contents a one-stop MOU must include."""
-    return rules.mou_completeness(await get_agreement(uow, system_id=system_id, agreement_id=agreement_id))
+    """Check an agreement against the checklist of its kind (none applies to some kinds)."""
+    agreement = await get_agreement(uow, system_id=system_id, agreement_id=agreement_id)
+    return rules.completeness(agreement, (await uow.systems.role_catalog()).agreement_checklists)
+
+
+async def checklists(uow: UnitOfWork) -> list[Checklist]:
+    """The checklists agreements are judged by, by kind, each item with its source."""
+    return sorted((await checklists_by_kind(uow)).values(), key=lambda c: c.kind)
+
+
+async def checklists_by_kind(uow: UnitOfWork) -> Mapping[str, Checklist]:
+    """The checklists agreements are judged by, keyed by agreement kind."""
+    return (await uow.systems.role_catalog()).agreement_checklists
 
 
 async def require_agreement_of(uow: UnitOfWork, *, system_id: UUID, agreement_id: UUID, partner_id: UUID) -> None:

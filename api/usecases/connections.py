@@ -141,6 +141,10 @@ async def matches(
     partner = await uow.partners.get(partner_id)
     if partner is None:
         raise NotFound("partner", partner_id)
-    candidates = await uow.connections.match_candidates(partner, limit=MAX_MATCH_CANDIDATES)
+    catalog = await uow.reference.catalog()
+    universal = sorted(code for code, p in catalog.populations.items() if p.universal)
+    candidates = await uow.connections.match_candidates(partner, limit=MAX_MATCH_CANDIDATES,
+                                                        ignore_populations=universal)
     usual = (await uow.systems.role_catalog()).matrix.usual
-    return rules.rank_matches(partner, candidates, usual, min_score=min_score, limit=limit)
+    return rules.rank_matches(partner, candidates, usual, min_score=min_score, limit=limit,
+                              universal_populations=universal)

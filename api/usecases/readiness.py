@@ -199,19 +199,21 @@ async def next_steps_to_actions(
     uow: UnitOfWork, *, round_id: UUID, goal_id: UUID, owner_id: UUID, due_on: date | None = None,
     kinds: Collection[NextStepKind] | None = None,
 ) -> list[ActionItem]:
-    """Turn a round's next steps into not-started action items of one goal of the system's plan."""
+    """Turn a round's next steps for the goal's element into not-started action items of that goal; steps the
+    goal already holds are not added again (the items added are returned)."""
     round_, score, _ = await _scores(uow, round_id, write=True)
     contents = await uow.plans.load(round_.system_id, for_update=True)
     if contents is None:
         raise NotFound("action plan of system", round_.system_id)
     goal_ids = {g.id for g in contents.goals}
-    if goal_id not in goal_ids:
+    goal = next((g for g in contents.goals if g.id == goal_id), None)
+    if goal is None:
         raise InvalidInput(FieldProblem("goal_id", f"unknown goal {goal_id} in the plan of system {round_.system_id}"))
     members = await _members(uow, round_.system_id)
     items = [
         plans.validate_action_item(item, goal_ids=goal_ids, member_ids=members)
-        for item in plans.next_steps_to_actions(score.summary, goal_id, owner_id, due_on, kinds=kinds,
-                                                member_ids=members)
+        for item in plans.next_steps_to_actions(score.summary, goal, owner_id, due_on, kinds=kinds,
+                                                member_ids=members, existing=contents.items)
     ]
     if items:
         await uow.plans.put_items(items)

@@ -8,28 +8,25 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 from uuid import UUID, uuid4
 
+from api.domain import relationships as relationship_rules
 from api.domain import systems as rules
+from api.domain import team as team_rules
 from api.domain.access import AuditEntry, Scope, changes_between, changes_by_key, require, require_within
-from api.domain.agreements import agreement_renewals, unformalized_leads
+from api.domain.analysis import GAP_RULES
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.filters import check_text
-from api.domain.funding import funding_gaps
 from api.domain.gaps import (
     DEFAULT_EXPIRY_WINDOW_DAYS,
-    DEFAULT_RULES,
+    DEFAULT_STAFF_PERIOD_MONTHS,
     Gap,
     GapContext,
-    GapRule,
     MemberPartner,
     OfferedService,
-    TeamReview,
     analyse_gaps,
-    team_review,
 )
 from api.domain.labor_market import InDemandRule
-from api.domain.lmi_gaps import training_capacity_gaps
 from api.domain.partners import Partner, Service
-from api.domain.ports import UnitOfWork
+from api.domain.ports import Page, UnitOfWork
 from api.domain.suggestions import LeadSuggestion, suggest_leads
 from api.domain.systems import (
     Assignment,
@@ -37,20 +34,17 @@ from api.domain.systems import (
     Function,
     Member,
     RoleCatalog,
+    StaffSession,
     Strength,
+    SystemLevel,
     SystemState,
     Team,
 )
+from api.domain.team import TeamReview, team_review
 from api.usecases import agreements as agreements_uc
 from api.usecases import labor_market as lmi_uc
 from api.usecases import policy
 from api.usecases.paging import Paged, decode_cursor, encode_cursor
-
-GAP_RULES: tuple[GapRule, ...] = (
-    *DEFAULT_RULES, unformalized_leads, agreement_renewals, funding_gaps, training_capacity_gaps,
-)
-"""Every rule the gap analysis runs: the default ones, then those reading the agreements, funding and labour
-market figures of ``GapContext``."""
 
 
 def today_utc() -> date:
@@ -68,12 +62,13 @@ async def _load(uow: UnitOfWork, system_id: UUID, *, write: bool = False) -> Sys
     return state
 
 
-async def _audited(uow: UnitOfWork, action: str, old: SystemState, new: SystemState | None) -> None:
+async def _audited(uow: UnitOfWork, action: str, old: SystemState, new: SystemState | None, **detail: Any) -> None:
     """Audit a change (or, with no ``new``, the removal) of a system: its own fields, members and assignments,
-    each with old and new values."""
+    each with old and new values, and any ``detail`` of the change (a correction's reason)."""
     changes = {**changes_between(old.system, new.system if new else None),
                **changes_by_key("members", old.members, new.members if new else (), key=lambda m: m.partner_id),
-               **changes_by_key("assignments", old.assignments, new.assignments if new else (), key=lambda a: a.id)}
+               **changes_by_key("assignments", old.assignments, new.assignments if new else (), key=lambda a: a.id),
+               **{k: {"old": None, "new": v} for k, v in detail.items()}}
     await uow.audit.record([AuditEntry(id=uuid4(), key_id=uow.caller.key_id, actor=uow.caller.name, action=action,
                                        kind="system", record_id=str(old.system.id), changes=changes)])
 
@@ -116,26 +111,42 @@ async def get_system(uow: UnitOfWork, *, system_id: UUID) -> SystemState:
     return await _load(uow, system_id)
 
 
-async def create_system(uow: UnitOfWork, *, system: CareerPathwaysSystem) -> SystemState:
-    """Validate and store a new system (members are added afterwards)."""
+async def _check_state_system(uow: UnitOfWork, system: CareerPathwaysSystem) -> None:
+    """Check the state system a local system names (whatever the caller may see of it: it names it, no more)."""
+    if system.state_system_id is None:
+        return
+    linked = await uow.systems.load(system.state_system_id) if system.state_system_id != system.id else None
+    relationship_rules.check_state_system(system, linked.system if linked else None)
+
+
+async def create_system(
+    uow: UnitOfWork, *, system: CareerPathwaysSystem, today: date | None = None
+) -> SystemState:
+    """Validate and store a new system (members are added afterwards); a local one may name its state system."""
     require(uow.caller, Scope.SYSTEMS_WRITE)
     require_within(uow.caller, system.jurisdiction, what="systems")
-    state = rules.create_system(system, await uow.reference.catalog())
+    state = rules.create_system(system, await uow.reference.catalog(), today=today or today_utc())
+    await _check_state_system(uow, state.system)
     await uow.systems.add(state)
     await policy.audit(uow, action="create", kind="system", record_id=system.id, new=state.system)
     return await _load(uow, system.id)
 
 
 async def update_system(
-    uow: UnitOfWork, *, system_id: UUID, changes: Mapping[str, Any], expected_version: int | None = None
+    uow: UnitOfWork, *, system_id: UUID, changes: Mapping[str, Any], expected_version: int | None = None,
+    today: date | None = None,
 ) -> SystemState:
-    """Change a system's own fields."""
+    """Change a system's own fields (a local system names or changes its state system here)."""
     state = await _load(uow, system_id, write=True)
     _check_version(state, expected_version)
-    revised = rules.revise_system(state.system, changes, await uow.reference.catalog())
+    revised = rules.revise_system(state.system, changes, await uow.reference.catalog(), today=today or today_utc())
     require_within(uow.caller, revised.jurisdiction, what="systems")
-    new = SystemState(system=revised, members=state.members, assignments=state.assignments,
-                      partner_types=state.partner_types)
+    relationship_rules.check_links_kept(state, revised)
+    if (revised.state_system_id, revised.jurisdiction, revised.level) != (
+        state.system.state_system_id, state.system.jurisdiction, state.system.level
+    ):
+        await _check_state_system(uow, revised)
+    new = replace(state, system=revised)
     await _audited(uow, "update", state, new)
     return await _save(uow, state, new)
 
@@ -154,7 +165,7 @@ async def add_member(uow: UnitOfWork, *, system_id: UUID, member: Member) -> Sys
     partner = await uow.partners.get(member.partner_id)
     if partner is None:
         raise InvalidInput(FieldProblem("partner_id", f"partner {member.partner_id} does not exist"))
-    new = rules.add_member(state, member, partner_type=partner.partner_type)
+    new = rules.add_member(state, member, partner_type=partner.partner_type, status=partner.status)
     await _audited(uow, "add_member", state, new)
     return await _save(uow, state, new)
 
@@ -216,17 +227,111 @@ async def unassign(uow: UnitOfWork, *, system_id: UUID, assignment_id: UUID) -> 
     return removed
 
 
-async def record_review(uow: UnitOfWork, *, system_id: UUID, reviewed_on: date) -> SystemState:
-    """Record that the membership was reviewed."""
+async def record_review(
+    uow: UnitOfWork, *, system_id: UUID, reviewed_on: date, today: date | None = None
+) -> SystemState:
+    """Record that the membership was reviewed (never in the future, never before the last review)."""
     state = await _load(uow, system_id, write=True)
-    new = rules.record_review(state, reviewed_on)
+    new = rules.record_review(state, reviewed_on, today=today or today_utc())
     await _audited(uow, "record_review", state, new)
     return await _save(uow, state, new)
+
+
+async def correct_review(
+    uow: UnitOfWork, *, system_id: UUID, reviewed_on: date | None, reason: str, today: date | None = None
+) -> SystemState:
+    """Correct a mistaken membership review date (or clear it); the audit log keeps the old date and the reason."""
+    state = await _load(uow, system_id, write=True)
+    new = rules.correct_review(state, reviewed_on, today=today or today_utc(), reason=reason)
+    if new is state:
+        return state
+    await _audited(uow, "correct_review", state, new, reason=reason.strip())
+    return await _save(uow, state, new)
+
+
+async def record_vision_review(
+    uow: UnitOfWork, *, system_id: UUID, revisited_on: date, today: date | None = None
+) -> SystemState:
+    """Record that the team revisited its vision, mission and goals."""
+    state = await _load(uow, system_id, write=True)
+    new = rules.record_vision_review(state, revisited_on, today=today or today_utc())
+    await _audited(uow, "record_vision_review", state, new)
+    return await _save(uow, state, new)
+
+
+async def correct_vision_review(
+    uow: UnitOfWork, *, system_id: UUID, revisited_on: date | None, reason: str, today: date | None = None
+) -> SystemState:
+    """Correct a mistaken revisit date of the vision and mission; the audit log keeps the old date and the reason."""
+    state = await _load(uow, system_id, write=True)
+    new = rules.correct_vision_review(state, revisited_on, today=today or today_utc(), reason=reason)
+    if new is state:
+        return state
+    await _audited(uow, "correct_vision_review", state, new, reason=reason.strip())
+    return await _save(uow, state, new)
+
+
+async def confirm_relationship(
+    uow: UnitOfWork, *, system_id: UUID, level: SystemLevel, confirmed_on: date, confirmed_by: str,
+    today: date | None = None,
+) -> SystemState:
+    """Record that a local system's working relationship roles are confirmed at one level, and by whom.
+
+    The local level is confirmed by those who may change the local system; the state level by those who may
+    change the state system it names.
+    """
+    state = await _load(uow, system_id, write=True)
+    if level is SystemLevel.STATE and state.system.state_system_id is not None:
+        state_system = await _load(uow, state.system.state_system_id, write=True)
+        relationship_rules.require_local_system_of(state_system, state)
+    new = relationship_rules.confirm_relationship(state, level=level, confirmed_on=confirmed_on,
+                                                  confirmed_by=confirmed_by, today=today or today_utc())
+    await _audited(uow, "confirm_relationship", state, new)
+    return await _save(uow, state, new)
+
+
+async def record_staff_session(
+    uow: UnitOfWork, *, session: StaffSession, today: date | None = None
+) -> StaffSession:
+    """Record a session that informed or trained the staff of member agencies."""
+    state = await _load(uow, session.system_id, write=True)
+    checked = team_rules.record_staff_session(state, session, today=today or today_utc())
+    await uow.systems.add_staff_session(checked)
+    await policy.audit(uow, action="record_staff_session", kind="system", record_id=state.system.id, new=checked)
+    found = await uow.systems.get_staff_session(checked.id)
+    assert found is not None
+    return found
+
+
+async def list_staff_sessions(
+    uow: UnitOfWork, *, system_id: UUID, limit: int = 50, cursor: str | None = None
+) -> Paged[StaffSession]:
+    """List a system's staff sessions, newest first, one keyset page at a time."""
+    await _load(uow, system_id)
+    page: Page[StaffSession] = await uow.systems.list_staff_sessions(
+        system_id, limit=limit, after=decode_cursor("staff_sessions", cursor))
+    return Paged(
+        items=list(page.items),
+        next_cursor=encode_cursor("staff_sessions", page.next_after) if page.next_after else None,
+        cursors=[encode_cursor("staff_sessions", k) for k in page.keys],
+    )
+
+
+async def delete_staff_session(uow: UnitOfWork, *, system_id: UUID, session_id: UUID) -> StaffSession:
+    """Remove a staff session recorded by mistake; return it."""
+    state = await _load(uow, system_id, write=True)
+    session = next((s for s in state.staff_sessions if s.id == session_id), None)
+    if session is None:
+        raise NotFound("staff session", session_id)
+    await uow.systems.delete_staff_session(session_id)
+    await policy.audit(uow, action="delete_staff_session", kind="system", record_id=system_id, old=session)
+    return session
 
 
 async def _context(
     uow: UnitOfWork, system_id: UUID, today: date | None, *, extras: bool = False, facts: bool = True,
     expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS, in_demand: InDemandRule | None = None,
+    staff_period_months: int = DEFAULT_STAFF_PERIOD_MONTHS,
 ) -> tuple[GapContext, SystemState]:
     """Load everything the gap rules read, in a fixed number of queries whatever the system's size.
 
@@ -245,7 +350,8 @@ async def _context(
         partners = await uow.partners.get_many(member_ids)
         services = await uow.partners.services_of(member_ids)
     ctx = GapContext.from_state(state, partners=partners, services_by_partner=services, catalog=catalog,
-                                today=today or today_utc(), agreement_expiry_window_days=expiry_window_days)
+                                today=today or today_utc(), agreement_expiry_window_days=expiry_window_days,
+                                staff_period_months=staff_period_months)
     if extras:
         agreements, funding = await agreements_uc.gap_inputs(uow, state, partners, services)
         labor_market = await lmi_uc.labor_market_facts(uow, system=state.system, rule=in_demand or InDemandRule())
@@ -256,18 +362,21 @@ async def _context(
 async def analyse(
     uow: UnitOfWork, *, system_id: UUID, today: date | None = None,
     expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS, in_demand: InDemandRule | None = None,
+    staff_period_months: int = DEFAULT_STAFF_PERIOD_MONTHS,
 ) -> list[Gap]:
     """The system's gaps, most severe first (agreements due for renewal within ``expiry_window_days``;
-    occupations in demand, for a system that targets none, under the ``in_demand`` thresholds)."""
+    occupations in demand, for a system that targets none, under the ``in_demand`` thresholds; member agencies'
+    staff informed or trained within ``staff_period_months``)."""
     ctx, _ = await _context(uow, system_id, today, extras=True, expiry_window_days=expiry_window_days,
-                            in_demand=in_demand)
+                            in_demand=in_demand, staff_period_months=staff_period_months)
     return analyse_gaps(ctx, GAP_RULES)
 
 
 async def review(uow: UnitOfWork, *, system_id: UUID, today: date | None = None) -> TeamReview:
-    """Membership review status and team composition gaps."""
-    ctx, _ = await _context(uow, system_id, today)
-    return team_review(ctx)
+    """What the periodic membership review checks, and where the review stands."""
+    ctx, state = await _context(uow, system_id, today)
+    agreements = await uow.agreements.of_system(state.system.id)
+    return team_review(replace(ctx, agreements=agreements))
 
 
 async def suggestions(uow: UnitOfWork, *, system_id: UUID) -> list[LeadSuggestion]:

@@ -43,6 +43,7 @@ def role_catalog() -> RoleCatalog:
         load_json("population_partner_types.json"),
         load_json("support_needs.json"),
         load_json("team_requirements.json"),
+        load_json("agreement_checklists.json"),
     )
 
 

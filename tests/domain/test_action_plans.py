@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from uuid import UUID
@@ -142,23 +143,50 @@ def test_next_steps_from_a_round_become_action_items_in_one_call() -> None:
     ]
     summary = score_round(FRAMEWORK, responses).summary
     ids = (UUID(int=5000 + n) for n in itertools.count())
-    items = next_steps_to_actions(summary, EMPLOYERS.id, OWNER, date(2024, 9, 30), member_ids=MEMBERS,
+    items = next_steps_to_actions(summary, FUNDING, OWNER, date(2024, 9, 30), member_ids=MEMBERS,
                                   new_id=lambda: next(ids))
     assert [i.description for i in items] == [s.text for s in summary.next_steps]
     assert all(
-        (i.goal_id, i.owner_id, i.due_on, i.status) == (EMPLOYERS.id, OWNER, date(2024, 9, 30),
+        (i.goal_id, i.owner_id, i.due_on, i.status) == (FUNDING.id, OWNER, date(2024, 9, 30),
                                                         ItemStatus.NOT_STARTED)
         for i in items
     )
     assert len({i.id for i in items}) == len(items)
 
-    gaps_only = next_steps_to_actions(summary, EMPLOYERS.id, OWNER, None, kinds={NextStepKind.GAP})
+    gaps_only = next_steps_to_actions(summary, FUNDING, OWNER, None, kinds={NextStepKind.GAP})
     gap_steps = [s.text for s in summary.next_steps if s.kind is NextStepKind.GAP]
     assert [i.description for i in gaps_only] == gap_steps
     assert gaps_only
 
     with pytest.raises(OwnerNotAMember):
-        next_steps_to_actions(summary, EMPLOYERS.id, UUID(int=0xBAD), None, member_ids=MEMBERS)
+        next_steps_to_actions(summary, FUNDING, UUID(int=0xBAD), None, member_ids=MEMBERS)
+
+
+def test_next_steps_for_element_five_do_not_land_in_a_goal_of_element_four() -> None:
+    round_id = UUID(int=0xC)
+    responses = [
+        Response(round_id=round_id, respondent_id=UUID(int=n), ratings={"4.1": 1, "4.2": 1, "5.1": 1, "5.2": 2},
+                 submitted_at=datetime(2024, 1, 1))
+        for n in (1, 2)
+    ]
+    summary = score_round(FRAMEWORK, responses).summary
+    assert {s.element_code for s in summary.next_steps} >= {"4", "5"}
+    funding = Goal(id=UUID(int=12), plan_id=PLAN.id, title="Braid funding", element_code="4")
+    items = next_steps_to_actions(summary, funding, OWNER, None)
+    assert items and [i.description for i in items] == [s.text for s in summary.next_steps if s.element_code == "4"]
+
+
+def test_asking_twice_for_a_rounds_next_steps_adds_nothing_the_goal_already_holds() -> None:
+    round_id = UUID(int=0xD)
+    responses = [Response(round_id=round_id, respondent_id=UUID(int=1), ratings={"2.1": 1, "2.2": 1},
+                          submitted_at=datetime(2024, 1, 1))]
+    summary = score_round(FRAMEWORK, responses).summary
+    first = next_steps_to_actions(summary, EMPLOYERS, OWNER, None)
+    assert first
+    again = next_steps_to_actions(summary, EMPLOYERS, OWNER, None, existing=first)
+    assert again == ()
+    other_goal = next_steps_to_actions(summary, replace(EMPLOYERS, id=UUID(int=13)), OWNER, None, existing=first)
+    assert [i.description for i in other_goal] == [i.description for i in first]
 
 
 statuses = st.sampled_from(list(ItemStatus))

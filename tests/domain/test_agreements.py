@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.domain.agreements import (
-    MOU_REQUIRED_CONTENTS,
     Agreement,
     AgreementNotDraft,
     AgreementStatus,
@@ -19,10 +18,10 @@ from api.domain.agreements import (
     FormalizedRoleNotHeldByAParty,
     PartyNotAMember,
     agreement_renewals,
+    completeness,
     derived_status,
     formalized_partners,
     is_active_on,
-    mou_completeness,
     review_due_on,
     revise_agreement,
     sign_agreement,
@@ -46,7 +45,8 @@ from tests.domain.system_factories import (
 )
 from tests.hypothesis_profiles import examples
 
-ALL_SECTIONS = frozenset(code for code, _ in MOU_REQUIRED_CONTENTS)
+CHECKLISTS = role_catalog().agreement_checklists
+ALL_SECTIONS = CHECKLISTS["one_stop_mou"].codes()
 
 
 def system_of(*partners: Partner) -> SystemState:
@@ -135,11 +135,19 @@ def test_other_agreement_types_are_not_held_to_the_three_year_review(pair: tuple
     assert review_due_on(replace(agreement, review_by=None)) is None
 
 
-def test_unknown_mou_sections_are_refused(pair: tuple[Partner, Partner]) -> None:
-    agreement = make_agreement(uuid4(), (pair[0].id, pair[1].id), contents=frozenset({"referral_methods", "pizza"}))
+def test_contents_outside_the_checklist_of_the_agreements_kind_are_refused(pair: tuple[Partner, Partner]) -> None:
+    agreement = make_agreement(uuid4(), (pair[0].id, pair[1].id), type=AgreementType.ONE_STOP_MOU,
+                               contents=frozenset({"referral_methods", "pizza"}))
     with pytest.raises(InvalidInput) as error:
-        validate_agreement(agreement)
-    assert problems_of(error) == {"contents": "unknown MOU section 'pizza'"}
+        validate_agreement(agreement, checklists=CHECKLISTS)
+    assert problems_of(error) == {"contents": "'pizza' is not an item of the One-stop MOU (WIOA) checklist"}
+    with pytest.raises(InvalidInput) as error:
+        validate_agreement(replace(agreement, type=AgreementType.MOU), checklists=CHECKLISTS)
+    assert "referral_methods" in problems_of(error)["contents"]
+    contract = replace(agreement, type=AgreementType.CONTRACT, contents=frozenset({"parties"}))
+    with pytest.raises(InvalidInput) as error:
+        validate_agreement(contract, checklists=CHECKLISTS)
+    assert problems_of(error) == {"contents": "no checklist applies to a contract"}
 
 
 def test_every_party_must_be_a_member_of_the_system(pair: tuple[Partner, Partner]) -> None:
@@ -241,30 +249,34 @@ def test_derived_status_only_moves_forward_in_time(agreement: Agreement, offset:
 # --- MOU completeness -----------------------------------------------------------------------------------
 
 
-def test_the_mou_completeness_check_lists_present_and_missing_sections_in_the_regulation_order(
+def test_the_one_stop_checklist_lists_present_and_missing_sections_in_the_regulation_order(
     pair: tuple[Partner, Partner],
 ) -> None:
-    agreement = make_agreement(uuid4(), (pair[0].id, pair[1].id),
+    agreement = make_agreement(uuid4(), (pair[0].id, pair[1].id), type=AgreementType.ONE_STOP_MOU,
                                contents=frozenset({"referral_methods", "services_and_coordination"}))
-    completeness = mou_completeness(agreement)
-    assert completeness.applies and not completeness.complete
-    assert [s.code for s in completeness.present] == ["services_and_coordination", "referral_methods"]
-    assert [s.code for s in completeness.missing] == [
+    found = completeness(agreement, CHECKLISTS)
+    assert found.applies and found.complete is False
+    assert [s.code for s in found.present] == ["services_and_coordination", "referral_methods"]
+    assert [s.code for s in found.missing] == [
         "cost_sharing", "access_for_individuals_with_barriers", "duration_and_amendment", "review_and_renewal",
     ]
-    assert "at least every 3 years" in completeness.missing[-1].description
-    assert "678.500" in completeness.source
+    assert "at least every 3 years" in found.missing[-1].description
+    assert "678.500" in found.source and all("678.500" in s.source for s in found.missing)
 
 
-def test_an_mou_covering_the_six_required_sections_is_complete(pair: tuple[Partner, Partner]) -> None:
-    assert len(MOU_REQUIRED_CONTENTS) == 6
-    completeness = mou_completeness(make_agreement(uuid4(), (pair[0].id, pair[1].id), contents=ALL_SECTIONS))
-    assert completeness.complete and not completeness.missing
+def test_a_one_stop_mou_covering_the_six_required_sections_is_complete(pair: tuple[Partner, Partner]) -> None:
+    assert len(ALL_SECTIONS) == 6
+    found = completeness(make_agreement(uuid4(), (pair[0].id, pair[1].id), type=AgreementType.ONE_STOP_MOU,
+                                        contents=ALL_SECTIONS), CHECKLISTS)
+    assert found.complete and not found.missing
 
 
-def test_the_one_stop_contents_do_not_apply_to_a_contract(pair: tuple[Partner, Partner]) -> None:
+def test_no_checklist_applies_to_a_contract_so_it_is_neither_complete_nor_incomplete(
+    pair: tuple[Partner, Partner],
+) -> None:
     contract = make_agreement(uuid4(), (pair[0].id,), type=AgreementType.CONTRACT)
-    assert not mou_completeness(contract).applies
+    found = completeness(contract, CHECKLISTS)
+    assert not found.applies and found.complete is None and not found.missing
 
 
 # --- gap analysis, kind 6 -------------------------------------------------------------------------------

@@ -142,9 +142,9 @@ def test_the_default_weights_sum_to_100() -> None:
 def test_weights_that_do_not_sum_to_100_or_go_negative_are_refused() -> None:
     with pytest.raises(InvalidInput) as error:
         validate_weights(MatchWeights(complementary_functions=50))
-    assert error.value.problems[0].message == "must sum to 100, not 110"
+    assert error.value.problems[0].message == "must sum to 100, not 120"
     with pytest.raises(InvalidInput) as error:
-        validate_weights(MatchWeights(complementary_functions=-10, shared_populations=75))
+        validate_weights(MatchWeights(complementary_functions=-10, shared_populations=55))
     assert [p.field for p in error.value.problems] == ["weights.complementary_functions"]
 
 
@@ -157,8 +157,8 @@ def test_a_board_and_a_college_serving_the_same_people_in_the_same_places_are_a_
     college = make_partner("Chemeketa CC", "educational_institution", populations=("low_income",),
                            regions=("or_portland",))
     match = match_score(board, college, USUAL)
-    # 13 of their 16 usual functions are carried by one side only: 40 * 13/16 = 32.5; then 25/2 + 20/2 + 15.
-    assert match.score == 70
+    # 13 of their 16 usual functions are carried by one side only: 30 * 13/16 = 24.4; then 15/2 + 15/2 + 10.
+    assert match.score == 49
     assert match.complementary_functions == 13 / 16
     assert match.reasons == (
         "Chemeketa CC usually carries assist_financial_aid, design_programs, develop_curricula, link_credit_noncredit, "
@@ -175,7 +175,7 @@ def test_a_board_and_a_college_serving_the_same_people_in_the_same_places_are_a_
 def test_two_organizations_of_the_same_type_bring_each_other_no_new_functions() -> None:
     a, b = make_partner("A", "community_based_organization"), make_partner("B", "community_based_organization")
     match = match_score(a, b, USUAL)
-    assert (match.complementary_functions, match.score) == (0.0, 15)
+    assert (match.complementary_functions, match.score) == (0.0, 10)
 
 
 def test_complementarity_is_halved_when_only_one_side_brings_something_new() -> None:
@@ -183,7 +183,7 @@ def test_complementarity_is_halved_when_only_one_side_brings_something_new() -> 
     econ = make_partner("EDO", "economic_development_agency")
     match = match_score(board, econ, USUAL)
     assert match.complementary_functions == pytest.approx(7 / 9 / 2)
-    assert match.score == round(40 * 7 / 18 + 15)
+    assert match.score == round(30 * 7 / 18 + 10)
 
 
 def test_an_organization_of_a_type_without_usual_functions_brings_no_complementarity() -> None:
@@ -217,8 +217,8 @@ def test_an_organization_scores_nothing_against_itself() -> None:
 def test_different_weights_change_the_score() -> None:
     a = make_partner("A", "community_based_organization", populations=("veteran",))
     b = make_partner("B", "community_based_organization", populations=("veteran",))
-    populations_only = MatchWeights(complementary_functions=0, shared_populations=100, shared_regions=0,
-                                    compatible_level=0)
+    populations_only = MatchWeights(complementary_functions=0, complementary_assets=0, shared_mission=0,
+                                    shared_populations=100, shared_regions=0, compatible_level=0)
     assert match_score(a, b, USUAL, populations_only).score == 100
 
 

@@ -172,10 +172,10 @@ def test_revising_a_system_bumps_its_version_and_leaves_the_intermediary_to_its_
 
 
 def test_recording_a_review_sets_its_date_and_never_goes_back() -> None:
-    state = record_review(new_state(), date(2025, 5, 1))
+    state = record_review(new_state(), date(2025, 5, 1), today=date(2025, 6, 1))
     assert state.system.last_reviewed_on == date(2025, 5, 1)
     with pytest.raises(InvalidInput):
-        record_review(state, date(2024, 5, 1))
+        record_review(state, date(2024, 5, 1), today=date(2025, 6, 1))
 
 
 # --- membership -----------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ async def test_signing_an_mou_through_graphql_clears_the_formalization_gap(clien
     led = await _led_system(client)
     before = (await _gql(client, GAPS, id=led["system"]))["system"]["gaps"]
     assert {"kind": "FORMALIZATION", "subject": "engage_employers"} in before
-    mou = {"type": "MOU", "title": "Valley MOU", "parties": [led["board"], led["cbo"]],
+    mou = {"type": "ONE_STOP_MOU", "title": "Valley MOU", "parties": [led["board"], led["cbo"]],
            "effectiveOn": (TODAY - timedelta(days=10)).isoformat(),
            "expiresOn": (TODAY + timedelta(days=700)).isoformat(), "formalizes": [led["assignment"]],
            "contents": ["cost_sharing"]}

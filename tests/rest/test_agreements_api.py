@@ -111,8 +111,10 @@ async def test_an_agreement_expiring_within_the_window_is_due_for_renewal(client
 
 
 async def test_the_one_stop_mou_completeness_check_names_what_is_missing(client, led):
-    body = _mou(led, contents=["cost_sharing", "services_and_coordination"])
-    mou = (await client.post(f"/v1/systems/{led['system']}/agreements", json=body)).json()
+    body = _mou(led, type="one_stop_mou", contents=["cost_sharing", "services_and_coordination"])
+    r = await client.post(f"/v1/systems/{led['system']}/agreements", json=body)
+    assert r.status_code == 201, r.text
+    mou = r.json()
     r = await client.get(f"/v1/systems/{led['system']}/agreements/{mou['id']}/completeness")
     assert r.status_code == 200
     found = r.json()
@@ -121,6 +123,43 @@ async def test_the_one_stop_mou_completeness_check_names_what_is_missing(client,
     assert [s["code"] for s in found["missing"]] == [
         "referral_methods", "access_for_individuals_with_barriers", "duration_and_amendment", "review_and_renewal"]
     assert found["source"].startswith("20 CFR 678.500")
+
+
+async def test_a_partnership_mou_is_judged_by_the_seeds_checklist_and_a_contract_by_none(client, led):
+    system = led["system"]
+    r = await client.post(f"/v1/systems/{system}/agreements",
+                          json=_mou(led, contents=["parties", "roles_and_responsibilities"]))
+    assert r.status_code == 201, r.text
+    found = (await client.get(f"/v1/systems/{system}/agreements/{r.json()['id']}/completeness")).json()
+    assert (found["applies"], found["complete"], found["checklist"]) == (True, False, "Partnership MOU")
+    assert [s["code"] for s in found["missing"]] == ["resources_and_funding", "review_and_amendment"]
+    assert all(s["source"].startswith("seed 00") for s in found["present"] + found["missing"])
+    r = await client.post(f"/v1/systems/{system}/agreements", json=_mou(led, contents=["cost_sharing"]))
+    assert r.status_code == 422
+    assert "is not an item of the Partnership MOU checklist" in r.json()["errors"][0]["message"]
+    contract = {**_mou(led, type="contract", title="Data contract"), "formalizes": []}
+    r = await client.post(f"/v1/systems/{system}/agreements", json=contract)
+    assert r.status_code == 201, r.text
+    found = (await client.get(f"/v1/systems/{system}/agreements/{r.json()['id']}/completeness")).json()
+    assert (found["applies"], found["complete"], found["missing"]) == (False, None, [])
+    checklists = {c["kind"]: c for c in (await client.get("/v1/reference/agreement-checklists")).json()}
+    assert set(checklists) == {"mou", "state_local_mou", "one_stop_mou"}
+    assert all(item["source"] for c in checklists.values() for item in c["items"])
+
+
+async def test_an_incomplete_agreement_in_force_is_a_gap_until_it_is_amended(client, led):
+    system = led["system"]
+    body = _mou(led, status="active", signed_on=_day(-30), contents=["parties"])
+    mou = (await client.post(f"/v1/systems/{system}/agreements", json=body)).json()
+    gaps = (await client.get(f"/v1/systems/{system}/gaps")).json()["gaps"]
+    [gap] = [g for g in gaps if g["kind"] == "agreement_completeness"]
+    assert (gap["subject"], gap["severity"]) == ("Valley partners MOU", "medium")
+    assert gap["figures"]["missing"] == "roles_and_responsibilities, resources_and_funding, review_and_amendment"
+    everything = ["parties", "roles_and_responsibilities", "resources_and_funding", "review_and_amendment"]
+    r = await client.patch(f"/v1/systems/{system}/agreements/{mou['id']}", json={"contents": everything})
+    assert r.status_code == 200, r.text
+    gaps = (await client.get(f"/v1/systems/{system}/gaps")).json()["gaps"]
+    assert "agreement_completeness" not in {g["kind"] for g in gaps}
 
 
 async def test_rules_are_problems_named_for_the_rule(client, led):

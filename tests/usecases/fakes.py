@@ -47,6 +47,7 @@ from api.domain.systems import (
     Function,
     FunctionAlreadyHasLead,
     RoleCatalog,
+    StaffSession,
     Strength,
     SystemState,
     role_catalog_from_dicts,
@@ -456,6 +457,33 @@ class FakeSystemRepository:
     async def delete(self, system_id: UUID) -> bool:
         return self.states.pop(system_id, None) is not None
 
+    async def add_staff_session(self, session: StaffSession) -> None:
+        state = self.states[session.system_id]
+        sessions = sorted((*state.staff_sessions, session), key=lambda x: (x.held_on, str(x.id)), reverse=True)
+        self.states[session.system_id] = replace(state, staff_sessions=tuple(sessions))
+
+    async def get_staff_session(self, session_id: UUID) -> StaffSession | None:
+        return next((x for st in self.states.values() for x in st.staff_sessions if x.id == session_id), None)
+
+    async def list_staff_sessions(
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+    ) -> Page[StaffSession]:
+        found = list(self.states[system_id].staff_sessions) if system_id in self.states else []
+        if after is not None:  # newest first: the page after a key holds what sorts below it
+            found = [x for x in found if (x.held_on.isoformat(), str(x.id)) < (str(after[0]), str(after[1]))]
+        more = len(found) > limit
+        found = found[:limit]
+        keys: list[tuple[object, ...]] = [(x.held_on.isoformat(), str(x.id)) for x in found]
+        return Page(items=found, keys=keys, next_after=keys[-1] if more and keys else None)
+
+    async def delete_staff_session(self, session_id: UUID) -> bool:
+        for system_id, state in self.states.items():
+            kept = tuple(x for x in state.staff_sessions if x.id != session_id)
+            if len(kept) != len(state.staff_sessions):
+                self.states[system_id] = replace(state, staff_sessions=kept)
+                return True
+        return False
+
     async def role_catalog(self) -> RoleCatalog:
         return self.catalog
 
@@ -527,7 +555,8 @@ class FakeConnectionRepository:
         self.connections[connection.id] = connection
         return True
 
-    async def match_candidates(self, partner: Partner, *, limit: int) -> list[Partner]:
+    async def match_candidates(self, partner: Partner, *, limit: int,
+                               ignore_populations: Sequence[str] = ()) -> list[Partner]:
         others = [p for p in self._partners.partners.values() if p.id != partner.id and p.status is Status.ACTIVE]
         return sorted(others, key=lambda p: (p.name, str(p.id)))[:limit]
 
