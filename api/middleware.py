@@ -250,6 +250,19 @@ class Idempotency:
         status = 500
         kept: list[list[str]] = []
         out: list[bytes] = []
+        settled = False
+
+        async def settle() -> None:
+            # Stored (or released) before the response's last byte leaves: a client that got its answer and
+            # retries at once must be replayed that answer, never told the first request is still running.
+            nonlocal settled
+            if settled:
+                return
+            settled = True
+            if status >= 500:
+                await store.release(owner, key_text)
+            else:
+                await store.store(owner, key_text, status, kept, b"".join(out))
 
         async def capture(message: Message) -> None:
             nonlocal status
@@ -259,17 +272,18 @@ class Idempotency:
                            if k.lower() not in (b"x-request-id", b"date")]
             elif message["type"] == "http.response.body":
                 out.append(message.get("body", b""))
+                if not message.get("more_body"):
+                    await settle()
             await send(message)
 
         try:
             await self.app(scope, replayed_receive, capture)
         except BaseException:
-            await store.release(owner, key_text)
+            if not settled:
+                settled = True
+                await store.release(owner, key_text)
             raise
-        if status >= 500:
-            await store.release(owner, key_text)
-        else:
-            await store.store(owner, key_text, status, kept, b"".join(out))
+        await settle()
 
 
 async def _problem(scope: Scope, send: Send, status: int, name: str, title: str, detail: str) -> None:

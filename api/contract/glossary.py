@@ -11,6 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 SCHEMAS: dict[str, str] = {
+    "StaffSessionOut": "A recorded session that informed or trained the staff of member agencies about the system.",
+    "StaffSessionPage": "A page of a system's staff sessions, newest first.",
+    "TeamRequirementsOut": "What the leadership team should include; the functions of the intermediary and champion.",
     "AddressOut": "A postal address.",
     "AgreementPage": "A page of a system's agreements.",
     "AllocationOut": "An allocation: an amount of a funding stream put to a function or service of a system.",
@@ -73,6 +76,27 @@ SCHEMAS: dict[str, str] = {
 }
 
 PROPERTIES: dict[str, str] = {
+    "confirmed_on": "The day the roles were confirmed at that level (today or earlier).",
+    "confirmed_by": "Who confirmed them: a person or body at that level.",
+    "ConfirmationOut.relationship": "The state/local working relationship the confirmation agreed to.",
+    "ConfirmationOut.current": "Whether the system still records the relationship this confirmed.",
+    "complementary_assets": "Weight of bringing assets the other lacks.",
+    "shared_mission": "Weight of a shared mission.",
+    "held_on": "The day the session was held (today or earlier).",
+    "topic": "What the session covered.",
+    "StaffSessionOut.agencies": "Members whose staff took part.",
+    "state_system_id": "The state system this local system answers to (null: none linked).",
+    "state_system": "The state system this local system answers to, with its name (null: none linked).",
+    "local_systems": "The local systems that answer to this state system.",
+    "relationship_confirmations": "Dated confirmations that the state/local roles are understood and agreed, by level.",
+    "vision_review_cadence_months": "How often, in months, the team revisits its vision, mission and goals.",
+    "vision_revisited_on": "The last day the team revisited its vision, mission and goals (null: never).",
+    "target_population_sizes": "Estimated number of people in each target population (population code to count).",
+    'TeamRequirementOut.tier': 'essential (the seed names it) or recommended (among the seed\'s "and others").',
+    "leadership_team": "The partner types the leadership team should include.",
+    "intermediary_function": "The function the intermediary takes (coordination of the partnership).",
+    "champion_function": "The function the champion takes, when the deployment defines one.",
+    "revisited_on": "The day the team revisited its vision, mission and goals.",
     "action": "What was done: create, update or delete.",
     "actor": "Who did it: the API key's name, or the service itself.",
     "address": "The partner's postal address.",

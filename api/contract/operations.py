@@ -53,6 +53,8 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/reference/occupations"): "listOccupations",
     ("GET", "/v1/reference/industries"): "listIndustries",
     ("GET", "/v1/reference/programs"): "listPrograms",
+    ("GET", "/v1/reference/team-requirements"): "getTeamRequirements",
+    ("GET", "/v1/reference/agreement-checklists"): "listAgreementChecklists",
     # career pathways systems
     ("GET", "/v1/systems"): "listSystems",
     ("POST", "/v1/systems"): "createSystem",
@@ -70,6 +72,13 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/systems/{system_id}/gaps"): "getSystemGaps",
     ("GET", "/v1/systems/{system_id}/review"): "getSystemTeamReview",
     ("POST", "/v1/systems/{system_id}/review"): "recordSystemTeamReview",
+    ("PUT", "/v1/systems/{system_id}/review"): "replaceSystemTeamReview",
+    ("POST", "/v1/systems/{system_id}/vision-review"): "recordSystemVisionReview",
+    ("PUT", "/v1/systems/{system_id}/vision-review"): "replaceSystemVisionReview",
+    ("POST", "/v1/systems/{system_id}/relationship/confirmations"): "recordRelationshipConfirmation",
+    ("GET", "/v1/systems/{system_id}/staff-sessions"): "listSystemStaffSessions",
+    ("POST", "/v1/systems/{system_id}/staff-sessions"): "recordSystemStaffSession",
+    ("DELETE", "/v1/systems/{system_id}/staff-sessions/{session_id}"): "deleteSystemStaffSession",
     # readiness
     ("GET", "/v1/systems/{system_id}/rounds"): "listSystemRounds",
     ("POST", "/v1/systems/{system_id}/rounds"): "startSystemRound",

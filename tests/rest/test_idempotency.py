@@ -55,3 +55,41 @@ async def test_keys_are_scoped_to_the_caller(client, anon_client):
     theirs = await anon_client.post("/v1/partners", json=partner_body(), headers=headers)
     assert mine.status_code == 201
     assert theirs.status_code == 401, "another caller's key never replays someone else's response"
+
+
+async def test_the_answer_is_stored_before_its_last_byte_reaches_the_client():
+    """A client that got its 201 and retries at once is replayed that answer, never told "in progress"."""
+    from types import SimpleNamespace
+
+    from api.middleware import Idempotency
+
+    events: list[str] = []
+
+    class Store:
+        async def claim(self, owner, key, request_hash):
+            return None
+
+        async def store(self, owner, key, status, headers, body):
+            events.append(f"stored {status}")
+
+        async def release(self, owner, key):
+            events.append("released")
+
+    async def handler(scope, receive, send):
+        await receive()
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"{", "more_body": True})
+        await send({"type": "http.response.body", "body": b"}"})
+
+    async def receive():
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def send(message):
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            events.append("last byte sent")
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/partners", "query_string": b"",
+             "headers": [(b"idempotency-key", b"k-1"), (b"authorization", b"Bearer x")],
+             "app": SimpleNamespace(state=SimpleNamespace(idempotency=Store()))}
+    await Idempotency(handler)(scope, receive, send)
+    assert events == ["stored 201", "last byte sent"]

@@ -59,7 +59,7 @@ IMPLIED_BY = {Scope.DIRECTORY_READ: {Scope.DIRECTORY_WRITE}, Scope.SYSTEMS_READ:
 STREAM = "wioa_title_i_adult"
 # The system-side records a key outside their jurisdiction must never learn of (directory records are public).
 CONFINED = ("system_id", "second_system_id", "round_id", "goal_id", "item_id", "agreement_id", "allocation_id",
-            "assignment_id", "plan_id")
+            "assignment_id", "plan_id", "session_id")
 
 
 # --- which jurisdiction every row belongs to ---------------------------------------------------------------
@@ -101,13 +101,16 @@ OWNED_BY = {
     "action_items": _rows(BY_SYSTEM, "action_items t JOIN plan_goals g ON g.id = t.goal_id "
                                      "JOIN action_plans a ON a.id = g.plan_id JOIN systems s ON s.id = a.system_id"),
 }
-for _table in ("system_members", "assignments", "rounds", "action_plans", "agreements", "allocations"):
+for _table in ("system_members", "assignments", "rounds", "action_plans", "agreements", "allocations",
+               "staff_sessions"):
     OWNED_BY[_table] = _rows(BY_SYSTEM, f"{_table} t JOIN systems s ON s.id = t.system_id")
 for _table in ("agreement_parties", "agreement_assignments"):
     OWNED_BY[_table] = _rows(BY_SYSTEM, f"{_table} t JOIN agreements a ON a.id = t.agreement_id "
                                         "JOIN systems s ON s.id = a.system_id")
 SHARED = ("partner_types", "service_categories", "populations", "functions", "usual_functions",
           "reference_documents", "readiness_frameworks", "funding_streams", "code_titles")
+OWNED_BY["staff_session_agencies"] = _rows(BY_SYSTEM, "staff_session_agencies t JOIN staff_sessions e ON "
+                                                      "e.id = t.session_id JOIN systems s ON s.id = e.system_id")
 for _table in SHARED:
     OWNED_BY[_table] = f"SELECT '*', t::text FROM {_table} t"
 BOOKKEEPING = ("audit_log", "rate_limits", "idempotency_keys", "changes")
@@ -216,6 +219,9 @@ async def _build_area(c: httpx.AsyncClient, area: Area, functions: list[str]) ->
         "note": f"Allocation of {area.code}"})))["id"]
     area.names += [f"Plan of {area.code}", f"Goal of {area.code}", f"Item of {area.code}",
                    f"Agreement of {area.code}", f"Allocation of {area.code}"]
+    ids["session_id"] = (await _ok(await c.post(f"/v1/systems/{sid}/staff-sessions", json={
+        "held_on": "2026-01-12", "kind": "training", "topic": f"Training of {area.code}", "level": "local",
+        "agencies": [ids["partner_id"], ids["employer_id"]]})))["id"]
     ids["connection_id"] = (await _ok(await c.post("/v1/connections", json={
         "from_partner": ids["partner_id"], "to_partner": ids["employer_id"], "interest": "gain_insight"})))["id"]
     partnered = (await _ok(await c.post("/v1/connections", json={
@@ -370,6 +376,14 @@ def _body(op: Op, t: Area, w: World, home: Area) -> tuple[Any, bytes | None, dic
         ("POST", "/v1/systems/{system_id}/assignments"): {"partner_id": ids["partner_id"],
                                                          "function": "engage_employers", "strength": "support"},
         ("POST", "/v1/systems/{system_id}/review"): {"reviewed_on": "2026-06-01"},
+        ("PUT", "/v1/systems/{system_id}/review"): {"reviewed_on": "2026-05-01", "reason": "probed"},
+        ("POST", "/v1/systems/{system_id}/vision-review"): {"revisited_on": "2026-06-01"},
+        ("PUT", "/v1/systems/{system_id}/vision-review"): {"revisited_on": "2026-05-01", "reason": "probed"},
+        ("POST", "/v1/systems/{system_id}/relationship/confirmations"): {
+            "level": "local", "confirmed_on": "2026-06-01", "confirmed_by": "Probe"},
+        ("POST", "/v1/systems/{system_id}/staff-sessions"): {
+            "held_on": "2026-06-01", "kind": "training", "topic": "Probe", "level": "local",
+            "agencies": [ids["partner_id"], ids["employer_id"]]},
         ("POST", "/v1/admin/keys"): {"name": "probe", "scopes": ["directory:read"],
                                      "jurisdiction": {"state": t.state, "local_area": t.code}},
         ("POST", "/v1/systems/{system_id}/rounds"): {"started_on": "2026-02-01"},
@@ -619,7 +633,7 @@ GQL_ARGS: dict[str, dict[str, str]] = {
     "advanceConnection": {"id": "connection_id"}, "joinSystem": {"id": "partnered_connection_id"},
 }
 ARG_NAMES = {"systemId": "system_id", "roundId": "round_id", "partnerId": "partner_id", "goalId": "goal_id",
-             "itemId": "item_id", "assignmentId": "assignment_id"}
+             "itemId": "item_id", "assignmentId": "assignment_id", "sessionId": "session_id"}
 # The REST operation whose body is a mutation's ``input`` (GraphQL inputs are the REST DTOs, camel-cased).
 GQL_INPUT: dict[str, Op] = {
     "createPartner": ("POST", "/v1/partners"), "updatePartner": ("PATCH", "/v1/partners/{partner_id}"),
@@ -641,10 +655,13 @@ GQL_INPUT: dict[str, Op] = {
     "reviseConnection": ("PATCH", "/v1/connections/{connection_id}"),
     "joinSystem": ("POST", "/v1/connections/{connection_id}/join-system"),
     "reviseReadinessFramework": ("PUT", "/v1/reference/readiness-framework"),
+    "recordStaffSession": ("POST", "/v1/systems/{system_id}/staff-sessions"),
 }
 GQL_VALUES: dict[str, Callable[[Area], Any]] = {
     "regions": lambda t: [t.code], "stage": lambda t: "CONTACTED", "reviewedOn": lambda t: "2026-06-01",
-    "code": lambda t: STREAM, "scheme": lambda t: "SOC",
+    "code": lambda t: STREAM, "scheme": lambda t: "SOC", "revisitedOn": lambda t: "2026-06-01",
+    "confirmedOn": lambda t: "2026-06-01", "confirmedBy": lambda t: "Probe", "level": lambda t: "LOCAL",
+    "reason": lambda t: "probed",
 }
 GQL_INPUT_OVERRIDES: dict[str, Callable[[Area], Any]] = {
     "recordResponse": lambda t: {"ratings": [{"indicatorCode": "1.1", "value": 3}]},

@@ -227,7 +227,7 @@ async def test_a_partner_retired_by_a_complete_set_sync_raises_the_same_gaps(cli
     r = await client.post(f"/v1/systems/{system}/assignments",
                           json={"partner_id": ids["Sync College"], "function": "design_programs", "strength": "lead"})
     assert r.status_code == 201
-    r = await client.post("/v1/sync/partners", params={"source": "state", "mode": "complete"},
+    r = await client.post("/v1/sync/partners", params={"source": "state", "mode": "complete", "max_retire": 1},
                           content=json.dumps(records[0]), headers=headers)
     assert r.status_code == 200, r.text
     assert (await _gaps(client, system, "retired_partner"))["design_programs"]["severity"] == "critical"
