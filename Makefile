@@ -52,7 +52,7 @@ lock: $(STAMP)  ## re-resolve requirements.txt and requirements-dev.txt from pyp
 test-lowest: $(STAMP)  ## the suite on the oldest versions pyproject.toml allows (uv --resolution lowest-direct)
 	rm -rf $(LOWEST_VENV)
 	$(BIN)/uv venv --quiet --python $(PYTHON) $(LOWEST_VENV)
-	$(BIN)/uv pip install --quiet --python $(LOWEST_VENV)/bin/python --resolution lowest-direct -e ".[dev]"
+	$(BIN)/uv pip install --quiet --python $(LOWEST_VENV)/bin/python --resolution lowest-direct --compile-bytecode -e ".[dev]"
 	$(LOWEST_VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 clean:
