@@ -17,6 +17,7 @@ from uuid import UUID
 
 from api.domain.gaps import Gap, GapContext, GapKind, Severity
 from api.domain.labels import Labels
+from api.domain.partners import Status
 
 DEFAULT_NEAR_KM = 50.0
 """How far from the members (their mean position) an organization outside the system's regions still counts as
@@ -201,7 +202,15 @@ def _fit(ctx: GapContext, gap: Gap, p: Prospect, labels: Labels) -> tuple[int, l
     return score, reasons
 
 
-def _member_candidates(ctx: GapContext, gap: Gap, labels: Labels) -> list[GapCandidate]:
+def member_offers(ctx: GapContext) -> dict[UUID, frozenset[str]]:
+    """The categories of each member's active services (read once for every gap)."""
+    return {m.partner_id: frozenset(s.category for s in ctx.services_by_partner.get(m.partner_id, ())
+                                    if s.status is Status.ACTIVE)
+            for m in ctx.members}
+
+
+def _member_candidates(ctx: GapContext, gap: Gap, labels: Labels,
+                       offers: Mapping[UUID, frozenset[str]]) -> list[GapCandidate]:
     """Members that could already lead an unled function: of a type that usually carries it, or offering its
     services."""
     if gap.kind is not GapKind.UNCOVERED_FUNCTION or not _recruits(ctx, gap):
@@ -219,8 +228,7 @@ def _member_candidates(ctx: GapContext, gap: Gap, labels: Labels) -> list[GapCan
         if partner.partner_type in usual:
             score += USUAL_TYPE_POINTS + IN_AREA_POINTS
             reasons.append(f"{type_label} partners usually carry this function")
-        offered = sorted({s.category for s in ctx.services_by_partner.get(m.partner_id, ())
-                          if s.category in wanted and s.status.value == "active"})
+        offered = sorted(offers.get(m.partner_id, frozenset()) & wanted)
         if offered:
             score += OFFERS_POINTS
             reasons.append(f"offers {labels.categories_of(offered)}")
@@ -238,13 +246,17 @@ def _order(c: GapCandidate) -> tuple[int, float, str, bytes]:
 
 
 def candidates_for(ctx: GapContext, gap: Gap, pool: Sequence[Prospect], *, limit: int,
-                   near_km: float = DEFAULT_NEAR_KM) -> tuple[GapCandidate, ...]:
+                   near_km: float = DEFAULT_NEAR_KM,
+                   offers: Mapping[UUID, frozenset[str]] | None = None,
+                   with_members: bool = True) -> tuple[GapCandidate, ...]:
     """Up to ``limit`` candidates for one gap: members that could lead an unled function first, then the
-    prospects that fit, best first (score, then the nearest, then by name)."""
+    prospects that fit, best first (score, then the nearest, then by name). ``offers``: ``member_offers(ctx)``,
+    when already read; without ``with_members`` only organizations outside the team."""
     if limit <= 0 or not _recruits(ctx, gap):
         return ()
     labels = ctx.labels
-    members = _member_candidates(ctx, gap, labels)
+    members = (_member_candidates(ctx, gap, labels, member_offers(ctx) if offers is None else offers)
+               if with_members else [])
     outside = []
     for p in pool:
         score, reasons = _fit(ctx, gap, p, labels)
@@ -267,8 +279,10 @@ def attach_candidates(ctx: GapContext, gaps: Iterable[Gap], pool: Sequence[Prosp
     """The gaps, each that a partner could close given up to ``limit`` candidates."""
     limit = min(limit, MAX_CANDIDATES)
     indexed = _index(pool)
+    offers = member_offers(ctx)
     return [
-        replace(g, candidates=candidates_for(ctx, g, _relevant(ctx, g, indexed), limit=limit, near_km=near_km))
+        replace(g, candidates=candidates_for(ctx, g, _relevant(ctx, g, indexed), limit=limit, near_km=near_km,
+                                             offers=offers))
         if _recruits(ctx, g) else g
         for g in gaps
     ]
@@ -326,5 +340,4 @@ def prospects_for_function(ctx: GapContext, function: str, pool: Sequence[Prospe
                            near_km: float = DEFAULT_NEAR_KM) -> tuple[GapCandidate, ...]:
     """Up to ``limit`` organizations of the directory (not members) that could take on a function."""
     gap = function_gaps((function,))[0]
-    found = candidates_for(ctx, gap, pool, limit=min(limit, MAX_CANDIDATES) + len(ctx.members), near_km=near_km)
-    return tuple(c for c in found if not c.member)[:min(limit, MAX_CANDIDATES)]
+    return candidates_for(ctx, gap, pool, limit=min(limit, MAX_CANDIDATES), near_km=near_km, with_members=False)

@@ -125,13 +125,19 @@ WITH anchor AS (
     CASE WHEN p.latitude IS NULL OR p.longitude IS NULL OR a.lat IS NULL THEN NULL
       ELSE {DISTANCE_SQL.format(lat="a.lat", lon="a.lon")} END AS distance_km
   FROM partners p CROSS JOIN anchor a
-  WHERE p.state = $1 AND p.status = 'active' AND p.id <> all($3::uuid[])
+  WHERE p.state = $1 AND p.status = 'active'
+    AND NOT EXISTS (SELECT 1 FROM unnest($3::uuid[]) AS m(id) WHERE m.id = p.id)
     AND (p.regions_served && $2::text[] OR p.local_area = any($2::text[])
          OR (a.lat IS NOT NULL AND p.latitude BETWEEN a.lat - $4::float8 / 111.2 AND a.lat + $4::float8 / 111.2))
     AND (p.partner_type = any($5::text[]) OR p.populations_served && $6::text[]
          OR EXISTS (SELECT 1 FROM services s WHERE s.partner_id = p.id AND s.status = 'active'
                     AND (s.category = any($7::text[]) OR s.populations && $6::text[]
                          OR s.occupations && $8::text[])))
+), chosen AS (
+  SELECT * FROM placed c
+  WHERE c.in_area OR c.distance_km <= $4::float8
+  ORDER BY c.in_area DESC, c.distance_km NULLS LAST, c.name, c.id
+  LIMIT $9
 )
 SELECT c.id, c.name, c.partner_type, c.local_area, c.regions_served, c.populations_served, c.capacity,
   array(SELECT DISTINCT s.category FROM services s
@@ -141,10 +147,8 @@ SELECT c.id, c.name, c.partner_type, c.local_area, c.regions_served, c.populatio
   array(SELECT DISTINCT x FROM services s, unnest(s.occupations) x
         WHERE s.partner_id = c.id AND s.status = 'active') AS occupations,
   c.distance_km, c.in_area
-FROM placed c
-WHERE c.in_area OR c.distance_km <= $4::float8
+FROM chosen c
 ORDER BY c.in_area DESC, c.distance_km NULLS LAST, c.name, c.id
-LIMIT $9
 """
 
 
