@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from typing import Any
 from uuid import uuid4
 
@@ -206,3 +207,18 @@ def test_the_summary_counts_every_severity_and_lists_each_top_action_once():
     assert [a.recommendation for a in summary.top_actions] == ["Recruit an employer", "Bring on a veterans office",
                                                                 "Do it"]
     assert summarise_gaps([]).by_severity == {"critical": 0, "high": 0, "medium": 0, "low": 0}
+
+
+def test_labelling_keeps_every_other_field_of_a_gap():
+    candidate = candidates_for(*_one_candidate(), limit=1)
+    gap = Gap(kind=GapKind.UNSERVED_POPULATION, severity=Severity.HIGH, subject="veteran", explanation="e",
+              recommendation="r", figures={"n": 1}, candidates=candidate)
+    assert candidate
+    assert label_gaps([gap], LABELS) == [replace(gap, subject_label="Veterans")]
+    assert {f.name for f in fields(Gap)} == {"kind", "severity", "subject", "explanation", "recommendation",
+                                             "figures", "subject_label", "candidates"}, "copy a new field in label_gaps"
+
+
+def _one_candidate():
+    ctx, _ = veterans_context()
+    return ctx, veterans_gap(ctx), [prospect("Office", "veterans_services", populations_served=("veteran",))]
