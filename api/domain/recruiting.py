@@ -155,50 +155,63 @@ def _where(p: Prospect, near_km: float, labels: Labels) -> tuple[int, list[str]]
     return 0, []
 
 
-def _fit(ctx: GapContext, gap: Gap, p: Prospect, labels: Labels) -> tuple[int, list[str]]:
-    """How well a prospect fits one gap (0: not at all) and why."""
+def _fit(ctx: GapContext, gap: Gap, p: Prospect, labels: Labels, usual: tuple[str, ...], *,
+         explain: bool = True) -> tuple[int, list[str]]:
+    """How well a prospect fits one gap (0: not at all) and, with ``explain``, why.
+
+    Scores are worked out for every prospect; the reasons only for those kept (a state system's report ranks
+    thousands of pairs and shows a few).
+    """
     score, reasons = 0, []
-    usual = _usual_types(ctx, gap)
-    type_label = labels.partner_type(p.partner_type)
     if gap.kind is GapKind.UNSERVED_POPULATION:
         if gap.subject in p.populations_served or gap.subject in p.service_populations:
             score += SERVES_POINTS
-            reasons.append(f"serves {labels.population(gap.subject)}")
+            if explain:
+                reasons.append(f"serves {labels.population(gap.subject)}")
         if p.partner_type in usual:
             score += USUAL_TYPE_POINTS
-            reasons.append(f"{type_label}: the type that usually serves them")
+            if explain:
+                reasons.append(f"{labels.partner_type(p.partner_type)}: the type that usually serves them")
     elif gap.kind is GapKind.UNCOVERED_FUNCTION:
         if p.partner_type in usual:
             score += USUAL_TYPE_POINTS
-            reasons.append(f"{type_label} partners usually carry this function")
+            if explain:
+                reasons.append(f"{labels.partner_type(p.partner_type)} partners usually carry this function")
         function = ctx.catalog.functions.get(gap.subject)
-        matching = sorted(set(p.categories) & set(function.service_categories)) if function else []
-        if matching:
+        if function is not None and not set(function.service_categories).isdisjoint(p.categories):
             score += OFFERS_POINTS
-            reasons.append(f"offers {labels.categories_of(matching)}")
+            if explain:
+                matching = sorted(set(p.categories) & set(function.service_categories))
+                reasons.append(f"offers {labels.categories_of(matching)}")
     elif gap.kind is GapKind.SUPPORT_SERVICE:
         if gap.subject in p.categories:
             score += SERVES_POINTS
-            reasons.append(f"offers {labels.category(gap.subject)}")
+            if explain:
+                reasons.append(f"offers {labels.category(gap.subject)}")
             targets = [t for t in ctx.system.target_populations
                        if gap.subject in ctx.catalog.support_needs.get(t, ())
                        and (t in p.populations_served or t in p.service_populations)]
             if targets:
                 score += USUAL_TYPE_POINTS
-                reasons.append(f"serves {labels.populations_of(targets)}")
+                if explain:
+                    reasons.append(f"serves {labels.populations_of(targets)}")
     elif gap.kind is GapKind.TEAM_COMPOSITION:
         if p.partner_type == gap.subject:
             score += SERVES_POINTS + USUAL_TYPE_POINTS
-            reasons.append(f"is {type_label.lower() if type_label[1:2].islower() else type_label}")
+            if explain:
+                type_label = labels.partner_type(p.partner_type)
+                reasons.append(f"is {type_label.lower() if type_label[1:2].islower() else type_label}")
     elif gap.kind is GapKind.TRAINING_CAPACITY:
         if gap.subject in p.occupations:
             score += SERVES_POINTS + USUAL_TYPE_POINTS
-            reasons.append(f"offers training leading to {labels.occupation(gap.subject)}")
+            if explain:
+                reasons.append(f"offers training leading to {labels.occupation(gap.subject)}")
     if score == 0:
         return 0, []
     if p.capacity:
         score += CAPACITY_POINTS
-        reasons.append(f"reports capacity for {p.capacity} participants a year")
+        if explain:
+            reasons.append(f"reports capacity for {p.capacity} participants a year")
     return score, reasons
 
 
@@ -209,40 +222,38 @@ def member_offers(ctx: GapContext) -> dict[UUID, frozenset[str]]:
             for m in ctx.members}
 
 
-def _member_candidates(ctx: GapContext, gap: Gap, labels: Labels,
-                       offers: Mapping[UUID, frozenset[str]]) -> list[GapCandidate]:
-    """Members that could already lead an unled function: of a type that usually carries it, or offering its
-    services."""
+def _member_candidates(ctx: GapContext, gap: Gap, labels: Labels, offers: Mapping[UUID, frozenset[str]],
+                       limit: int) -> list[GapCandidate]:
+    """Up to ``limit`` members that could already lead an unled function: of a type that usually carries it, or
+    offering its services (best first)."""
     if gap.kind is not GapKind.UNCOVERED_FUNCTION or not _recruits(ctx, gap):
         return []
     function = ctx.catalog.functions.get(gap.subject)
     usual = set(ctx.catalog.matrix.types_for(gap.subject))
-    wanted = set(function.service_categories) if function else set()
-    found = []
+    wanted = frozenset(function.service_categories) if function else frozenset()
+    scored = []
     for m in ctx.members:
         partner = ctx.partners.get(m.partner_id)
         if partner is None or ctx.is_retired(m.partner_id):
             continue
-        score, reasons = 0, ["already a member"]
-        type_label = labels.partner_type(partner.partner_type)
-        if partner.partner_type in usual:
-            score += USUAL_TYPE_POINTS + IN_AREA_POINTS
-            reasons.append(f"{type_label} partners usually carry this function")
-        offered = sorted(offers.get(m.partner_id, frozenset()) & wanted)
-        if offered:
-            score += OFFERS_POINTS
-            reasons.append(f"offers {labels.categories_of(offered)}")
+        usual_type = partner.partner_type in usual
+        offered = offers.get(m.partner_id, frozenset()) & wanted
+        score = (USUAL_TYPE_POINTS + IN_AREA_POINTS if usual_type else 0) + (OFFERS_POINTS if offered else 0)
         if score:
-            found.append(GapCandidate(partner_id=partner.id, name=partner.name, partner_type=partner.partner_type,
-                                      partner_type_label=type_label, member=True, score=min(score, 100),
-                                      reasons=tuple(reasons)))
-    found.sort(key=lambda c: (-c.score, c.name.casefold(), c.partner_id.bytes))
+            scored.append((-min(score, 100), partner.name.casefold(), partner.id.bytes, partner, usual_type, offered))
+    scored.sort(key=lambda row: row[:3])
+    found = []
+    for negative, _, _, partner, usual_type, offered in scored[:limit]:
+        type_label = labels.partner_type(partner.partner_type)
+        reasons = ["already a member"]
+        if usual_type:
+            reasons.append(f"{type_label} partners usually carry this function")
+        if offered:
+            reasons.append(f"offers {labels.categories_of(sorted(offered))}")
+        found.append(GapCandidate(partner_id=partner.id, name=partner.name, partner_type=partner.partner_type,
+                                  partner_type_label=type_label, member=True, score=-negative,
+                                  reasons=tuple(reasons)))
     return found
-
-
-def _order(c: GapCandidate) -> tuple[int, float, str, bytes]:
-    return -c.score, c.distance_km if c.distance_km is not None else float("inf"), c.name.casefold(), \
-        c.partner_id.bytes
 
 
 def candidates_for(ctx: GapContext, gap: Gap, pool: Sequence[Prospect], *, limit: int,
@@ -255,22 +266,30 @@ def candidates_for(ctx: GapContext, gap: Gap, pool: Sequence[Prospect], *, limit
     if limit <= 0 or not _recruits(ctx, gap):
         return ()
     labels = ctx.labels
-    members = (_member_candidates(ctx, gap, labels, member_offers(ctx) if offers is None else offers)
+    members = (_member_candidates(ctx, gap, labels, member_offers(ctx) if offers is None else offers, limit)
                if with_members else [])
-    outside = []
+    usual = _usual_types(ctx, gap)
+    scored = []
     for p in pool:
-        score, reasons = _fit(ctx, gap, p, labels)
+        score, _ = _fit(ctx, gap, p, labels, usual, explain=False)
         if not score:
             continue
-        where_points, where = _where(p, near_km, labels)
+        where_points, _ = _where(p, near_km, labels)
         if not where_points:  # the pool holds only the area and its surroundings; a stray row is not a candidate
             continue
+        distance = round(p.distance_km, 1) if p.distance_km is not None else None
+        scored.append((-min(score + where_points, 100), distance if distance is not None else float("inf"),
+                       p.name.casefold(), p.id.bytes, p))
+    scored.sort(key=lambda row: row[:4])
+    outside = []
+    for negative, _, _, _, p in scored[:max(0, limit - len(members))]:
+        _, reasons = _fit(ctx, gap, p, labels, usual)
+        _, where = _where(p, near_km, labels)
         outside.append(GapCandidate(
             partner_id=p.id, name=p.name, partner_type=p.partner_type,
-            partner_type_label=labels.partner_type(p.partner_type), member=False,
-            score=min(score + where_points, 100), reasons=tuple(reasons + where),
+            partner_type_label=labels.partner_type(p.partner_type), member=False, score=-negative,
+            reasons=tuple(reasons + where),
             distance_km=round(p.distance_km, 1) if p.distance_km is not None else None))
-    outside.sort(key=_order)
     return tuple((members + outside)[:limit])
 
 
@@ -314,19 +333,19 @@ def _index(pool: Sequence[Prospect]) -> _Index:
 
 
 def _relevant(ctx: GapContext, gap: Gap, index: _Index) -> list[Prospect]:
-    found: dict[UUID, Prospect] = {}
+    found: dict[int, Prospect] = {}  # by identity: a UUID's hash is a Python call, and a pool row is one object
     for t in _usual_types(ctx, gap):
-        found.update((p.id, p) for p in index.by_type.get(t, ()))
+        found.update((id(p), p) for p in index.by_type.get(t, ()))
     if gap.kind is GapKind.UNSERVED_POPULATION:
-        found.update((p.id, p) for p in index.by_population.get(gap.subject, ()))
+        found.update((id(p), p) for p in index.by_population.get(gap.subject, ()))
     elif gap.kind is GapKind.UNCOVERED_FUNCTION:
         function = ctx.catalog.functions.get(gap.subject)
         for c in function.service_categories if function else ():
-            found.update((p.id, p) for p in index.by_category.get(c, ()))
+            found.update((id(p), p) for p in index.by_category.get(c, ()))
     elif gap.kind is GapKind.SUPPORT_SERVICE:
-        found.update((p.id, p) for p in index.by_category.get(gap.subject, ()))
+        found.update((id(p), p) for p in index.by_category.get(gap.subject, ()))
     elif gap.kind is GapKind.TRAINING_CAPACITY:
-        found.update((p.id, p) for p in index.by_occupation.get(gap.subject, ()))
+        found.update((id(p), p) for p in index.by_occupation.get(gap.subject, ()))
     return list(found.values())
 
 
