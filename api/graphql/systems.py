@@ -14,7 +14,7 @@ from api.domain import gaps as g
 from api.domain import suggestions as sg
 from api.domain import systems as d
 from api.domain.access import Scope
-from api.domain.errors import DomainError, InvalidInput, NotFound
+from api.domain.errors import DomainError, NotFound
 from api.domain.gap_reports import summarise_gaps
 from api.domain.partners import Status
 from api.domain.recruiting import DEFAULT_SUGGESTED
@@ -285,7 +285,7 @@ class System:
                                     in_demand=settings.in_demand_rule(),
                                     staff_period_months=settings.staff_training_period_months, only=only,
                                     candidates=candidates, near_km=settings.candidate_radius_km)
-        except InvalidInput as exc:
+        except DomainError as exc:
             raise query_error(exc) from exc
 
     @strawberry.field(description="Sessions that informed or trained member agencies' staff, newest first.")
@@ -320,7 +320,7 @@ class System:
         try:
             r = await uc.review(await info.context.read_uow(), system_id=self.id, today=as_of, only=only,
                                 candidates=candidates, near_km=settings_of(info).candidate_radius_km)
-        except InvalidInput as exc:
+        except DomainError as exc:
             raise query_error(exc) from exc
         return TeamReview(last_reviewed_on=r.last_reviewed_on, due_on=r.due_on, overdue=r.overdue,
                           days_overdue=r.days_overdue, gaps=[gap_from_domain(x) for x in r.gaps],

@@ -372,9 +372,13 @@ async def _context(
 
 async def _with_candidates(uow: UnitOfWork, ctx: GapContext, gaps: list[Gap], *, candidates: int,
                            near_km: float) -> list[Gap]:
-    """The gaps with up to ``candidates`` organizations each that could close them (one query for all)."""
+    """The gaps with up to ``candidates`` organizations each that could close them (one query for all).
+
+    Candidates are read from the directory, so asking for them needs the right to read it.
+    """
     if candidates <= 0:
         return gaps
+    policy.read_directory(uow)
     needs = recruiting.recruitment_needs(ctx, gaps, near_km=near_km)
     pool = await uow.partners.recruitment_pool(needs)
     return recruiting.attach_candidates(ctx, gaps, pool, limit=candidates, near_km=near_km)
@@ -441,7 +445,8 @@ async def suggestions(
     services = cast(Mapping[UUID, Sequence[Service]], ctx.services_by_partner)
     partners = cast(Mapping[UUID, Partner], ctx.partners)
     found = suggest_leads(state, ctx.catalog, services, partners, formalized, labels=ctx.labels)
-    if candidates <= 0 or not found:
+    # Organizations come from the directory: a key that may not read it gets the members and types alone.
+    if candidates <= 0 or not found or not uow.caller.has(Scope.DIRECTORY_READ):
         return found
     needs = recruiting.recruitment_needs(ctx, recruiting.function_gaps(s.function for s in found), near_km=near_km)
     pool = await uow.partners.recruitment_pool(needs)

@@ -9,7 +9,9 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from tests.conftest import add_region, partner_body
+from api.domain.access import Scope
+from api.domain.partners import Jurisdiction
+from tests.conftest import add_region, mint_key, partner_body
 
 SALEM = (44.94, -123.03)
 
@@ -205,3 +207,14 @@ async def test_graphql_gives_the_same_candidates_labels_and_summary(client, morn
     bad = await client.post("/graphql", json={"query": """query($id: UUID!) { system(id: $id) {
       gaps(candidates: 99) { subject } } }""", "variables": {"id": morning["system"]}})
     assert bad.json()["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+async def test_candidates_come_from_the_directory_so_a_key_that_may_not_read_it_gets_none(app, clean_db, morning):
+    key = await mint_key(clean_db, Scope.SYSTEMS_READ, jurisdiction=Jurisdiction(state="OR", local_area="or-north"))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                 headers={"Authorization": f"Bearer {key}"}) as staff:
+        assert (await staff.get(f"/v1/systems/{morning['system']}/gaps")).status_code == 200
+        r = await staff.get(f"/v1/systems/{morning['system']}/gaps", params={"candidates": 3})
+        assert r.status_code == 403 and "directory:read" in r.json()["detail"]
+        r = await staff.get(f"/v1/systems/{morning['system']}/suggestions")
+        assert r.status_code == 200 and all(s["prospects"] == [] for s in r.json()["suggestions"])
