@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.deps import ReadUowDep, SettingsDep, UowDep
-from api.domain.filters import MAX_CODE_LENGTH, MAX_CURSOR_LENGTH
+from api.domain.filters import MAX_CODE_LENGTH, MAX_CURSOR_LENGTH, MAX_SEARCH_LENGTH
 from api.domain.gap_reports import summarise_gaps
 from api.domain.gaps import GapKind, Severity
 from api.domain.recruiting import DEFAULT_SUGGESTED, MAX_CANDIDATES
@@ -198,7 +198,7 @@ def gap_query(
                                                            "critical)")] = None,
     kind: Annotated[list[GapKind] | None, Query(description="only these kinds (repeat the parameter for more)")]
     = None,
-    subject: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH,
+    subject: Annotated[str | None, Query(max_length=MAX_SEARCH_LENGTH,
                                          description="only gaps about this subject (its code or its label)")]
     = None,
     as_of: Annotated[date | None, Query(description="evaluate as of this date (default today): reviews and "

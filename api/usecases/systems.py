@@ -415,7 +415,7 @@ async def analyse(
 def _filtered(gaps: list[Gap], only: GapFilter | None) -> list[Gap]:
     if only is None:
         return gaps
-    check_text(codes={"subject": only.subject})
+    check_text(search={"subject": only.subject})  # a code, or a label (some are longer than a code may be)
     return filter_gaps(gaps, min_severity=only.min_severity, kinds=only.kinds, subject=only.subject)
 
 

@@ -136,6 +136,11 @@ async def test_the_report_filters_by_severity_kind_and_subject_and_sums_up(clien
     assert {g["kind"] for g in r.json()["gaps"]} == {"unserved_population", "team_composition"}
     r = await client.get(f"/v1/systems/{system}/gaps", params={"subject": "Veterans"})  # its label works too
     assert [g["subject"] for g in r.json()["gaps"]] == ["veteran"]
+    label = "Individuals with disabilities, including youth with disabilities"  # longer than a code may be
+    r = await client.get(f"/v1/systems/{system}/gaps", params={"subject": label})
+    assert [g["subject"] for g in r.json()["gaps"]] == ["disability"]
+    r = await client.get(f"/v1/systems/{system}/gaps", params={"subject": "x" * 201})
+    assert r.status_code == 422
 
     r = await client.get(f"/v1/systems/{system}/gaps", params={"kind": "weather"})
     assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["kind[0]"]
