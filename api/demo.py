@@ -213,14 +213,27 @@ def demo_observations() -> list[dict[str, object]]:
     ]
 
 
+# The 2018 SOC titles of the occupations the demo uses, so its reports say "Registered Nurses (29-1141)".
+DEMO_SOC_TITLES = {
+    "29-1141": "Registered Nurses",
+    "51-4121": "Welders, Cutters, Solderers, and Brazers",
+    "31-1131": "Nursing Assistants",
+}
+
+
 async def _load_labor_market(uow: UnitOfWork) -> None:
-    """Observations for the demo areas (re-loading them changes nothing)."""
+    """Observations for the demo areas and the titles of their occupations (re-loading them changes nothing)."""
 
     async def records() -> AsyncIterator[RawRecord]:
         for line, fields in enumerate(demo_observations(), start=1):
             yield RawRecord(line=line, fields=fields)
 
+    async def titles() -> AsyncIterator[RawRecord]:
+        for line, (code, title) in enumerate(DEMO_SOC_TITLES.items(), start=1):
+            yield RawRecord(line=line, fields={"scheme": "soc", "code": code, "title": title})
+
     await lmi_uc.ingest_observations(uow, records=records())
+    await lmi_uc.ingest_titles(uow, records=titles())
 
 
 def _id(*parts: str) -> UUID:

@@ -92,6 +92,9 @@ class Settings(BaseSettings):
     agreement_expiry_window_days: int = Field(default=90, ge=0, le=3650)
     # Months within which every member agency's staff should have been informed or trained together (gap analysis).
     staff_training_period_months: int = Field(default=12, ge=1, le=120)
+    # How far (km) from a system's members an organization outside its regions still counts as a candidate to
+    # close its gaps.
+    candidate_radius_km: float = Field(default=50.0, gt=0, le=1000)
     log_level: str = "INFO"
     log_json: bool = True
     # The command line's client side (`pathways import/export --url`): which service, with which key.

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from api.domain.errors import FieldProblem, InvalidInput
 from api.domain.gaps import Gap, GapContext, GapKind, MemberPartner, OfferedService, Severity
+from api.domain.labels import NO_LABELS, Labels
 from api.domain.labor_market import period_years
 from api.domain.partners import Status
 from api.domain.reference import Catalog
@@ -301,6 +302,14 @@ class UnfundedFunction:
     lead_name: str
 
 
+class StreamRole(StrEnum):
+    """How a member stands to a stream: its type administers it, usually draws on it, or neither."""
+
+    ADMINISTERS = "administers"
+    USUALLY_DRAWS = "usually_draws"
+    OFFERS_ONLY = "offers_only"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FundingCandidate:
     """A member that could draw on an untapped stream: it offers what the stream pays for, or administers it."""
@@ -310,6 +319,19 @@ class FundingCandidate:
     partner_type: str
     type_matches: bool
     categories: tuple[str, ...]
+    role: StreamRole = StreamRole.OFFERS_ONLY
+    """Whether its type administers the stream, usually draws on it, or only offers what it pays for."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllocationWarning:
+    """An allocation to a service or function the stream does not usually pay for: allowed, but worth a look."""
+
+    allocation_id: UUID
+    stream_code: str
+    service_id: UUID | None
+    function: str | None
+    message: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -346,6 +368,8 @@ class FundingAnalysis:
     unfunded_functions: tuple[UnfundedFunction, ...]
     grant_only: bool
     untapped: tuple[UntappedStream, ...]
+    warnings: tuple[AllocationWarning, ...] = ()
+    """Allocations to targets their stream does not usually pay for (a warning, never a refusal)."""
 
 
 def _share(part: Decimal, total: Decimal) -> float | None:
@@ -405,12 +429,61 @@ def _target_funding(allocations: list[Allocation], service_names: Mapping[UUID, 
     ]
 
 
+def stream_role(stream: FundingStream, partner_type: str) -> StreamRole:
+    """How a partner of a type stands to a stream: it administers it, usually draws on it, or neither."""
+    if partner_type == stream.administering_agency_type:
+        return StreamRole.ADMINISTERS
+    if partner_type in stream.provider_types:
+        return StreamRole.USUALLY_DRAWS
+    return StreamRole.OFFERS_ONLY
+
+
+def allocation_warnings(
+    allocations: Iterable[Allocation],
+    catalogue: Mapping[str, FundingStream],
+    service_categories: Mapping[UUID, str],
+    function_categories: Mapping[str, tuple[str, ...]],
+    parents: Mapping[str, str | None],
+    labels: Labels = NO_LABELS,
+) -> list[AllocationWarning]:
+    """Warn of allocations to a service or function whose services the stream does not usually pay for.
+
+    A stream's allowed service categories say what it usually pays for; a service counts under its category and
+    that category's parents; a function under the categories of service that carry it (a function with none
+    recorded is not judged). This is a warning for the team to check with the administering agency, never a
+    refusal: the rules of a stream have exceptions a catalogue cannot hold.
+    """
+    found = []
+    for a in allocations:
+        stream = catalogue.get(a.stream_code)
+        ask = f"check with the agency that administers it ({labels.partner_type(stream.administering_agency_type)})" \
+            if stream is not None else ""
+        if stream is None or not stream.allowed_service_categories:
+            continue
+        allowed = set(stream.allowed_service_categories)
+        if a.service_id is not None and (category := service_categories.get(a.service_id)) is not None:
+            if allowed.isdisjoint(_with_parents(category, parents)):
+                found.append(AllocationWarning(
+                    allocation_id=a.id, stream_code=a.stream_code, service_id=a.service_id, function=None,
+                    message=f"{stream.name} does not usually pay for {labels.category(category)}; {ask}."))
+        elif a.function is not None and (categories := function_categories.get(a.function)):
+            chains = {c for category in categories for c in _with_parents(category, parents)}
+            if allowed.isdisjoint(chains):
+                found.append(AllocationWarning(
+                    allocation_id=a.id, stream_code=a.stream_code, service_id=None, function=a.function,
+                    message=f"{stream.name} does not usually pay for the services of '{labels.function(a.function)}' "
+                            f"({labels.categories_of(categories)}); {ask}."))
+    found.sort(key=lambda w: (w.stream_code, w.function or "", str(w.service_id or ""), w.allocation_id.bytes))
+    return found
+
+
 def _untapped(
     stream: FundingStream,
     targets: set[str],
     offered_by: Mapping[UUID, set[str]],
     members: Sequence[MemberPartner],
     universal_population: str,
+    labels: Labels,
 ) -> UntappedStream | None:
     if universal_population in stream.eligible_populations:
         populations = sorted(targets)
@@ -421,26 +494,32 @@ def _untapped(
     categories = sorted(allowed & offered)
     if not populations or not categories:
         return None
-    usual_types = {stream.administering_agency_type, *stream.provider_types}
     candidates = []
     for partner in members:
         mine = tuple(sorted(offered_by.get(partner.id, set()) & allowed))
-        type_matches = partner.partner_type in usual_types
-        if mine or partner.partner_type == stream.administering_agency_type:
+        role = stream_role(stream, partner.partner_type)
+        if mine or role is StreamRole.ADMINISTERS:
             candidates.append(FundingCandidate(partner_id=partner.id, name=partner.name,
-                                               partner_type=partner.partner_type, type_matches=type_matches,
-                                               categories=mine))
-    # Members offering what the stream pays for, and the agency that administers it; usual types first.
-    candidates.sort(key=lambda c: (not c.type_matches, c.name.casefold(), c.name, c.partner_id.bytes))
+                                               partner_type=partner.partner_type,
+                                               type_matches=role is not StreamRole.OFFERS_ONLY, categories=mine,
+                                               role=role))
+    # By fit: the agency that administers the stream, then the types that usually draw on it, then any member
+    # offering what it pays for; within each, the member offering more of it first.
+    rank = {r: i for i, r in enumerate(StreamRole)}
+    candidates.sort(key=lambda c: (rank[c.role], -len(c.categories), c.name.casefold(), c.name, c.partner_id.bytes))
     if universal_population in stream.eligible_populations:
-        reasons = [f"open to the general public, so to the populations the system targets: {', '.join(populations)}"]
+        reasons = [f"open to the general public, so to the populations the system targets: "
+                   f"{labels.populations_of(populations)}"]
     else:
-        reasons = [f"eligible populations the system targets: {', '.join(populations)}"]
-    reasons.append(f"allowed services members offer: {', '.join(categories)}")
+        reasons = [f"eligible populations the system targets: {labels.populations_of(populations)}"]
+    reasons.append(f"allowed services members offer: {labels.categories_of(categories)}")
     for c in candidates:
-        why = f"{c.name} ({c.partner_type}"
-        why += ", a usual administering agency or provider)" if c.type_matches else ")"
-        reasons.append(f"{why} could draw on it" + (f" for {', '.join(c.categories)}" if c.categories else ""))
+        why = f"{c.name} ({labels.partner_type(c.partner_type)}"
+        why += {StreamRole.ADMINISTERS: ", the type that administers it)",
+                StreamRole.USUALLY_DRAWS: ", a type that usually draws on it)",
+                StreamRole.OFFERS_ONLY: ")"}[c.role]
+        reasons.append(f"{why} could draw on it" + (f" for {labels.categories_of(c.categories)}"
+                                                     if c.categories else ""))
     return UntappedStream(
         stream_code=stream.code,
         name=stream.name,
@@ -464,13 +543,17 @@ def analyse_funding(
     period: str | None = None,
     category_parents: Mapping[str, str | None] | None = None,
     universal_population: str = UNIVERSAL_POPULATION,
+    function_categories: Mapping[str, tuple[str, ...]] | None = None,
+    labels: Labels = NO_LABELS,
 ) -> FundingAnalysis:
     """Analyse how a system's members' services and led functions are funded, stream by stream.
 
     ``partners`` are the members' partners; services of other partners and allocations of other systems are
     ignored. With ``period`` only that period's allocations count toward totals and funded targets, but a
     stream used in any period is not untapped. With ``category_parents`` (category -> parent) a service also
-    counts under its parent categories when matched against what a stream allows.
+    counts under its parent categories when matched against what a stream allows. With ``function_categories``
+    (function -> the service categories that carry it) allocations to functions are checked too; ``labels`` name
+    the codes in reasons and warnings.
     """
     catalogue = {s.code: s for s in streams}
     members = sorted({p.id: p for p in partners}.values(), key=_partner_order)
@@ -538,11 +621,12 @@ def analyse_funding(
         found
         for stream in catalogue.values()
         if stream.code not in used
-        and (found := _untapped(stream, targets, offered_by, members, universal_population)) is not None
+        and (found := _untapped(stream, targets, offered_by, members, universal_population, labels)) is not None
     ]
     kind_rank = {k: i for i, k in enumerate(FundingKind)}
     untapped.sort(key=lambda u: (kind_rank[u.kind], u.name, u.stream_code))
 
+    allocated_services = {a.service_id for a in system_allocations if a.service_id is not None}
     lasting = sum((kind_amount[k] for k in LASTING_KINDS), Decimal(0))
     return FundingAnalysis(
         system_id=system.id,
@@ -559,6 +643,10 @@ def analyse_funding(
         unfunded_functions=unfunded_functions,
         grant_only=total > 0 and lasting == 0,
         untapped=tuple(untapped),
+        warnings=tuple(allocation_warnings(
+            system_allocations, catalogue,
+            {s.id: s.category for s in active if s.id in allocated_services},
+            function_categories or {}, parents, labels)),
     )
 
 
@@ -587,8 +675,8 @@ def funding_gaps(ctx: GapContext) -> Iterable[Gap]:
             kind=GapKind.FUNDING,
             severity=Severity.MEDIUM,
             subject=service.name,
-            explanation=f"{service.partner_name}'s service '{service.name}' ({service.category}) has no funding "
-                        "stream.",
+            explanation=f"{service.partner_name}'s service '{service.name}' ({ctx.labels.category(service.category)})"
+                        " has no funding stream.",
             recommendation="Record the stream that pays for it, or allocate one whose rules allow it.",
             figures={"service_id": str(service.service_id), "partner_id": str(service.partner_id),
                      "category": service.category},
@@ -603,21 +691,34 @@ def funding_gaps(ctx: GapContext) -> Iterable[Gap]:
             recommendation="Braid formula or state funds into the mix to sustain the system beyond its grants.",
             figures={"total": str(analysis.total), "grant_share": analysis.grant_share or 0.0},
         )
+    labels = ctx.labels
     for stream in analysis.untapped:
-        who = stream.candidates[0].name if stream.candidates else None
-        through = f" through {who}" if who else ""
+        administrator = labels.partner_type(stream.administering_agency_type)
+        best = stream.candidates[0] if stream.candidates else None
+        if best is not None and best.role is StreamRole.ADMINISTERS:
+            advice = (f"Explore drawing on {stream.name} through {best.name}, whose type "
+                      f"({labels.partner_type(best.partner_type)}) administers it.")
+        elif best is not None and best.role is StreamRole.USUALLY_DRAWS:
+            advice = (f"Explore drawing on {stream.name} through {best.name} "
+                      f"({labels.partner_type(best.partner_type)}, a type that usually draws on it); it is "
+                      f"administered by {_a(administrator)}.")
+        else:
+            advice = (f"No member administers or usually draws on {stream.name}: bring on {_a(administrator)}, "
+                      f"which administers it, or a partner of a type that draws on it.")
         yield Gap(
             kind=GapKind.FUNDING,
             severity=Severity.LOW,
             subject=stream.stream_code,
             explanation=(
                 f"No member draws on {stream.name} ({stream.kind.value}), though it serves "
-                f"{', '.join(stream.populations)} and pays for {', '.join(stream.categories)}, which members offer."
+                f"{labels.populations_of(stream.populations)} and pays for {labels.categories_of(stream.categories)}"
+                ", which members offer."
             ),
-            recommendation=(
-                f"Explore drawing on {stream.name}{through}; it is administered by "
-                f"{'an' if stream.administering_agency_type[:1] in 'aeiou' else 'a'} "
-                f"{stream.administering_agency_type}."
-            ),
+            recommendation=advice,
             figures={"candidates": ", ".join(c.name for c in stream.candidates)},
         )
+
+
+def _a(words: str) -> str:
+    words = words[:1].lower() + words[1:] if words[1:2].islower() else words
+    return f"an {words}" if words[:1].lower() in "aeiou" else f"a {words}"

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from api.domain.labels import NO_LABELS, Labels, days
 from api.domain.partners import DeliveryMode, Partner, Service, Status
 from api.domain.systems import (
     Assignment,
@@ -33,6 +34,7 @@ if TYPE_CHECKING:  # these modules define rules over the context, so they import
     from api.domain.agreements import Agreement
     from api.domain.funding import FundingAnalysis
     from api.domain.lmi_gaps import LaborMarketFacts
+    from api.domain.recruiting import GapCandidate
 
 DEFAULT_EXPIRY_WINDOW_DAYS = 90
 """Days before expiry from which an active agreement is reported as due for renewal, unless a setting says."""
@@ -84,6 +86,10 @@ class Gap:
     explanation: str
     recommendation: str
     figures: dict[str, float | int | str] = field(default_factory=dict)
+    subject_label: str = ""
+    """The subject in words (a population's, function's or partner type's name); set by ``label_gaps``."""
+    candidates: tuple[GapCandidate, ...] = ()
+    """Who could close the gap, best first; found only when asked for (``recruiting.attach_candidates``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -169,6 +175,8 @@ class GapContext:
     """Sessions informing or training member agencies' staff, for the staff-training rule."""
     staff_period_months: int = DEFAULT_STAFF_PERIOD_MONTHS
     """Months within which every member agency's staff should have been informed or trained."""
+    labels: Labels = NO_LABELS
+    """The names of the codes the sentences mention (none loaded: codes are shown as they are)."""
     # ``active_services``, worked out once: three rules read a state system's 5,000 services.
     _active: tuple[OfferedService, ...] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -186,6 +194,7 @@ class GapContext:
         funding: FundingAnalysis | None = None,
         labor_market: LaborMarketFacts | None = None,
         staff_period_months: int = DEFAULT_STAFF_PERIOD_MONTHS,
+        labels: Labels = NO_LABELS,
     ) -> GapContext:
         """Build the context from a system state and the partners and services of its members."""
         return cls(
@@ -203,6 +212,7 @@ class GapContext:
             state_system=state.state_system,
             staff_sessions=state.staff_sessions,
             staff_period_months=staff_period_months,
+            labels=labels,
         )
 
     def partner_type(self, partner_id: UUID) -> str | None:
@@ -251,6 +261,11 @@ def _a(word: str) -> str:
     return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
+def _lower_first(label: str) -> str:
+    """A name inside a sentence: "Employer" -> "employer" (a name that starts with an acronym stays)."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def _names(ctx: GapContext, partner_ids: Iterable[UUID]) -> str:
     return ", ".join(sorted(ctx.name(pid) for pid in partner_ids))
 
@@ -291,7 +306,7 @@ def uncovered_functions(ctx: GapContext) -> Iterable[Gap]:
                 usual_names = _names(ctx, usual_members)
                 recommendation = f"Assign it to a member that usually carries it: {usual_names}."
             elif usual_types:
-                recommendation = f"Recruit a partner of type: {', '.join(usual_types)}."
+                recommendation = f"Recruit a partner of type: {ctx.labels.partner_types_of(usual_types)}."
             else:
                 recommendation = "Assign it to a member or recruit a partner able to carry it."
         if carried:
@@ -331,7 +346,7 @@ def unserved_populations(ctx: GapContext) -> Iterable[Gap]:
             continue
         types = ctx.catalog.population_partner_types.get(population, ())
         recommendation = (
-            f"Bring on a partner that serves them, usually of type: {', '.join(types)}."
+            f"Bring on a partner that serves them, usually of type: {ctx.labels.partner_types_of(types)}."
             if types
             else "Bring on a partner that serves this population."
         )
@@ -339,7 +354,8 @@ def unserved_populations(ctx: GapContext) -> Iterable[Gap]:
             kind=GapKind.UNSERVED_POPULATION,
             severity=Severity.HIGH,
             subject=population,
-            explanation=f"The system targets '{population}' but no member serves that population.",
+            explanation=f"The system targets '{ctx.labels.population(population)}' but no member serves that "
+                        "population.",
             recommendation=recommendation,
             figures={"recommended_types": ", ".join(types)},
         )
@@ -399,12 +415,13 @@ def support_service_gaps(ctx: GapContext) -> Iterable[Gap]:
             else:
                 providers.append(s)
     regions = set(ctx.system.regions)
-    for category, populations in needed_by.items():
-        who = ", ".join(sorted(populations))
-        providers = providers_of[category]
+    for code, populations in needed_by.items():
+        category = ctx.labels.category(code)
+        who = ", ".join(sorted(ctx.labels.population(p) for p in populations))
+        providers = providers_of[code]
         sizes = _capacity_against_size(ctx, providers, populations)
         if not providers:
-            without = empty_of.get(category, 0)
+            without = empty_of.get(code, 0)
             explanation = f"No member offers '{category}', which {who} usually need."
             if without:
                 explanation = (f"No member offers '{category}' with capacity ({without} service(s) record none), "
@@ -412,7 +429,7 @@ def support_service_gaps(ctx: GapContext) -> Iterable[Gap]:
             yield Gap(
                 kind=GapKind.SUPPORT_SERVICE,
                 severity=Severity.HIGH,
-                subject=category,
+                subject=code,
                 explanation=explanation,
                 recommendation=f"Recruit or refer to a provider of '{category}', or ask a member to add it.",
                 figures={"populations": who, **({"services_without_capacity": without} if without else {}),
@@ -424,10 +441,10 @@ def support_service_gaps(ctx: GapContext) -> Iterable[Gap]:
             yield Gap(
                 kind=GapKind.SUPPORT_SERVICE,
                 severity=Severity.LOW,
-                subject=category,
+                subject=code,
                 explanation=(
                     f"Members offer '{category}' for {capacity} participants a year, against an estimated "
-                    f"{size} people in '{sizes['sized_population']}'."
+                    f"{size} people in '{ctx.labels.population(str(sizes['sized_population']))}'."
                 ),
                 recommendation=f"Add capacity for '{category}' or bring on another provider.",
                 figures={"populations": who, **sizes},
@@ -445,7 +462,7 @@ def support_service_gaps(ctx: GapContext) -> Iterable[Gap]:
             yield Gap(
                 kind=GapKind.SUPPORT_SERVICE,
                 severity=Severity.MEDIUM,
-                subject=category,
+                subject=code,
                 explanation=(
                     f"'{category}', which {who} usually need, is offered in {len(covered)} of the "
                     f"system's {len(regions)} regions."
@@ -479,10 +496,11 @@ def team_composition_gaps(ctx: GapContext) -> Iterable[Gap]:
             for m in ctx.members
             if m.team is Team.OPERATIONS and ctx.partner_type(m.partner_id) == partner_type
         ]
+        label = _lower_first(ctx.labels.partner_type(partner_type))
         recommendation = (
             f"Move {_names(ctx, in_operations)} to the leadership team"
             if in_operations
-            else f"Invite {_a(partner_type)} representative onto the leadership team"
+            else f"Invite {_a(label)} representative onto the leadership team"
         )
         essential = requirement.tier == "essential"
         why = ("it carries key functions the team needs at the table" if essential
@@ -491,7 +509,7 @@ def team_composition_gaps(ctx: GapContext) -> Iterable[Gap]:
             kind=GapKind.TEAM_COMPOSITION,
             severity=Severity(requirement.severity),
             subject=partner_type,
-            explanation=f"No {partner_type} is represented on the leadership team.",
+            explanation=f"No {label} is represented on the leadership team.",
             recommendation=f"{recommendation}; {why}.",
             figures={"tier": requirement.tier},
         )
@@ -543,14 +561,14 @@ def membership_review_gaps(ctx: GapContext) -> Iterable[Gap]:
             figures={"cadence_months": ctx.system.review_cadence_months},
         )
     elif due < ctx.today:
-        days = (ctx.today - due).days
+        overdue = (ctx.today - due).days
         yield Gap(
             kind=GapKind.MEMBERSHIP_REVIEW,
             severity=Severity.MEDIUM,
             subject="membership_review",
-            explanation=f"The membership review was due on {due.isoformat()}, {days} days ago.",
+            explanation=f"The membership review was due on {due.isoformat()}, {days(overdue)} ago.",
             recommendation=recommendation,
-            figures={"due_on": due.isoformat(), "days_overdue": days},
+            figures={"due_on": due.isoformat(), "days_overdue": overdue},
         )
 
 

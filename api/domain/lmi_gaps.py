@@ -201,7 +201,7 @@ def training_capacity_gaps(ctx: GapContext) -> Iterable[Gap]:
                 f"({', '.join(s.sources)}), but {trained}: {s.shortfall} short."
             ),
             recommendation=(
-                f"Expand members' programs leading to {s.occupation.value}, or bring on a training provider "
+                f"Expand members' programs leading to {name}, or bring on a training provider "
                 "(a college, an apprenticeship sponsor) with a program for it."
             ),
             figures=_gap_figures(s, providers.get(s.occupation.value, []), in_demand),

@@ -20,6 +20,7 @@ from api.domain.labor_market import Observation, OccupationFigures
 from api.domain.lmi_ingest import CodeTitle
 from api.domain.partners import ExternalId, Jurisdiction, Partner, Service
 from api.domain.readiness import Framework, Response, Round
+from api.domain.recruiting import Prospect, RecruitmentNeeds
 from api.domain.reference import Catalog, Region
 from api.domain.systems import CareerPathwaysSystem, Function, RoleCatalog, StaffSession, SystemState
 
@@ -116,6 +117,13 @@ class PartnerRepository(Protocol):
         ...
 
     async def get_many(self, partner_ids: Sequence[UUID]) -> dict[UUID, Partner]: ...
+
+    async def recruitment_pool(self, needs: RecruitmentNeeds) -> list[Prospect]:
+        """In one bounded query: active organizations of ``needs.state`` that are not members, serve one of
+        ``needs.areas`` (or are based there) or lie within ``needs.near_km`` of the members' mean position, and
+        are of one of the types, serve one of the populations or offer one of the categories or occupations
+        looked for; those in the area first, then the nearest, at most ``needs.limit``."""
+        ...
 
 
 class ReferenceRepository(Protocol):

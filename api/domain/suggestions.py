@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from uuid import UUID
 
+from api.domain.labels import NO_LABELS, Labels
 from api.domain.partners import Partner, Service, Status
+from api.domain.recruiting import GapCandidate
 from api.domain.systems import Function, RoleCatalog, SystemState, champion_of
 
 USUAL_POINTS = 40
@@ -35,6 +37,12 @@ class LeadSuggestion:
     core: bool
     candidates: tuple[Candidate, ...]
     recruit: tuple[str, ...] = ()
+    function_label: str = ""
+    """The function's name."""
+    recruit_labels: tuple[str, ...] = ()
+    """The names of the partner types in ``recruit``, in its order."""
+    prospects: tuple[GapCandidate, ...] = ()
+    """Organizations of the directory, not members, that could take the function on (best first)."""
 
 
 def _active(services: Sequence[Service]) -> list[Service]:
@@ -49,17 +57,18 @@ def score_candidate(
     catalog: RoleCatalog,
     *,
     formalized: bool,
+    labels: Labels = NO_LABELS,
 ) -> tuple[int, tuple[str, ...]]:
     """Score how well a member fits to lead a function (0-100) and say why."""
     score, reasons = 0, []
     if function.code in catalog.matrix.usual_for(partner_type):
         score += USUAL_POINTS
-        reasons.append(f"{partner_type} partners usually carry this function")
+        reasons.append(f"{labels.partner_type(partner_type)} partners usually carry this function")
     offered = _active(services)
     matching = sorted({s.category for s in offered if s.category in function.service_categories})
     if matching:
         score += SERVICES_POINTS
-        reasons.append(f"offers matching services: {', '.join(matching)}")
+        reasons.append(f"offers matching services: {labels.categories_of(matching)}")
     if partner is not None and partner.capacity is not None:
         spare = partner.capacity - sum(s.capacity or 0 for s in offered)
         if spare > 0:
@@ -81,6 +90,7 @@ def suggest_leads(
     formalized: Set[UUID],
     *,
     threshold: int = FIT_THRESHOLD,
+    labels: Labels = NO_LABELS,
 ) -> list[LeadSuggestion]:
     """Rank members for each function without a lead (core functions first) and name whom to recruit.
 
@@ -106,6 +116,7 @@ def suggest_leads(
                 services_by_partner.get(pid, ()),
                 catalog,
                 formalized=pid in formalized,
+                labels=labels,
             )
             if score > 0:
                 name = partner.name if partner else member.representative
@@ -116,6 +127,7 @@ def suggest_leads(
         recruit = () if any(c.fits for c in candidates) else catalog.matrix.types_for(function.code)
         suggestions.append(
             LeadSuggestion(function=function.code, core=function.core, candidates=tuple(candidates),
-                           recruit=recruit)
+                           recruit=recruit, function_label=function.name,
+                           recruit_labels=tuple(labels.partner_type(t) for t in recruit))
         )
     return suggestions

@@ -28,6 +28,7 @@ from api.domain.gaps import (
     uncovered_functions,
     unserved_populations,
 )
+from api.domain.labels import days
 from api.domain.systems import (
     MAX_TOPIC_LENGTH,
     CareerPathwaysSystem,
@@ -210,11 +211,11 @@ def vision_review_gaps(ctx: GapContext) -> Iterable[Gap]:
                   explanation="The vision and mission have never been revisited.", recommendation=recommendation,
                   figures={"cadence_months": system.vision_review_cadence_months})
     elif due < ctx.today:
-        days = (ctx.today - due).days
+        overdue = (ctx.today - due).days
         yield Gap(kind=GapKind.VISION_REVIEW, severity=Severity.MEDIUM, subject="vision_review",
-                  explanation=f"The vision and mission were due to be revisited on {due.isoformat()}, {days} days "
-                              "ago.",
-                  recommendation=recommendation, figures={"due_on": due.isoformat(), "days_overdue": days})
+                  explanation=f"The vision and mission were due to be revisited on {due.isoformat()}, "
+                              f"{days(overdue)} ago.",
+                  recommendation=recommendation, figures={"due_on": due.isoformat(), "days_overdue": overdue})
 
 
 # --- staff information and training --------------------------------------------------------------------
@@ -340,12 +341,12 @@ def team_review(ctx: GapContext) -> TeamReview:
     lists.
     """
     due = review_due_on(ctx.system)
-    days = None if due is None else max(0, (ctx.today - due).days)
+    overdue_days = None if due is None else max(0, (ctx.today - due).days)
     return TeamReview(
         last_reviewed_on=ctx.system.last_reviewed_on,
         due_on=due,
         overdue=due is None or due < ctx.today,
-        days_overdue=days,
+        days_overdue=overdue_days,
         gaps=tuple(analyse_gaps(ctx, REVIEW_RULES)),
         retired_members=retired_members(ctx),
         champion_id=ctx.champion(),

@@ -33,6 +33,8 @@ Info = strawberry.Info[Context, None]
 AgreementTypeEnum = mirror_enum(d.AgreementType)
 AgreementStatusEnum = mirror_enum(d.AgreementStatus)
 FundingKindEnum = mirror_enum(f.FundingKind)
+StreamRoleEnum = strawberry.enum(mirror_enum(f.StreamRole), description=(
+    "How a member stands to a funding stream: its type administers it, usually draws on it, or neither."))
 
 
 @strawberry.type(description="An agreement among members; status is derived from its dates on asOf.")
@@ -230,6 +232,18 @@ class FundingCandidate:
     partner_type: str
     type_matches: bool
     categories: list[str]
+    role: StreamRoleEnum = strawberry.field(  # type: ignore[valid-type]
+        description="Whether the member's type administers the stream, usually draws on it, or only offers what "
+                    "it pays for (candidates are ordered by it).")
+
+
+@strawberry.type(description="An allocation to a service or function its stream does not usually pay for.")
+class AllocationWarning:
+    allocation_id: UUID = strawberry.field(description="The allocation.")
+    stream_code: str = strawberry.field(description="Its funding stream.")
+    service_id: UUID | None = strawberry.field(description="The service it funds, if a service.")
+    function: str | None = strawberry.field(description="The function it funds, if a function.")
+    message: str = strawberry.field(description="What the stream usually pays for, and whom to ask.")
 
 
 @strawberry.type
@@ -258,6 +272,9 @@ class Funding:
     unfunded_services: list[UnfundedService]
     unfunded_functions: list[UnfundedFunction]
     untapped: list[UntappedStream]
+    warnings: list[AllocationWarning] = strawberry.field(
+        default_factory=list,
+        description="Allocations to a target the stream does not usually pay for (a warning, not a refusal).")
 
 
 def allocation_from_domain(x: f.Allocation) -> Allocation:
@@ -281,6 +298,7 @@ def funding_from_domain(x: f.FundingAnalysis) -> Funding:
                           candidates=[project(FundingCandidate, c, categories=list(c.categories))
                                       for c in u.candidates])
                   for u in x.untapped],
+        warnings=[project(AllocationWarning, w) for w in x.warnings],
     )
 
 

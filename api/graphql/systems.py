@@ -15,11 +15,27 @@ from api.domain import suggestions as sg
 from api.domain import systems as d
 from api.domain.access import Scope
 from api.domain.errors import DomainError, NotFound
+from api.domain.gap_reports import summarise_gaps
 from api.domain.partners import Status
+from api.domain.recruiting import DEFAULT_SUGGESTED
 from api.domain.relationships import current_confirmations
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.gap_reports import (
+    AsOfArg,
+    CandidatesArg,
+    GapCandidate,
+    GapKindEnum,
+    GapSummary,
+    KindsArg,
+    SeverityArg,
+    SeverityEnum,
+    SubjectArg,
+    candidate_from_domain,
+    gap_filter,
+    summary_from_domain,
+)
 from api.graphql.labor_market import settings_of
 from api.graphql.permissions import requires
 from api.graphql.types import Jurisdiction, JurisdictionInput, PageInfo, Partner, partner_from_domain
@@ -43,10 +59,8 @@ TeamEnum = strawberry.enum(Enum("Team", {m.name: m.value for m in d.Team}))
 StrengthEnum = strawberry.enum(Enum("Strength", {m.name: m.value for m in d.Strength}))
 WorkingRelationshipEnum = strawberry.enum(
     Enum("WorkingRelationship", {m.name: m.value for m in d.WorkingRelationship}))
-GapKindEnum = strawberry.enum(Enum("GapKind", {m.name: m.value for m in g.GapKind}))
 StaffSessionKindEnum = strawberry.enum(Enum("StaffSessionKind", {m.name: m.value for m in d.StaffSessionKind}))
 PartnerStatusEnum = strawberry.enum(Enum("MemberStatus", {m.name: m.value for m in Status}))
-SeverityEnum = strawberry.enum(Enum("Severity", {m.name: m.value for m in g.Severity}))
 
 
 @strawberry.type
@@ -89,6 +103,11 @@ class Gap:
     explanation: str
     recommendation: str
     figures: list[Figure]
+    subject_label: str = strawberry.field(
+        default="", description="The subject in words: a population's, function's, partner type's, service "
+                                "category's or occupation's name.")
+    candidates: list[GapCandidate] = strawberry.field(
+        default_factory=list, description="Who could close the gap, best first (asked for with `candidates`).")
 
 
 @strawberry.type
@@ -106,6 +125,12 @@ class LeadSuggestion:
     core: bool
     candidates: list[Candidate]
     recruit: list[str]
+    function_label: str = strawberry.field(default="", description="The function's name.")
+    recruit_labels: list[str] = strawberry.field(
+        default_factory=list, description="The names of the partner types in `recruit`, in its order.")
+    prospects: list[GapCandidate] = strawberry.field(
+        default_factory=list, description="Organizations of the directory, not members, in or near the system's "
+                                          "area that could take the function on, best first.")
 
 
 @strawberry.type
@@ -119,6 +144,8 @@ class TeamReview:
                                                    description="Members retired in the directory.")
     champion_id: UUID | None = strawberry.field(
         default=None, description="Who champions the system: the lead of the champion function, else the intermediary.")
+    summary: GapSummary | None = strawberry.field(
+        default=None, description="The review's gaps at a glance: counts by severity and kind, the top actions.")
 
 
 @strawberry.type(description="A system linked to this one: its state system, or one of its local systems.")
@@ -187,7 +214,9 @@ def gap_from_domain(x: g.Gap) -> Gap:
     """Project a domain gap."""
     return Gap(kind=GapKindEnum(x.kind.value), severity=SeverityEnum(x.severity.value), subject=x.subject,
                explanation=x.explanation, recommendation=x.recommendation,
-               figures=[Figure(name=k, value=str(v)) for k, v in sorted(x.figures.items())])
+               figures=[Figure(name=k, value=str(v)) for k, v in sorted(x.figures.items())],
+               subject_label=x.subject_label or x.subject,
+               candidates=[candidate_from_domain(c) for c in x.candidates])
 
 
 def suggestion_from_domain(x: sg.LeadSuggestion) -> LeadSuggestion:
@@ -196,6 +225,8 @@ def suggestion_from_domain(x: sg.LeadSuggestion) -> LeadSuggestion:
         function=x.function, core=x.core, recruit=list(x.recruit),
         candidates=[Candidate(partner_id=c.partner_id, name=c.name, score=c.score, fits=c.fits,
                               reasons=list(c.reasons)) for c in x.candidates],
+        function_label=x.function_label or x.function, recruit_labels=list(x.recruit_labels),
+        prospects=[candidate_from_domain(c) for c in x.prospects],
     )
 
 
@@ -232,14 +263,30 @@ class System:
     vision_revisited_on: date | None = None
     target_population_sizes: list[PopulationSize] = strawberry.field(default_factory=list)
 
-    @strawberry.field(description="Gap analysis, most severe first.")
-    async def gaps(self, info: Info) -> list[Gap]:
+    @strawberry.field(description="Gap analysis, most severe first; filtered by minimum severity, kinds and "
+                                  "subject, as of a date, with candidates to close each gap when asked for.")
+    async def gaps(self, info: Info, severity: SeverityArg = None, kinds: KindsArg = None, subject: SubjectArg = None,
+                   as_of: AsOfArg = None, candidates: CandidatesArg = 0) -> list[Gap]:
+        return [gap_from_domain(x) for x in await self._gaps(info, severity, kinds, subject, as_of, candidates)]
+
+    @strawberry.field(description="The gap analysis at a glance (the same filters as `gaps`): counts by severity "
+                                  "and kind, and the top actions.")
+    async def gap_summary(self, info: Info, severity: SeverityArg = None, kinds: KindsArg = None,
+                          subject: SubjectArg = None, as_of: AsOfArg = None) -> GapSummary:
+        return summary_from_domain(summarise_gaps(await self._gaps(info, severity, kinds, subject, as_of, 0)))
+
+    async def _gaps(self, info: Info, severity: object, kinds: list[object] | None, subject: str | None,
+                    as_of: date | None, candidates: int) -> list[g.Gap]:
         settings = settings_of(info)
-        found = await uc.analyse(await info.context.read_uow(), system_id=self.id,
-                                 expiry_window_days=settings.agreement_expiry_window_days,
-                                 in_demand=settings.in_demand_rule(),
-                                 staff_period_months=settings.staff_training_period_months)
-        return [gap_from_domain(x) for x in found]
+        only = gap_filter(severity, kinds, subject, candidates)
+        try:
+            return await uc.analyse(await info.context.read_uow(), system_id=self.id, today=as_of,
+                                    expiry_window_days=settings.agreement_expiry_window_days,
+                                    in_demand=settings.in_demand_rule(),
+                                    staff_period_months=settings.staff_training_period_months, only=only,
+                                    candidates=candidates, near_km=settings.candidate_radius_km)
+        except DomainError as exc:
+            raise query_error(exc) from exc
 
     @strawberry.field(description="Sessions that informed or trained member agencies' staff, newest first.")
     async def staff_sessions(self, info: Info, first: int = 50, after: str | None = None) -> StaffSessionConnection:
@@ -257,17 +304,28 @@ class System:
                                end_cursor=page.cursors[-1] if page.cursors else None),
         )
 
-    @strawberry.field(description="Ranked candidates for each function without a lead.")
-    async def suggestions(self, info: Info) -> list[LeadSuggestion]:
-        found = await uc.suggestions(await info.context.read_uow(), system_id=self.id)
+    @strawberry.field(description="Ranked candidates for each function without a lead, and organizations of the "
+                                  "directory that could take it on.")
+    async def suggestions(self, info: Info, candidates: CandidatesArg = DEFAULT_SUGGESTED) -> list[LeadSuggestion]:
+        gap_filter(None, None, None, candidates)
+        found = await uc.suggestions(await info.context.read_uow(), system_id=self.id, candidates=candidates,
+                                     near_km=settings_of(info).candidate_radius_km)
         return [suggestion_from_domain(x) for x in found]
 
-    @strawberry.field(description="Membership review status and team composition gaps.")
-    async def review(self, info: Info) -> TeamReview:
-        r = await uc.review(await info.context.read_uow(), system_id=self.id)
+    @strawberry.field(description="Membership review status and team composition gaps; the same filters as "
+                                  "`gaps`.")
+    async def review(self, info: Info, severity: SeverityArg = None, kinds: KindsArg = None,
+                     subject: SubjectArg = None, as_of: AsOfArg = None, candidates: CandidatesArg = 0) -> TeamReview:
+        only = gap_filter(severity, kinds, subject, candidates)
+        try:
+            r = await uc.review(await info.context.read_uow(), system_id=self.id, today=as_of, only=only,
+                                candidates=candidates, near_km=settings_of(info).candidate_radius_km)
+        except DomainError as exc:
+            raise query_error(exc) from exc
         return TeamReview(last_reviewed_on=r.last_reviewed_on, due_on=r.due_on, overdue=r.overdue,
                           days_overdue=r.days_overdue, gaps=[gap_from_domain(x) for x in r.gaps],
-                          retired_members=list(r.retired_members), champion_id=r.champion_id)
+                          retired_members=list(r.retired_members), champion_id=r.champion_id,
+                          summary=summary_from_domain(summarise_gaps(r.gaps)))
 
 
 def system_from_domain(state: d.SystemState) -> System:

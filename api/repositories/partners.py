@@ -23,6 +23,7 @@ from api.domain.partners import (
     Status,
 )
 from api.domain.ports import Page, PartnerFilter, ServiceFilter
+from api.domain.recruiting import Prospect, RecruitmentNeeds
 from api.repositories._rows import enum_lookup, stored_constructor
 
 PARTNER_COLUMNS = """
@@ -110,6 +111,45 @@ DISTANCE_SQL = (
     "* cos(radians(p.latitude)) * power(sin(radians(p.longitude - {lon}) / 2), 2))))"
 )
 RANK_SQL = "ts_rank_cd(p.search, websearch_to_tsquery('english', {q}))::float8"
+# Candidates to close a system's gaps (``RecruitmentNeeds``): one bounded query. $1 state, $2 areas, $3 members,
+# $4 radius km, $5 types, $6 populations, $7 categories, $8 occupations, $9 limit. The anchor is the members'
+# mean position; a partner counts when it serves one of the areas (or is based in one) or lies within the radius
+# of it (a lat/lon box first), and when it is of a type, serves a population or offers a service looked for.
+RECRUITMENT_POOL = f"""
+WITH anchor AS (
+  SELECT avg(latitude) AS lat, avg(longitude) AS lon FROM partners
+  WHERE id = any($3::uuid[]) AND latitude IS NOT NULL AND longitude IS NOT NULL
+), placed AS (
+  SELECT p.id, p.name, p.partner_type, p.local_area, p.regions_served, p.populations_served, p.capacity,
+    (p.regions_served && $2::text[] OR p.local_area = any($2::text[])) AS in_area,
+    CASE WHEN p.latitude IS NULL OR p.longitude IS NULL OR a.lat IS NULL THEN NULL
+      ELSE {DISTANCE_SQL.format(lat="a.lat", lon="a.lon")} END AS distance_km
+  FROM partners p CROSS JOIN anchor a
+  WHERE p.state = $1 AND p.status = 'active'
+    AND NOT EXISTS (SELECT 1 FROM unnest($3::uuid[]) AS m(id) WHERE m.id = p.id)
+    AND (p.regions_served && $2::text[] OR p.local_area = any($2::text[])
+         OR (a.lat IS NOT NULL AND p.latitude BETWEEN a.lat - $4::float8 / 111.2 AND a.lat + $4::float8 / 111.2))
+    AND (p.partner_type = any($5::text[]) OR p.populations_served && $6::text[]
+         OR EXISTS (SELECT 1 FROM services s WHERE s.partner_id = p.id AND s.status = 'active'
+                    AND (s.category = any($7::text[]) OR s.populations && $6::text[]
+                         OR s.occupations && $8::text[])))
+), chosen AS (
+  SELECT * FROM placed c
+  WHERE c.in_area OR c.distance_km <= $4::float8
+  ORDER BY c.in_area DESC, c.distance_km NULLS LAST, c.name, c.id
+  LIMIT $9
+)
+SELECT c.id, c.name, c.partner_type, c.local_area, c.regions_served, c.populations_served, c.capacity,
+  array(SELECT DISTINCT s.category FROM services s
+        WHERE s.partner_id = c.id AND s.status = 'active' AND s.capacity IS DISTINCT FROM 0) AS categories,
+  array(SELECT DISTINCT x FROM services s, unnest(s.populations) x
+        WHERE s.partner_id = c.id AND s.status = 'active') AS service_populations,
+  array(SELECT DISTINCT x FROM services s, unnest(s.occupations) x
+        WHERE s.partner_id = c.id AND s.status = 'active') AS occupations,
+  c.distance_km, c.in_area
+FROM chosen c
+ORDER BY c.in_area DESC, c.distance_km NULLS LAST, c.name, c.id
+"""
 
 
 # Each names the order its mapper below passes values in; a field added to or moved in the class fails here.
@@ -378,6 +418,21 @@ class PgPartnerRepository:
         for r in rows:
             out[r["partner_id"]].append(_service(r))
         return out
+
+    async def recruitment_pool(self, needs: RecruitmentNeeds) -> list[Prospect]:
+        if needs.empty:
+            return []
+        rows = await self._conn.fetch(
+            RECRUITMENT_POOL, needs.state, list(needs.areas), list(needs.members), needs.near_km,
+            list(needs.partner_types), list(needs.populations), list(needs.categories), list(needs.occupations),
+            needs.limit)
+        return [Prospect(id=r["id"], name=r["name"], partner_type=r["partner_type"], local_area=r["local_area"],
+                         regions_served=tuple(r["regions_served"]), populations_served=tuple(r["populations_served"]),
+                         capacity=r["capacity"], categories=tuple(sorted(r["categories"])),
+                         service_populations=tuple(sorted(r["service_populations"])),
+                         occupations=tuple(sorted(r["occupations"])), distance_km=r["distance_km"],
+                         in_area=r["in_area"])
+                for r in rows]
 
     async def partner_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, PartnerFacts]:
         rows = await self._conn.fetch(PARTNER_FACTS_OF, list(partner_ids))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from api.deps import ReadUowDep, SettingsDep, UowDep
-from api.domain.filters import MAX_CODE_LENGTH, MAX_CURSOR_LENGTH
+from api.domain.filters import MAX_CODE_LENGTH, MAX_CURSOR_LENGTH, MAX_SEARCH_LENGTH
+from api.domain.gap_reports import summarise_gaps
+from api.domain.gaps import GapKind, Severity
+from api.domain.recruiting import DEFAULT_SUGGESTED, MAX_CANDIDATES
 from api.domain.systems import Member
 from api.problems import responses
 from api.routers._http import (
@@ -26,6 +31,7 @@ from api.schemas.systems import (
     ConfirmationIn,
     GapOut,
     GapReport,
+    GapSummaryOut,
     IntermediaryIn,
     LeadSuggestionOut,
     MemberIn,
@@ -172,33 +178,77 @@ async def unassign(system_id: UUID, assignment_id: UUID, uow: UowDep) -> Respons
     return Response(status_code=204)
 
 
-@router.get("/{system_id}/suggestions", response_model=SuggestionReport, responses=responses(404))
-async def suggestions(system_id: UUID, uow: ReadUowDep) -> SuggestionReport:
-    """For each function without a lead: members ranked with reasons, or partner types to recruit."""
-    found = await uc.suggestions(uow, system_id=system_id)
+CandidatesParam = Annotated[int, Query(
+    ge=0, le=MAX_CANDIDATES,
+    description="how many organizations to name for each gap a partner could close (members that could lead an "
+                "unled function first, then active organizations of the directory in or near the system's area)")]
+
+
+@dataclass(frozen=True, slots=True)
+class GapQuery:
+    """The filters a gap report or a review takes, and the date it is evaluated on."""
+
+    only: uc.GapFilter
+    as_of: date
+    candidates: int
+
+
+def gap_query(
+    severity: Annotated[Severity | None, Query(description="the least severe gaps to show (`high`: high and "
+                                                           "critical)")] = None,
+    kind: Annotated[list[GapKind] | None, Query(description="only these kinds (repeat the parameter for more)")]
+    = None,
+    subject: Annotated[str | None, Query(max_length=MAX_SEARCH_LENGTH,
+                                         description="only gaps about this subject (its code or its label)")]
+    = None,
+    as_of: Annotated[date | None, Query(description="evaluate as of this date (default today): reviews and "
+                                                    "agreements due, overdue items")] = None,
+    candidates: CandidatesParam = 0,
+) -> GapQuery:
+    """Read the report's filters (a 422 names any parameter the operation does not declare)."""
+    return GapQuery(only=uc.GapFilter(min_severity=severity, kinds=tuple(kind or ()), subject=subject),
+                    as_of=as_of or uc.today_utc(), candidates=candidates)
+
+
+GapQueryDep = Annotated[GapQuery, Depends(gap_query)]
+
+
+@router.get("/{system_id}/suggestions", response_model=SuggestionReport, responses=responses(404, 422))
+async def suggestions(
+    system_id: UUID, uow: ReadUowDep, settings: SettingsDep, candidates: CandidatesParam = DEFAULT_SUGGESTED,
+) -> SuggestionReport:
+    """For each function without a lead: members ranked with reasons, the partner types to recruit, and
+    organizations of the directory in or near the system's area that could take it on."""
+    found = await uc.suggestions(uow, system_id=system_id, candidates=candidates,
+                                 near_km=settings.candidate_radius_km)
     return SuggestionReport(system_id=system_id, suggestions=[LeadSuggestionOut.model_validate(s) for s in found])
 
 
-@router.get("/{system_id}/gaps", response_model=GapReport, responses=responses(404))
-async def gaps(system_id: UUID, response: Response, uow: ReadUowDep, settings: SettingsDep) -> Response:
-    """The system's gaps, most severe first, each with an explanation and a recommendation."""
-    today = uc.today_utc()
-    found = await uc.analyse(uow, system_id=system_id, today=today,
+@router.get("/{system_id}/gaps", response_model=GapReport, responses=responses(404, 422))
+async def gaps(
+    system_id: UUID, response: Response, uow: ReadUowDep, settings: SettingsDep, query: GapQueryDep,
+) -> Response:
+    """The system's gaps, most severe first, each with its subject in words, an explanation, a recommendation and
+    (with `candidates=N`) who could close it; a summary counts them by severity and kind and lists the top
+    actions. Filter by minimum `severity`, `kind` and `subject`; `as_of` evaluates the system on another date."""
+    found = await uc.analyse(uow, system_id=system_id, today=query.as_of,
                              expiry_window_days=settings.agreement_expiry_window_days,
                              in_demand=settings.in_demand_rule(),
-                             staff_period_months=settings.staff_training_period_months)
-    return json_bytes(gap_report_json(system_id, today, found), response)
+                             staff_period_months=settings.staff_training_period_months, only=query.only,
+                             candidates=query.candidates, near_km=settings.candidate_radius_km)
+    return json_bytes(gap_report_json(system_id, query.as_of, found), response)
 
 
-@router.get("/{system_id}/review", response_model=TeamReviewOut, responses=responses(404))
-async def team_review(system_id: UUID, uow: ReadUowDep) -> TeamReviewOut:
+@router.get("/{system_id}/review", response_model=TeamReviewOut, responses=responses(404, 422))
+async def team_review(system_id: UUID, uow: ReadUowDep, settings: SettingsDep, query: GapQueryDep) -> TeamReviewOut:
     """The periodic membership review: where it stands, and what it checks (unled or unsupported core functions,
     unserved target populations, the leadership team's composition, retired members, partners missing from the
-    team lists)."""
-    today = uc.today_utc()
-    r = await uc.review(uow, system_id=system_id, today=today)
-    return TeamReviewOut(system_id=system_id, as_of=today, last_reviewed_on=r.last_reviewed_on, due_on=r.due_on,
-                         overdue=r.overdue, days_overdue=r.days_overdue,
+    team lists). Takes the gap report's filters, `as_of` and `candidates`."""
+    r = await uc.review(uow, system_id=system_id, today=query.as_of, only=query.only, candidates=query.candidates,
+                        near_km=settings.candidate_radius_km)
+    return TeamReviewOut(system_id=system_id, as_of=query.as_of, last_reviewed_on=r.last_reviewed_on,
+                         due_on=r.due_on, overdue=r.overdue, days_overdue=r.days_overdue,
+                         summary=GapSummaryOut.model_validate(summarise_gaps(r.gaps)),
                          gaps=[GapOut.model_validate(g) for g in r.gaps], retired_members=list(r.retired_members),
                          champion_id=r.champion_id)
 

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.domain.funding import Allocation, FundingAnalysis, FundingKind, FundingStream
+from api.domain.funding import Allocation, FundingAnalysis, FundingKind, FundingStream, StreamRole
 from api.schemas.partners import Code, Codes, Name, Text
 
 Period = Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{4})?$", max_length=9,
@@ -160,6 +160,18 @@ class FundingCandidateOut(_Out):
     partner_type: str
     type_matches: bool
     categories: list[str]
+    role: StreamRole = Field(description="whether the member's type administers the stream, usually draws on it, "
+                                         "or only offers what it pays for (candidates are ordered by it)")
+
+
+class AllocationWarningOut(_Out):
+    """An allocation to a service or function its stream does not usually pay for: allowed, worth checking."""
+
+    allocation_id: UUID = Field(description="the allocation")
+    stream_code: str
+    service_id: UUID | None
+    function: str | None
+    message: str = Field(description="what the stream usually pays for, and whom to ask")
 
 
 class UntappedStreamOut(_Out):
@@ -190,6 +202,8 @@ class FundingOut(_Out):
     unfunded_services: list[UnfundedServiceOut]
     unfunded_functions: list[UnfundedFunctionOut]
     untapped: list[UntappedStreamOut]
+    warnings: list[AllocationWarningOut] = Field(
+        description="allocations to a target the stream does not usually pay for (a warning, not a refusal)")
 
     @classmethod
     def of(cls, analysis: FundingAnalysis) -> FundingOut:

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.domain.gap_reports import summarise_gaps
 from api.domain.gaps import Gap, GapKind, Severity
 from api.domain.partners import Jurisdiction, Status
 from api.domain.relationships import current_confirmations
@@ -297,20 +298,59 @@ class RemovedMember(BaseModel):
     removed_assignments: list[AssignmentOut]
 
 
+class GapCandidateOut(_Out):
+    """An organization that could close a gap: a member that could already lead an unled function, or an active
+    organization of the directory in or near the system's area that fits."""
+
+    partner_id: UUID
+    name: str
+    partner_type: str
+    partner_type_label: str = Field(description="the partner type's name")
+    member: bool = Field(description="already a member (members that could lead an unled function come first)")
+    score: int = Field(description="0-100: how well it fits the gap, and where it is")
+    reasons: list[str]
+    distance_km: float | None = Field(
+        description="km from the members' mean position, where both have coordinates (null for members)")
+
+
 class GapOut(_Out):
     """Something the system lacks: what, how severe, why it matters and what to do."""
 
     kind: GapKind
     severity: Severity
     subject: str
+    subject_label: str = Field(description="the subject in words: a population's, function's, partner type's, "
+                                           "service category's or occupation's name")
     explanation: str
     recommendation: str
     figures: dict[str, float | int | str]
+    candidates: list[GapCandidateOut] = Field(
+        description="who could close the gap, best first; given when asked for with `candidates=N`")
+
+
+class TopActionOut(_Out):
+    """One thing to do, from one of the most severe gaps."""
+
+    kind: GapKind
+    severity: Severity
+    subject: str
+    subject_label: str = Field(description="the subject in words")
+    recommendation: str
+
+
+class GapSummaryOut(_Out):
+    """The report at a glance: counts by severity and kind, and the first things to do."""
+
+    total: int
+    by_severity: dict[str, int] = Field(description="gaps per severity, every severity listed")
+    by_kind: dict[str, int] = Field(description="gaps per kind, the kinds found")
+    top_actions: list[TopActionOut] = Field(description="the recommendations of the most severe gaps, each once")
 
 
 class GapReport(BaseModel):
     system_id: UUID
     as_of: date
+    summary: GapSummaryOut
     gaps: list[GapOut]
 
 
@@ -323,7 +363,8 @@ def gap_report_json(system_id: UUID, as_of: date, gaps: Sequence[Gap]) -> bytes:
     The same bytes as the DTO's (tests hold the two together) without validating each gap into a ``GapOut``
     first: a state system reports 800 gaps and 1.7 MB of explanations and figures.
     """
-    return _json.dto_json(GapReport, SimpleNamespace(system_id=system_id, as_of=as_of, gaps=gaps))
+    return _json.dto_json(GapReport, SimpleNamespace(system_id=system_id, as_of=as_of,
+                                                     summary=summarise_gaps(gaps), gaps=gaps))
 
 
 class TeamReviewOut(BaseModel):
@@ -336,6 +377,7 @@ class TeamReviewOut(BaseModel):
     due_on: date | None
     overdue: bool
     days_overdue: int | None
+    summary: GapSummaryOut
     gaps: list[GapOut]
     retired_members: list[UUID] = Field(description="members retired in the directory, by name")
     champion_id: UUID | None = Field(
@@ -386,9 +428,14 @@ class LeadSuggestionOut(_Out):
     """Members ranked to lead a function without a lead, or partner types to recruit when none fits."""
 
     function: str
+    function_label: str = Field(description="the function's name")
     core: bool
     candidates: list[CandidateOut]
     recruit: list[str]
+    recruit_labels: list[str] = Field(description="the names of the partner types in `recruit`, in its order")
+    prospects: list[GapCandidateOut] = Field(
+        description="organizations of the directory, not members, in or near the system's area that could take "
+                    "the function on, best first")
 
 
 class SuggestionReport(BaseModel):

@@ -13,8 +13,9 @@ from api.domain.checklists import Checklist
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.funding import FundingAnalysis
 from api.domain.gaps import MemberPartner, OfferedService
+from api.domain.labels import NO_LABELS, Labels
 from api.domain.ports import UnitOfWork
-from api.domain.systems import SystemState
+from api.domain.systems import RoleCatalog, SystemState
 from api.usecases import funding as funding_uc
 from api.usecases import policy
 from api.usecases.paging import Paged, decode_cursor, encode_cursor
@@ -146,14 +147,15 @@ async def require_agreement_of(uow: UnitOfWork, *, system_id: UUID, agreement_id
 
 async def gap_inputs(
     uow: UnitOfWork, state: SystemState, partners: Mapping[UUID, MemberPartner],
-    services: Mapping[UUID, Sequence[OfferedService]],
+    services: Mapping[UUID, Sequence[OfferedService]], *, roles: RoleCatalog | None = None,
+    labels: Labels = NO_LABELS,
 ) -> tuple[list[Agreement], FundingAnalysis]:
     """What the formalization and funding gap rules read: the system's agreements and its funding analysis.
 
     Two queries whatever the system's size: its agreements, and its funding basis.
     """
     return (await uow.agreements.of_system(state.system.id),
-            await funding_uc.analysis_of(uow, state, partners, services))
+            await funding_uc.analysis_of(uow, state, partners, services, roles=roles, labels=labels))
 
 
 async def formalized_partners(uow: UnitOfWork, state: SystemState, today: date) -> set[UUID]:

@@ -11,10 +11,12 @@ from api.domain.access import Scope, require
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.funding import Allocation, FundingAnalysis, FundingStream
 from api.domain.gaps import MemberPartner, OfferedService
+from api.domain.labels import NO_LABELS, Labels
 from api.domain.labor_market import period_years
 from api.domain.ports import UnitOfWork
-from api.domain.systems import SystemState
+from api.domain.systems import RoleCatalog, SystemState
 from api.usecases import policy
+from api.usecases.labels import labels_of
 from api.usecases.paging import Paged, decode_cursor, encode_cursor
 
 
@@ -141,12 +143,19 @@ async def delete_allocation(
 async def analysis_of(
     uow: UnitOfWork, state: SystemState, partners: Mapping[UUID, MemberPartner],
     services: Mapping[UUID, Sequence[OfferedService]], *, period: str | None = None,
+    roles: RoleCatalog | None = None, labels: Labels = NO_LABELS,
 ) -> FundingAnalysis:
-    """Analyse a loaded system's funding; reads its allocations and the catalogue in one query."""
+    """Analyse a loaded system's funding; reads its allocations and the catalogue in one query.
+
+    With ``roles`` allocations to functions are checked against what their stream pays for too.
+    """
     basis = await uow.funding.basis(state.system.id)
+    function_categories = ({code: f.service_categories for code, f in roles.functions.items()}
+                           if roles is not None else None)
     return rules.analyse_funding(
         state.system, partners.values(), [s for found in services.values() for s in found], state.assignments,
         basis.allocations, basis.streams.values(), period=period, category_parents=basis.category_parents,
+        function_categories=function_categories, labels=labels,
     )
 
 
@@ -157,4 +166,6 @@ async def analyse(uow: UnitOfWork, *, system_id: UUID, period: str | None = None
     member_ids = [m.partner_id for m in state.members]
     partners = await uow.partners.get_many(member_ids) if member_ids else {}
     services = await uow.partners.services_of(member_ids) if member_ids else {}
-    return await analysis_of(uow, state, partners, services, period=period)
+    roles = await uow.systems.role_catalog()
+    return await analysis_of(uow, state, partners, services, period=period, roles=roles,
+                             labels=await labels_of(uow, roles))

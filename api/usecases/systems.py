@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, cast
 from uuid import UUID, uuid4
 
+from api.domain import recruiting
 from api.domain import relationships as relationship_rules
 from api.domain import systems as rules
 from api.domain import team as team_rules
@@ -15,13 +16,16 @@ from api.domain.access import AuditEntry, Scope, changes_between, changes_by_key
 from api.domain.analysis import GAP_RULES
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, VersionMismatch
 from api.domain.filters import check_text
+from api.domain.gap_reports import filter_gaps, label_gaps
 from api.domain.gaps import (
     DEFAULT_EXPIRY_WINDOW_DAYS,
     DEFAULT_STAFF_PERIOD_MONTHS,
     Gap,
     GapContext,
+    GapKind,
     MemberPartner,
     OfferedService,
+    Severity,
     analyse_gaps,
 )
 from api.domain.labor_market import InDemandRule
@@ -44,6 +48,7 @@ from api.domain.team import TeamReview, team_review
 from api.usecases import agreements as agreements_uc
 from api.usecases import labor_market as lmi_uc
 from api.usecases import policy
+from api.usecases.labels import labels_of
 from api.usecases.paging import Paged, decode_cursor, encode_cursor
 
 
@@ -336,11 +341,13 @@ async def _context(
     """Load everything the gap rules read, in a fixed number of queries whatever the system's size.
 
     With ``extras`` also what the rules beyond the default ones read (agreements, funding, labour market);
-    services are loaded as the facts the rules read unless ``facts`` is False (then in full).
+    services are loaded as the facts the rules read unless ``facts`` is False (then in full). The labels of the
+    codes come with it (one query), SOC titles and stream names with the extras.
     """
     state = await _load(uow, system_id)
     member_ids = [m.partner_id for m in state.members]
     catalog = await uow.systems.role_catalog()
+    labels = await labels_of(uow, catalog)
     partners: Mapping[UUID, MemberPartner] = {}
     services: Mapping[UUID, Sequence[OfferedService]] = {}
     if member_ids and facts:  # what the rules read of partners and services
@@ -351,42 +358,101 @@ async def _context(
         services = await uow.partners.services_of(member_ids)
     ctx = GapContext.from_state(state, partners=partners, services_by_partner=services, catalog=catalog,
                                 today=today or today_utc(), agreement_expiry_window_days=expiry_window_days,
-                                staff_period_months=staff_period_months)
+                                staff_period_months=staff_period_months, labels=labels)
     if extras:
-        agreements, funding = await agreements_uc.gap_inputs(uow, state, partners, services)
+        agreements, funding = await agreements_uc.gap_inputs(uow, state, partners, services, roles=catalog,
+                                                             labels=labels)
         labor_market = await lmi_uc.labor_market_facts(uow, system=state.system, rule=in_demand or InDemandRule())
-        ctx = replace(ctx, agreements=agreements, funding=funding, labor_market=labor_market)
+        streams = {**{u.stream_code: u.name for u in funding.untapped},
+                   **{t.stream_code: t.name for t in funding.by_stream}}
+        labels = replace(labels.with_occupations(labor_market.titles), streams=streams)
+        ctx = replace(ctx, agreements=agreements, funding=funding, labor_market=labor_market, labels=labels)
     return ctx, state
+
+
+async def _with_candidates(uow: UnitOfWork, ctx: GapContext, gaps: list[Gap], *, candidates: int,
+                           near_km: float) -> list[Gap]:
+    """The gaps with up to ``candidates`` organizations each that could close them (one query for all).
+
+    Candidates are read from the directory, so asking for them needs the right to read it.
+    """
+    if candidates <= 0:
+        return gaps
+    policy.read_directory(uow)
+    needs = recruiting.recruitment_needs(ctx, gaps, near_km=near_km)
+    pool = await uow.partners.recruitment_pool(needs)
+    return recruiting.attach_candidates(ctx, gaps, pool, limit=candidates, near_km=near_km)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GapFilter:
+    """What a reader asked to see of a report: a minimum severity, some kinds, one subject (None: all)."""
+
+    min_severity: Severity | None = None
+    kinds: tuple[GapKind, ...] = ()
+    subject: str | None = None
 
 
 async def analyse(
     uow: UnitOfWork, *, system_id: UUID, today: date | None = None,
     expiry_window_days: int = DEFAULT_EXPIRY_WINDOW_DAYS, in_demand: InDemandRule | None = None,
-    staff_period_months: int = DEFAULT_STAFF_PERIOD_MONTHS,
+    staff_period_months: int = DEFAULT_STAFF_PERIOD_MONTHS, only: GapFilter | None = None, candidates: int = 0,
+    near_km: float = recruiting.DEFAULT_NEAR_KM,
 ) -> list[Gap]:
-    """The system's gaps, most severe first (agreements due for renewal within ``expiry_window_days``;
-    occupations in demand, for a system that targets none, under the ``in_demand`` thresholds; member agencies'
-    staff informed or trained within ``staff_period_months``)."""
+    """The system's gaps as of ``today``, most severe first, each with its subject in words (agreements due for
+    renewal within ``expiry_window_days``; occupations in demand, for a system that targets none, under the
+    ``in_demand`` thresholds; member agencies' staff informed or trained within ``staff_period_months``).
+
+    ``only`` keeps what the reader asked for; with ``candidates`` each gap a partner could close names up to that
+    many organizations that could (one more query, for all the gaps).
+    """
     ctx, _ = await _context(uow, system_id, today, extras=True, expiry_window_days=expiry_window_days,
                             in_demand=in_demand, staff_period_months=staff_period_months)
-    return analyse_gaps(ctx, GAP_RULES)
+    found = _filtered(label_gaps(analyse_gaps(ctx, GAP_RULES), ctx.labels), only)
+    return await _with_candidates(uow, ctx, found, candidates=candidates, near_km=near_km)
 
 
-async def review(uow: UnitOfWork, *, system_id: UUID, today: date | None = None) -> TeamReview:
-    """What the periodic membership review checks, and where the review stands."""
+def _filtered(gaps: list[Gap], only: GapFilter | None) -> list[Gap]:
+    if only is None:
+        return gaps
+    check_text(search={"subject": only.subject})  # a code, or a label (some are longer than a code may be)
+    return filter_gaps(gaps, min_severity=only.min_severity, kinds=only.kinds, subject=only.subject)
+
+
+async def review(
+    uow: UnitOfWork, *, system_id: UUID, today: date | None = None, only: GapFilter | None = None,
+    candidates: int = 0, near_km: float = recruiting.DEFAULT_NEAR_KM,
+) -> TeamReview:
+    """What the periodic membership review checks as of ``today``, and where the review stands; ``only`` and
+    ``candidates`` as for ``analyse``."""
     ctx, state = await _context(uow, system_id, today)
-    agreements = await uow.agreements.of_system(state.system.id)
-    return team_review(replace(ctx, agreements=agreements))
+    ctx = replace(ctx, agreements=await uow.agreements.of_system(state.system.id))
+    found = team_review(ctx)
+    gaps = _filtered(label_gaps(found.gaps, ctx.labels), only)
+    gaps = await _with_candidates(uow, ctx, gaps, candidates=candidates, near_km=near_km)
+    return replace(found, gaps=tuple(gaps))
 
 
-async def suggestions(uow: UnitOfWork, *, system_id: UUID) -> list[LeadSuggestion]:
-    """For each function without a lead, ranked candidate members, or partner types to recruit."""
+async def suggestions(
+    uow: UnitOfWork, *, system_id: UUID, candidates: int = recruiting.DEFAULT_SUGGESTED,
+    near_km: float = recruiting.DEFAULT_NEAR_KM,
+) -> list[LeadSuggestion]:
+    """For each function without a lead, ranked candidate members, the partner types to recruit, and up to
+    ``candidates`` organizations of the directory (not members) that could take it on."""
     ctx, state = await _context(uow, system_id, None, facts=False)
     formalized = await agreements_uc.formalized_partners(uow, state, ctx.today)
     # Loaded in full (facts=False).
     services = cast(Mapping[UUID, Sequence[Service]], ctx.services_by_partner)
     partners = cast(Mapping[UUID, Partner], ctx.partners)
-    return suggest_leads(state, ctx.catalog, services, partners, formalized)
+    found = suggest_leads(state, ctx.catalog, services, partners, formalized, labels=ctx.labels)
+    # Organizations come from the directory: a key that may not read it gets the members and types alone.
+    if candidates <= 0 or not found or not uow.caller.has(Scope.DIRECTORY_READ):
+        return found
+    needs = recruiting.recruitment_needs(ctx, recruiting.function_gaps(s.function for s in found), near_km=near_km)
+    pool = await uow.partners.recruitment_pool(needs)
+    return [replace(s, prospects=recruiting.prospects_for_function(ctx, s.function, pool, limit=candidates,
+                                                                   near_km=near_km))
+            for s in found]
 
 
 async def role_catalog(uow: UnitOfWork) -> RoleCatalog:

@@ -17,6 +17,7 @@ from api.domain.funding import (
     Allocation,
     FundingAnalysis,
     FundingKind,
+    StreamRole,
     analyse_funding,
     funding_gaps,
     funding_streams_from_dicts,
@@ -343,7 +344,7 @@ def test_a_stream_a_member_already_uses_is_not_untapped_in_any_period() -> None:
     assert not {"snap_et", "tanf"} & untapped
 
 
-def test_members_whose_type_usually_draws_on_a_stream_are_named_first() -> None:
+def test_the_member_whose_type_administers_a_stream_is_named_first_then_those_that_draw_on_it() -> None:
     state, partners, services = single_parents_system()
     tanf_office = make_partner("Marion County Self-Sufficiency", "tanf_agency")
     state = join(state, tanf_office)
@@ -352,9 +353,47 @@ def test_members_whose_type_usually_draws_on_a_stream_are_named_first() -> None:
     services = [*services, make_service(employer, "job_search")]
     [tanf] = [u for u in analyse(state, [*partners, tanf_office, employer], services).untapped
               if u.stream_code == "tanf"]
-    assert [(c.name, c.type_matches) for c in tanf.candidates] == [
-        ("Hope Community Services", True), ("Marion County Self-Sufficiency", True), ("Aardvark Staffing", False),
+    assert [(c.name, c.type_matches, c.role) for c in tanf.candidates] == [
+        ("Marion County Self-Sufficiency", True, StreamRole.ADMINISTERS),
+        ("Hope Community Services", True, StreamRole.USUALLY_DRAWS),
+        ("Aardvark Staffing", False, StreamRole.OFFERS_ONLY),
     ]
+
+
+def test_the_vr_office_not_a_community_organization_is_advised_for_vr_funds() -> None:
+    vr = make_partner("Valley Vocational Rehabilitation", "vocational_rehabilitation")
+    cbo = make_partner("Stonebridge Neighbors Network", "community_based_organization")
+    state = join(system_of(cbo, target_populations=("disability",)), vr)
+    services = [make_service(cbo, "job_placement"), make_service(cbo, "assessment"), make_service(vr, "assessment")]
+    analysis = analyse(state, [cbo, vr], services)
+    [stream] = [u for u in analysis.untapped if u.stream_code == "wioa_title_iv_vr"]
+    assert [c.name for c in stream.candidates] == ["Valley Vocational Rehabilitation", "Stonebridge Neighbors Network"]
+    ctx = gap_context(state, [cbo, vr], services, funding=analysis)
+    [advice] = [g.recommendation for g in funding_gaps(ctx) if g.subject == "wioa_title_iv_vr"]
+    assert "through Valley Vocational Rehabilitation" in advice and "administers it" in advice
+
+
+def test_advice_says_when_no_member_administers_or_usually_draws_on_a_stream() -> None:
+    employer = make_partner("Aardvark Staffing", "employer")
+    state = system_of(employer, target_populations=("disability",))
+    analysis = analyse(state, [employer], [make_service(employer, "job_placement")])
+    [stream] = [u for u in analysis.untapped if u.stream_code == "wioa_title_iv_vr"]
+    assert [c.role for c in stream.candidates] == [StreamRole.OFFERS_ONLY]
+    ctx = gap_context(state, [employer], [], funding=analysis)
+    [advice] = [g.recommendation for g in funding_gaps(ctx) if g.subject == "wioa_title_iv_vr"]
+    assert advice.startswith("No member administers or usually draws on")
+    assert "vocational_rehabilitation" in advice  # no labels given: the code stands for the type
+
+
+def test_an_allocation_to_a_service_the_stream_does_not_pay_for_is_a_warning_not_a_refusal() -> None:
+    state, partners, services = single_parents_system()
+    job_search = services[0]  # VR pays for placement, assessment and counselling, not job search
+    vr_money = make_allocation(state.system.id, "wioa_title_iv_vr", 100, service_id=job_search.id)
+    tanf_money = make_allocation(state.system.id, "tanf", 50, service_id=job_search.id)  # TANF pays for it
+    analysis = analyse(state, partners, services, [vr_money, tanf_money])
+    assert [(w.allocation_id, w.stream_code) for w in analysis.warnings] == [(vr_money.id, "wioa_title_iv_vr")]
+    assert "does not usually pay for job_search" in analysis.warnings[0].message
+    assert analysis.total == 150  # still counted
 
 
 def test_with_the_taxonomy_a_service_also_counts_under_its_parent_category() -> None:
@@ -413,8 +452,8 @@ def test_untapped_streams_are_low_gaps_naming_who_could_draw_on_them() -> None:
     snap = gaps["snap_et"]
     assert snap.severity is Severity.LOW
     assert snap.recommendation == (
-        "Explore drawing on SNAP Employment and Training (SNAP E&T) through Hope Community Services; "
-        "it is administered by a snap_et_agency."
+        "Explore drawing on SNAP Employment and Training (SNAP E&T) through Hope Community Services "
+        "(community_based_organization, a type that usually draws on it); it is administered by a snap_et_agency."
     )
 
 

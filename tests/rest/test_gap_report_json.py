@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic_core import PydanticSerializationError
 
+from api.domain.gap_reports import summarise_gaps
 from api.domain.gaps import Gap, GapKind, Severity
-from api.schemas.systems import GapOut, GapReport, gap_report_json
+from api.domain.recruiting import GapCandidate
+from api.schemas.systems import GapOut, GapReport, GapSummaryOut, gap_report_json
 from tests.hypothesis_profiles import examples
 
 SYSTEM = UUID("6f1c2b9e-3d4a-4c5b-8e7f-9a0b1c2d3e4f")
@@ -24,7 +26,7 @@ class Rank(IntEnum):
 
 
 def _dto_json(gaps: list[Gap], system_id: UUID = SYSTEM) -> bytes:
-    return GapReport(system_id=system_id, as_of=AS_OF,
+    return GapReport(system_id=system_id, as_of=AS_OF, summary=GapSummaryOut.model_validate(summarise_gaps(gaps)),
                      gaps=[GapOut.model_validate(g) for g in gaps]).model_dump_json().encode()
 
 
@@ -39,7 +41,12 @@ figure_values = st.one_of(
 gaps_st = st.lists(st.builds(
     Gap, kind=st.sampled_from(GapKind), severity=st.sampled_from(Severity), subject=st.text(),
     explanation=st.text(), recommendation=st.text(),
-    figures=st.dictionaries(st.text(max_size=12), figure_values, max_size=6),
+    figures=st.dictionaries(st.text(max_size=12), figure_values, max_size=6), subject_label=st.text(),
+    candidates=st.lists(st.builds(
+        GapCandidate, partner_id=st.uuids(), name=st.text(), partner_type=st.text(), partner_type_label=st.text(),
+        member=st.booleans(), score=st.integers(min_value=0, max_value=100), reasons=st.lists(st.text()).map(tuple),
+        distance_km=st.one_of(st.none(), st.floats(min_value=0, max_value=20_000), st.integers(0, 500).map(float)),
+    ), max_size=3).map(tuple),
 ), max_size=6)
 
 
@@ -59,6 +66,13 @@ def test_an_empty_report_and_the_usual_figures_are_the_dto_json():
             recommendation="Braid", figures={"total": "1000.00", "grant_share": 1.0}),
         Gap(kind=GapKind.TEAM_COMPOSITION, severity=Severity.HIGH, subject="intermediary", explanation="None",
             recommendation="Designate one"),
+        Gap(kind=GapKind.UNSERVED_POPULATION, severity=Severity.HIGH, subject="veteran", subject_label="Veterans",
+            explanation="Nobody serves Veterans", recommendation="Bring on a partner",
+            candidates=(GapCandidate(partner_id=uuid4(), name="Brightwater Veterans Office",
+                                     partner_type="veterans_services", partner_type_label="Veterans services",
+                                     member=False, score=100, reasons=("serves Veterans",), distance_km=4.0),
+                        GapCandidate(partner_id=uuid4(), name="Member", partner_type="workforce_agency",
+                                     partner_type_label="Workforce agency", member=True, score=60, reasons=()))),
     ]
     for found in ([], gaps):
         assert gap_report_json(SYSTEM, AS_OF, found) == _dto_json(found)

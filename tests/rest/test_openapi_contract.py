@@ -227,9 +227,11 @@ async def test_an_unknown_query_parameter_is_a_422_naming_it_on_every_operation(
 
 
 async def test_gaps_refuse_a_filter_they_do_not_have_instead_of_returning_every_gap(client):
-    r = await client.get(f"/v1/systems/{uuid.uuid4()}/gaps", params={"severity": "high"})
-    assert r.status_code == 422 and r.json()["errors"] == [{"field": "severity",
+    r = await client.get(f"/v1/systems/{uuid.uuid4()}/gaps", params={"severity": "high", "region": "or-north"})
+    assert r.status_code == 422 and r.json()["errors"] == [{"field": "region",
                                                             "message": "is not a parameter of this operation"}]
+    r = await client.get(f"/v1/systems/{uuid.uuid4()}/review", params={"as_of": "2026-01-01", "severity": "urgent"})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["severity"]
 
 
 async def test_each_problem_type_resolves_to_a_page_saying_what_to_do(client):

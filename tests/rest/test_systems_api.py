@@ -180,5 +180,15 @@ async def test_gap_analysis_of_the_larger_demo_system_costs_a_fixed_number_of_qu
     clean_db.query_observer = None
     assert gaps, "the demo state system is meant to show gaps"
     assert {"unserved_population", "membership_review"} <= {g["kind"] for g in gaps}
-    # +2 for gap kinds 6 and 7: the system's agreements, and its funding basis (allocations and catalogue).
-    assert counter.count <= 8, [" ".join(q.split())[:60] for q in counter.queries]
+    nurses = [g for g in gaps if g["kind"] == "training_capacity" and g["subject"] == "29-1141"]
+    assert nurses and nurses[0]["subject_label"] == "Registered Nurses"  # the demo loads the titles it uses
+    assert "Registered Nurses (29-1141)" in nurses[0]["explanation"]
+    # +2 for gap kinds 6 and 7: the system's agreements, and its funding basis (allocations and catalogue);
+    # +1 for the labels of the codes (the vocabularies, issue 22).
+    assert counter.count <= 9, [" ".join(q.split())[:60] for q in counter.queries]
+    counter = QueryCounter()
+    clean_db.query_observer = counter
+    r = await client.get(f"/v1/systems/{STATE_SYSTEM_ID}/gaps", params={"candidates": 3})
+    clean_db.query_observer = None
+    assert r.status_code == 200, r.text
+    assert counter.count <= 10, "candidates for every gap cost one more query, whatever the number of gaps"

@@ -9,6 +9,7 @@ Full-text search (``q``) and distance (``near``) are left to the PostgreSQL repo
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -41,6 +42,7 @@ from api.domain.ports import (
     TitledObservation,
 )
 from api.domain.readiness import Framework, Response, Round
+from api.domain.recruiting import Prospect, RecruitmentNeeds
 from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
 from api.domain.systems import (
     CareerPathwaysSystem,
@@ -185,6 +187,36 @@ class FakePartnerRepository:
             if service.partner_id in out:
                 out[service.partner_id].append(service)
         return out
+
+    async def recruitment_pool(self, needs: RecruitmentNeeds) -> list[Prospect]:
+        if needs.empty:
+            return []
+        placed = [p for pid in needs.members if (p := self.partners.get(pid)) is not None
+                  and p.latitude is not None and p.longitude is not None]
+        anchor = ((sum(p.latitude or 0.0 for p in placed) / len(placed),
+                   sum(p.longitude or 0.0 for p in placed) / len(placed)) if placed else None)
+        found = []
+        for p in self.partners.values():
+            if p.jurisdiction.state != needs.state or p.status is not Status.ACTIVE or p.id in needs.members:
+                continue
+            active = [s for s in self.services.values() if s.partner_id == p.id and s.status is Status.ACTIVE]
+            fits = (p.partner_type in needs.partner_types or set(p.populations_served) & set(needs.populations)
+                    or any(s.category in needs.categories or set(s.populations) & set(needs.populations)
+                           or set(s.occupations) & set(needs.occupations) for s in active))
+            in_area = bool(set(p.regions_served) & set(needs.areas)) or p.jurisdiction.local_area in needs.areas
+            distance = (_km(anchor, (p.latitude, p.longitude))
+                        if anchor is not None and p.latitude is not None and p.longitude is not None else None)
+            if not fits or not (in_area or (distance is not None and distance <= needs.near_km)):
+                continue
+            found.append(Prospect(
+                id=p.id, name=p.name, partner_type=p.partner_type, local_area=p.jurisdiction.local_area,
+                regions_served=p.regions_served, populations_served=p.populations_served, capacity=p.capacity,
+                categories=tuple(sorted({s.category for s in active if s.capacity != 0})),
+                service_populations=tuple(sorted({x for s in active for x in s.populations})),
+                occupations=tuple(sorted({x for s in active for x in s.occupations})),
+                distance_km=distance, in_area=in_area))
+        found.sort(key=lambda x: (not x.in_area, x.distance_km is None, x.distance_km or 0.0, x.name, str(x.id)))
+        return found[:needs.limit]
 
     async def partner_facts_of(self, partner_ids: Sequence[UUID]) -> dict[UUID, PartnerFacts]:
         return {pid: PartnerFacts.of(p) for pid, p in (await self.get_many(partner_ids)).items()}
@@ -788,3 +820,10 @@ class FakeUnitOfWork:
             yield
         finally:
             self.partners.partners, self.partners.services = partners, services
+
+
+def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in km, as the PostgreSQL repository computes it."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))

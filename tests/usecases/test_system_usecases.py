@@ -6,13 +6,15 @@ types, round trips).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 
-from api.domain.partners import Jurisdiction, Level, Partner
+from api.domain.gaps import GapKind, Severity
+from api.domain.partners import Jurisdiction, Level, Partner, Status
 from api.domain.systems import (
     CareerPathwaysSystem,
     FunctionAlreadyHasLead,
@@ -127,3 +129,21 @@ async def test_a_write_based_on_a_stale_read_stores_nothing(uow: FakeUnitOfWork)
     stale = await uc.get_system(uow, system_id=system)
     await uc.update_system(uow, system_id=system, changes={"vision": "Everyone works"})
     assert not await uow.systems.save(stale, stale)
+
+
+async def test_gaps_name_active_organizations_of_the_area_that_could_close_them(uow: FakeUnitOfWork) -> None:
+    system = await a_system(uow, target_populations=("veteran",))
+    await join(uow, system, await a_partner(uow, "Test Valley Board", "workforce_agency"))
+    office = await a_partner(uow, "Test Valley Veterans Office", "veterans_services")
+    retired = await a_partner(uow, "Old Veterans Post", "veterans_services")
+    stored = uow.partners.partners[retired]
+    uow.partners.partners[retired] = replace(stored, status=Status.RETIRED)
+    plain = await uc.analyse(uow, system_id=system, today=TODAY)
+    assert all(g.candidates == () for g in plain)
+    found = await uc.analyse(uow, system_id=system, today=TODAY, candidates=2,
+                             only=uc.GapFilter(kinds=(GapKind.UNSERVED_POPULATION,)))
+    [gap] = found
+    assert gap.subject_label == "Veterans" and [c.partner_id for c in gap.candidates] == [office]
+    assert await uc.analyse(uow, system_id=system, today=TODAY,
+                            only=uc.GapFilter(min_severity=Severity.CRITICAL, kinds=(GapKind.UNSERVED_POPULATION,))
+                            ) == []
