@@ -33,6 +33,7 @@ from api.graphql.labor_market import LaborMarketQuery
 from api.graphql.limits import cost_rule
 from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
+from api.graphql.states import StateQuery
 from api.graphql.systems import PartnershipMutation, PartnershipQuery, SystemMutation, SystemQuery
 from api.graphql.types import (
     PageInfo,
@@ -201,7 +202,7 @@ class PartnerMutation:
 
 
 Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionPlanQuery, AgreementQuery,
-                              ConnectionQuery, LaborMarketQuery, PartnershipQuery))
+                              ConnectionQuery, LaborMarketQuery, PartnershipQuery, StateQuery))
 Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMutation, ActionPlanMutation,
                                     AgreementMutation, ConnectionMutation, PartnershipMutation))
 

@@ -436,7 +436,7 @@ def _rest_probe(op: Op, operation: dict[str, Any], t: Area, w: World, home: Area
     names = dict.fromkeys(re.findall(r"\{([^}]+)\}", path))
     chosen = {**{n: n for n in names}, **PATH_OVERRIDES.get(op, {})}
     values = {**t.ids, "kind": "partners", "partner_type": "employer", "taxonomy": w.extra["taxonomy"],
-              "term": w.extra["term"], "name": "not-found"}
+              "term": w.extra["term"], "name": "not-found", "state": t.state}
     if path.startswith("/v1/reference/regions/"):
         values["code"] = t.code
     elif path.startswith("/v1/reference/functions/"):
@@ -644,7 +644,7 @@ GQL_INPUT: dict[str, Op] = {
 }
 GQL_VALUES: dict[str, Callable[[Area], Any]] = {
     "regions": lambda t: [t.code], "stage": lambda t: "CONTACTED", "reviewedOn": lambda t: "2026-06-01",
-    "code": lambda t: STREAM, "scheme": lambda t: "SOC",
+    "code": lambda t: STREAM, "scheme": lambda t: "SOC", "state": lambda t: t.state,
 }
 GQL_INPUT_OVERRIDES: dict[str, Callable[[Area], Any]] = {
     "recordResponse": lambda t: {"ratings": [{"indicatorCode": "1.1", "value": 3}]},
