@@ -185,8 +185,10 @@ def radar_chart_svg(
         ring_points = " ".join(xy(*at(a, share)) for a in angles)
         x, y = at(angles[0], share)
         out.append(_tag("polygon", class_="ring", points=ring_points, fill="none", stroke=_GRID_COLOUR))
-        out.append(_tag("text", escape(f"{value:g} {label}"), class_="ring-label", x=x + 4, y=y - 3,
-                        font_size=10, fill=_MUTED_COLOUR))
+        # Left of the first axis: the values of its points are printed on its right.
+        out.append(_tag("text", escape(f"{value:g} {label}"), class_="ring-label", x=x - 5, y=y - 3,
+                        text_anchor="end", font_size=10, fill=_MUTED_COLOUR, stroke="#ffffff", stroke_width=3,
+                        paint_order="stroke"))
     out.append("</g>")
     out.append('<g class="axes">')
     for i, a in enumerate(angles):
@@ -316,7 +318,7 @@ def stacked_bar_chart_svg(
     scale = _BAR_WIDTH / top
     legend_y = _BAR_TOP + len(categories) * (_BAR_HEIGHT + _BAR_GAP) + 28
     width = _BAR_LABEL_WIDTH + _BAR_WIDTH + 60
-    height = legend_y + 40
+    height = legend_y + 16
 
     def describe(i: int) -> str:
         parts = ", ".join(f"{counts[i]} {name}" for name, (_, counts) in zip(names, series, strict=True))
@@ -330,7 +332,7 @@ def stacked_bar_chart_svg(
         _tag("title", escape(title), id="chart-title"),
         _tag("desc", escape(summary), id="chart-desc"),
         "<defs>" + _tag("pattern", _tag("rect", width=8.0, height=8.0, fill="#ffffff")
-                        + _tag("path", d="M0,8 L8,0", stroke="#1f4e8c", stroke_width=2),
+                        + _tag("path", d="M0,8 L8,0", stroke="#1f4e8c", stroke_width=1.5),
                         id=_HATCH_ID, width=8.0, height=8.0, patternUnits="userSpaceOnUse",
                         patternTransform="rotate(0)") + "</defs>",
         _tag("text", escape(title), class_="chart-title", x=width / 2, y=28.0, text_anchor="middle", font_size=16,
