@@ -84,6 +84,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("PUT", "/v1/systems/{system_id}/action-plan"): "replaceActionPlan",
     ("GET", "/v1/systems/{system_id}/action-plan/status"): "getActionPlanStatus",
     ("POST", "/v1/systems/{system_id}/action-plan/goals"): "addActionPlanGoal",
+    ("POST", "/v1/systems/{system_id}/action-plan/goals/from-gap"): "addActionPlanGoalFromGap",
     ("PATCH", "/v1/systems/{system_id}/action-plan/goals/{goal_id}"): "updateActionPlanGoal",
     ("DELETE", "/v1/systems/{system_id}/action-plan/goals/{goal_id}"): "deleteActionPlanGoal",
     ("POST", "/v1/systems/{system_id}/action-plan/items"): "addActionPlanItem",

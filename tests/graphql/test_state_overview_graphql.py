@@ -46,3 +46,30 @@ async def test_a_key_of_another_state_gets_an_error_and_no_data(app: FastAPI, st
     body = r.json()
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+ADD_FROM_GAP = """mutation($s: UUID!, $k: GapKind!, $subject: String!) {
+  addGoalFromGap(systemId: $s, kind: $k, subject: $subject) {
+    __typename ... on GoalGap { goalId gapKind gapSubject open } ... on ValidationError { errors { field } } } }"""
+GOAL_GAPS = "query($s: UUID!) { goalGaps(systemId: $s) { gapKind gapSubject open } }"
+
+
+async def test_a_gap_becomes_a_goal_and_its_closing_shows(client: httpx.AsyncClient, state):  # noqa: F811
+    west = state["west"]
+
+    async def gql(query: str, **variables: object) -> dict:
+        r = await client.post("/graphql", json={"query": query, "variables": variables})
+        assert r.status_code == 200 and "errors" not in r.json(), r.text
+        return r.json()["data"]
+
+    made = (await gql(ADD_FROM_GAP, s=west, k="UNCOVERED_FUNCTION", subject="assess_skills"))["addGoalFromGap"]
+    assert (made["__typename"], made["gapKind"], made["gapSubject"], made["open"]) == (
+        "GoalGap", "uncovered_function", "assess_skills", True)
+    refused = (await gql(ADD_FROM_GAP, s=west, k="UNCOVERED_FUNCTION", subject="coordinate_collaboration"))
+    assert refused["addGoalFromGap"] == {"__typename": "ValidationError", "errors": [{"field": "subject"}]}
+    board = (await client.get(f"/v1/systems/{west}")).json()["intermediary_id"]
+    r = await client.post(f"/v1/systems/{west}/assignments",
+                          json={"partner_id": board, "function": "assess_skills", "strength": "lead"})
+    assert r.status_code == 201, r.text
+    assert (await gql(GOAL_GAPS, s=west))["goalGaps"] == [
+        {"gapKind": "uncovered_function", "gapSubject": "assess_skills", "open": False}]

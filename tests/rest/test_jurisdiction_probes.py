@@ -377,6 +377,8 @@ def _body(op: Op, t: Area, w: World, home: Area) -> tuple[Any, bytes | None, dic
         ("POST", "/v1/rounds/{round_id}/close"): {"closed_on": "2026-03-01"},
         ("PUT", "/v1/systems/{system_id}/action-plan"): {"what_is_next": "probed"},
         ("POST", "/v1/systems/{system_id}/action-plan/goals"): {"title": "Probe goal"},
+        ("POST", "/v1/systems/{system_id}/action-plan/goals/from-gap"): {"kind": "uncovered_function",
+                                                                        "subject": "provide_trainers"},
         ("PATCH", "/v1/systems/{system_id}/action-plan/goals/{goal_id}"): {"title": "Probed"},
         ("POST", "/v1/systems/{system_id}/action-plan/items"): {"goal_id": ids["goal_id"], "description": "Probe",
                                                                "owner_id": ids["partner_id"]},
@@ -645,6 +647,7 @@ GQL_INPUT: dict[str, Op] = {
 GQL_VALUES: dict[str, Callable[[Area], Any]] = {
     "regions": lambda t: [t.code], "stage": lambda t: "CONTACTED", "reviewedOn": lambda t: "2026-06-01",
     "code": lambda t: STREAM, "scheme": lambda t: "SOC", "state": lambda t: t.state,
+    "kind": lambda t: "UNCOVERED_FUNCTION", "subject": lambda t: "provide_trainers",
 }
 GQL_INPUT_OVERRIDES: dict[str, Callable[[Area], Any]] = {
     "recordResponse": lambda t: {"ratings": [{"indicatorCode": "1.1", "value": 3}]},
