@@ -37,6 +37,7 @@ from api.routers import (
     problem_types,
     readiness,
     reference,
+    states,
     sync,
     systems,
 )
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.include_router(funding.router)
     app.include_router(connections.router)
     app.include_router(labor_market.router)
+    app.include_router(states.router)
     app.include_router(
         explorers.OfflineGraphQLRouter(
             build_schema(max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases,

@@ -25,3 +25,13 @@ def test_quick_benchmarks_run_on_tiny_data_and_write_their_report(tmp_path):
     assert any(benchmark == "readiness scoring" for benchmark, _ in names)
     assert all(f["value"] >= 0 for f in report["figures"])
     assert "| target" in report["table"]
+
+
+def test_the_state_overview_benchmark_runs_on_a_tiny_state():
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.state_overview", "--systems", "3", "--members", "4", "--repeat", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "state overview, 3 local systems x 4 members (3 areas)," in done.stdout
+    assert "SQL statements" in done.stdout and "target p50" in done.stdout

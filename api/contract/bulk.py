@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 from api.hsds.schemas import HsdsOrganization, HsdsService
 from api.schemas.bulk_lines import ObservationLine, TitleLine
 from api.schemas.partners import PartnerOut, ServiceOut
+from api.schemas.states import StateOverviewCsvRow
 from api.schemas.sync import PartnerSyncLine, ServiceSyncLine
 
 NDJSON = "application/x-ndjson"
@@ -89,7 +90,7 @@ def _operation(openapi: dict[str, Any], method: str, path: str) -> dict[str, Any
 def declare(openapi: dict[str, Any]) -> None:
     """Declare the bulk bodies of the operations that have them (those present in ``openapi``)."""
     _components(openapi, PartnerSyncLine, ServiceSyncLine, ObservationLine, TitleLine, PartnerOut, ServiceOut,
-                HsdsOrganization, HsdsService)
+                HsdsOrganization, HsdsService, StateOverviewCsvRow)
     schemas = openapi["components"]["schemas"]
     schemas["GapFigures"] = {
         "type": "object", "title": "GapFigures",
@@ -133,6 +134,9 @@ def declare(openapi: dict[str, Any]) -> None:
             CSV: {"schema": BINARY, ITEM: _ref(TitleLine),
                   "example": "scheme,code,title\nsoc,29-1141,Registered Nurses\n"},
         }
+    if (op := _operation(openapi, "get", "/v1/states/{state}/overview")) is not None:
+        content = op["responses"]["200"]["content"]
+        content[CSV] = {**content.get(CSV, {}), "schema": BINARY, ITEM: _ref(StateOverviewCsvRow)}
     if (op := _operation(openapi, "get", "/v1/export/{kind}")) is not None:
         op["responses"]["200"] = {
             "description": "NDJSON, one record a line: `PartnerOut` for `kind=partners`, `ServiceOut` for "

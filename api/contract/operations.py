@@ -93,6 +93,7 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("PUT", "/v1/systems/{system_id}/action-plan"): "replaceActionPlan",
     ("GET", "/v1/systems/{system_id}/action-plan/status"): "getActionPlanStatus",
     ("POST", "/v1/systems/{system_id}/action-plan/goals"): "addActionPlanGoal",
+    ("POST", "/v1/systems/{system_id}/action-plan/goals/from-gap"): "addActionPlanGoalFromGap",
     ("PATCH", "/v1/systems/{system_id}/action-plan/goals/{goal_id}"): "updateActionPlanGoal",
     ("DELETE", "/v1/systems/{system_id}/action-plan/goals/{goal_id}"): "deleteActionPlanGoal",
     ("POST", "/v1/systems/{system_id}/action-plan/items"): "addActionPlanItem",
@@ -124,6 +125,9 @@ OPERATION_IDS: dict[tuple[str, str], str] = {
     ("GET", "/v1/labor-market/observations"): "listObservations",
     ("POST", "/v1/labor-market/titles"): "ingestTitles",
     ("GET", "/v1/labor-market/in-demand"): "listInDemandOccupations",
+    # the statewide roll-up
+    ("GET", "/v1/states/{state}/overview"): "getStateOverview",
+    ("GET", "/v1/states/{state}/overview/chart.svg"): "getStateOverviewChart",
     # keys and audit
     ("POST", "/v1/admin/keys"): "createApiKey",
     ("GET", "/v1/admin/keys"): "listApiKeys",
@@ -159,6 +163,8 @@ TAGS: list[dict[str, str]] = [
                                        "lead suggestions, gap analysis and the periodic team review."},
     {"name": "readiness", "description": "Readiness assessment on the Six Key Elements: rounds, partners' "
                                          "responses, scores and the radar chart."},
+    {"name": "states", "description": "The statewide roll-up for state agencies: a state's systems side by side, "
+                                      "by local area, as JSON, CSV or a bar chart."},
     {"name": "action plans", "description": "A system's action plan: goals and items, with their status."},
     {"name": "agreements", "description": "Agreements between members (MOUs), their signatures and completeness."},
     {"name": "funding", "description": "Braided funding: allocations of funding streams to a system and the "

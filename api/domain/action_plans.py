@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from api.domain.errors import FieldProblem, InvalidInput, RuleViolation
+from api.domain.gaps import Gap, GapKind
 from api.domain.readiness import NextStepKind, Summary
 
 MAX_TEXT_LENGTH = 4000
@@ -64,6 +65,20 @@ class Goal:
     description: str = ""
     element_code: str | None = None
     gap_reference: str | None = None
+    gap_kind: str | None = None
+    """With ``gap_subject``: the gap of the system's gap report the goal was made from (its kind and subject)."""
+    gap_subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GoalGap:
+    """A goal made from a gap, and whether that gap is still in the system's current gap report."""
+
+    goal_id: UUID
+    title: str
+    gap_kind: str
+    gap_subject: str
+    open: bool
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,6 +179,40 @@ def validate_goal(goal: Goal, *, element_codes: Collection[str] | None = None) -
     if problems:
         raise InvalidInput(problems)
     return goal
+
+
+def goal_for_gap(
+    gaps: Iterable[Gap], *, kind: str, subject: str, plan_id: UUID, title: str | None = None, description: str = "",
+    element_code: str | None = None, goal_id: UUID | None = None, element_codes: Collection[str] | None = None,
+) -> Goal:
+    """Make a goal from a gap of the system's current report, found by kind and subject.
+
+    The goal references the gap by both, so the plan can say whether the gap is still open; a gap that is not in
+    the report (closed already, or never there) is refused. Its title defaults to the gap's explanation and its
+    description to the recommendation.
+    """
+    if kind not in {k.value for k in GapKind}:
+        raise InvalidInput(FieldProblem("kind", f"unknown gap kind '{kind[:64]}'"))
+    gap = next((g for g in gaps if g.kind.value == kind and g.subject == subject), None)
+    if gap is None:
+        raise InvalidInput(FieldProblem(
+            "subject", f"no gap of kind '{kind}' with subject '{subject[:200]}' in the system's current gap report"))
+    return validate_goal(
+        Goal(id=goal_id or uuid4(), plan_id=plan_id, title=title or gap.explanation,
+             description=description or gap.recommendation, element_code=element_code, gap_kind=gap.kind.value,
+             gap_subject=gap.subject),
+        element_codes=element_codes,
+    )
+
+
+def goal_gaps(goals: Iterable[Goal], gaps: Iterable[Gap]) -> tuple[GoalGap, ...]:
+    """For every goal made from a gap, whether the gap is still in the report (the gap closes, the goal stays)."""
+    current = {(g.kind.value, g.subject) for g in gaps}
+    return tuple(
+        GoalGap(goal_id=g.id, title=g.title, gap_kind=g.gap_kind, gap_subject=g.gap_subject,
+                open=(g.gap_kind, g.gap_subject) in current)
+        for g in goals if g.gap_kind is not None and g.gap_subject is not None
+    )
 
 
 def revise_goal(

@@ -153,6 +153,10 @@ class SystemRepository(Protocol):
 
     async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None: ...
 
+    async def load_in(self, *, state: str, local_area: str | None = None) -> list[SystemState]:
+        """Every system of a state (of one of its local areas when given), loaded in full in one read."""
+        ...
+
     async def add(self, state: SystemState) -> None: ...
 
     async def save(self, old: SystemState, new: SystemState) -> bool: ...
@@ -192,6 +196,10 @@ class ReadinessRepository(Protocol):
     async def get_round(self, round_id: UUID, *, for_update: bool = False) -> Round | None: ...
 
     async def rounds_of(self, system_id: UUID) -> list[Round]: ...
+
+    async def latest_closed_rounds(self, system_ids: Sequence[UUID]) -> dict[UUID, Round]:
+        """Each system's latest closed round, for many systems in one read (systems with none are left out)."""
+        ...
 
     async def list_rounds(
         self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
@@ -283,6 +291,10 @@ class AgreementRepository(Protocol):
 
     async def of_system(self, system_id: UUID) -> list[Agreement]: ...
 
+    async def of_systems(self, system_ids: Sequence[UUID]) -> dict[UUID, list[Agreement]]:
+        """The agreements of many systems in one read, by system (every asked system has an entry)."""
+        ...
+
     async def list_agreements(
         self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
     ) -> Page[Agreement]: ...
@@ -313,6 +325,10 @@ class FundingRepository(Protocol):
     async def put_stream(self, stream: FundingStream) -> None: ...
 
     async def basis(self, system_id: UUID) -> FundingBasis: ...
+
+    async def bases(self, system_ids: Sequence[UUID]) -> dict[UUID, FundingBasis]:
+        """The funding basis of many systems in one read (the catalogue and taxonomy shared by all)."""
+        ...
 
     async def list_allocations(
         self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None

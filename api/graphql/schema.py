@@ -29,10 +29,12 @@ from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import HideUnexpectedErrors, MutationError, as_result, query_error
 from api.graphql.executor import FastExecutionContext
+from api.graphql.goal_gaps import GoalGapMutation, GoalGapQuery
 from api.graphql.labor_market import LaborMarketQuery
 from api.graphql.limits import cost_rule
 from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
+from api.graphql.states import StateQuery
 from api.graphql.systems import PartnershipMutation, PartnershipQuery, SystemMutation, SystemQuery
 from api.graphql.types import (
     PageInfo,
@@ -201,9 +203,9 @@ class PartnerMutation:
 
 
 Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionPlanQuery, AgreementQuery,
-                              ConnectionQuery, LaborMarketQuery, PartnershipQuery))
+                              ConnectionQuery, LaborMarketQuery, PartnershipQuery, StateQuery, GoalGapQuery))
 Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMutation, ActionPlanMutation,
-                                    AgreementMutation, ConnectionMutation, PartnershipMutation))
+                                    AgreementMutation, ConnectionMutation, PartnershipMutation, GoalGapMutation))
 
 
 def build_schema(

@@ -18,7 +18,8 @@ LOAD_PLAN = f"""
 SELECT {PLAN_COLUMNS}, p.version, p.updated_at,
   coalesce((SELECT jsonb_agg(jsonb_build_object(
       'id', g.id, 'title', g.title, 'description', g.description, 'element_code', g.element_code,
-      'gap_reference', g.gap_reference) ORDER BY g.created_at, g.id)
+      'gap_reference', g.gap_reference, 'gap_kind', g.gap_kind, 'gap_subject', g.gap_subject)
+      ORDER BY g.created_at, g.id)
     FROM plan_goals g WHERE g.plan_id = p.id), '[]') AS goals,
   coalesce((SELECT jsonb_agg(jsonb_build_object(
       'id', i.id, 'goal_id', i.goal_id, 'description', i.description, 'owner_id', i.owner_id, 'due_on', i.due_on,
@@ -39,10 +40,11 @@ WHERE id = $1 AND version = $7
 # Goals and items are parts of the plan: changing one makes a new version of the plan (and its ETag).
 TOUCH_PLAN = "UPDATE action_plans SET version = version + 1, updated_at = now() WHERE id = $1"
 UPSERT_GOAL = """
-INSERT INTO plan_goals (id, plan_id, title, description, element_code, gap_reference)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO plan_goals (id, plan_id, title, description, element_code, gap_reference, gap_kind, gap_subject)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (id) DO UPDATE SET title = excluded.title, description = excluded.description,
-  element_code = excluded.element_code, gap_reference = excluded.gap_reference
+  element_code = excluded.element_code, gap_reference = excluded.gap_reference, gap_kind = excluded.gap_kind,
+  gap_subject = excluded.gap_subject
 """
 DELETE_GOAL = "DELETE FROM plan_goals WHERE id = $1"
 UPSERT_ITEMS = """
@@ -67,7 +69,8 @@ def _plan(r: Mapping[str, Any]) -> ActionPlan:
 
 def _goal(plan_id: UUID, g: Mapping[str, Any]) -> Goal:
     return Goal(id=UUID(g["id"]), plan_id=plan_id, title=g["title"], description=g["description"],
-                element_code=g["element_code"], gap_reference=g["gap_reference"])
+                element_code=g["element_code"], gap_reference=g["gap_reference"], gap_kind=g.get("gap_kind"),
+                gap_subject=g.get("gap_subject"))
 
 
 def _item(i: Mapping[str, Any]) -> ActionItem:
@@ -116,7 +119,7 @@ class PgActionPlanRepository:
 
     async def put_goal(self, goal: Goal) -> None:
         await self._conn.execute(UPSERT_GOAL, goal.id, goal.plan_id, goal.title, goal.description,
-                                 goal.element_code, goal.gap_reference)
+                                 goal.element_code, goal.gap_reference, goal.gap_kind, goal.gap_subject)
 
     async def delete_goal(self, goal_id: UUID) -> bool:
         return await self._conn.execute(DELETE_GOAL, goal_id) == "DELETE 1"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +20,9 @@ AGREEMENT_COLUMNS = """
         ORDER BY f.assignment_id) AS formalizes
 """
 OF_SYSTEM = f"SELECT {AGREEMENT_COLUMNS} FROM agreements a WHERE a.system_id = $1 ORDER BY a.title, a.id"
+OF_SYSTEMS = f"""
+SELECT {AGREEMENT_COLUMNS} FROM agreements a WHERE a.system_id = any($1::uuid[]) ORDER BY a.system_id, a.title, a.id
+"""
 LIST = f"""
 SELECT {AGREEMENT_COLUMNS} FROM agreements a
 WHERE a.system_id = $1 AND ($2::text IS NULL OR (a.title, a.id) > ($2, $3::uuid))
@@ -75,6 +78,12 @@ class PgAgreementRepository:
 
     async def of_system(self, system_id: UUID) -> list[Agreement]:
         return [_agreement(r) for r in await self._conn.fetch(OF_SYSTEM, system_id)]
+
+    async def of_systems(self, system_ids: Sequence[UUID]) -> dict[UUID, list[Agreement]]:
+        out: dict[UUID, list[Agreement]] = {sid: [] for sid in system_ids}
+        for r in await self._conn.fetch(OF_SYSTEMS, list(system_ids)):
+            out[r["system_id"]].append(_agreement(r))
+        return out
 
     async def list_agreements(
         self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -40,6 +40,16 @@ BASIS = f"""
 SELECT
   array(SELECT row({ALLOCATION_COLUMNS}) FROM allocations a WHERE a.system_id = $1
         ORDER BY a.period, a.stream_code, a.id) AS allocations,
+  (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.code), '[]') FROM (SELECT {STREAM_COLUMNS}
+     FROM funding_streams) s) AS streams,
+  (SELECT coalesce(jsonb_object_agg(c.code, c.parent), '{{}}') FROM service_categories c) AS parents
+"""
+BASES_ALLOCATIONS = f"""
+SELECT {ALLOCATION_COLUMNS} FROM allocations a WHERE a.system_id = any($1::uuid[])
+ORDER BY a.system_id, a.period, a.stream_code, a.id
+"""
+CATALOGUE = f"""
+SELECT
   (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.code), '[]') FROM (SELECT {STREAM_COLUMNS}
      FROM funding_streams) s) AS streams,
   (SELECT coalesce(jsonb_object_agg(c.code, c.parent), '{{}}') FROM service_categories c) AS parents
@@ -117,6 +127,17 @@ class PgFundingRepository:
             streams={d["code"]: _stream(d) for d in row["streams"]},
             category_parents=dict(row["parents"]),
         )
+
+    async def bases(self, system_ids: Sequence[UUID]) -> dict[UUID, FundingBasis]:
+        catalogue = await self._conn.fetchrow(CATALOGUE)
+        assert catalogue is not None
+        streams = {d["code"]: _stream(d) for d in catalogue["streams"]}
+        parents = dict(catalogue["parents"])
+        allocations: dict[UUID, list[Allocation]] = {sid: [] for sid in system_ids}
+        for r in await self._conn.fetch(BASES_ALLOCATIONS, list(system_ids)):
+            allocations[r["system_id"]].append(_allocation(r))
+        return {sid: FundingBasis(allocations=tuple(found), streams=streams, category_parents=parents)
+                for sid, found in allocations.items()}
 
     async def list_allocations(
         self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None

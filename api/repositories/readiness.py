@@ -24,6 +24,11 @@ ROUND_COLUMNS = "id, system_id, framework_id, framework_version, started_on, clo
 GET_ROUND = f"SELECT {ROUND_COLUMNS} FROM rounds WHERE id = $1"
 LOCK_ROUND = f"{GET_ROUND} FOR UPDATE"
 ROUNDS_OF = f"SELECT {ROUND_COLUMNS} FROM rounds WHERE system_id = $1 ORDER BY started_on, id"
+LATEST_CLOSED = f"""
+SELECT DISTINCT ON (system_id) {ROUND_COLUMNS} FROM rounds
+WHERE system_id = any($1::uuid[]) AND closed_on IS NOT NULL
+ORDER BY system_id, closed_on DESC, started_on DESC, id DESC
+"""
 LIST_ROUNDS = f"""
 SELECT {ROUND_COLUMNS} FROM rounds
 WHERE system_id = $1 AND ($2::date IS NULL OR (started_on, id) < ($2, $3::uuid))
@@ -95,6 +100,9 @@ class PgReadinessRepository:
 
     async def rounds_of(self, system_id: UUID) -> list[Round]:
         return [_round(r) for r in await self._conn.fetch(ROUNDS_OF, system_id)]
+
+    async def latest_closed_rounds(self, system_ids: Sequence[UUID]) -> dict[UUID, Round]:
+        return {r["system_id"]: _round(r) for r in await self._conn.fetch(LATEST_CLOSED, list(system_ids))}
 
     async def list_rounds(
         self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None

@@ -63,6 +63,10 @@ SELECT {SYSTEM_COLUMNS},
     FROM staff_sessions x WHERE x.system_id = s.id), '[]') AS staff_sessions
 FROM systems s WHERE s.id = $1
 """
+# The same state for every system of a state (or of one of its local areas), in one round trip.
+LOAD_STATES_IN = LOAD_STATE.replace(
+    "FROM systems s WHERE s.id = $1",
+    "FROM systems s WHERE s.state = $1 AND ($2::text IS NULL OR s.local_area = $2) ORDER BY s.name, s.id")
 INSERT_SYSTEM = """
 INSERT INTO systems (id, name, level, state, local_area, vision, mission, goals, target_sectors,
   target_occupations, target_populations, regions, working_relationship, working_relationship_notes,
@@ -243,6 +247,9 @@ class PgSystemRepository:
                 return None
         row = await self._conn.fetchrow(LOAD_STATE, system_id)
         return _state(row) if row else None
+
+    async def load_in(self, *, state: str, local_area: str | None = None) -> list[SystemState]:
+        return [_state(r) for r in await self._conn.fetch(LOAD_STATES_IN, state, local_area)]
 
     async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None:
         row = await self._conn.fetchrow("SELECT state, local_area FROM systems WHERE id = $1", system_id)

@@ -349,12 +349,18 @@ class ActionPlanRow(SQLModel, table=True):
 
 class PlanGoalRow(SQLModel, table=True):
     __tablename__ = "plan_goals"
+    __table_args__ = (
+        # A goal made from a gap names both its kind and its subject, or neither.
+        sa.CheckConstraint("(gap_kind IS NULL) = (gap_subject IS NULL)", name="ck_plan_goals_gap_pair"),
+    )
     id: UUID = Field(primary_key=True)
     plan_id: UUID = Field(foreign_key="action_plans.id", ondelete="CASCADE", index=True)
     title: str
     description: str = Field(default="", sa_column_kwargs={"server_default": ""})
     element_code: str | None = None
     gap_reference: str | None = None
+    gap_kind: str | None = None
+    gap_subject: str | None = None
     created_at: datetime = Field(sa_column=_now())
 
 

@@ -42,6 +42,7 @@ RULES: list[tuple[str, str, str]] = [
     (r"GET", r"^/v1/partners", "directory:read"),
     (r".*", r"^/v1/partners", "directory:write"),
     (r"GET", r"^/v1/(systems|rounds)", "systems:read"),
+    (r"GET", r"^/v1/states/", "systems:read"),
     (r".*", r"^/v1/(systems|rounds)", "systems:write"),
 ]
 

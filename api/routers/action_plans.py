@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from api.deps import ReadUowDep, UowDep
+from api.deps import ReadUowDep, SettingsDep, UowDep
 from api.domain.ports import PlanContents
 from api.problems import responses
 from api.routers._http import etag, expected_version, not_modified
 from api.routers.partners import IfMatch
 from api.schemas.action_plans import (
+    GoalFromGapIn,
+    GoalGapOut,
     GoalIn,
     GoalOut,
     GoalPatch,
@@ -25,6 +27,7 @@ from api.schemas.action_plans import (
     PlanStatusOut,
 )
 from api.schemas.readiness import NextStepsIn
+from api.settings import Settings
 from api.usecases import action_plans as uc
 from api.usecases import readiness as readiness_uc
 
@@ -56,13 +59,22 @@ async def put_plan(
     return _with_etag(response, contents)
 
 
+def _gap_settings(settings: Settings) -> dict[str, Any]:
+    """The gap analysis's settings, so a plan's gaps are those of the system's gap report."""
+    return {"expiry_window_days": settings.agreement_expiry_window_days, "in_demand": settings.in_demand_rule(),
+            "staff_period_months": settings.staff_training_period_months}
+
+
 @router.get(f"{PLAN}/status", response_model=PlanStatusOut, responses=responses(404, 422))
 async def plan_status(
-    system_id: UUID, uow: ReadUowDep,
+    system_id: UUID, uow: ReadUowDep, settings: SettingsDep,
     as_of: Annotated[date | None, Query(description="the day overdue is judged on; today (UTC) if left out")] = None,
 ) -> PlanStatusOut:
-    """Overdue items (unfinished, due before the day), each goal's completion, and unanswered questions."""
-    return PlanStatusOut.model_validate(await uc.plan_status(uow, system_id=system_id, today=as_of))
+    """Overdue items (unfinished, due before the day), each goal's completion, unanswered questions, and for each
+    goal made from a gap whether that gap is still in the current gap report."""
+    status = PlanStatusOut.model_validate(await uc.plan_status(uow, system_id=system_id, today=as_of))
+    gaps = await uc.goal_gaps(uow, system_id=system_id, today=as_of, gap_settings=_gap_settings(settings))
+    return status.model_copy(update={"gaps": [GoalGapOut.model_validate(g) for g in gaps]})
 
 
 @router.post(f"{PLAN}/goals", response_model=GoalOut, status_code=status.HTTP_201_CREATED,
@@ -70,6 +82,20 @@ async def plan_status(
 async def add_goal(system_id: UUID, body: GoalIn, response: Response, uow: UowDep) -> GoalOut:
     """Add a goal, linked to a readiness element and/or a gap; the plan is created if needed."""
     goal = await uc.add_goal(uow, system_id=system_id, **body.model_dump())
+    response.headers["Location"] = f"/v1/systems/{system_id}/action-plan/goals/{goal.id}"
+    return GoalOut.model_validate(goal)
+
+
+@router.post(f"{PLAN}/goals/from-gap", response_model=GoalOut, status_code=status.HTTP_201_CREATED,
+             responses=responses(400, 404, 413, 422))
+async def add_goal_from_gap(
+    system_id: UUID, body: GoalFromGapIn, response: Response, uow: UowDep, settings: SettingsDep
+) -> GoalOut:
+    """Turn a gap of the system's current gap report (by kind and subject) into a goal that references it; a gap
+    not in the report is a 422. The plan's status then says whether the gap is still open."""
+    goal = await uc.add_goal_from_gap(uow, system_id=system_id, kind=body.kind.value, subject=body.subject,
+                                      title=body.title, description=body.description, element_code=body.element_code,
+                                      gap_settings=_gap_settings(settings))
     response.headers["Location"] = f"/v1/systems/{system_id}/action-plan/goals/{goal.id}"
     return GoalOut.model_validate(goal)
 

@@ -30,7 +30,9 @@ from api.usecases import readiness as uc
 router = APIRouter(tags=["readiness"])
 SVG = "image/svg+xml"
 CHART_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {"description": "A radar chart of the element scores (0-100), this round against the previous closed one",
+    200: {"description": "A radar chart of the element scores on the phase scale (its rings are the phases: "
+                         "Initiation, Planning, Implementation, Sustained), each value printed at its point, this "
+                         "round against the previous closed one (dashed)",
           "content": {SVG: {"schema": {"type": "string"}}}},
 }
 
@@ -114,6 +116,7 @@ async def score_round(round_id: UUID, uow: ReadUowDep) -> RoundScoreOut:
 async def round_chart(round_id: UUID, uow: ReadUowDep) -> Response:
     """A self-contained SVG radar chart of the six element scores, this round against the previous one."""
     chart = await uc.round_chart(uow, round_id=round_id)
-    svg = radar_chart_svg(chart.element_labels, chart.current, chart.previous, chart.title,
-                          current_label=chart.current_label, previous_label=chart.previous_label)
+    svg = radar_chart_svg(chart.element_labels, chart.current, chart.previous, chart.title, scale=chart.scale,
+                          phases=chart.phases, current_label=chart.current_label,
+                          previous_label=chart.previous_label)
     return Response(content=svg, media_type=SVG)

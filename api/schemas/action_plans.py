@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.domain.action_plans import MAX_TEXT_LENGTH, PLANNING_QUESTIONS, ItemStatus
+from api.domain.gaps import GapKind
 from api.domain.ports import PlanContents
 from api.schemas.partners import Code
 
@@ -54,6 +55,18 @@ class GoalIn(_In):
     gap_reference: Code | None = None
 
 
+class GoalFromGapIn(_In):
+    """A goal made from a gap of the system's current gap report, found by its kind and subject."""
+
+    kind: GapKind = Field(description="The gap's kind, as the gap report gives it")
+    subject: Title = Field(description="The gap's subject, as the gap report gives it (a function, population, "
+                                       "partner type or agreement title...)")
+    title: Title | None = Field(default=None, description="The goal's title; the gap's explanation if left out")
+    description: Answer = Field(default="", description="The goal's description; the gap's recommendation if "
+                                                        "left out")
+    element_code: Code | None = Field(default=None, description="A readiness element the goal also serves")
+
+
 class GoalPatch(_In):
     title: Title | None = None
     description: Answer | None = None
@@ -94,6 +107,19 @@ class GoalOut(_Out):
     description: str
     element_code: str | None
     gap_reference: str | None
+    gap_kind: str | None = Field(default=None, description="The kind of the gap the goal was made from (with "
+                                                            "gap_subject, a reference to the gap report)")
+    gap_subject: str | None = Field(default=None, description="The subject of the gap the goal was made from")
+
+
+class GoalGapOut(_Out):
+    """A goal made from a gap, and whether that gap is still in the system's current gap report."""
+
+    goal_id: UUID = Field(description="The goal")
+    title: str = Field(description="The goal's title")
+    gap_kind: str = Field(description="The gap's kind")
+    gap_subject: str = Field(description="The gap's subject")
+    open: bool = Field(description="Whether the gap is still in the current gap report (false: it closed)")
 
 
 class ItemOut(_Out):
@@ -167,3 +193,5 @@ class PlanStatusOut(_Out):
     overdue: list[OverdueItemOut]
     goals: list[GoalProgressOut]
     unanswered_questions: list[str]
+    gaps: list[GoalGapOut] = Field(default_factory=list, description="Each goal made from a gap, and whether the "
+                                                                     "gap is still open")

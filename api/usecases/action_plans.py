@@ -8,10 +8,11 @@ from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
 from api.domain import action_plans as rules
-from api.domain.action_plans import ActionItem, ActionPlan, Goal, ItemStatus, PlanStatus
+from api.domain.action_plans import ActionItem, ActionPlan, Goal, GoalGap, ItemStatus, PlanStatus
 from api.domain.errors import NotFound, VersionMismatch
 from api.domain.ports import PlanContents, UnitOfWork
 from api.usecases import policy
+from api.usecases import systems as systems_uc
 
 T = TypeVar("T", Goal, ActionItem)
 
@@ -167,3 +168,37 @@ async def plan_status(uow: UnitOfWork, *, system_id: UUID, today: date | None = 
     """Derive the plan's overdue items and each goal's completion on a day (today by default)."""
     contents = await _load(uow, system_id)
     return rules.plan_status(contents.plan, contents.goals, contents.items, today or datetime.now(UTC).date())
+
+
+async def add_goal_from_gap(
+    uow: UnitOfWork, *, system_id: UUID, kind: str, subject: str, title: str | None = None, description: str = "",
+    element_code: str | None = None, goal_id: UUID | None = None, plan_id: UUID | None = None,
+    today: date | None = None, gap_settings: Mapping[str, Any] | None = None,
+) -> Goal:
+    """Add a goal made from a gap of the system's current gap report, referencing it by kind and subject.
+
+    ``gap_settings`` are the gap analysis's own keyword settings (expiry window, in-demand rule, staff period), so
+    "current" means the same report the system's gap endpoint shows.
+    """
+    contents = await _writable(uow, system_id, plan_id)
+    gaps = await systems_uc.analyse(uow, system_id=system_id, today=today, **(gap_settings or {}))
+    goal = rules.goal_for_gap(gaps, kind=kind, subject=subject, plan_id=contents.plan.id, title=title,
+                              description=description, element_code=element_code, goal_id=goal_id,
+                              element_codes=await _element_codes(uow))
+    await uow.plans.put_goal(goal)
+    await _changed(uow, contents, "add_goal_from_gap", "goal", goal.id, None, goal)
+    return goal
+
+
+async def goal_gaps(
+    uow: UnitOfWork, *, system_id: UUID, today: date | None = None, gap_settings: Mapping[str, Any] | None = None,
+) -> tuple[GoalGap, ...]:
+    """For every goal of the plan made from a gap, whether the gap is still in the current report.
+
+    The gap analysis runs only when some goal was made from a gap.
+    """
+    contents = await _load(uow, system_id)
+    if not any(g.gap_kind for g in contents.goals):
+        return ()
+    gaps = await systems_uc.analyse(uow, system_id=system_id, today=today, **(gap_settings or {}))
+    return rules.goal_gaps(contents.goals, gaps)

@@ -46,6 +46,20 @@ def see_system(uow: UnitOfWork, jurisdiction: Jurisdiction, system_id: UUID, *, 
         require_within(uow.caller, jurisdiction, what="systems")
 
 
+def see_state(uow: UnitOfWork, state: str) -> str | None:
+    """Allow reading a state's systems side by side; return the local area the caller is confined to, if any.
+
+    A key of another state finds no such state (404, as for any record outside it); a key of one local area
+    sees its own area's systems of that state, and nothing of the others.
+    """
+    require(uow.caller, Scope.SYSTEMS_READ)
+    mine = uow.caller.jurisdiction
+    if mine is not None and mine.state == state and mine.local_area is not None:
+        return mine.local_area
+    require_visible(uow.caller, Jurisdiction(state=state), kind="state", ident=state)
+    return None
+
+
 async def guard_system(uow: UnitOfWork, system_id: UUID, *, write: bool = False,
                        asked_for: tuple[str, object] | None = None) -> None:
     """Check the caller against a stored system before working on what hangs off it.

@@ -167,28 +167,29 @@ async def score_round(uow: UnitOfWork, *, round_id: UUID) -> RoundScore:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RoundChart:
-    """What a chart of a round shows: each element's score (0-100, None for insufficient data) against the
-    previous closed round's, with the words that label them."""
+    """What a chart of a round shows: each element's mean on the phase scale (None for insufficient data) and
+    its phase, against the previous closed round's, with the scale's phases and the words that label them."""
 
     element_labels: tuple[str, ...]
     current: tuple[float | None, ...]
+    phases: tuple[str | None, ...]
     previous: tuple[float | None, ...] | None
+    scale: tuple[tuple[float, str], ...]
     title: str
     current_label: str
     previous_label: str
 
 
 async def round_chart(uow: UnitOfWork, *, round_id: UUID) -> RoundChart:
-    """The round's element scores (0-100) against the previous closed round's, labelled for a chart."""
+    """The round's element means on the phase scale against the previous closed round's, labelled for a chart."""
     round_, score, previous = await _scores(uow, round_id)
-    before = None
-    if previous is not None:
-        before = tuple(rules.to_percent(e.previous_mean) if e.previous_mean is not None else None
-                       for e in score.elements)
+    framework = (await uow.readiness.frameworks([round_.framework_id]))[round_.framework_id]
     return RoundChart(
         element_labels=tuple(f"{e.code}. {e.name}" for e in score.elements),
-        current=tuple(e.percent for e in score.elements),
-        previous=before,
+        current=tuple(e.mean for e in score.elements),
+        phases=tuple(e.phase.label if e.phase else None for e in score.elements),
+        previous=tuple(e.previous_mean for e in score.elements) if previous is not None else None,
+        scale=tuple((float(level.value), level.label) for level in framework.scale),
         title=f"Readiness by element, round started {round_.started_on.isoformat()}",
         current_label=f"This round ({round_.status.value})",
         previous_label=f"Previous round (closed {previous.closed_on})" if previous else "Previous round",

@@ -391,6 +391,8 @@ def _body(op: Op, t: Area, w: World, home: Area) -> tuple[Any, bytes | None, dic
         ("POST", "/v1/rounds/{round_id}/close"): {"closed_on": "2026-03-01"},
         ("PUT", "/v1/systems/{system_id}/action-plan"): {"what_is_next": "probed"},
         ("POST", "/v1/systems/{system_id}/action-plan/goals"): {"title": "Probe goal"},
+        ("POST", "/v1/systems/{system_id}/action-plan/goals/from-gap"): {"kind": "uncovered_function",
+                                                                        "subject": "provide_trainers"},
         ("PATCH", "/v1/systems/{system_id}/action-plan/goals/{goal_id}"): {"title": "Probed"},
         ("POST", "/v1/systems/{system_id}/action-plan/items"): {"goal_id": ids["goal_id"], "description": "Probe",
                                                                "owner_id": ids["partner_id"]},
@@ -450,7 +452,7 @@ def _rest_probe(op: Op, operation: dict[str, Any], t: Area, w: World, home: Area
     names = dict.fromkeys(re.findall(r"\{([^}]+)\}", path))
     chosen = {**{n: n for n in names}, **PATH_OVERRIDES.get(op, {})}
     values = {**t.ids, "kind": "partners", "partner_type": "employer", "taxonomy": w.extra["taxonomy"],
-              "term": w.extra["term"], "name": "not-found"}
+              "term": w.extra["term"], "name": "not-found", "state": t.state}
     if path.startswith("/v1/reference/regions/"):
         values["code"] = t.code
     elif path.startswith("/v1/reference/functions/"):
@@ -662,6 +664,7 @@ GQL_VALUES: dict[str, Callable[[Area], Any]] = {
     "code": lambda t: STREAM, "scheme": lambda t: "SOC", "revisitedOn": lambda t: "2026-06-01",
     "confirmedOn": lambda t: "2026-06-01", "confirmedBy": lambda t: "Probe", "level": lambda t: "LOCAL",
     "reason": lambda t: "probed",
+    "state": lambda t: t.state, "kind": lambda t: "UNCOVERED_FUNCTION", "subject": lambda t: "provide_trainers",
 }
 GQL_INPUT_OVERRIDES: dict[str, Callable[[Area], Any]] = {
     "recordResponse": lambda t: {"ratings": [{"indicatorCode": "1.1", "value": 3}]},

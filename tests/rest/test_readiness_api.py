@@ -167,11 +167,14 @@ async def test_the_chart_is_svg_with_six_axes_and_the_previous_round_drawn_behin
     root = ET.fromstring(r.text)
     assert root.tag == f"{SVG_NS}svg"
     assert len([line for line in root.iter(f"{SVG_NS}line") if line.get("class") == "axis"]) == 6
-    series = {p.get("class") for p in root.iter(f"{SVG_NS}polygon")}
+    series = {p.get("class") for p in root.iter(f"{SVG_NS}path")}
     assert {"series current", "series previous"} <= series
+    assert [t.text for t in root.iter(f"{SVG_NS}text") if t.get("class") == "value"] == ["3.0"] * 6
+    rings = [t.text for t in root.iter(f"{SVG_NS}text") if t.get("class") == "ring-label"]
+    assert rings == ["1 Initiation Phase", "2 Planning Phase", "3 Implementation Phase", "4 Sustained Phase"]
 
     only = ET.fromstring((await client.get(f"/v1/rounds/{first}/chart.svg")).text)
-    assert "series previous" not in {p.get("class") for p in only.iter(f"{SVG_NS}polygon")}
+    assert "series previous" not in {p.get("class") for p in only.iter(f"{SVG_NS}path")}
 
 
 async def test_rounds_are_listed_latest_first_one_page_at_a_time(client):

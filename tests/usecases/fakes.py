@@ -44,6 +44,7 @@ from api.domain.ports import (
 from api.domain.readiness import Framework, Response, Round
 from api.domain.recruiting import Prospect, RecruitmentNeeds
 from api.domain.reference import Catalog, PartnerType, Population, Region, ServiceCategory
+from api.domain.states import latest_closed_rounds
 from api.domain.systems import (
     CareerPathwaysSystem,
     Function,
@@ -464,6 +465,11 @@ class FakeSystemRepository:
     async def load(self, system_id: UUID, *, for_update: bool = False) -> SystemState | None:
         return self.states.get(system_id)
 
+    async def load_in(self, *, state: str, local_area: str | None = None) -> list[SystemState]:
+        return sorted((s for s in self.states.values() if s.system.jurisdiction.state == state
+                       and (local_area is None or s.system.jurisdiction.local_area == local_area)),
+                      key=lambda s: (s.system.name, str(s.system.id)))
+
     async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None:
         found = self.states.get(system_id)
         return found.system.jurisdiction if found else None
@@ -536,6 +542,9 @@ class FakeAgreementRepository:
     async def of_system(self, system_id: UUID) -> list[Agreement]:
         return sorted((a for a in self.agreements.values() if a.system_id == system_id),
                       key=lambda a: (a.title, str(a.id)))
+
+    async def of_systems(self, system_ids: Sequence[UUID]) -> dict[UUID, list[Agreement]]:
+        return {sid: await self.of_system(sid) for sid in system_ids}
 
     async def list_agreements(
         self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
@@ -612,6 +621,9 @@ class FakeFundingRepository:
         mine = tuple(a for a in self.allocations.values() if a.system_id == system_id)
         return FundingBasis(allocations=mine, streams=dict(self.catalogue), category_parents=self.category_parents)
 
+    async def bases(self, system_ids: Sequence[UUID]) -> dict[UUID, FundingBasis]:
+        return {sid: await self.basis(sid) for sid in system_ids}
+
     async def list_allocations(
         self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None
     ) -> Page[Allocation]:
@@ -663,6 +675,10 @@ class FakeReadinessRepository:
     async def rounds_of(self, system_id: UUID) -> list[Round]:
         return sorted((r for r in self.rounds.values() if r.system_id == system_id),
                       key=lambda r: (r.started_on, r.id))
+
+    async def latest_closed_rounds(self, system_ids: Sequence[UUID]) -> dict[UUID, Round]:
+        wanted = set(system_ids)
+        return latest_closed_rounds(r for r in self.rounds.values() if r.system_id in wanted)
 
     async def list_rounds(
         self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
