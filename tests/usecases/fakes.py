@@ -196,6 +196,9 @@ class FakePartnerRepository:
     async def get_service(self, service_id: UUID) -> Service | None:
         return self.services.get(service_id)
 
+    async def get_services(self, service_ids: Sequence[UUID]) -> dict[UUID, Service]:
+        return {sid: self.services[sid] for sid in service_ids if sid in self.services}
+
     async def add_service(self, service: Service) -> Service:
         if service.partner_id not in self.partners:
             raise AssertionError("foreign key violation: the use case must check the partner first")
@@ -431,6 +434,9 @@ class FakeSystemRepository:
 
     async def load(self, system_id: UUID, *, for_update: bool = False) -> SystemState | None:
         return self.states.get(system_id)
+
+    async def load_many(self, system_ids: Sequence[UUID]) -> dict[UUID, SystemState]:
+        return {sid: self.states[sid] for sid in system_ids if sid in self.states}
 
     async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None:
         found = self.states.get(system_id)
