@@ -135,12 +135,12 @@ def _value(f: Figure) -> str:
 
 # --- the read benchmarks ----------------------------------------------------------------------------------
 
-PARTNER_FIELDS = """id databaseId name partnerType level jurisdiction { state localArea } description regionsServed
-populationsServed capacity fundingStreams industries contacts { name title email phone }
+PARTNER_FIELDS = """id databaseId name partnerType level jurisdiction { state localArea } description
+regionsServed populationsServed capacity fundingStreams industries contacts { name title email phone }
 address { street city state postalCode } latitude longitude website assets limitations status
 externalIds { source id } version createdAt updatedAt"""
-SERVICE_FIELDS = """id databaseId partnerId name category description populations regions deliveryMode capacity fundingStreams
-programCip occupations credential status externalIds { source id } version createdAt updatedAt"""
+SERVICE_FIELDS = """id databaseId partnerId name category description populations regions deliveryMode capacity
+fundingStreams programCip occupations credential status externalIds { source id } version createdAt updatedAt"""
 
 
 def graphql_body(first: int, *, services: bool) -> bytes:
