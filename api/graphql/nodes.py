@@ -22,6 +22,7 @@ from api.graphql.connections import connection_from_domain
 from api.graphql.context import Context
 from api.graphql.errors import query_error
 from api.graphql.ids import decode, malformed, uuid_parts
+from api.graphql.limits import MAX_NODES
 from api.graphql.node import Node
 from api.graphql.readiness import framework_from_domain, round_from_domain
 from api.graphql.systems import assignment_from_domain, staff_session_from_domain, system_from_domain
@@ -35,7 +36,6 @@ from api.usecases import readiness as readiness_uc
 from api.usecases import systems as systems_uc
 
 Info = strawberry.Info[Context, None]
-MAX_NODES = 100
 
 # The type's name, the number of UUIDs in its key, and how its own query reads it (the key's UUIDs in order).
 Read = Callable[[UnitOfWork, list[UUID]], Awaitable[Node]]

@@ -206,6 +206,20 @@ async def test_nodes_refuses_more_ids_than_a_page(client):
     assert answer["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
 
 
+async def test_the_cost_rule_counts_each_id_of_nodes_as_a_record(app, admin_key):
+    """A node is a whole record: nodes(ids:) costs what that many records cost, not one."""
+    heavy = " ".join(f"g{i}: gaps {{ kind subject explanation recommendation figures {{ name value }} }}"
+                     for i in range(20))
+    query = f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on System {{ {heavy} }} }} }}"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                 headers={"Authorization": f"Bearer {admin_key}"}) as client:
+        refused = await _gql(client, query, ids=[_gid("System", str(uuid4()))])
+        assert "estimated cost" in refused["errors"][0]["message"]
+        one = query.replace("query($ids: [ID!]!) ", "").replace("$ids", f'["{_gid("System", str(uuid4()))}"]')
+        answered = await _gql(client, one)
+        assert answered["data"] == {"nodes": [None]}
+
+
 # --- a walk from systems to their assignments, their partners and those partners' services ----------------------
 
 WALK = """query($first: Int!) { systems(first: $first) { edges { node { name
@@ -263,3 +277,54 @@ def _check_walk(data: dict, first: int) -> None:
     assert all(len(a["partner"]["services"]) == 2 and a["partner"]["services"][0]["partner"] == {
         "name": a["partner"]["name"]} for e in edges for a in e["node"]["assignments"])
     assert sum(len(e["node"]["assignments"]) for e in edges) == 2 * first
+
+
+# --- object fields beside foreign ids -------------------------------------------------------------------------
+
+RELATIONS = """query($s: UUID!, $p: UUID!, $r: UUID!, $c: UUID!) {
+  system(id: $s) { intermediaryId intermediary { databaseId }
+    assignments { partnerId partner { databaseId } agreementId agreement { databaseId } }
+    review { championId champion { databaseId } } suggestions { candidates { partnerId partner { databaseId } } }
+    staffSessions(first: 5) { edges { node { systemId system { databaseId } } } } }
+  agreements(systemId: $s) { edges { node { systemId system { databaseId } } } }
+  allocations(systemId: $s) { edges { node { systemId system { databaseId } } } }
+  funding(systemId: $s) { systemId system { databaseId } unfundedServices { serviceId service { databaseId }
+    partnerId partner { databaseId } } unfundedFunctions { leadPartnerId leadPartner { databaseId } }
+    untapped { candidates { partnerId partner { databaseId } } } }
+  round(id: $r) { systemId system { databaseId } frameworkId framework { databaseId }
+    responses { roundId round { databaseId } respondentId respondent { databaseId } } }
+  roundScore(roundId: $r) { roundId round { databaseId } frameworkId framework { databaseId } }
+  actionPlan(systemId: $s) { systemId system { databaseId }
+    goals { planId plan { databaseId } } items { goalId goal { databaseId } ownerId owner { databaseId } }
+    status { planId plan { databaseId } systemId system { databaseId } goals { goalId goal { databaseId } } } }
+  connectionRecord(id: $c) { fromPartner fromOrganization { databaseId } toPartner toOrganization { databaseId } }
+  partnerLaborMarket(partnerId: $p) { partnerId partner { databaseId } }
+  partner(id: $p) { services { partnerId partner { databaseId } } }
+}"""
+PAIRS = {"fromPartner": "fromOrganization", "toPartner": "toOrganization", "ownerId": "owner"}
+
+
+async def test_every_object_field_beside_a_foreign_id_is_the_record_that_id_names(client):
+    world = await _world(client)
+    await _ok(await client.put(f"/v1/systems/{world['system']}/intermediary", json={"partner_id": world["board"]}))
+    data = await _data(client, RELATIONS, s=world["system"], p=world["board"], r=world["round"],
+                       c=world["connection"])
+    checked: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for key, ident in value.items():
+                name = PAIRS.get(key) or (key[:-2] if key.endswith("Id") else None)
+                if name is not None and name in value:
+                    assert (value[name] or {}).get("databaseId") == ident, (key, value)
+                    checked.append(key if ident is not None else f"{key}=null")
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(data)
+    named = {c for c in checked if not c.endswith("=null")}
+    assert named >= {"intermediaryId", "partnerId", "systemId", "frameworkId", "roundId", "respondentId", "planId",
+                     "goalId", "ownerId", "fromPartner", "toPartner", "leadPartnerId"}, checked
