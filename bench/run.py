@@ -135,12 +135,12 @@ def _value(f: Figure) -> str:
 
 # --- the read benchmarks ----------------------------------------------------------------------------------
 
-PARTNER_FIELDS = """id name partnerType level jurisdiction { state localArea } description regionsServed
-populationsServed capacity fundingStreams industries contacts { name title email phone }
+PARTNER_FIELDS = """id databaseId name partnerType level jurisdiction { state localArea } description
+regionsServed populationsServed capacity fundingStreams industries contacts { name title email phone }
 address { street city state postalCode } latitude longitude website assets limitations status
 externalIds { source id } version createdAt updatedAt"""
-SERVICE_FIELDS = """id partnerId name category description populations regions deliveryMode capacity fundingStreams
-programCip occupations credential status externalIds { source id } version createdAt updatedAt"""
+SERVICE_FIELDS = """id databaseId partnerId name category description populations regions deliveryMode capacity
+fundingStreams programCip occupations credential status externalIds { source id } version createdAt updatedAt"""
 
 
 def graphql_body(first: int, *, services: bool) -> bytes:
@@ -173,7 +173,7 @@ def _count_services(ceiling: Server, service: Server) -> int | None:
     mine = httpx.post(service.base + "/graphql", content=graphql_body(100, services=True),
                       headers={"Content-Type": "application/json"}, timeout=60).json()["data"]["partners"]["edges"]
     theirs = httpx.get(ceiling.base + NESTED_CEILING_PATH, timeout=60).json()["items"]
-    ids = [[s["id"] for s in e["node"]["services"]] for e in mine]
+    ids = [[s["databaseId"] for s in e["node"]["services"]] for e in mine]
     return sum(map(len, ids)) if ids == [[s["id"] for s in p["services"]] for p in theirs] else None
 
 

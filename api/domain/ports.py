@@ -108,6 +108,9 @@ class PartnerRepository(Protocol):
 
     async def get_service(self, service_id: UUID) -> Service | None: ...
 
+    async def get_services(self, service_ids: Sequence[UUID]) -> dict[UUID, Service]:
+        """Many services by id in one read; missing ids are absent."""
+
     async def add_service(self, service: Service) -> Service: ...
 
     async def update_service(self, service: Service, *, expected_version: int) -> Service | None: ...
@@ -150,6 +153,9 @@ class SystemRepository(Protocol):
     ) -> Page[CareerPathwaysSystem]: ...
 
     async def load(self, system_id: UUID, *, for_update: bool = False) -> SystemState | None: ...
+
+    async def load_many(self, system_ids: Sequence[UUID]) -> dict[UUID, SystemState]:
+        """Many systems by id in one read (no lock); missing ids are absent."""
 
     async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None: ...
 

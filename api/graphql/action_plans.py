@@ -16,8 +16,12 @@ from api.domain.ports import PlanContents
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.ids import GlobalId
+from api.graphql.node import Node
 from api.graphql.permissions import requires
 from api.graphql.readiness import NextStepKindEnum
+from api.graphql.relations import loaded
+from api.graphql.systems import System, system_from_domain
 from api.graphql.types import Partner, partner_from_domain
 from api.schemas.action_plans import GoalIn, GoalPatch, ItemIn, ItemPatch, PlanIn
 from api.schemas.readiness import NextStepsIn
@@ -30,14 +34,19 @@ ItemStatusEnum = mirror_enum(d.ItemStatus)
 
 
 @strawberry.type(description="A step toward a goal: what, who (a member) and by when.")
-class ActionItem:
-    id: UUID
+class ActionItem(Node):
+    database_id: UUID = strawberry.field(description="The action item's UUID, as REST names it.")
     goal_id: UUID
     description: str
     owner_id: UUID
     due_on: date | None
     status: ItemStatusEnum  # type: ignore[valid-type]
     resources: list[str]
+    system_id: strawberry.Private[UUID]
+
+    @strawberry.field(description="The goal the item serves (batched per request).")
+    async def goal(self, info: Info) -> Goal | None:
+        return await _goal(info, self.system_id, self.goal_id)
 
     @strawberry.field(description="The owner's directory record (batched per request).")
     async def owner(self, info: Info) -> Partner | None:
@@ -46,13 +55,31 @@ class ActionItem:
 
 
 @strawberry.type(description="A goal of the plan, linked to a readiness element and/or a gap.")
-class Goal:
-    id: UUID
+class Goal(Node):
+    database_id: UUID = strawberry.field(description="The goal's UUID, as REST names it.")
     plan_id: UUID
     title: str
     description: str
     element_code: str | None
     gap_reference: str | None
+    system_id: strawberry.Private[UUID]
+
+    @strawberry.field(description="The plan the goal belongs to (batched per request).")
+    async def plan(self, info: Info) -> ActionPlan | None:
+        return await _plan(info, self.system_id, self.plan_id)
+
+
+async def _plan(info: Info, system_id: UUID, plan_id: UUID) -> ActionPlan | None:
+    """The system's plan when it is the one ``plan_id`` names."""
+    found = await loaded(info.context.loaders.plans, system_id, plan_from_domain)
+    return found if found is not None and found.database_id == plan_id else None
+
+
+async def _goal(info: Info, system_id: UUID, goal_id: UUID) -> Goal | None:
+    """A goal of the system's plan."""
+    contents = await loaded(info.context.loaders.plans, system_id, lambda x: x)
+    found = next((g for g in contents.goals if g.id == goal_id), None) if contents is not None else None
+    return goal_from_domain(found, system_id) if found is not None else None
 
 
 @strawberry.type
@@ -77,6 +104,11 @@ class GoalProgress:
     items_blocked: int
     items_overdue: int
     percent_done: float | None
+    system_id: strawberry.Private[UUID]
+
+    @strawberry.field(description="The goal (batched per request).")
+    async def goal(self, info: Info) -> Goal | None:
+        return await _goal(info, self.system_id, self.goal_id)
 
 
 @strawberry.type(description="The plan on a day: overdue items and each goal's completion.")
@@ -91,10 +123,18 @@ class PlanStatus:
     goals: list[GoalProgress]
     unanswered_questions: list[str]
 
+    @strawberry.field(description="The plan (batched per request).")
+    async def plan(self, info: Info) -> ActionPlan | None:
+        return await _plan(info, self.system_id, self.plan_id)
+
+    @strawberry.field(description="The system the plan belongs to (batched per request).")
+    async def system(self, info: Info) -> System | None:
+        return await loaded(info.context.loaders.systems, self.system_id, system_from_domain)
+
 
 @strawberry.type(description="A system's action plan: answers to the four planning questions, goals and items.")
-class ActionPlan:
-    id: UUID
+class ActionPlan(Node):
+    database_id: UUID = strawberry.field(description="The plan's UUID, as REST names it.")
     system_id: UUID
     what_is_possible: str
     what_is_practical: str
@@ -104,6 +144,10 @@ class ActionPlan:
     updated_at: datetime | None
     goals: list[Goal]
     items: list[ActionItem]
+
+    @strawberry.field(description="The system the plan belongs to (batched per request).")
+    async def system(self, info: Info) -> System | None:
+        return await loaded(info.context.loaders.systems, self.system_id, system_from_domain)
 
     @strawberry.field(description="The planning question each answer field answers.")
     def questions(self) -> list[PlanningQuestion]:
@@ -115,23 +159,31 @@ class ActionPlan:
                                                        today=as_of))
 
 
-def item_from_domain(x: d.ActionItem) -> ActionItem:
-    """Project an action item."""
-    return project(ActionItem, x, resources=list(x.resources))
+def item_from_domain(x: d.ActionItem, system_id: UUID) -> ActionItem:
+    """Project an action item of a system's plan."""
+    return project(ActionItem, x, id=GlobalId("ActionItem", (system_id, x.id)), database_id=x.id,
+                   resources=list(x.resources), system_id=system_id)
+
+
+def goal_from_domain(x: d.Goal, system_id: UUID) -> Goal:
+    """Project a goal of a system's plan."""
+    return project(Goal, x, id=GlobalId("Goal", (system_id, x.id)), database_id=x.id, system_id=system_id)
 
 
 def plan_from_domain(x: PlanContents) -> ActionPlan:
     """Project a plan with its goals and items."""
-    return project(ActionPlan, x.plan, goals=[project(Goal, g) for g in x.goals],
-                   items=[item_from_domain(i) for i in x.items])
+    sid = x.plan.system_id
+    return project(ActionPlan, x.plan, id=GlobalId("ActionPlan", (sid, x.plan.id)), database_id=x.plan.id,
+                   goals=[goal_from_domain(g, sid) for g in x.goals], items=[item_from_domain(i, sid) for i in x.items])
 
 
 def status_from_domain(x: d.PlanStatus) -> PlanStatus:
     """Project a plan's status."""
+    sid = x.system_id
     return project(
         PlanStatus, x, unanswered_questions=list(x.unanswered_questions),
-        overdue=[OverdueItem(item=item_from_domain(o.item), days_overdue=o.days_overdue) for o in x.overdue],
-        goals=[project(GoalProgress, g) for g in x.goals],
+        overdue=[OverdueItem(item=item_from_domain(o.item, sid), days_overdue=o.days_overdue) for o in x.overdue],
+        goals=[project(GoalProgress, g, system_id=sid) for g in x.goals],
     )
 
 
@@ -242,7 +294,7 @@ class ActionPlanMutation:
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
             return as_result(exc)
-        return project(Goal, goal)
+        return goal_from_domain(goal, system_id)
 
     @strawberry.mutation(
         description="Change some fields of a goal.",
@@ -256,7 +308,7 @@ class ActionPlanMutation:
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
             return as_result(exc)
-        return project(Goal, goal)
+        return goal_from_domain(goal, system_id)
 
     @strawberry.mutation(
         description="Remove a goal with its action items; returns the goal removed.",
@@ -269,7 +321,7 @@ class ActionPlanMutation:
                 await uow.commit()
         except DomainError as exc:
             return as_result(exc)
-        return project(Goal, goal)
+        return goal_from_domain(goal, system_id)
 
     @strawberry.mutation(
         description="Add an action item to a goal; its owner must be a member.",
@@ -283,7 +335,7 @@ class ActionPlanMutation:
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
             return as_result(exc)
-        return item_from_domain(item)
+        return item_from_domain(item, system_id)
 
     @strawberry.mutation(
         description="Change some fields of an action item.",
@@ -299,7 +351,7 @@ class ActionPlanMutation:
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
             return as_result(exc)
-        return item_from_domain(item)
+        return item_from_domain(item, system_id)
 
     @strawberry.mutation(
         description="Remove an action item; returns the item removed.",
@@ -312,7 +364,7 @@ class ActionPlanMutation:
                 await uow.commit()
         except DomainError as exc:
             return as_result(exc)
-        return item_from_domain(item)
+        return item_from_domain(item, system_id)
 
     @strawberry.mutation(
         description="Turn a round's next steps into action items of one goal, in one call.",
@@ -328,4 +380,8 @@ class ActionPlanMutation:
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
             return as_result(exc)
-        return ActionItemList(items=[item_from_domain(i) for i in items])
+        try:
+            round_ = await info.context.loaders.rounds.load(round_id)
+        except DomainError as exc:
+            raise query_error(exc) from exc
+        return ActionItemList(items=[item_from_domain(i, round_.system_id) for i in items])

@@ -20,9 +20,12 @@ from api.domain.errors import DomainError, NotFound
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.ids import GlobalId
+from api.graphql.node import Node
 from api.graphql.permissions import requires
-from api.graphql.systems import WorkingRelationshipEnum
-from api.graphql.types import PageInfo
+from api.graphql.relations import loaded
+from api.graphql.systems import System, WorkingRelationshipEnum, system_from_domain
+from api.graphql.types import PageInfo, Partner, Service, partner_from_domain, service_from_domain
 from api.schemas.agreements import AgreementIn, AgreementOut, AgreementPatch
 from api.schemas.funding import AllocationIn, AllocationPatch, FundingStreamIn
 from api.usecases import agreements as uc
@@ -38,8 +41,8 @@ StreamRoleEnum = strawberry.enum(mirror_enum(f.StreamRole), description=(
 
 
 @strawberry.type(description="An agreement among members; status is derived from its dates on asOf.")
-class Agreement:
-    id: UUID
+class Agreement(Node):
+    database_id: UUID = strawberry.field(description="The agreement's UUID, as REST names it.")
     system_id: UUID
     type: AgreementTypeEnum  # type: ignore[valid-type]
     title: str
@@ -61,6 +64,10 @@ class Agreement:
     updated_at: datetime | None
     domain: strawberry.Private[d.Agreement]
     checklists: strawberry.Private[Checklists | None] = None
+
+    @strawberry.field(description="The system the agreement belongs to (batched per request).")
+    async def system(self, info: Info) -> System | None:
+        return await loaded(info.context.loaders.systems, self.system_id, system_from_domain)
 
     @strawberry.field(description="The items of its kind's checklist it covers and lacks (none for some kinds).")
     async def completeness(self, info: Info) -> Completeness:
@@ -118,7 +125,8 @@ def agreement_from_domain(x: d.Agreement, checklists: Checklists | None = None) 
     """Project a domain agreement, its status derived today."""
     out = AgreementOut.of(x, uc.today_utc())
     relationship = WorkingRelationshipEnum(out.working_relationship.value) if out.working_relationship else None
-    return project(Agreement, out, working_relationship=relationship, parties=list(out.parties),
+    return project(Agreement, out, id=GlobalId("Agreement", (x.system_id, x.id)), database_id=x.id,
+                   working_relationship=relationship, parties=list(out.parties),
                    formalizes=list(out.formalizes), contents=list(out.contents), domain=x, checklists=checklists)
 
 
@@ -135,7 +143,7 @@ class AgreementConnection:
 
 
 @strawberry.type(description="A source of money for career pathways.")
-class FundingStream:
+class FundingStream(Node):
     code: str
     name: str
     kind: FundingKindEnum  # type: ignore[valid-type]
@@ -149,14 +157,14 @@ class FundingStream:
 
 def stream_from_domain(x: f.FundingStream) -> FundingStream:
     """Project a domain funding stream."""
-    return project(FundingStream, x, provider_types=list(x.provider_types),
+    return project(FundingStream, x, id=GlobalId("FundingStream", x.code), provider_types=list(x.provider_types),
                    eligible_populations=list(x.eligible_populations),
                    allowed_service_categories=list(x.allowed_service_categories))
 
 
 @strawberry.type(description="An amount of one stream, for one period, to one service or one function.")
-class Allocation:
-    id: UUID
+class Allocation(Node):
+    database_id: UUID = strawberry.field(description="The allocation's UUID, as REST names it.")
     system_id: UUID
     stream_code: str
     period: str
@@ -166,6 +174,18 @@ class Allocation:
     partner_id: UUID | None
     note: str
     version: int
+
+    @strawberry.field(description="The system the allocation belongs to (batched per request).")
+    async def system(self, info: Info) -> System | None:
+        return await loaded(info.context.loaders.systems, self.system_id, system_from_domain)
+
+    @strawberry.field(description="The service the amount goes to, if any (batched per request).")
+    async def service(self, info: Info) -> Service | None:
+        return await loaded(info.context.loaders.service_records, self.service_id, service_from_domain)
+
+    @strawberry.field(description="The partner the amount goes to, if any (batched per request).")
+    async def partner(self, info: Info) -> Partner | None:
+        return await loaded(info.context.loaders.partners, self.partner_id, partner_from_domain)
 
 
 @strawberry.type
@@ -208,6 +228,10 @@ class TargetFunding:
     function: str | None
     streams: list[StreamAmount]
 
+    @strawberry.field(description="The service funded, if the target is one (batched per request).")
+    async def service(self, info: Info) -> Service | None:
+        return await loaded(info.context.loaders.service_records, self.service_id, service_from_domain)
+
 
 @strawberry.type
 class UnfundedService:
@@ -217,12 +241,24 @@ class UnfundedService:
     partner_id: UUID
     partner_name: str
 
+    @strawberry.field(description="The service with no stream (batched per request).")
+    async def service(self, info: Info) -> Service | None:
+        return await loaded(info.context.loaders.service_records, self.service_id, service_from_domain)
+
+    @strawberry.field(description="The partner offering it (batched per request).")
+    async def partner(self, info: Info) -> Partner | None:
+        return await loaded(info.context.loaders.partners, self.partner_id, partner_from_domain)
+
 
 @strawberry.type
 class UnfundedFunction:
     function: str
     lead_partner_id: UUID
     lead_name: str
+
+    @strawberry.field(description="The function's lead (batched per request).")
+    async def lead_partner(self, info: Info) -> Partner | None:
+        return await loaded(info.context.loaders.partners, self.lead_partner_id, partner_from_domain)
 
 
 @strawberry.type
@@ -235,6 +271,10 @@ class FundingCandidate:
     role: StreamRoleEnum = strawberry.field(  # type: ignore[valid-type]
         description="Whether the member's type administers the stream, usually draws on it, or only offers what "
                     "it pays for (candidates are ordered by it).")
+
+    @strawberry.field(description="The candidate's directory record (batched per request).")
+    async def partner(self, info: Info) -> Partner | None:
+        return await loaded(info.context.loaders.partners, self.partner_id, partner_from_domain)
 
 
 @strawberry.type(description="An allocation to a service or function its stream does not usually pay for.")
@@ -276,10 +316,14 @@ class Funding:
         default_factory=list,
         description="Allocations to a target the stream does not usually pay for (a warning, not a refusal).")
 
+    @strawberry.field(description="The system analysed (batched per request).")
+    async def system(self, info: Info) -> System | None:
+        return await loaded(info.context.loaders.systems, self.system_id, system_from_domain)
+
 
 def allocation_from_domain(x: f.Allocation) -> Allocation:
     """Project a domain allocation."""
-    return project(Allocation, x)
+    return project(Allocation, x, id=GlobalId("Allocation", (x.system_id, x.id)), database_id=x.id)
 
 
 def funding_from_domain(x: f.FundingAnalysis) -> Funding:

@@ -15,7 +15,10 @@ from api.domain.errors import DomainError, NotFound
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.ids import GlobalId
+from api.graphql.node import Node
 from api.graphql.permissions import requires
+from api.graphql.relations import loaded
 from api.graphql.systems import System, TeamEnum, system_from_domain
 from api.graphql.types import Partner, partner_from_domain
 from api.schemas.connections import ConnectionIn, ConnectionPatch, JoinSystemIn
@@ -28,8 +31,8 @@ ConnectionStageEnum = mirror_enum(d.ConnectionStage)
 
 
 @strawberry.type(description="One organization's connection with another: interest, stage, planning answers.")
-class ConnectionRecord:
-    id: UUID
+class ConnectionRecord(Node):
+    database_id: UUID = strawberry.field(description="The connection's UUID, as REST names it.")
     from_partner: UUID
     to_partner: UUID
     interest: InterestEnum  # type: ignore[valid-type]
@@ -42,6 +45,14 @@ class ConnectionRecord:
     version: int
     created_at: datetime | None
     updated_at: datetime | None
+
+    @strawberry.field(description="The organization that stated its interest (fromPartner; batched per request).")
+    async def from_organization(self, info: Info) -> Partner | None:
+        return await loaded(info.context.loaders.partners, self.from_partner, partner_from_domain)
+
+    @strawberry.field(description="The organization it wants to connect with (toPartner; batched per request).")
+    async def to_organization(self, info: Info) -> Partner | None:
+        return await loaded(info.context.loaders.partners, self.to_partner, partner_from_domain)
 
 
 @strawberry.type(description="A candidate organization and its win/win score (0-100) with the reasons.")
@@ -65,7 +76,7 @@ class Match:
 
 def connection_from_domain(x: d.Connection) -> ConnectionRecord:
     """Project a domain connection."""
-    return project(ConnectionRecord, x)
+    return project(ConnectionRecord, x, id=GlobalId("ConnectionRecord", x.id), database_id=x.id)
 
 
 def match_from_domain(x: d.PartnerMatch) -> Match:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TypeVar
 from uuid import UUID
 
 from fastapi import Request
@@ -12,11 +13,27 @@ from strawberry.fastapi import BaseContext
 
 from api.deps import CallerDep, TransactionalUnitOfWork, UowFactory, uow_factory
 from api.domain.access import Caller
+from api.domain.agreements import Agreement
+from api.domain.errors import DomainError, NotFound
 from api.domain.partners import Partner, Service
-from api.domain.ports import UnitOfWork
-from api.domain.readiness import Response
+from api.domain.ports import PlanContents, UnitOfWork
+from api.domain.readiness import Framework, Response, Round
+from api.domain.systems import SystemState
+from api.usecases import action_plans as plans_uc
+from api.usecases import agreements as agreements_uc
 from api.usecases import partners as partner_uc
 from api.usecases import readiness as readiness_uc
+from api.usecases import systems as systems_uc
+
+T = TypeVar("T")
+
+
+async def _or_error(read: Awaitable[T]) -> T | DomainError:
+    """What a use case answers for one key of a loader, or the error it refuses the key with."""
+    try:
+        return await read
+    except DomainError as exc:
+        return exc
 
 
 class Loaders:
@@ -36,9 +53,42 @@ class Loaders:
             by_round = await readiness_uc.responses_of_rounds(await context.read_uow(), round_ids=keys)
             return [by_round.get(k, []) for k in keys]
 
+        # The records foreign ids name, each through the use case of its own query (same access rules); a key
+        # that use case refuses loads as its error (a DomainError), which the resolver maps.
+        async def load_service_records(keys: list[UUID]) -> list[Service | None]:
+            found = await partner_uc.services_by_id(await context.read_uow(), service_ids=keys)
+            return [found.get(k) for k in keys]
+
+        async def load_systems(keys: list[UUID]) -> list[SystemState | BaseException]:
+            found = await systems_uc.systems_by_id(await context.read_uow(), system_ids=keys)
+            return [found.get(k) or NotFound("system", k) for k in keys]
+
+        async def load_frameworks(keys: list[UUID]) -> list[Framework | None]:
+            found = await readiness_uc.frameworks_by_id(await context.read_uow(), framework_ids=keys)
+            return [found.get(k) for k in keys]
+
+        async def round_of(key: UUID) -> Round:
+            return (await readiness_uc.get_round(await context.read_uow(), round_id=key))[0]
+
+        async def load_rounds(keys: list[UUID]) -> list[Round | BaseException]:
+            return [await _or_error(round_of(k)) for k in keys]
+
+        async def load_plans(keys: list[UUID]) -> list[PlanContents | BaseException]:
+            return [await _or_error(plans_uc.get_plan(await context.read_uow(), system_id=k)) for k in keys]
+
+        async def load_agreements_of(keys: list[UUID]) -> list[list[Agreement] | BaseException]:
+            return [await _or_error(agreements_uc.agreements_of_system(await context.read_uow(), system_id=k))
+                    for k in keys]
+
         self.services = DataLoader(load_fn=load_services)
         self.partners = DataLoader(load_fn=load_partners)
         self.round_responses = DataLoader(load_fn=load_round_responses)
+        self.service_records = DataLoader(load_fn=load_service_records)
+        self.systems = DataLoader(load_fn=load_systems)
+        self.frameworks = DataLoader(load_fn=load_frameworks)
+        self.rounds = DataLoader(load_fn=load_rounds)
+        self.plans = DataLoader(load_fn=load_plans)
+        self.agreements_of = DataLoader(load_fn=load_agreements_of)
 
     async def services_of(self, partner_ids: Sequence[UUID]) -> list[list[Service]]:
         """What ``services.load_many`` answers, without a future and a callback per partner: one read for the
@@ -76,7 +126,8 @@ class Loaders:
         runs the full collection rarely (``api.main.tune_garbage_collector``), so memory grows with the
         request rate. Only settled batches are emptied.
         """
-        for loader in (self.services, self.partners, self.round_responses):
+        for loader in (self.services, self.partners, self.round_responses, self.service_records, self.systems,
+                       self.frameworks, self.rounds, self.plans, self.agreements_of):
             loader.clear_all()
             batch = loader.batch
             if batch is not None and batch.dispatched and all(task.future.done() for task in batch.tasks):

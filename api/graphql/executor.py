@@ -14,7 +14,8 @@ directly:
   the common Python types (``str`` for ``String``, ``int`` for ``Int``, a ``UUID`` for a scalar serialized
   with ``str``, a ``datetime`` for Strawberry's ``isoformat`` scalars) and, for Strawberry enums, a memo of
   member to name;
-- an object without ``is_type_of`` (or a list of them) goes straight to its own planned sub-selection;
+- an object without ``is_type_of``, or of exactly the class an ``isinstance`` check accepts (``Node`` types), or
+  a list of them, goes straight to its own planned sub-selection;
 - ``__typename`` is the parent type's name.
 
 **Compiled selection sets.** A selection set made only of such fields (and of batched fields, below) is
@@ -367,20 +368,35 @@ def composite_completer(return_type: GraphQLOutputType) -> Completer:
             return executor.complete_items(item_type, item, field, path, value, plain_items)
 
         return complete_list
-    if isinstance(return_type, GraphQLObjectType) and return_type.is_type_of is None:
+    if isinstance(return_type, GraphQLObjectType) and _completes_plainly(return_type):
         object_type = return_type
         plain = _plain_class(object_type)
+        checked = object_type.is_type_of is not None
 
         def complete_object(executor: FastExecutionContext, field: _Field, path: Path, value: Any) -> Any:
             if value is None or value is Undefined:
                 return None
-            if type(value) is not plain and (isinstance(value, Exception) or executor.is_awaitable(value)):
+            if type(value) is not plain and (checked or isinstance(value, Exception) or executor.is_awaitable(value)):
                 return SLOW
             return executor.execute_object(object_type, field.field_details_list, path, value)
 
         return complete_object
-    # Abstract types and objects with is_type_of need the resolve info: graphql-core's way.
+    # Abstract types and objects with any other is_type_of need the resolve info: graphql-core's way.
     return lambda _executor, _field, _path, _value: SLOW
+
+
+def _completes_plainly(object_type: GraphQLObjectType) -> bool:
+    """Whether a value of the type's own class completes without graphql-core's ``is_type_of`` check: the type has
+    none, or its check is an ``isinstance`` of that very class (a classmethod marked ``answers_isinstance``, as
+    ``Node.is_type_of`` in api/graphql/node.py), which such a value passes. Values of any other class go to
+    graphql-core, which asks the check."""
+    check = object_type.is_type_of
+    if check is None:
+        return True
+    if not getattr(getattr(check, "__func__", None), "answers_isinstance", False):
+        return False
+    plain = _plain_class(object_type)
+    return plain is not None and getattr(check, "__self__", None) is plain
 
 
 def _exact_type(leaf_type: GraphQLOutputType) -> type | None:
@@ -482,11 +498,13 @@ def _value_function(return_type: GraphQLOutputType, object_function: ValueFuncti
 
         return items
 
+    checked = isinstance(return_type, GraphQLObjectType) and return_type.is_type_of is not None
+
     def object_value(value: Any, run: _Run) -> Any:
         if type(value) is not plain:
             if value is None or value is Undefined:
                 return None
-            if isinstance(value, Exception) or run.is_awaitable(value):
+            if checked or isinstance(value, Exception) or run.is_awaitable(value):
                 raise _Bail
         return object_function(value, run)
 
@@ -802,7 +820,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 return cached
         pure = object_pure = None
         named = _named(return_type)
-        if isinstance(named, GraphQLObjectType) and named.is_type_of is None:
+        if isinstance(named, GraphQLObjectType) and _completes_plainly(named):
             try:
                 plan = self._object_plan(named, field_details_list)
             except Exception:  # graphql-core meets it again where it executes the field

@@ -15,7 +15,8 @@ from api.domain.ports import ObservationFilter
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project
 from api.graphql.errors import query_error
-from api.graphql.types import PageInfo
+from api.graphql.relations import loaded
+from api.graphql.types import PageInfo, Partner, partner_from_domain
 from api.settings import Settings
 from api.usecases import labor_market as uc
 
@@ -100,6 +101,10 @@ class PartnerLaborMarket:
     occupations: list[str]
     industries: list[str]
     observations: list[LaborMarketObservation]
+
+    @strawberry.field(description="The partner's directory record (batched per request).")
+    async def partner(self, info: Info) -> Partner | None:
+        return await loaded(info.context.loaders.partners, self.partner_id, partner_from_domain)
 
 
 @strawberry.type

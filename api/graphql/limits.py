@@ -16,6 +16,7 @@ from graphql import (
     GraphQLError,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationRule,
@@ -25,11 +26,16 @@ from graphql import (
 MAX_PAGE = 500
 DEFAULT_PAGE = 50
 NESTED_LIST_ESTIMATE = 20
+MAX_NODES = 100  # nodes(ids:) takes at most this many ids (api/graphql/nodes.py)
 CONNECTIONS = frozenset({"partners", "systems", "rounds", "observations"})
 NESTED_LISTS = frozenset({"services", "members", "assignments", "gaps", "suggestions", "responses", "goals", "items"})
 
 
 def _page(field: FieldNode) -> int:
+    if field.name.value == "nodes":  # one record per id asked for
+        for arg in field.arguments or ():
+            if arg.name.value == "ids":
+                return max(1, len(arg.value.values)) if isinstance(arg.value, ListValueNode) else MAX_NODES
     for arg in field.arguments or ():
         if arg.name.value == "first":
             if isinstance(arg.value, IntValueNode):

@@ -15,8 +15,12 @@ from api.domain.errors import DomainError, NotFound
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.ids import GlobalId
+from api.graphql.node import Node
 from api.graphql.permissions import requires
-from api.graphql.types import PageInfo
+from api.graphql.relations import loaded
+from api.graphql.systems import System, system_from_domain
+from api.graphql.types import PageInfo, Partner, partner_from_domain
 from api.schemas.readiness import FrameworkIn, ResponseIn
 from api.usecases import readiness as uc
 
@@ -52,8 +56,8 @@ class ScaleLevel:
 
 
 @strawberry.type(description="One version of the readiness framework.")
-class Framework:
-    id: UUID
+class Framework(Node):
+    database_id: UUID = strawberry.field(description="The framework version's UUID, as REST names it.")
     version: int
     name: str
     description: str
@@ -65,7 +69,8 @@ class Framework:
 def framework_from_domain(x: d.Framework) -> Framework:
     """Project a framework version."""
     elements = [project(Element, e, indicators=[project(Indicator, i) for i in e.indicators]) for e in x.elements]
-    return project(Framework, x, elements=elements, scale=[project(ScaleLevel, s) for s in x.scale])
+    return project(Framework, x, id=GlobalId("Framework", x.id), database_id=x.id, elements=elements,
+                   scale=[project(ScaleLevel, s) for s in x.scale])
 
 
 @strawberry.type
@@ -91,6 +96,14 @@ class RoundResponse:
     submitted_at: datetime
     revised_at: datetime | None
 
+    @strawberry.field(description="The round the answers belong to (batched per request).")
+    async def round(self, info: Info) -> Round | None:
+        return await loaded(info.context.loaders.rounds, self.round_id, round_from_domain)
+
+    @strawberry.field(description="The member who answered (batched per request).")
+    async def respondent(self, info: Info) -> Partner | None:
+        return await loaded(info.context.loaders.partners, self.respondent_id, partner_from_domain)
+
 
 def response_from_domain(x: d.Response) -> RoundResponse:
     """Project a response."""
@@ -102,8 +115,8 @@ def response_from_domain(x: d.Response) -> RoundResponse:
 
 
 @strawberry.type(description="An assessment of a system by its members, against one framework version.")
-class Round:
-    id: UUID
+class Round(Node):
+    database_id: UUID = strawberry.field(description="The round's UUID, as REST names it.")
     system_id: UUID
     framework_id: UUID
     framework_version: int
@@ -113,7 +126,20 @@ class Round:
 
     @strawberry.field(description="The members' responses (batched per request).")
     async def responses(self, info: Info) -> list[RoundResponse]:
-        return [response_from_domain(r) for r in await info.context.loaders.round_responses.load(self.id)]
+        return [response_from_domain(r) for r in await info.context.loaders.round_responses.load(self.database_id)]
+
+    @strawberry.field(description="The system assessed (batched per request).")
+    async def system(self, info: Info) -> System | None:
+        return await loaded(info.context.loaders.systems, self.system_id, system_from_domain)
+
+    @strawberry.field(description="The framework version the round was started with (batched per request).")
+    async def framework(self, info: Info) -> Framework | None:
+        return await loaded(info.context.loaders.frameworks, self.framework_id, framework_from_domain)
+
+
+def round_from_domain(x: d.Round) -> Round:
+    """Project a round."""
+    return project(Round, x, id=GlobalId("Round", x.id), database_id=x.id)
 
 
 @strawberry.type
@@ -238,6 +264,14 @@ class RoundScore:
     indicators: list[IndicatorScore]
     summary: Summary
 
+    @strawberry.field(description="The round scored, if the score is of a stored round (batched per request).")
+    async def round(self, info: Info) -> Round | None:
+        return await loaded(info.context.loaders.rounds, self.round_id, round_from_domain)
+
+    @strawberry.field(description="The framework version scored against (batched per request).")
+    async def framework(self, info: Info) -> Framework | None:
+        return await loaded(info.context.loaders.frameworks, self.framework_id, framework_from_domain)
+
 
 def _phase(level: d.ScaleLevel | None) -> ScaleLevel | None:
     return project(ScaleLevel, level) if level is not None else None
@@ -338,7 +372,8 @@ class ReadinessQuery:
         except DomainError as exc:
             raise query_error(exc) from exc
         return RoundConnection(
-            edges=[RoundEdge(node=project(Round, r), cursor=c) for r, c in zip(page.items, page.cursors, strict=True)],
+            edges=[RoundEdge(node=round_from_domain(r), cursor=c)
+                   for r, c in zip(page.items, page.cursors, strict=True)],
             page_info=PageInfo(has_next_page=page.next_cursor is not None,
                                end_cursor=page.cursors[-1] if page.cursors else None),
         )
@@ -351,7 +386,7 @@ class ReadinessQuery:
             return None
         except DomainError as exc:
             raise query_error(exc) from exc
-        return project(Round, found)
+        return round_from_domain(found)
 
     @strawberry.field(description="A round's scores, change since the previous closed round and summary, or null.")
     async def round_score(self, info: Info, round_id: UUID) -> RoundScore | None:
@@ -397,7 +432,7 @@ class ReadinessMutation:
                 await uow.commit()
         except DomainError as exc:
             return as_result(exc)
-        return project(Round, found)
+        return round_from_domain(found)
 
     @strawberry.mutation(
         description="Record or replace a member's answers in an open round.",
@@ -428,4 +463,4 @@ class ReadinessMutation:
                 await uow.commit()
         except DomainError as exc:
             return as_result(exc)
-        return project(Round, found)
+        return round_from_domain(found)

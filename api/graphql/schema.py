@@ -30,8 +30,10 @@ from api.graphql.convert import to_plain
 from api.graphql.errors import HideUnexpectedErrors, MutationError, as_result, query_error
 from api.graphql.executor import FastExecutionContext
 from api.graphql.goal_gaps import GoalGapMutation, GoalGapQuery
+from api.graphql.ids import GlobalId
 from api.graphql.labor_market import LaborMarketQuery
 from api.graphql.limits import cost_rule
+from api.graphql.nodes import NodeQuery
 from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
 from api.graphql.states import StateQuery
@@ -136,7 +138,10 @@ CreateServiceResult = Annotated[Service | MutationError, strawberry.union("Creat
 
 @strawberry.type
 class DeletedResult:
-    id: UUID
+    id: UUID = strawberry.field(deprecation_reason="A plain UUID, not a global id: read databaseId or deletedId.")
+    database_id: UUID = strawberry.field(description="The deleted record's UUID, as REST names it.")
+    deleted_id: GlobalId = strawberry.field(graphql_type=strawberry.ID,
+                                            description="The deleted record's global id (for a client cache).")
 
 
 DeletePartnerResult = Annotated[DeletedResult | MutationError, strawberry.union("DeletePartnerResult")]
@@ -185,7 +190,7 @@ class PartnerMutation:
                 await uow.commit()
         except DomainError as exc:
             return as_result(exc)
-        return DeletedResult(id=id)
+        return DeletedResult(id=id, database_id=id, deleted_id=GlobalId("Partner", id))
 
     @strawberry.mutation(
         description="Add a service to a partner.",
@@ -203,7 +208,7 @@ class PartnerMutation:
 
 
 Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionPlanQuery, AgreementQuery,
-                              ConnectionQuery, LaborMarketQuery, PartnershipQuery, StateQuery, GoalGapQuery))
+                              ConnectionQuery, LaborMarketQuery, PartnershipQuery, StateQuery, GoalGapQuery, NodeQuery))
 Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMutation, ActionPlanMutation,
                                     AgreementMutation, ConnectionMutation, PartnershipMutation, GoalGapMutation))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -22,6 +22,7 @@ from api.domain.relationships import current_confirmations
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.executor import batched
 from api.graphql.gap_reports import (
     AsOfArg,
     CandidatesArg,
@@ -36,8 +37,11 @@ from api.graphql.gap_reports import (
     gap_filter,
     summary_from_domain,
 )
+from api.graphql.ids import GlobalId
 from api.graphql.labor_market import settings_of
+from api.graphql.node import Node
 from api.graphql.permissions import requires
+from api.graphql.relations import loaded, loaded_many
 from api.graphql.types import Jurisdiction, JurisdictionInput, PageInfo, Partner, partner_from_domain
 from api.schemas.systems import (
     AssignmentIn,
@@ -50,6 +54,9 @@ from api.schemas.systems import (
     VisionReviewCorrectionIn,
 )
 from api.usecases import systems as uc
+
+if TYPE_CHECKING:
+    from api.graphql.agreements import Agreement
 
 Info = strawberry.Info[Context, None]
 
@@ -79,14 +86,37 @@ class Member:
         return partner_from_domain(found) if found else None
 
 
+async def _assigned_partners(assignments: list[Assignment], context: Context) -> list[Partner | None]:
+    """The partner of each assignment, as the ``partner`` resolver answers them (batched)."""
+    return await loaded_many(context.loaders.partners, [a.partner_id for a in assignments], partner_from_domain)
+
+
 @strawberry.type
-class Assignment:
-    id: UUID
+class Assignment(Node):
+    database_id: UUID = strawberry.field(description="The assignment's UUID, as REST names it.")
     partner_id: UUID
     function: str
     strength: StrengthEnum  # type: ignore[valid-type]
     agreement_id: UUID | None
     atypical: bool
+    system_id: strawberry.Private[UUID]
+
+    @strawberry.field(description="The member carrying the function (batched per request).")
+    @batched(_assigned_partners)
+    async def partner(self, info: Info) -> Partner | None:
+        return (await _assigned_partners([self], info.context))[0]
+
+    @strawberry.field(description="The agreement that formalizes the assignment, if any (batched per request).")
+    async def agreement(
+        self, info: Info,
+    ) -> Annotated[Agreement, strawberry.lazy("api.graphql.agreements")] | None:
+        from api.graphql.agreements import agreement_from_domain
+
+        if self.agreement_id is None:
+            return None
+        of_system = await loaded(info.context.loaders.agreements_of, self.system_id, list)
+        found = next((a for a in of_system or () if a.id == self.agreement_id), None)
+        return agreement_from_domain(found) if found is not None else None
 
 
 @strawberry.type
@@ -118,6 +148,10 @@ class Candidate:
     fits: bool
     reasons: list[str]
 
+    @strawberry.field(description="The candidate's directory record (batched per request).")
+    async def partner(self, info: Info) -> Partner | None:
+        return await loaded(info.context.loaders.partners, self.partner_id, partner_from_domain)
+
 
 @strawberry.type
 class LeadSuggestion:
@@ -147,14 +181,23 @@ class TeamReview:
     summary: GapSummary | None = strawberry.field(
         default=None, description="The review's gaps at a glance: counts by severity and kind, the top actions.")
 
+    @strawberry.field(description="The champion's directory record (batched per request).")
+    async def champion(self, info: Info) -> Partner | None:
+        return await loaded(info.context.loaders.partners, self.champion_id, partner_from_domain)
+
 
 @strawberry.type(description="A system linked to this one: its state system, or one of its local systems.")
 class LinkedSystem:
-    id: UUID
+    id: UUID = strawberry.field(deprecation_reason="A plain UUID, not a global id: read databaseId, or system.id.")
+    database_id: UUID = strawberry.field(description="The linked system's UUID, as REST names it.")
     name: str
     level: SystemLevelEnum  # type: ignore[valid-type]
     jurisdiction: Jurisdiction
     working_relationship: WorkingRelationshipEnum  # type: ignore[valid-type]
+
+    @strawberry.field(description="The linked system's whole record; null when the caller may not see it.")
+    async def system(self, info: Info) -> System | None:
+        return await loaded(info.context.loaders.systems, self.database_id, system_from_domain)
 
 
 @strawberry.type(description="A dated confirmation, at one level, that the state/local roles are agreed.")
@@ -173,8 +216,8 @@ class PopulationSize:
 
 
 @strawberry.type(description="A session that informed or trained member agencies' staff about the system.")
-class StaffSession:
-    id: UUID
+class StaffSession(Node):
+    database_id: UUID = strawberry.field(description="The session's UUID, as REST names it.")
     system_id: UUID
     held_on: date
     kind: StaffSessionKindEnum  # type: ignore[valid-type]
@@ -182,6 +225,10 @@ class StaffSession:
     level: SystemLevelEnum  # type: ignore[valid-type]
     agencies: list[UUID]
     created_at: datetime | None
+
+    @strawberry.field(description="The system the session belongs to (batched per request).")
+    async def system(self, info: Info) -> System | None:
+        return await loaded(info.context.loaders.systems, self.system_id, system_from_domain)
 
 
 @strawberry.type
@@ -198,15 +245,16 @@ class StaffSessionConnection:
 
 def linked_from_domain(x: d.LinkedSystem) -> LinkedSystem:
     """Project a linked system."""
-    return LinkedSystem(id=x.id, name=x.name, level=SystemLevelEnum(x.level.value),
+    return LinkedSystem(id=x.id, database_id=x.id, name=x.name, level=SystemLevelEnum(x.level.value),
                         jurisdiction=Jurisdiction(state=x.jurisdiction.state, local_area=x.jurisdiction.local_area),
                         working_relationship=WorkingRelationshipEnum(x.working_relationship.value))
 
 
 def staff_session_from_domain(x: d.StaffSession) -> StaffSession:
     """Project a staff session."""
-    return StaffSession(id=x.id, system_id=x.system_id, held_on=x.held_on, kind=StaffSessionKindEnum(x.kind.value),
-                        topic=x.topic, level=SystemLevelEnum(x.level.value), agencies=list(x.agencies),
+    return StaffSession(id=GlobalId("StaffSession", (x.system_id, x.id)), database_id=x.id, system_id=x.system_id,
+                        held_on=x.held_on, kind=StaffSessionKindEnum(x.kind.value), topic=x.topic,
+                        level=SystemLevelEnum(x.level.value), agencies=list(x.agencies),
                         created_at=x.created_at)
 
 
@@ -231,8 +279,8 @@ def suggestion_from_domain(x: sg.LeadSuggestion) -> LeadSuggestion:
 
 
 @strawberry.type
-class System:
-    id: UUID
+class System(Node):
+    database_id: UUID = strawberry.field(description="The system's UUID, as REST names it.")
     name: str
     level: SystemLevelEnum  # type: ignore[valid-type]
     jurisdiction: Jurisdiction
@@ -263,6 +311,10 @@ class System:
     vision_revisited_on: date | None = None
     target_population_sizes: list[PopulationSize] = strawberry.field(default_factory=list)
 
+    @strawberry.field(description="The intermediary's directory record (batched per request).")
+    async def intermediary(self, info: Info) -> Partner | None:
+        return await loaded(info.context.loaders.partners, self.intermediary_id, partner_from_domain)
+
     @strawberry.field(description="Gap analysis, most severe first; filtered by minimum severity, kinds and "
                                   "subject, as of a date, with candidates to close each gap when asked for.")
     async def gaps(self, info: Info, severity: SeverityArg = None, kinds: KindsArg = None, subject: SubjectArg = None,
@@ -280,7 +332,7 @@ class System:
         settings = settings_of(info)
         only = gap_filter(severity, kinds, subject, candidates)
         try:
-            return await uc.analyse(await info.context.read_uow(), system_id=self.id, today=as_of,
+            return await uc.analyse(await info.context.read_uow(), system_id=self.database_id, today=as_of,
                                     expiry_window_days=settings.agreement_expiry_window_days,
                                     in_demand=settings.in_demand_rule(),
                                     staff_period_months=settings.staff_training_period_months, only=only,
@@ -293,7 +345,7 @@ class System:
         if not 1 <= first <= 500:
             raise query_error(DomainError("first must be between 1 and 500"))
         try:
-            page = await uc.list_staff_sessions(await info.context.read_uow(), system_id=self.id, limit=first,
+            page = await uc.list_staff_sessions(await info.context.read_uow(), system_id=self.database_id, limit=first,
                                                 cursor=after)
         except DomainError as exc:
             raise query_error(exc) from exc
@@ -308,7 +360,7 @@ class System:
                                   "directory that could take it on.")
     async def suggestions(self, info: Info, candidates: CandidatesArg = DEFAULT_SUGGESTED) -> list[LeadSuggestion]:
         gap_filter(None, None, None, candidates)
-        found = await uc.suggestions(await info.context.read_uow(), system_id=self.id, candidates=candidates,
+        found = await uc.suggestions(await info.context.read_uow(), system_id=self.database_id, candidates=candidates,
                                      near_km=settings_of(info).candidate_radius_km)
         return [suggestion_from_domain(x) for x in found]
 
@@ -318,7 +370,7 @@ class System:
                      subject: SubjectArg = None, as_of: AsOfArg = None, candidates: CandidatesArg = 0) -> TeamReview:
         only = gap_filter(severity, kinds, subject, candidates)
         try:
-            r = await uc.review(await info.context.read_uow(), system_id=self.id, today=as_of, only=only,
+            r = await uc.review(await info.context.read_uow(), system_id=self.database_id, today=as_of, only=only,
                                 candidates=candidates, near_km=settings_of(info).candidate_radius_km)
         except DomainError as exc:
             raise query_error(exc) from exc
@@ -333,7 +385,7 @@ def system_from_domain(state: d.SystemState) -> System:
     s = state.system
     current = current_confirmations(s)
     return System(
-        id=s.id, name=s.name, level=SystemLevelEnum(s.level.value),
+        id=GlobalId("System", s.id), database_id=s.id, name=s.name, level=SystemLevelEnum(s.level.value),
         jurisdiction=Jurisdiction(state=s.jurisdiction.state, local_area=s.jurisdiction.local_area),
         vision=s.vision, mission=s.mission, goals=list(s.goals), target_sectors=list(s.target_sectors),
         target_occupations=list(s.target_occupations), target_populations=list(s.target_populations),
@@ -367,8 +419,9 @@ def _status(status: Status | None) -> object:
 
 def assignment_from_domain(a: d.Assignment) -> Assignment:
     """Project a domain assignment."""
-    return Assignment(id=a.id, partner_id=a.partner_id, function=a.function, strength=StrengthEnum(a.strength.value),
-                      agreement_id=a.agreement_id, atypical=a.atypical)
+    return Assignment(id=GlobalId("Assignment", (a.system_id, a.id)), database_id=a.id, partner_id=a.partner_id,
+                      function=a.function, strength=StrengthEnum(a.strength.value), agreement_id=a.agreement_id,
+                      atypical=a.atypical, system_id=a.system_id)
 
 
 @strawberry.type
@@ -477,10 +530,16 @@ class SystemQuery:
                                          local_area=local_area, limit=first, cursor=after)
         except DomainError as exc:
             raise query_error(exc) from exc
-        states = [await uc.get_system(uow, system_id=s.id) for s in page.items]
+        # One read for the page's systems (not one per system), primed for the relations that name them.
+        try:
+            found = await uc.systems_by_id(uow, system_ids=[s.id for s in page.items])
+        except DomainError as exc:
+            raise query_error(exc) from exc
+        info.context.loaders.systems.prime_many(found)
+        states = [found[s.id] for s in page.items if s.id in found]
+        cursors = [c for s, c in zip(page.items, page.cursors, strict=True) if s.id in found]
         return SystemConnection(
-            edges=[SystemEdge(node=system_from_domain(st), cursor=c) for st, c in zip(states, page.cursors,
-                                                                                      strict=True)],
+            edges=[SystemEdge(node=system_from_domain(st), cursor=c) for st, c in zip(states, cursors, strict=True)],
             page_info=PageInfo(has_next_page=page.next_cursor is not None,
                                end_cursor=page.cursors[-1] if page.cursors else None),
         )

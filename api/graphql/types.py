@@ -12,6 +12,9 @@ import strawberry
 
 from api.domain import partners as d
 from api.graphql.executor import batched
+from api.graphql.ids import GlobalId
+from api.graphql.node import Node
+from api.graphql.relations import loaded_many
 
 
 @strawberry.enum(name="Level")
@@ -64,9 +67,14 @@ class Address:
     postal_code: str | None
 
 
+async def _partners_of(services: Sequence[Service], context: Any) -> list[Partner | None]:
+    """The partner of each service, as the ``partner`` resolver answers them (batched)."""
+    return await loaded_many(context.loaders.partners, [s.partner_id for s in services], partner_from_domain)
+
+
 @strawberry.type
-class Service:
-    id: UUID
+class Service(Node):
+    database_id: UUID = strawberry.field(description="The service's UUID, as REST names it.")
     partner_id: UUID
     name: str
     category: str
@@ -85,17 +93,23 @@ class Service:
     created_at: datetime | None
     updated_at: datetime | None
 
+    @strawberry.field(description="The partner that offers the service (batched per request); null when the caller "
+                                  "may not read it.")
+    @batched(_partners_of)
+    async def partner(self, info: strawberry.Info) -> Partner | None:
+        return (await _partners_of([self], info.context))[0]
+
 
 async def _services_of(partners: Sequence[Partner], context: Any) -> list[list[Service]]:
     """The services of each partner, as the ``services`` resolver answers them (the fast executor calls this once
     for a page's partners: ``batched``)."""
-    loaded = await context.loaders.services_of([p.id for p in partners])
+    loaded = await context.loaders.services_of([p.database_id for p in partners])
     return [[service_from_domain(s) for s in services] for services in loaded]
 
 
 @strawberry.type
-class Partner:
-    id: UUID
+class Partner(Node):
+    database_id: UUID = strawberry.field(description="The partner's UUID, as REST names it.")
     name: str
     partner_type: str
     level: LevelEnum
@@ -123,7 +137,7 @@ class Partner:
     @batched(_services_of)
     async def services(self, info: strawberry.Info) -> list[Service]:
         # Through the DataLoader, so that resolvers of a page batch their loads (graphql-core's executor)
-        return [service_from_domain(s) for s in await info.context.loaders.services.load(self.id)]
+        return [service_from_domain(s) for s in await info.context.loaders.services.load(self.database_id)]
 
 
 E = TypeVar("E", bound=Enum)
@@ -173,7 +187,8 @@ def service_from_domain(s: d.Service) -> Service:
     """Project a domain service."""
     service = _new(Service)  # as _made does, inline: a page has hundreds of services
     service.__dict__ = {
-        "id": s.id, "partner_id": s.partner_id, "name": s.name, "category": s.category, "description": s.description,
+        "id": GlobalId("Service", (s.partner_id, s.id)), "database_id": s.id, "partner_id": s.partner_id,
+        "name": s.name, "category": s.category, "description": s.description,
         "populations": s.populations, "regions": s.regions, "delivery_mode": _delivery_mode[s.delivery_mode],
         "capacity": s.capacity, "funding_streams": s.funding_streams, "program_cip": s.program_cip,
         "occupations": s.occupations, "credential": s.credential, "status": _status[s.status],
@@ -187,7 +202,8 @@ def partner_from_domain(p: d.Partner) -> Partner:
     """Project a domain partner."""
     a = p.address
     return _made(Partner, {
-        "id": p.id, "name": p.name, "partner_type": p.partner_type, "level": _level[p.level],
+        "id": GlobalId("Partner", p.id), "database_id": p.id, "name": p.name, "partner_type": p.partner_type,
+        "level": _level[p.level],
         "jurisdiction": _made(Jurisdiction, {"state": p.jurisdiction.state, "local_area": p.jurisdiction.local_area}),
         "description": p.description, "regions_served": p.regions_served, "populations_served": p.populations_served,
         "capacity": p.capacity, "funding_streams": p.funding_streams, "industries": p.industries,

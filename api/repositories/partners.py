@@ -88,6 +88,7 @@ FROM services s WHERE s.partner_id = any($1::uuid[])
 ORDER BY s.partner_id, s.name, s.id
 """
 GET_SERVICE = f"SELECT {SERVICE_COLUMNS} FROM services s WHERE s.id = $1"
+GET_SERVICES = f"SELECT {SERVICE_COLUMNS} FROM services s WHERE s.id = any($1::uuid[])"
 INSERT_SERVICE = """
 INSERT INTO services (id, partner_id, name, description, category, populations, regions, delivery_mode,
   capacity, funding_streams, program_cip, occupations, credential, status, version)
@@ -459,6 +460,10 @@ class PgPartnerRepository:
     async def get_service(self, service_id: UUID) -> Service | None:
         row = await self._conn.fetchrow(GET_SERVICE, service_id)
         return _service(row) if row else None
+
+    async def get_services(self, service_ids: Sequence[UUID]) -> dict[UUID, Service]:
+        rows = await self._conn.fetch(GET_SERVICES, list(service_ids))
+        return {r["id"]: _service(r) for r in rows}
 
     async def list_services(
         self, flt: ServiceFilter, *, limit: int, after: tuple[object, ...] | None = None, offset: int = 0,

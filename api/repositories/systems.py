@@ -67,6 +67,7 @@ FROM systems s WHERE s.id = $1
 LOAD_STATES_IN = LOAD_STATE.replace(
     "FROM systems s WHERE s.id = $1",
     "FROM systems s WHERE s.state = $1 AND ($2::text IS NULL OR s.local_area = $2) ORDER BY s.name, s.id")
+LOAD_STATES = LOAD_STATE.replace("WHERE s.id = $1", "WHERE s.id = any($1::uuid[])")
 INSERT_SYSTEM = """
 INSERT INTO systems (id, name, level, state, local_area, vision, mission, goals, target_sectors,
   target_occupations, target_populations, regions, working_relationship, working_relationship_notes,
@@ -250,6 +251,9 @@ class PgSystemRepository:
 
     async def load_in(self, *, state: str, local_area: str | None = None) -> list[SystemState]:
         return [_state(r) for r in await self._conn.fetch(LOAD_STATES_IN, state, local_area)]
+    async def load_many(self, system_ids: Sequence[UUID]) -> dict[UUID, SystemState]:
+        rows = await self._conn.fetch(LOAD_STATES, list(system_ids))
+        return {row["id"]: _state(row) for row in rows}
 
     async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None:
         row = await self._conn.fetchrow("SELECT state, local_area FROM systems WHERE id = $1", system_id)

@@ -73,6 +73,16 @@ async def get_plan(uow: UnitOfWork, *, system_id: UUID) -> PlanContents:
     return await _load(uow, system_id)
 
 
+async def get_goal(uow: UnitOfWork, *, system_id: UUID, goal_id: UUID) -> Goal:
+    """Return one goal of a system's plan."""
+    return _find((await _load(uow, system_id)).goals, goal_id, "goal")
+
+
+async def get_item(uow: UnitOfWork, *, system_id: UUID, item_id: UUID) -> ActionItem:
+    """Return one action item of a system's plan."""
+    return _find((await _load(uow, system_id)).items, item_id, "action item")
+
+
 async def put_plan(
     uow: UnitOfWork, *, system_id: UUID, answers: Mapping[str, str], expected_version: int | None = None,
     plan_id: UUID | None = None,

@@ -73,6 +73,12 @@ async def list_agreements(
     )
 
 
+async def agreements_of_system(uow: UnitOfWork, *, system_id: UUID) -> list[Agreement]:
+    """Return all the agreements of a system the caller may see."""
+    await policy.guard_system(uow, system_id)
+    return await uow.agreements.of_system(system_id)
+
+
 async def get_agreement(uow: UnitOfWork, *, system_id: UUID, agreement_id: UUID) -> Agreement:
     """Return one agreement of a system."""
     await policy.guard_system(uow, system_id)

@@ -47,6 +47,14 @@ async def list_streams(uow: UnitOfWork) -> list[FundingStream]:
     return list((await uow.funding.streams()).values())
 
 
+async def get_stream(uow: UnitOfWork, *, code: str) -> FundingStream:
+    """Return one stream of the catalogue or raise NotFound."""
+    found = (await uow.funding.streams()).get(code)
+    if found is None:
+        raise NotFound("funding stream", code)
+    return found
+
+
 async def put_stream(uow: UnitOfWork, *, stream: FundingStream) -> FundingStream:
     """Create or replace a stream of the catalogue, its codes checked against the vocabularies."""
     policy.administer(uow)

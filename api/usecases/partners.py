@@ -109,6 +109,12 @@ async def partners_by_id(uow: UnitOfWork, *, partner_ids: Sequence[UUID]) -> dic
     return await uow.partners.get_many(partner_ids)
 
 
+async def services_by_id(uow: UnitOfWork, *, service_ids: Sequence[UUID]) -> dict[UUID, Service]:
+    """Return many services in one read; missing ids are simply absent."""
+    policy.read_directory(uow)
+    return await uow.partners.get_services(service_ids)
+
+
 async def list_services(uow: UnitOfWork, *, partner_id: UUID) -> list[Service]:
     """Return the services of one partner."""
     await get_partner(uow, partner_id=partner_id)

@@ -31,6 +31,19 @@ async def current_framework(uow: UnitOfWork) -> Framework:
     return framework
 
 
+async def frameworks_by_id(uow: UnitOfWork, *, framework_ids: Sequence[UUID]) -> dict[UUID, Framework]:
+    """Return framework versions by id (public reference data, as the current one); missing ids are absent."""
+    return await uow.readiness.frameworks(list(dict.fromkeys(framework_ids)))
+
+
+async def get_framework(uow: UnitOfWork, *, framework_id: UUID) -> Framework:
+    """Return one framework version or raise NotFound."""
+    found = (await frameworks_by_id(uow, framework_ids=[framework_id])).get(framework_id)
+    if found is None:
+        raise NotFound("readiness framework", framework_id)
+    return found
+
+
 async def revise_framework(
     uow: UnitOfWork, *, changes: Mapping[str, Any], expected_version: int | None = None
 ) -> Framework:

@@ -116,6 +116,32 @@ async def get_system(uow: UnitOfWork, *, system_id: UUID) -> SystemState:
     return await _load(uow, system_id)
 
 
+async def systems_by_id(uow: UnitOfWork, *, system_ids: Sequence[UUID]) -> dict[UUID, SystemState]:
+    """Return many systems in one read; those missing or outside the caller's jurisdiction are absent (for the
+    caller they do not exist, as ``get_system`` answers)."""
+    require(uow.caller, Scope.SYSTEMS_READ)
+    found = await uow.systems.load_many(list(dict.fromkeys(system_ids)))
+    return {sid: state for sid, state in found.items() if uow.caller.covers(state.system.jurisdiction)}
+
+
+async def get_assignment(uow: UnitOfWork, *, system_id: UUID, assignment_id: UUID) -> Assignment:
+    """Return one assignment of a system the caller may see."""
+    state = await _load(uow, system_id)
+    found = next((a for a in state.assignments if a.id == assignment_id), None)
+    if found is None:
+        raise NotFound("assignment", assignment_id)
+    return found
+
+
+async def get_staff_session(uow: UnitOfWork, *, system_id: UUID, session_id: UUID) -> StaffSession:
+    """Return one staff session of a system the caller may see."""
+    state = await _load(uow, system_id)
+    found = next((s for s in state.staff_sessions if s.id == session_id), None)
+    if found is None:
+        raise NotFound("staff session", session_id)
+    return found
+
+
 async def _check_state_system(uow: UnitOfWork, system: CareerPathwaysSystem) -> None:
     """Check the state system a local system names (whatever the caller may see of it: it names it, no more)."""
     if system.state_system_id is None:

@@ -49,7 +49,8 @@ async def _led_system(client: httpx.AsyncClient) -> dict[str, str]:
 CREATE = """
 mutation($s: UUID!, $input: AgreementInput!) {
   createAgreement(systemId: $s, input: $input) {
-    __typename ... on Agreement { id status version } ... on ConflictError { rule } ... on ValidationError { message }
+    __typename ... on Agreement { databaseId status version } ... on ConflictError { rule }
+    ... on ValidationError { message }
   }
 }"""
 SIGN = """
@@ -71,12 +72,12 @@ async def test_signing_an_mou_through_graphql_clears_the_formalization_gap(clien
            "contents": ["cost_sharing"]}
     created = (await _gql(client, CREATE, s=led["system"], input=mou))["createAgreement"]
     assert (created["__typename"], created["status"]) == ("Agreement", "DRAFT")
-    signed = (await _gql(client, SIGN, s=led["system"], id=created["id"],
+    signed = (await _gql(client, SIGN, s=led["system"], id=created["databaseId"],
                          on=(TODAY - timedelta(days=10)).isoformat()))["signAgreement"]
     assert signed == {"__typename": "Agreement", "status": "ACTIVE", "inForce": True}
     after = (await _gql(client, GAPS, id=led["system"]))["system"]["gaps"]
     assert not [g for g in after if g["kind"] == "FORMALIZATION"]
-    again = (await _gql(client, SIGN, s=led["system"], id=created["id"], on=None))["signAgreement"]
+    again = (await _gql(client, SIGN, s=led["system"], id=created["databaseId"], on=None))["signAgreement"]
     assert again == {"__typename": "ConflictError", "rule": "AgreementNotDraft"}
     listed = await _gql(client, """query($s: UUID!) { agreements(systemId: $s) { edges { node {
         title status completeness { complete missing { code } } } } } }""", s=led["system"])
@@ -109,11 +110,11 @@ async def test_connections_and_matches_through_graphql(client):
     led = await _led_system(client)
     recorded = await _gql(client, """mutation($f: UUID!, $t: UUID!) { recordInterest(input: {
         fromPartner: $f, toPartner: $t, interest: PURSUE_PARTNERSHIP}) {
-        __typename ... on ConnectionRecord { id stage } } }""", f=led["cbo"], t=led["board"])
+        __typename ... on ConnectionRecord { databaseId stage } } }""", f=led["cbo"], t=led["board"])
     connection = recorded["recordInterest"]
     assert connection["stage"] == "INTEREST_DEFINED"
     skipped = await _gql(client, """mutation($id: UUID!) { advanceConnection(id: $id, stage: PLANNING) {
-        __typename ... on ConflictError { rule } } }""", id=connection["id"])
+        __typename ... on ConflictError { rule } } }""", id=connection["databaseId"])
     assert skipped["advanceConnection"] == {"__typename": "ConflictError", "rule": "StageSkipped"}
     matches = await _gql(client, """query($p: UUID!) { matches(partnerId: $p, minScore: 0) {
         partnerId score reasons partner { name } } }""", p=led["cbo"])

@@ -116,7 +116,7 @@ CREATE = """
 mutation($input: PartnerInput!) {
   createPartner(input: $input) {
     __typename
-    ... on Partner { id name version }
+    ... on Partner { databaseId name version }
     ... on ValidationError { message errors { field message } }
   }
 }
@@ -129,7 +129,7 @@ async def test_create_partner_mutation_returns_the_partner(client, clean_db):
                                              "jurisdiction": {"state": "OR", "localArea": "or-test"}})
     result = data["data"]["createPartner"]
     assert result["__typename"] == "Partner"
-    r = await client.get(f"/v1/partners/{result['id']}")
+    r = await client.get(f"/v1/partners/{result['databaseId']}")
     assert r.json()["name"] == "Board"
 
 
@@ -150,7 +150,7 @@ async def test_update_with_stale_version_is_a_typed_error(client, clean_db):
     await add_region(client)
     created = await _gql(client, CREATE, input={"name": "Board", "partnerType": "workforce_agency",
                                                 "level": "LOCAL", "jurisdiction": {"state": "OR"}})
-    pid = created["data"]["createPartner"]["id"]
+    pid = created["data"]["createPartner"]["databaseId"]
     mutation = """
     mutation($id: UUID!, $v: Int) {
       updatePartner(id: $id, input: {capacity: 5}, expectedVersion: $v) {

@@ -28,13 +28,14 @@ async def _partner(client: httpx.AsyncClient, name: str, partner_type: str) -> s
 CREATE_SYSTEM = """
 mutation($input: SystemInput!) {
   createSystem(input: $input) {
-    __typename ... on System { id stateSystemId localSystems { id } targetPopulationSizes { population size } }
+    __typename ... on System { databaseId stateSystemId localSystems { databaseId }
+                               targetPopulationSizes { population size } }
     ... on ValidationError { message }
   }
 }"""
 SYSTEM = """
 query($id: UUID!) { system(id: $id) {
-  localSystems { name workingRelationship } stateSystem { id name }
+  localSystems { name workingRelationship } stateSystem { databaseId name }
   relationshipConfirmations { level confirmedBy current }
   members { partnerId status }
   gaps { kind subject severity }
@@ -49,23 +50,23 @@ async def test_a_state_system_its_local_systems_and_their_relationship_over_grap
                                                        "jurisdiction": {"state": "OR"}}))["createSystem"]
     local = (await _gql(client, CREATE_SYSTEM, input={
         "name": "Valley", "level": "LOCAL", "jurisdiction": {"state": "OR", "localArea": "or-test"},
-        "stateSystemId": state["id"], "workingRelationship": "STATE_DIRECTED",
+        "stateSystemId": state["databaseId"], "workingRelationship": "STATE_DIRECTED",
         "targetPopulations": ["low_income"], "targetPopulationSizes": [{"population": "low_income", "size": 900}],
     }))["createSystem"]
     assert local["__typename"] == "System", local
-    assert local["stateSystemId"] == state["id"]
+    assert local["stateSystemId"] == state["databaseId"]
     assert local["targetPopulationSizes"] == [{"population": "low_income", "size": 900}]
     board, college = await _partner(client, "Board", "workforce_agency"), await _partner(
         client, "College", "educational_institution")
     for partner in (board, college):
-        r = await client.post(f"/v1/systems/{local['id']}/members", json={"partner_id": partner,
+        r = await client.post(f"/v1/systems/{local['databaseId']}/members", json={"partner_id": partner,
                                                                           "representative": "Pat"})
         assert r.status_code == 201
 
-    found = (await _gql(client, SYSTEM, id=state["id"]))["system"]
+    found = (await _gql(client, SYSTEM, id=state["databaseId"]))["system"]
     assert found["localSystems"] == [{"name": "Valley", "workingRelationship": "STATE_DIRECTED"}]
-    found = (await _gql(client, SYSTEM, id=local["id"]))["system"]
-    assert found["stateSystem"] == {"id": state["id"], "name": "Oregon"}
+    found = (await _gql(client, SYSTEM, id=local["databaseId"]))["system"]
+    assert found["stateSystem"] == {"databaseId": state["databaseId"], "name": "Oregon"}
     relationship = {g["subject"]: g["severity"] for g in found["gaps"] if g["kind"] == "WORKING_RELATIONSHIP"}
     assert relationship["formalization"] == "HIGH" and "confirmation" in relationship
     assert {"STAFF_TRAINING", "SHARED_VISION"} <= {g["kind"] for g in found["gaps"]}
@@ -75,22 +76,22 @@ async def test_a_state_system_its_local_systems_and_their_relationship_over_grap
         __typename ... on System { relationshipConfirmations { level confirmedBy current } }
         ... on ValidationError { message } } }"""
     for level, who in (("LOCAL", "Valley chair"), ("STATE", "State coordinator")):
-        done = (await _gql(client, confirm, s=local["id"], level=level, on=TODAY.isoformat(), by=who))
+        done = (await _gql(client, confirm, s=local["databaseId"], level=level, on=TODAY.isoformat(), by=who))
         assert done["confirmRelationship"]["__typename"] == "System", done
-    future = (await _gql(client, confirm, s=local["id"], level="LOCAL",
+    future = (await _gql(client, confirm, s=local["databaseId"], level="LOCAL",
                          on=(TODAY + timedelta(days=3)).isoformat(), by="x"))["confirmRelationship"]
     assert future["__typename"] == "ValidationError"
 
     session = """mutation($s: UUID!, $input: StaffSessionInput!) { recordStaffSession(systemId: $s, input: $input) {
-      __typename ... on StaffSession { id topic } ... on ConflictError { rule } } }"""
-    recorded = (await _gql(client, session, s=local["id"], input={
+      __typename ... on StaffSession { databaseId topic } ... on ConflictError { rule } } }"""
+    recorded = (await _gql(client, session, s=local["databaseId"], input={
         "heldOn": TODAY.isoformat(), "kind": "TRAINING", "topic": "Our pathway", "level": "LOCAL",
         "agencies": [board, college]}))["recordStaffSession"]
     assert recorded["__typename"] == "StaffSession"
 
     r = await client.patch(f"/v1/partners/{college}", json={"status": "retired"})
     assert r.status_code == 200
-    found = (await _gql(client, SYSTEM, id=local["id"]))["system"]
+    found = (await _gql(client, SYSTEM, id=local["databaseId"]))["system"]
     kinds = {g["kind"] for g in found["gaps"]}
     assert "STAFF_TRAINING" not in kinds and "RETIRED_PARTNER" in kinds
     assert found["review"]["retiredMembers"] == [college]
@@ -98,12 +99,12 @@ async def test_a_state_system_its_local_systems_and_their_relationship_over_grap
     assert [e["node"]["topic"] for e in found["staffSessions"]["edges"]] == ["Our pathway"]
     assert {c["level"]: c["current"] for c in found["relationshipConfirmations"]} == {"STATE": True, "LOCAL": True}
 
-    retired = (await _gql(client, confirm, s=local["id"], level="LOCAL", on=TODAY.isoformat(), by="x"))
+    retired = (await _gql(client, confirm, s=local["databaseId"], level="LOCAL", on=TODAY.isoformat(), by="x"))
     assert retired["confirmRelationship"]["__typename"] == "System"
     assign = """mutation($s: UUID!, $input: AssignmentInput!) { assignRole(systemId: $s, input: $input) {
       __typename ... on ConflictError { rule } } }"""
-    refused = (await _gql(client, assign, s=local["id"], input={"partnerId": college, "function": "design_programs",
-                                                                "strength": "LEAD"}))["assignRole"]
+    refused = (await _gql(client, assign, s=local["databaseId"], input={
+        "partnerId": college, "function": "design_programs", "strength": "LEAD"}))["assignRole"]
     assert refused == {"__typename": "ConflictError", "rule": "PartnerRetired"}
 
 
@@ -112,15 +113,15 @@ async def test_reviews_are_corrected_and_vision_revisits_recorded_over_graphql(c
                                                         "jurisdiction": {"state": "OR"}}))["createSystem"]
     correct = """mutation($s: UUID!, $on: Date, $why: String!) { correctReview(systemId: $s, reviewedOn: $on,
       reason: $why) { __typename ... on System { lastReviewedOn } ... on ValidationError { message } } }"""
-    done = (await _gql(client, correct, s=system["id"], on=(TODAY - timedelta(days=5)).isoformat(),
+    done = (await _gql(client, correct, s=system["databaseId"], on=(TODAY - timedelta(days=5)).isoformat(),
                        why="held last week"))["correctReview"]
     assert done == {"__typename": "System", "lastReviewedOn": (TODAY - timedelta(days=5)).isoformat()}
-    refused = (await _gql(client, correct, s=system["id"], on=(TODAY + timedelta(days=5)).isoformat(),
+    refused = (await _gql(client, correct, s=system["databaseId"], on=(TODAY + timedelta(days=5)).isoformat(),
                           why="typo"))["correctReview"]
     assert refused["__typename"] == "ValidationError"
     revisit = """mutation($s: UUID!, $on: Date!) { recordVisionReview(systemId: $s, revisitedOn: $on) {
       __typename ... on System { visionRevisitedOn } } }"""
-    assert (await _gql(client, revisit, s=system["id"], on=TODAY.isoformat()))["recordVisionReview"] == {
+    assert (await _gql(client, revisit, s=system["databaseId"], on=TODAY.isoformat()))["recordVisionReview"] == {
         "__typename": "System", "visionRevisitedOn": TODAY.isoformat()}
 
 

@@ -10,6 +10,7 @@ from uuid import uuid4
 
 from api.domain import partners as d
 from api.graphql import types as t
+from api.graphql.ids import GlobalId
 
 
 def _same_as_keyword_built(obj: Any) -> None:
@@ -27,8 +28,17 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.name != "services"}
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.name not in ("services", "partner")}  # resolvers
     return value
+
+
+def _as_domain(projected: Any, global_id: GlobalId) -> dict[str, Any]:
+    """The projection's fields, its global id checked and its UUID (``databaseId``) back under the domain's name."""
+    plain = _plain(projected)
+    assert plain.pop("id") == global_id
+    plain["id"] = plain.pop("database_id")
+    return plain
 
 
 def test_a_partner_and_its_parts_are_projected_field_for_field():
@@ -47,7 +57,7 @@ def test_a_partner_and_its_parts_are_projected_field_for_field():
         _same_as_keyword_built(obj)
     assert projected.level is t.LevelEnum.REGIONAL and projected.status is t.StatusEnum.INACTIVE
     domain = {f.name: _plain(getattr(partner, f.name)) for f in dataclasses.fields(partner)}
-    assert _plain(projected).items() <= domain.items()
+    assert _as_domain(projected, GlobalId("Partner", partner.id)).items() <= domain.items()
     assert t.partner_from_domain(dataclasses.replace(partner, address=None, contacts=())).address is None
 
 
@@ -63,4 +73,5 @@ def test_a_service_is_projected_field_for_field():
     for obj in (projected, *projected.external_ids):
         _same_as_keyword_built(obj)
     assert projected.delivery_mode is t.DeliveryModeEnum.HYBRID
-    assert _plain(projected) == {f.name: _plain(getattr(service, f.name)) for f in dataclasses.fields(service)}
+    assert _as_domain(projected, GlobalId("Service", (service.partner_id, service.id))) == {
+        f.name: _plain(getattr(service, f.name)) for f in dataclasses.fields(service)}

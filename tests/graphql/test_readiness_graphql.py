@@ -10,7 +10,7 @@ from tests.readiness_support import indicator_codes, system_with_members
 ERROR_FIELDS = ("... on ValidationError { message errors { field } } ... on ConflictError { rule } "
                 "... on NotFoundError { message }")
 START = f"""mutation($s: UUID!) {{ startRound(systemId: $s, startedOn: "2026-01-10") {{
-  __typename ... on Round {{ id status frameworkVersion }} {ERROR_FIELDS} }} }}"""
+  __typename ... on Round {{ databaseId status frameworkVersion }} {ERROR_FIELDS} }} }}"""
 RESPOND = f"""mutation($r: UUID!, $p: UUID!, $input: ResponseInput!) {{
   recordResponse(roundId: $r, respondentId: $p, input: $input) {{
     __typename ... on RoundResponse {{ ratings {{ indicatorCode value }} }} {ERROR_FIELDS} }} }}"""
@@ -29,7 +29,7 @@ async def _gql(client: httpx.AsyncClient, query: str, **variables: object) -> di
 async def test_a_round_is_answered_closed_and_scored_with_typed_errors_for_broken_rules(client):
     system, (a, b) = await system_with_members(client, members=2)
     codes = await indicator_codes(client)
-    round_id = (await _gql(client, START, s=system))["startRound"]["id"]
+    round_id = (await _gql(client, START, s=system))["startRound"]["databaseId"]
     again = (await _gql(client, START, s=system))["startRound"]
     assert again == {"__typename": "ConflictError", "rule": "RoundAlreadyOpen"}
 
@@ -80,7 +80,7 @@ async def test_responses_of_a_page_of_rounds_cost_a_fixed_number_of_round_trips(
 async def test_an_action_plan_is_built_from_next_steps_and_reports_overdue_items(client):
     system, (owner, _) = await system_with_members(client, members=2)
     codes = await indicator_codes(client)
-    round_id = (await _gql(client, START, s=system))["startRound"]["id"]
+    round_id = (await _gql(client, START, s=system))["startRound"]["databaseId"]
     low = [{"indicatorCode": c, "value": 1 if c == "4.3" else 3} for c in codes]
     await _gql(client, RESPOND, r=round_id, p=owner, input={"ratings": low})
 
@@ -90,7 +90,7 @@ async def test_an_action_plan_is_built_from_next_steps_and_reports_overdue_items
     assert plan["putActionPlan"]["version"] == 1
     goal = (await _gql(client, """mutation($s: UUID!) {
       addGoal(systemId: $s, input: {title: "Braid funding", elementCode: "4", gapReference: "4.3"}) {
-        __typename ... on Goal { id } } }""", s=system))["addGoal"]["id"]
+        __typename ... on Goal { databaseId } } }""", s=system))["addGoal"]["databaseId"]
 
     outsider = (await client.post("/v1/partners", json={
         "name": "Outsider", "partner_type": "employer", "level": "local", "jurisdiction": {"state": "OR"}})).json()
@@ -105,11 +105,11 @@ async def test_an_action_plan_is_built_from_next_steps_and_reports_overdue_items
     assert items[0]["status"] == "NOT_STARTED"
 
     data = await _gql(client, """query($s: UUID!) { actionPlan(systemId: $s) {
-      whatIsPossible goals { title elementCode } items { owner { id } }
+      whatIsPossible goals { title elementCode } items { owner { databaseId } }
       status(asOf: "2026-04-01") { itemsTotal overdue { daysOverdue item { goalId } } unansweredQuestions } } }""",
                       s=system)
     found = data["actionPlan"]
     assert found["goals"] == [{"title": "Braid funding", "elementCode": "4"}]
-    assert found["items"] == [{"owner": {"id": owner}}]
+    assert found["items"] == [{"owner": {"databaseId": owner}}]
     assert found["status"]["overdue"] == [{"daysOverdue": 31, "item": {"goalId": goal}}]
     assert len(found["status"]["unansweredQuestions"]) == 3

@@ -23,7 +23,9 @@ async def _partner(client: httpx.AsyncClient, name: str, partner_type: str, **ex
 
 CREATE = """
 mutation($input: SystemInput!) {
-  createSystem(input: $input) { __typename ... on System { id version } ... on ValidationError { errors { field } } }
+  createSystem(input: $input) {
+    __typename ... on System { databaseId version } ... on ValidationError { errors { field } }
+  }
 }"""
 ADD = """
 mutation($s: UUID!, $p: UUID!, $team: Team!) {
@@ -34,7 +36,7 @@ mutation($s: UUID!, $p: UUID!, $team: Team!) {
 ASSIGN = """
 mutation($s: UUID!, $p: UUID!, $f: String!, $st: Strength!) {
   assignRole(systemId: $s, input: {partnerId: $p, function: $f, strength: $st}) {
-    __typename ... on Assignment { id atypical } ... on ConflictError { rule message }
+    __typename ... on Assignment { databaseId atypical } ... on ConflictError { rule message }
   }
 }"""
 SYSTEM = """
@@ -55,7 +57,7 @@ async def _setup(client: httpx.AsyncClient) -> str:
         "regions": ["or-test"], "targetPopulations": ["disability"],
     })
     assert data["createSystem"]["__typename"] == "System"
-    return data["createSystem"]["id"]
+    return data["createSystem"]["databaseId"]
 
 
 async def test_system_gaps_and_suggestions_are_queryable_with_members_resolved(client, clean_db):

@@ -229,6 +229,9 @@ class FakePartnerRepository:
     async def get_service(self, service_id: UUID) -> Service | None:
         return self.services.get(service_id)
 
+    async def get_services(self, service_ids: Sequence[UUID]) -> dict[UUID, Service]:
+        return {sid: self.services[sid] for sid in service_ids if sid in self.services}
+
     async def add_service(self, service: Service) -> Service:
         if service.partner_id not in self.partners:
             raise AssertionError("foreign key violation: the use case must check the partner first")
@@ -469,6 +472,9 @@ class FakeSystemRepository:
         return sorted((s for s in self.states.values() if s.system.jurisdiction.state == state
                        and (local_area is None or s.system.jurisdiction.local_area == local_area)),
                       key=lambda s: (s.system.name, str(s.system.id)))
+
+    async def load_many(self, system_ids: Sequence[UUID]) -> dict[UUID, SystemState]:
+        return {sid: self.states[sid] for sid in system_ids if sid in self.states}
 
     async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None:
         found = self.states.get(system_id)
