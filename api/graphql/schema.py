@@ -27,7 +27,15 @@ from api.graphql.agreements import AgreementMutation, AgreementQuery
 from api.graphql.connections import ConnectionMutation, ConnectionQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
-from api.graphql.errors import HideUnexpectedErrors, MutationError, as_result, query_error
+from api.graphql.errors import (
+    ConflictError,
+    HideUnexpectedErrors,
+    NotFoundError,
+    StaleVersionError,
+    ValidationError,
+    as_result,
+    query_error,
+)
 from api.graphql.executor import FastExecutionContext
 from api.graphql.labor_market import LaborMarketQuery
 from api.graphql.limits import cost_rule
@@ -127,9 +135,6 @@ class PartnerQuery:
             raise query_error(exc) from exc
 
 
-CreatePartnerResult = Annotated[Partner | MutationError, strawberry.union("CreatePartnerResult")]
-UpdatePartnerResult = Annotated[Partner | MutationError, strawberry.union("UpdatePartnerResult")]
-CreateServiceResult = Annotated[Service | MutationError, strawberry.union("CreateServiceResult")]
 
 
 @strawberry.type
@@ -137,7 +142,16 @@ class DeletedResult:
     id: UUID
 
 
-DeletePartnerResult = Annotated[DeletedResult | MutationError, strawberry.union("DeletePartnerResult")]
+
+
+CreatePartnerResult = Annotated[Partner | ValidationError | ConflictError, strawberry.union("CreatePartnerResult")]
+UpdatePartnerResult = Annotated[
+    Partner | ValidationError | NotFoundError | ConflictError | StaleVersionError,
+    strawberry.union("UpdatePartnerResult")]
+DeletePartnerResult = Annotated[
+    DeletedResult | NotFoundError | ConflictError | StaleVersionError, strawberry.union("DeletePartnerResult")]
+CreateServiceResult = Annotated[
+    Service | ValidationError | NotFoundError | ConflictError, strawberry.union("CreateServiceResult")]
 
 
 @strawberry.type
@@ -150,7 +164,7 @@ class PartnerMutation:
                 stored = await uc.create_partner(uow, partner=partner)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CreatePartnerResult)
         return partner_from_domain(stored)
 
     @strawberry.mutation(
@@ -167,7 +181,7 @@ class PartnerMutation:
                                                  expected_version=expected_version)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, UpdatePartnerResult)
         return partner_from_domain(stored)
 
     @strawberry.mutation(
@@ -182,7 +196,7 @@ class PartnerMutation:
                 await uc.delete_partner(uow, partner_id=id, expected_version=expected_version)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, DeletePartnerResult)
         return DeletedResult(id=id)
 
     @strawberry.mutation(
@@ -196,7 +210,7 @@ class PartnerMutation:
                 stored = await uc.create_service(uow, service=service)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CreateServiceResult)
         return service_from_domain(stored)
 
 

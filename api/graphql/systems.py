@@ -19,7 +19,7 @@ from api.domain.partners import Status
 from api.domain.relationships import current_confirmations
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
-from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
 from api.graphql.labor_market import settings_of
 from api.graphql.permissions import requires
 from api.graphql.types import Jurisdiction, JurisdictionInput, PageInfo, Partner, partner_from_domain
@@ -437,9 +437,31 @@ class SystemQuery:
             raise query_error(exc) from exc
 
 
-SystemResult = Annotated[System | MutationError, strawberry.union("SystemResult")]
-StaffSessionResult = Annotated[StaffSession | MutationError, strawberry.union("StaffSessionResult")]
-AssignmentResult = Annotated[Assignment | MutationError, strawberry.union("AssignmentResult")]
+
+
+CreateSystemResult = Annotated[
+    System | ValidationError | NotFoundError | ConflictError, strawberry.union("CreateSystemResult")]
+UpdateSystemResult = Annotated[
+    System | ValidationError | NotFoundError | ConflictError | StaleVersionError,
+    strawberry.union("UpdateSystemResult")]
+AddMemberResult = Annotated[
+    System | ValidationError | NotFoundError | ConflictError, strawberry.union("AddMemberResult")]
+RemoveMemberResult = Annotated[System | NotFoundError | ConflictError, strawberry.union("RemoveMemberResult")]
+SetIntermediaryResult = Annotated[System | NotFoundError | ConflictError, strawberry.union("SetIntermediaryResult")]
+AssignRoleResult = Annotated[
+    Assignment | ValidationError | NotFoundError | ConflictError, strawberry.union("AssignRoleResult")]
+UnassignRoleResult = Annotated[Assignment | NotFoundError | ConflictError, strawberry.union("UnassignRoleResult")]
+RecordReviewResult = Annotated[System | ValidationError | NotFoundError, strawberry.union("RecordReviewResult")]
+CorrectReviewResult = Annotated[System | ValidationError | NotFoundError, strawberry.union("CorrectReviewResult")]
+RecordVisionReviewResult = Annotated[
+    System | ValidationError | NotFoundError, strawberry.union("RecordVisionReviewResult")]
+CorrectVisionReviewResult = Annotated[
+    System | ValidationError | NotFoundError, strawberry.union("CorrectVisionReviewResult")]
+ConfirmRelationshipResult = Annotated[
+    System | ValidationError | NotFoundError | ConflictError, strawberry.union("ConfirmRelationshipResult")]
+RecordStaffSessionResult = Annotated[
+    StaffSession | ValidationError | NotFoundError | ConflictError, strawberry.union("RecordStaffSessionResult")]
+DeleteStaffSessionResult = Annotated[StaffSession | NotFoundError, strawberry.union("DeleteStaffSessionResult")]
 
 
 @strawberry.type
@@ -448,14 +470,14 @@ class SystemMutation:
         description="Create a career pathways system.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def create_system(self, info: Info, input: SystemInput) -> SystemResult:
+    async def create_system(self, info: Info, input: SystemInput) -> CreateSystemResult:
         try:
             system = SystemCreate.model_validate(_system_plain(input)).to_domain()
             async with info.context.write_uow() as uow:
                 state = await uc.create_system(uow, system=system)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CreateSystemResult)
         return system_from_domain(state)
 
     @strawberry.mutation(
@@ -463,18 +485,18 @@ class SystemMutation:
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def update_system(self, info: Info, id: UUID, input: SystemPatchInput,
-                            expected_version: int | None = None) -> SystemResult:
+                            expected_version: int | None = None) -> UpdateSystemResult:
         try:
             changes = SystemPatch.model_validate(_system_plain(input)).changes()
             async with info.context.write_uow() as uow:
                 state = await uc.update_system(uow, system_id=id, changes=changes, expected_version=expected_version)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, UpdateSystemResult)
         return system_from_domain(state)
 
     @strawberry.mutation(description="Add a partner to the system.", permission_classes=[requires(Scope.SYSTEMS_WRITE)])
-    async def add_member(self, info: Info, system_id: UUID, input: MemberInput) -> SystemResult:
+    async def add_member(self, info: Info, system_id: UUID, input: MemberInput) -> AddMemberResult:
         try:
             body = MemberIn.model_validate(to_plain(input))
             member = d.Member(partner_id=body.partner_id, representative=body.representative, team=body.team,
@@ -483,7 +505,7 @@ class SystemMutation:
                 state = await uc.add_member(uow, system_id=system_id, member=member)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, AddMemberResult)
         return system_from_domain(state)
 
     @strawberry.mutation(
@@ -491,33 +513,33 @@ class SystemMutation:
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def remove_member(self, info: Info, system_id: UUID, partner_id: UUID,
-                            cascade: bool = False) -> SystemResult:
+                            cascade: bool = False) -> RemoveMemberResult:
         try:
             async with info.context.write_uow() as uow:
                 state, _ = await uc.remove_member(uow, system_id=system_id, partner_id=partner_id, cascade=cascade)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, RemoveMemberResult)
         return system_from_domain(state)
 
     @strawberry.mutation(
         description="Designate the intermediary; it leads coordination.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def set_intermediary(self, info: Info, system_id: UUID, partner_id: UUID) -> SystemResult:
+    async def set_intermediary(self, info: Info, system_id: UUID, partner_id: UUID) -> SetIntermediaryResult:
         try:
             async with info.context.write_uow() as uow:
                 state = await uc.set_intermediary(uow, system_id=system_id, partner_id=partner_id)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, SetIntermediaryResult)
         return system_from_domain(state)
 
     @strawberry.mutation(
         description="Assign a function to a member.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def assign_role(self, info: Info, system_id: UUID, input: AssignmentInput) -> AssignmentResult:
+    async def assign_role(self, info: Info, system_id: UUID, input: AssignmentInput) -> AssignRoleResult:
         try:
             body = AssignmentIn.model_validate(to_plain(input))
             async with info.context.write_uow() as uow:
@@ -526,30 +548,30 @@ class SystemMutation:
                                                   agreement_id=body.agreement_id)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, AssignRoleResult)
         return assignment_from_domain(assignment)
 
     @strawberry.mutation(description="Remove an assignment.", permission_classes=[requires(Scope.SYSTEMS_WRITE)])
-    async def unassign_role(self, info: Info, system_id: UUID, assignment_id: UUID) -> AssignmentResult:
+    async def unassign_role(self, info: Info, system_id: UUID, assignment_id: UUID) -> UnassignRoleResult:
         try:
             async with info.context.write_uow() as uow:
                 removed = await uc.unassign(uow, system_id=system_id, assignment_id=assignment_id)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, UnassignRoleResult)
         return assignment_from_domain(removed)
 
     @strawberry.mutation(
         description="Record that the membership was reviewed.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def record_review(self, info: Info, system_id: UUID, reviewed_on: date) -> SystemResult:
+    async def record_review(self, info: Info, system_id: UUID, reviewed_on: date) -> RecordReviewResult:
         try:
             async with info.context.write_uow() as uow:
                 state = await uc.record_review(uow, system_id=system_id, reviewed_on=reviewed_on)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, RecordReviewResult)
         return system_from_domain(state)
 
 
@@ -561,7 +583,7 @@ class PartnershipMutation:
     @strawberry.mutation(description="Correct a mistaken membership review date (null: never reviewed), saying why.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def correct_review(self, info: Info, system_id: UUID, reviewed_on: date | None,
-                             reason: str) -> SystemResult:
+                             reason: str) -> CorrectReviewResult:
         try:
             body = ReviewCorrectionIn.model_validate({"reviewed_on": reviewed_on, "reason": reason})
             async with info.context.write_uow() as uow:
@@ -569,24 +591,24 @@ class PartnershipMutation:
                                                 reason=body.reason)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CorrectReviewResult)
         return system_from_domain(state)
 
     @strawberry.mutation(description="Record that the team revisited its vision, mission and goals.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
-    async def record_vision_review(self, info: Info, system_id: UUID, revisited_on: date) -> SystemResult:
+    async def record_vision_review(self, info: Info, system_id: UUID, revisited_on: date) -> RecordVisionReviewResult:
         try:
             async with info.context.write_uow() as uow:
                 state = await uc.record_vision_review(uow, system_id=system_id, revisited_on=revisited_on)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, RecordVisionReviewResult)
         return system_from_domain(state)
 
     @strawberry.mutation(description="Correct a mistaken revisit date of the vision and mission, saying why.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def correct_vision_review(self, info: Info, system_id: UUID, revisited_on: date | None,
-                                    reason: str) -> SystemResult:
+                                    reason: str) -> CorrectVisionReviewResult:
         try:
             body = VisionReviewCorrectionIn.model_validate({"revisited_on": revisited_on, "reason": reason})
             async with info.context.write_uow() as uow:
@@ -594,13 +616,13 @@ class PartnershipMutation:
                                                        reason=body.reason)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CorrectVisionReviewResult)
         return system_from_domain(state)
 
     @strawberry.mutation(description="Confirm a local system's state/local roles at one level, when and by whom.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def confirm_relationship(self, info: Info, system_id: UUID, level: SystemLevelEnum,  # type: ignore[valid-type]
-                                   confirmed_on: date, confirmed_by: str) -> SystemResult:
+                                   confirmed_on: date, confirmed_by: str) -> ConfirmRelationshipResult:
         try:
             body = ConfirmationIn.model_validate({"level": level.value, "confirmed_on": confirmed_on,
                                                   "confirmed_by": confirmed_by})
@@ -609,31 +631,31 @@ class PartnershipMutation:
                                                       confirmed_on=body.confirmed_on, confirmed_by=body.confirmed_by)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, ConfirmRelationshipResult)
         return system_from_domain(state)
 
     @strawberry.mutation(description="Record a session that informed or trained member agencies' staff.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def record_staff_session(self, info: Info, system_id: UUID,
-                                   input: StaffSessionInput) -> StaffSessionResult:
+                                   input: StaffSessionInput) -> RecordStaffSessionResult:
         try:
             session = StaffSessionIn.model_validate(to_plain(input)).to_domain(system_id)
             async with info.context.write_uow() as uow:
                 stored = await uc.record_staff_session(uow, session=session)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, RecordStaffSessionResult)
         return staff_session_from_domain(stored)
 
     @strawberry.mutation(description="Remove a staff session recorded by mistake; returns it.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
-    async def delete_staff_session(self, info: Info, system_id: UUID, session_id: UUID) -> StaffSessionResult:
+    async def delete_staff_session(self, info: Info, system_id: UUID, session_id: UUID) -> DeleteStaffSessionResult:
         try:
             async with info.context.write_uow() as uow:
                 removed = await uc.delete_staff_session(uow, system_id=system_id, session_id=session_id)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, DeleteStaffSessionResult)
         return staff_session_from_domain(removed)
 
 

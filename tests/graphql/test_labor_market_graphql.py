@@ -106,6 +106,6 @@ async def test_creating_a_partner_with_an_invalid_industry_names_the_field(clien
       }"""
     base = {"name": "Mill", "partnerType": "employer", "level": "LOCAL", "jurisdiction": {"state": "OR"}}
     bad = await _gql(client, mutation, input={**base, "industries": ["99"]})
-    assert bad["createPartner"]["errors"] == [{"field": "industries[0]"}]
+    assert bad["createPartner"]["errors"] == [{"field": "industries.0"}]
     good = await _gql(client, mutation, input={**base, "industries": ["33"]})
     assert good["createPartner"]["industries"] == ["31-33"]

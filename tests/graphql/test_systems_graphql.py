@@ -93,4 +93,4 @@ async def test_invalid_system_input_is_a_validation_error_naming_the_field(clien
     data = await _gql(client, CREATE, input={"name": "X", "level": "STATE", "jurisdiction": {"state": "OR"},
                                              "targetOccupations": ["nurse"]})
     assert data["createSystem"]["__typename"] == "ValidationError"
-    assert data["createSystem"]["errors"][0]["field"] == "target_occupations[0]"
+    assert data["createSystem"]["errors"][0]["field"] == "targetOccupations.0"
