@@ -27,6 +27,7 @@ from api.graphql.agreements import AgreementMutation, AgreementQuery
 from api.graphql.connections import ConnectionMutation, ConnectionQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
+from api.graphql.descriptions import describe
 from api.graphql.errors import (
     ConflictError,
     HideUnexpectedErrors,
@@ -242,8 +243,10 @@ def build_schema(
     # Clients send the same few documents again and again: parse and validate each once (bounded LRU caches,
     # keyed by the text, the parse options and the rules above, so a limit is never skipped).
     extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256), HideUnexpectedErrors]
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
-                             execution_context_class=FastExecutionContext if fast_fields else None)
+    built = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
+                              execution_context_class=FastExecutionContext if fast_fields else None)
+    describe(built._schema)
+    return built
 
 
 schema = build_schema()
