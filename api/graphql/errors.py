@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Any, get_args
 
 import strawberry
@@ -16,24 +16,25 @@ from api.domain.access import Forbidden, RateLimited, Unauthenticated
 from api.domain.errors import DomainError, InvalidInput, NotFound, RuleViolation, VersionMismatch
 
 
-@strawberry.enum(description="What kind of error a mutation returned; the same kinds as REST's problem types.")
-class ErrorCode(Enum):
-    INVALID_INPUT = strawberry.enum_value(
-        "INVALID_INPUT", description="The input breaks a validation rule (REST: `invalid-input`, 422).")
-    NOT_FOUND = strawberry.enum_value(
-        "NOT_FOUND", description="A record the mutation names does not exist, or not for this key (REST: "
-                                 "`not-found`, 404).")
-    RULE_VIOLATED = strawberry.enum_value(
-        "RULE_VIOLATED", description="A business rule forbids the change in the record's current state (REST: "
-                                     "`rule-violated`, 409).")
-    STALE_VERSION = strawberry.enum_value(
-        "STALE_VERSION", description="The record changed since the caller read it (REST: `stale-version`, 412).")
+class ErrorCode(StrEnum):
+    """What kind of error a mutation returned: the codes coded query errors carry in ``extensions.code``, for the
+    same kinds as REST's problem types."""
+
+    INVALID_INPUT = "INVALID_INPUT"  # REST: invalid-input, 422
+    NOT_FOUND = "NOT_FOUND"  # REST: not-found, 404
+    RULE_VIOLATED = "RULE_VIOLATED"  # REST: rule-violated, 409
+    STALE_VERSION = "STALE_VERSION"  # REST: stale-version, 412
 
 
 @strawberry.interface(description="What every error a mutation returns says. Nothing was changed.")
 class Error:
     message: str = strawberry.field(description="What is wrong, in plain words.")
-    code: ErrorCode = strawberry.field(description="The kind of error, for programs to branch on.")
+    # A string, not an enum: results have fields named ``code`` too (``FundingStream.code: String!``), and a client
+    # selecting both in one query needs them to have the same type.
+    code: str = strawberry.field(description="The kind of error, for programs to branch on: `INVALID_INPUT`, "
+                                             "`NOT_FOUND`, `RULE_VIOLATED` or `STALE_VERSION` (the codes of query "
+                                             "errors' `extensions.code`; REST's `invalid-input`, `not-found`, "
+                                             "`rule-violated` and `stale-version` problems).")
     field: str | None = strawberry.field(
         description="The input field concerned, as a camelCase path from the mutation's arguments (`partnerType`, "
                     "`services.0.partnerExternalId`); null when the error is not about one field.")
@@ -91,19 +92,20 @@ def _camel(name: str) -> str:
 def _typed(exc: DomainError | PydanticValidationError) -> MutationError:
     if isinstance(exc, PydanticValidationError):
         problems = [FieldError(field=camel_path(tuple(e["loc"])), message=e["msg"]) for e in exc.errors()]
-        return ValidationError(message="the input does not match the schema", code=ErrorCode.INVALID_INPUT,
+        return ValidationError(message="the input does not match the schema", code=ErrorCode.INVALID_INPUT.value,
                                field=problems[0].field if problems else None, errors=problems)
     if isinstance(exc, InvalidInput):
         problems = [FieldError(field=camel_path(p.field), message=p.message) for p in exc.problems]
-        return ValidationError(message=exc.detail, code=ErrorCode.INVALID_INPUT,
+        return ValidationError(message=exc.detail, code=ErrorCode.INVALID_INPUT.value,
                                field=problems[0].field if problems else None, errors=problems)
     if isinstance(exc, NotFound):
-        return NotFoundError(message=exc.detail, code=ErrorCode.NOT_FOUND, field=None)
+        return NotFoundError(message=exc.detail, code=ErrorCode.NOT_FOUND.value, field=None)
     if isinstance(exc, VersionMismatch):
-        return StaleVersionError(message=exc.detail, code=ErrorCode.STALE_VERSION, field=None)
+        return StaleVersionError(message=exc.detail, code=ErrorCode.STALE_VERSION.value, field=None)
     if isinstance(exc, RuleViolation):
-        return ConflictError(message=exc.detail, code=ErrorCode.RULE_VIOLATED, field=None, rule=type(exc).__name__)
-    return ValidationError(message=exc.detail, code=ErrorCode.INVALID_INPUT, field=None, errors=[])
+        return ConflictError(message=exc.detail, code=ErrorCode.RULE_VIOLATED.value, field=None,
+                             rule=type(exc).__name__)
+    return ValidationError(message=exc.detail, code=ErrorCode.INVALID_INPUT.value, field=None, errors=[])
 
 
 _ACCESS = (Unauthenticated, Forbidden, RateLimited)
@@ -129,7 +131,7 @@ def result_errors(result: object) -> tuple[type, ...]:
 
 
 def _coded(error: Error) -> GraphQLError:
-    ext: dict[str, object] = {"code": error.code.value}
+    ext: dict[str, object] = {"code": error.code}
     if isinstance(error, ValidationError):
         ext["errors"] = [{"field": p.field, "message": p.message} for p in error.errors]
     return GraphQLError(error.message, extensions=ext)

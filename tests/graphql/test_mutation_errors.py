@@ -9,7 +9,15 @@ from uuid import uuid4
 import httpx
 import pytest
 import strawberry
-from graphql import GraphQLError, GraphQLInterfaceType, GraphQLNonNull, GraphQLUnionType, get_named_type
+from graphql import (
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLNonNull,
+    GraphQLUnionType,
+    get_named_type,
+    parse,
+    validate,
+)
 
 from api.domain.access import Forbidden
 from api.domain.errors import FieldProblem, InvalidInput, NotFound, RuleViolation
@@ -52,6 +60,12 @@ def test_each_mutation_has_its_own_union_of_one_result_and_the_errors_it_can_pro
             for a in field.args.values())
         if names_a_record:
             assert "NotFoundError" in errors, name
+
+
+def test_a_client_selects_code_from_a_result_and_from_its_errors_in_one_query():
+    document = parse("""mutation($input: FundingStreamInput!) { putFundingStream(code: "wioa_adult", input: $input) {
+        __typename ... on FundingStream { code name } ... on Error { code message field } } }""")
+    assert validate(schema._schema, document) == []
 
 
 def test_the_unions_no_longer_list_every_error():
