@@ -42,6 +42,7 @@ from api.graphql.labor_market import LaborMarketQuery
 from api.graphql.limits import cost_rule
 from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
+from api.graphql.scalars import SCALAR_OVERRIDES
 from api.graphql.systems import PartnershipMutation, PartnershipQuery, SystemMutation, SystemQuery
 from api.graphql.types import (
     PageInfo,
@@ -243,7 +244,7 @@ def build_schema(
     # Clients send the same few documents again and again: parse and validate each once (bounded LRU caches,
     # keyed by the text, the parse options and the rules above, so a limit is never skipped).
     extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256), HideUnexpectedErrors]
-    built = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
+    built = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, scalar_overrides=SCALAR_OVERRIDES,
                               execution_context_class=FastExecutionContext if fast_fields else None)
     describe(built._schema)
     return built
