@@ -20,6 +20,7 @@ from api.domain.relationships import current_confirmations
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
+from api.graphql.figures import GapFigures, figures_from_domain
 from api.graphql.labor_market import settings_of
 from api.graphql.permissions import requires
 from api.graphql.types import Jurisdiction, JurisdictionInput, PageInfo, Partner, partner_from_domain
@@ -76,19 +77,13 @@ class Assignment:
 
 
 @strawberry.type
-class Figure:
-    name: str
-    value: str
-
-
-@strawberry.type
 class Gap:
     kind: GapKindEnum  # type: ignore[valid-type]
     severity: SeverityEnum  # type: ignore[valid-type]
     subject: str
     explanation: str
     recommendation: str
-    figures: list[Figure]
+    figures: GapFigures  # type: ignore[valid-type]
 
 
 @strawberry.type
@@ -187,7 +182,7 @@ def gap_from_domain(x: g.Gap) -> Gap:
     """Project a domain gap."""
     return Gap(kind=GapKindEnum(x.kind.value), severity=SeverityEnum(x.severity.value), subject=x.subject,
                explanation=x.explanation, recommendation=x.recommendation,
-               figures=[Figure(name=k, value=str(v)) for k, v in sorted(x.figures.items())])
+               figures=figures_from_domain(x.figures))
 
 
 def suggestion_from_domain(x: sg.LeadSuggestion) -> LeadSuggestion:

@@ -47,7 +47,6 @@ TYPES: dict[str, str] = {
     "MemberInput": "A partner joining a system.",
     "AssignmentInput": "A function to assign to a member.",
     "DeletedResult": "The record deleted.",
-    "Figure": "One figure behind a gap.",
     "Rating": "One rating of an indicator: a development phase from 1 (initiation) to 4 (sustained), or not rated.",
     "RatingInput": "One rating of an indicator: 1 (initiation) to 4 (sustained), or null: not rated.",
     "Note": "A respondent's note on an indicator.",
@@ -63,7 +62,7 @@ TYPES: dict[str, str] = {
 
 # "Type.field" (camelCase), for fields whose words here say more than the name's words elsewhere.
 FIELDS: dict[str, str] = {
-    "Gap.figures": "The numbers behind the gap, each by name with its value as text.",
+    "Gap.figures": "The figures behind the gap, typed and in their units.",
     "PageInfo.hasNextPage": "Whether another page follows this one.",
     "PageInfo.endCursor": "The cursor of the last edge of this page: pass it as `after` for the next page (null "
                           "on an empty page).",

@@ -41,7 +41,7 @@ SYSTEM = """
 query($id: UUID!) {
   system(id: $id) {
     name members { team partner { name partnerType } }
-    gaps { kind severity subject recommendation figures { name value } }
+    gaps { kind severity subject recommendation figures { daysOverdue cadenceMonths recommendedTypes } }
     review { overdue gaps { subject } }
     suggestions { function recruit candidates { name score reasons } }
   }
