@@ -21,6 +21,7 @@ from typing import Any
 
 from graphql import (
     GraphQLEnumType,
+    GraphQLID,
     GraphQLInputObjectType,
     GraphQLInterfaceType,
     GraphQLObjectType,
@@ -126,7 +127,9 @@ def _python_name(element: Any, graphql_name: str) -> str:
     return getattr(definition, "python_name", None) or _snake(graphql_name)
 
 
-def _field_text(type_name: str, name: str, python_name: str, *, input_type: bool) -> str | None:
+def _field_text(type_name: str, name: str, python_name: str, *, input_type: bool, global_id: bool) -> str | None:
+    if global_id:  # Relay's id is not REST's: the REST words for ``id`` (a UUID) would mislead
+        return FIELDS.get(f"{type_name}.{name}") or NAMES["id: ID"]
     return (FIELDS.get(f"{type_name}.{name}")
             or _from_dtos(type_name, python_name, input_type=input_type)
             or glossary.PROPERTIES.get(python_name)
@@ -170,8 +173,9 @@ def describe(schema: GraphQLSchema) -> None:
         if isinstance(gtype, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
             for field_name, field in gtype.fields.items():
                 if not field.description:
-                    field.description = _field_text(name, field_name, _python_name(field, field_name),
-                                                    input_type=input_type)
+                    field.description = _field_text(
+                        name, field_name, _python_name(field, field_name), input_type=input_type,
+                        global_id=field_name == "id" and get_named_type(field.type) is GraphQLID)
                 for arg_name, arg in getattr(field, "args", {}).items():
                     if not arg.description:
                         arg.description = _argument_text(name, field_name, arg_name)

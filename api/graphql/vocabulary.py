@@ -110,6 +110,9 @@ NAMES: dict[str, str] = {
     "cursor": "Where this record stands in the collection: pass it as `after` to continue after it.",
     "pageInfo": "Where this page stands: whether more follows and the cursor to continue from.",
     "totalCount": "How many records match in all.",
+    "id: ID": "The record's global id, for `node(id:)` and clients' caches: opaque and stable, it names the type "
+              "and the key (`databaseId` is the UUID REST uses).",
+    "databaseId": "The record's UUID: its `id` in REST and in the database.",
 }
 
 ENUM_VALUES: dict[str, str] = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import strawberry
 from graphql import GraphQLObjectType
 
@@ -45,6 +47,8 @@ def test_graphql_says_what_rest_says_about_the_same_field():
 
 @strawberry.type
 class Later:
+    id: strawberry.ID
+    database_id: UUID
     partner_type: str
     odd_new_field: int = strawberry.field(description="Words of its own.")
 
@@ -64,5 +68,7 @@ def test_a_field_added_later_keeps_its_own_words_and_the_registry_names_what_it_
     later = added._schema.type_map["Later"]
     assert later.fields["oddNewField"].description == "Words of its own."
     assert later.fields["partnerType"].description == glossary.PROPERTIES["partner_type"]
+    assert later.fields["id"].description.startswith("The record's global id")  # not REST's UUID
+    assert later.fields["databaseId"].description.startswith("The record's UUID")
     assert later.fields["thing"].args["first"].description.startswith("How many records")
     assert set(undescribed(added._schema)) == {"Later", "Later.thing(unheardOf:)", "LaterQuery"}
