@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from api.domain.gap_figures import FIGURES, FigureMeaning, Unit
 from api.hsds.schemas import HsdsOrganization, HsdsService
 from api.schemas.bulk_lines import ObservationLine, TitleLine
 from api.schemas.partners import PartnerOut, ServiceOut
@@ -34,41 +35,18 @@ HSDS_ORGANIZATION = {"id": "a1b2c3d4-0000-4000-8000-000000000001", "name": "Brig
                      "description": "Emergency food and benefits enrollment.",
                      "services": [{"id": "a1b2c3d4-0000-4000-8000-000000000002", "name": "SNAP enrollment help",
                                    "status": "active"}]}
-GAP_FIGURES: dict[str, tuple[str, str]] = {
-    "agreement_id": ("string", "The agreement concerned."),
-    "assignment_id": ("string", "The role assignment concerned."),
-    "partner_id": ("string", "The partner concerned."),
-    "service_id": ("string", "The service concerned."),
-    "lead_partner_id": ("string", "The lead partner of the function concerned."),
-    "type": ("string", "The agreement's type."),
-    "expires_on": ("string", "The day the agreement ends."),
-    "review_by": ("string", "The day the agreement is due for review."),
-    "due_on": ("string", "The day the team review was due."),
-    "days_expired": ("integer", "Days since the agreement expired."),
-    "days_past_review": ("integer", "Days past the agreement's review date."),
-    "days_to_expiry": ("integer", "Days until the agreement expires."),
-    "days_overdue": ("integer", "Days the team review is overdue."),
-    "cadence_months": ("integer", "Months between team reviews."),
-    "supporters": ("integer", "Members that support the function without a lead."),
-    "regions_covered": ("integer", "Target regions some member serves."),
-    "regions_total": ("integer", "Target regions in all."),
-    "missing": ("string", "What is missing (codes, comma-separated)."),
-    "populations": ("string", "Populations concerned (comma-separated)."),
-    "recommended_types": ("string", "Partner types worth recruiting (comma-separated)."),
-    "candidates": ("string", "Candidates (comma-separated names)."),
-    "providers": ("string", "Members whose training counts towards capacity (semicolon-separated)."),
-    "regions_without_data": ("string", "Regions with no labour market figures (comma-separated)."),
-    "total": ("string", "Total funding, in US dollars."),
-    "grant_share": ("number", "Share of the funding that comes from grants (0 to 1)."),
-    "annual_openings": ("number", "Annual job openings in the system's regions."),
-    "capacity": ("number", "Yearly capacity of the members' training for the occupation."),
-    "shortfall": ("number", "Openings the training capacity does not cover."),
-    "sources": ("string", "Sources of the labour market figures."),
-    "periods": ("string", "Periods of the labour market figures."),
-    "retrieved_at": ("string", "When the latest of the figures was retrieved."),
-    "regions": ("string", "Regions whose figures were added up."),
-    "basis": ("string", "Why the occupation counts: in_demand or target_occupation."),
-}
+
+
+_JSON_TYPES = {int: "integer", float: "number", str: "string"}
+_FORMATS = {Unit.DATE: "date", Unit.MOMENT: "date-time", Unit.ID: "uuid"}
+
+
+def _figure(meaning: FigureMeaning) -> dict[str, str]:
+    """The JSON schema of one gap figure, as the rules write it (``api/domain/gap_figures.py``)."""
+    schema = {"type": _JSON_TYPES[meaning.written_as], "description": meaning.description}
+    if meaning.unit in _FORMATS:
+        schema["format"] = _FORMATS[meaning.unit]
+    return schema
 
 
 def _components(openapi: dict[str, Any], *models: type[BaseModel]) -> None:
@@ -96,7 +74,7 @@ def declare(openapi: dict[str, Any]) -> None:
         "type": "object", "title": "GapFigures",
         "description": "The numbers behind a gap, by name; which ones a gap carries depends on its kind. Values are "
                        "numbers or text.",
-        "properties": {name: {"type": kind, "description": text} for name, (kind, text) in GAP_FIGURES.items()},
+        "properties": {name: _figure(meaning) for name, meaning in FIGURES.items()},
         "additionalProperties": {"anyOf": [{"type": "number"}, {"type": "string"}]},
     }
     gap = schemas.get("GapOut", {}).get("properties", {})

@@ -20,6 +20,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from api.domain.errors import DomainError, FieldProblem, InvalidInput, NotFound
+from api.domain.moments import rfc3339
 from api.domain.partners import US_STATES, Jurisdiction
 
 KEY_PREFIX = "pw"
@@ -266,7 +267,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, tuple | list | frozenset | set):
         items = [_plain(v) for v in value]
         return sorted(items, key=str) if isinstance(value, frozenset | set) else items
-    if isinstance(value, UUID | datetime | Decimal):  # money as exact text
+    if isinstance(value, datetime):
+        return rfc3339(value)
+    if isinstance(value, UUID | Decimal):  # money as exact text
         return str(value)
     if isinstance(value, StrEnum):
         return value.value

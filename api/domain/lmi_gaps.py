@@ -21,6 +21,7 @@ from api.domain.labor_market import (
     occupation_shortfalls,
     occupations_in_demand,
 )
+from api.domain.moments import rfc3339
 from api.domain.partners import DeliveryMode
 
 
@@ -146,7 +147,7 @@ def _gap_figures(s: OccupationShortfall, providers: list[str], in_demand: bool) 
         "shortfall": s.shortfall or 0,
         "sources": ", ".join(s.sources),
         "periods": ", ".join(s.periods),
-        "retrieved_at": s.retrieved_at.isoformat(),
+        "retrieved_at": rfc3339(s.retrieved_at),
         "regions": ", ".join(s.regions),
         "basis": "in_demand" if in_demand else "target_occupation",
     }

@@ -15,7 +15,7 @@ from api.domain.errors import DomainError, NotFound
 from api.domain.ports import PlanContents
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
 from api.graphql.ids import GlobalId
 from api.graphql.node import Node
 from api.graphql.permissions import requires
@@ -257,10 +257,20 @@ class ActionPlanQuery:
             raise query_error(exc) from exc
 
 
-ActionPlanResult = Annotated[ActionPlan | MutationError, strawberry.union("ActionPlanResult")]
-GoalResult = Annotated[Goal | MutationError, strawberry.union("GoalResult")]
-ActionItemResult = Annotated[ActionItem | MutationError, strawberry.union("ActionItemResult")]
-ActionItemsResult = Annotated[ActionItemList | MutationError, strawberry.union("ActionItemsResult")]
+
+
+PutActionPlanResult = Annotated[
+    ActionPlan | ValidationError | NotFoundError | StaleVersionError, strawberry.union("PutActionPlanResult")]
+AddGoalResult = Annotated[Goal | ValidationError | NotFoundError, strawberry.union("AddGoalResult")]
+UpdateGoalResult = Annotated[Goal | ValidationError | NotFoundError, strawberry.union("UpdateGoalResult")]
+DeleteGoalResult = Annotated[Goal | NotFoundError, strawberry.union("DeleteGoalResult")]
+AddActionItemResult = Annotated[
+    ActionItem | ValidationError | NotFoundError | ConflictError, strawberry.union("AddActionItemResult")]
+UpdateActionItemResult = Annotated[
+    ActionItem | ValidationError | NotFoundError | ConflictError, strawberry.union("UpdateActionItemResult")]
+DeleteActionItemResult = Annotated[ActionItem | NotFoundError, strawberry.union("DeleteActionItemResult")]
+NextStepsToActionsResult = Annotated[
+    ActionItemList | ValidationError | NotFoundError | ConflictError, strawberry.union("NextStepsToActionsResult")]
 
 
 @strawberry.type
@@ -271,7 +281,7 @@ class ActionPlanMutation:
     )
     async def put_action_plan(
         self, info: Info, system_id: UUID, input: PlanInput, expected_version: int | None = None
-    ) -> ActionPlanResult:
+    ) -> PutActionPlanResult:
         try:
             answers = PlanIn.model_validate(to_plain(input)).model_dump()
             async with info.context.write_uow() as uow:
@@ -279,62 +289,62 @@ class ActionPlanMutation:
                                              expected_version=expected_version)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, PutActionPlanResult)
         return plan_from_domain(contents)
 
     @strawberry.mutation(
         description="Add a goal to a system's plan.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def add_goal(self, info: Info, system_id: UUID, input: GoalInput) -> GoalResult:
+    async def add_goal(self, info: Info, system_id: UUID, input: GoalInput) -> AddGoalResult:
         try:
             body = GoalIn.model_validate(to_plain(input))
             async with info.context.write_uow() as uow:
                 goal = await uc.add_goal(uow, system_id=system_id, **body.model_dump())
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, AddGoalResult)
         return goal_from_domain(goal, system_id)
 
     @strawberry.mutation(
         description="Change some fields of a goal.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def update_goal(self, info: Info, system_id: UUID, goal_id: UUID, input: GoalPatchInput) -> GoalResult:
+    async def update_goal(self, info: Info, system_id: UUID, goal_id: UUID, input: GoalPatchInput) -> UpdateGoalResult:
         try:
             changes = GoalPatch.model_validate(to_plain(input)).changes()
             async with info.context.write_uow() as uow:
                 goal = await uc.update_goal(uow, system_id=system_id, goal_id=goal_id, changes=changes)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, UpdateGoalResult)
         return goal_from_domain(goal, system_id)
 
     @strawberry.mutation(
         description="Remove a goal with its action items; returns the goal removed.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def delete_goal(self, info: Info, system_id: UUID, goal_id: UUID) -> GoalResult:
+    async def delete_goal(self, info: Info, system_id: UUID, goal_id: UUID) -> DeleteGoalResult:
         try:
             async with info.context.write_uow() as uow:
                 goal = await uc.delete_goal(uow, system_id=system_id, goal_id=goal_id)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, DeleteGoalResult)
         return goal_from_domain(goal, system_id)
 
     @strawberry.mutation(
         description="Add an action item to a goal; its owner must be a member.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def add_action_item(self, info: Info, system_id: UUID, input: ActionItemInput) -> ActionItemResult:
+    async def add_action_item(self, info: Info, system_id: UUID, input: ActionItemInput) -> AddActionItemResult:
         try:
             body = ItemIn.model_validate(to_plain(input))
             async with info.context.write_uow() as uow:
                 item = await uc.add_item(uow, system_id=system_id, **body.model_dump())
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, AddActionItemResult)
         return item_from_domain(item, system_id)
 
     @strawberry.mutation(
@@ -343,34 +353,36 @@ class ActionPlanMutation:
     )
     async def update_action_item(
         self, info: Info, system_id: UUID, item_id: UUID, input: ActionItemPatchInput
-    ) -> ActionItemResult:
+    ) -> UpdateActionItemResult:
         try:
             changes = ItemPatch.model_validate(to_plain(input)).changes()
             async with info.context.write_uow() as uow:
                 item = await uc.update_item(uow, system_id=system_id, item_id=item_id, changes=changes)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, UpdateActionItemResult)
         return item_from_domain(item, system_id)
 
     @strawberry.mutation(
         description="Remove an action item; returns the item removed.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def delete_action_item(self, info: Info, system_id: UUID, item_id: UUID) -> ActionItemResult:
+    async def delete_action_item(self, info: Info, system_id: UUID, item_id: UUID) -> DeleteActionItemResult:
         try:
             async with info.context.write_uow() as uow:
                 item = await uc.delete_item(uow, system_id=system_id, item_id=item_id)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, DeleteActionItemResult)
         return item_from_domain(item, system_id)
 
     @strawberry.mutation(
         description="Turn a round's next steps into action items of one goal, in one call.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def next_steps_to_actions(self, info: Info, round_id: UUID, input: NextStepsInput) -> ActionItemsResult:
+    async def next_steps_to_actions(
+        self, info: Info, round_id: UUID, input: NextStepsInput
+    ) -> NextStepsToActionsResult:
         try:
             body = NextStepsIn.model_validate(to_plain(input))
             async with info.context.write_uow() as uow:
@@ -379,7 +391,7 @@ class ActionPlanMutation:
                     kinds=body.kinds)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, NextStepsToActionsResult)
         try:
             round_ = await info.context.loaders.rounds.load(round_id)
         except DomainError as exc:

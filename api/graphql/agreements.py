@@ -19,7 +19,7 @@ from api.domain.checklists import Checklist
 from api.domain.errors import DomainError, NotFound
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
 from api.graphql.ids import GlobalId
 from api.graphql.node import Node
 from api.graphql.permissions import requires
@@ -477,29 +477,45 @@ class AgreementQuery:
         return funding_from_domain(found)
 
 
-AgreementResult = Annotated[Agreement | MutationError, strawberry.union("AgreementResult")]
-AllocationResult = Annotated[Allocation | MutationError, strawberry.union("AllocationResult")]
-FundingStreamResult = Annotated[FundingStream | MutationError, strawberry.union("FundingStreamResult")]
+
+
+CreateAgreementResult = Annotated[
+    Agreement | ValidationError | NotFoundError | ConflictError, strawberry.union("CreateAgreementResult")]
+UpdateAgreementResult = Annotated[
+    Agreement | ValidationError | NotFoundError | ConflictError | StaleVersionError,
+    strawberry.union("UpdateAgreementResult")]
+SignAgreementResult = Annotated[
+    Agreement | ValidationError | NotFoundError | ConflictError | StaleVersionError,
+    strawberry.union("SignAgreementResult")]
+DeleteAgreementResult = Annotated[
+    Agreement | NotFoundError | ConflictError | StaleVersionError, strawberry.union("DeleteAgreementResult")]
+CreateAllocationResult = Annotated[
+    Allocation | ValidationError | NotFoundError, strawberry.union("CreateAllocationResult")]
+UpdateAllocationResult = Annotated[
+    Allocation | ValidationError | NotFoundError | StaleVersionError, strawberry.union("UpdateAllocationResult")]
+DeleteAllocationResult = Annotated[
+    Allocation | NotFoundError | StaleVersionError, strawberry.union("DeleteAllocationResult")]
+PutFundingStreamResult = Annotated[FundingStream | ValidationError, strawberry.union("PutFundingStreamResult")]
 
 
 @strawberry.type
 class AgreementMutation:
     @strawberry.mutation(description="Record an agreement among members of a system.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
-    async def create_agreement(self, info: Info, system_id: UUID, input: AgreementInput) -> AgreementResult:
+    async def create_agreement(self, info: Info, system_id: UUID, input: AgreementInput) -> CreateAgreementResult:
         try:
             agreement = AgreementIn.model_validate(to_plain(input)).to_domain(system_id)
             async with info.context.write_uow() as uow:
                 stored = await uc.create_agreement(uow, agreement=agreement)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CreateAgreementResult)
         return agreement_from_domain(stored)
 
     @strawberry.mutation(description="Change an agreement; pass expectedVersion to refuse lost updates.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def update_agreement(self, info: Info, system_id: UUID, id: UUID, input: AgreementPatchInput,
-                               expected_version: int | None = None) -> AgreementResult:
+                               expected_version: int | None = None) -> UpdateAgreementResult:
         try:
             changes = AgreementPatch.model_validate(to_plain(input)).changes()
             async with info.context.write_uow() as uow:
@@ -507,51 +523,51 @@ class AgreementMutation:
                                                    expected_version=expected_version)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, UpdateAgreementResult)
         return agreement_from_domain(stored)
 
     @strawberry.mutation(description="Record that a draft agreement was signed (today unless signedOn says).",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def sign_agreement(self, info: Info, system_id: UUID, id: UUID, signed_on: date | None = None,
-                             expected_version: int | None = None) -> AgreementResult:
+                             expected_version: int | None = None) -> SignAgreementResult:
         try:
             async with info.context.write_uow() as uow:
                 stored = await uc.sign_agreement(uow, system_id=system_id, agreement_id=id, signed_on=signed_on,
                                                  expected_version=expected_version)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, SignAgreementResult)
         return agreement_from_domain(stored)
 
     @strawberry.mutation(description="Delete an agreement; returns it as it was.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def delete_agreement(self, info: Info, system_id: UUID, id: UUID,
-                               expected_version: int | None = None) -> AgreementResult:
+                               expected_version: int | None = None) -> DeleteAgreementResult:
         try:
             async with info.context.write_uow() as uow:
                 removed = await uc.delete_agreement(uow, system_id=system_id, agreement_id=id,
                                                     expected_version=expected_version)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, DeleteAgreementResult)
         return agreement_from_domain(removed)
 
     @strawberry.mutation(description="Allocate an amount of one stream to one service or function of a system.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
-    async def create_allocation(self, info: Info, system_id: UUID, input: AllocationInput) -> AllocationResult:
+    async def create_allocation(self, info: Info, system_id: UUID, input: AllocationInput) -> CreateAllocationResult:
         try:
             allocation = AllocationIn.model_validate(to_plain(input)).to_domain(system_id)
             async with info.context.write_uow() as uow:
                 stored = await funding_uc.create_allocation(uow, allocation=allocation)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CreateAllocationResult)
         return allocation_from_domain(stored)
 
     @strawberry.mutation(description="Change an allocation; pass expectedVersion to refuse lost updates.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def update_allocation(self, info: Info, system_id: UUID, id: UUID, input: AllocationPatchInput,
-                                expected_version: int | None = None) -> AllocationResult:
+                                expected_version: int | None = None) -> UpdateAllocationResult:
         try:
             changes = AllocationPatch.model_validate(to_plain(input)).changes()
             async with info.context.write_uow() as uow:
@@ -559,30 +575,30 @@ class AgreementMutation:
                                                             changes=changes, expected_version=expected_version)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, UpdateAllocationResult)
         return allocation_from_domain(stored)
 
     @strawberry.mutation(description="Delete an allocation; returns it as it was.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def delete_allocation(self, info: Info, system_id: UUID, id: UUID,
-                                expected_version: int | None = None) -> AllocationResult:
+                                expected_version: int | None = None) -> DeleteAllocationResult:
         try:
             async with info.context.write_uow() as uow:
                 removed = await funding_uc.delete_allocation(uow, system_id=system_id, allocation_id=id,
                                                              expected_version=expected_version)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, DeleteAllocationResult)
         return allocation_from_domain(removed)
 
     @strawberry.mutation(description="Create or replace a stream of the funding catalogue.",
                          permission_classes=[requires(Scope.ADMIN)])
-    async def put_funding_stream(self, info: Info, code: str, input: FundingStreamInput) -> FundingStreamResult:
+    async def put_funding_stream(self, info: Info, code: str, input: FundingStreamInput) -> PutFundingStreamResult:
         try:
             stream = FundingStreamIn.model_validate(to_plain(input)).to_domain(code)
             async with info.context.write_uow() as uow:
                 stored = await funding_uc.put_stream(uow, stream=stream)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, PutFundingStreamResult)
         return stream_from_domain(stored)

@@ -14,7 +14,7 @@ from api.domain.access import Scope
 from api.domain.errors import DomainError, NotFound
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
 from api.graphql.ids import GlobalId
 from api.graphql.node import Node
 from api.graphql.permissions import requires
@@ -139,28 +139,36 @@ class ConnectionQuery:
         return [match_from_domain(m) for m in found]
 
 
-ConnectionResult = Annotated[ConnectionRecord | MutationError, strawberry.union("ConnectionResult")]
-JoinSystemResult = Annotated[System | MutationError, strawberry.union("JoinSystemResult")]
+
+
+RecordInterestResult = Annotated[ConnectionRecord | ValidationError, strawberry.union("RecordInterestResult")]
+ReviseConnectionResult = Annotated[
+    ConnectionRecord | ValidationError | NotFoundError | ConflictError | StaleVersionError,
+    strawberry.union("ReviseConnectionResult")]
+AdvanceConnectionResult = Annotated[
+    ConnectionRecord | NotFoundError | ConflictError | StaleVersionError, strawberry.union("AdvanceConnectionResult")]
+JoinSystemResult = Annotated[
+    System | ValidationError | NotFoundError | ConflictError, strawberry.union("JoinSystemResult")]
 
 
 @strawberry.type
 class ConnectionMutation:
     @strawberry.mutation(description="Record an organization's interest in connecting with another.",
                          permission_classes=[requires(Scope.DIRECTORY_WRITE)])
-    async def record_interest(self, info: Info, input: ConnectionInput) -> ConnectionResult:
+    async def record_interest(self, info: Info, input: ConnectionInput) -> RecordInterestResult:
         try:
             connection = ConnectionIn.model_validate(to_plain(input)).to_domain()
             async with info.context.write_uow() as uow:
                 stored = await uc.record_interest(uow, connection=connection)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, RecordInterestResult)
         return connection_from_domain(stored)
 
     @strawberry.mutation(description="Change a connection's interest, notes or planning answers.",
                          permission_classes=[requires(Scope.DIRECTORY_WRITE)])
     async def revise_connection(self, info: Info, id: UUID, input: ConnectionPatchInput,
-                                expected_version: int | None = None) -> ConnectionResult:
+                                expected_version: int | None = None) -> ReviseConnectionResult:
         try:
             changes = ConnectionPatch.model_validate(to_plain(input)).changes()
             async with info.context.write_uow() as uow:
@@ -168,20 +176,20 @@ class ConnectionMutation:
                                                     expected_version=expected_version)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, ReviseConnectionResult)
         return connection_from_domain(stored)
 
     @strawberry.mutation(description="Move a connection one stage on, or back one.",
                          permission_classes=[requires(Scope.DIRECTORY_WRITE)])
     async def advance_connection(self, info: Info, id: UUID, stage: ConnectionStageEnum,  # type: ignore[valid-type]
-                                 expected_version: int | None = None) -> ConnectionResult:
+                                 expected_version: int | None = None) -> AdvanceConnectionResult:
         try:
             async with info.context.write_uow() as uow:
                 stored = await uc.advance(uow, connection_id=id, stage=d.ConnectionStage(stage.value),
                                           expected_version=expected_version)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, AdvanceConnectionResult)
         return connection_from_domain(stored)
 
     @strawberry.mutation(description="Add an organization of a partnered connection to a system as a member.",
@@ -195,5 +203,5 @@ class ConnectionMutation:
                                              partner_id=body.partner_id, joined_on=body.joined_on)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, JoinSystemResult)
         return system_from_domain(state)

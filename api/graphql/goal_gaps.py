@@ -11,7 +11,7 @@ from api.domain import action_plans as d
 from api.domain.access import Scope
 from api.domain.errors import DomainError
 from api.graphql.context import Context
-from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.errors import NotFoundError, ValidationError, as_result, query_error
 from api.graphql.labor_market import settings_of
 from api.graphql.permissions import requires
 from api.graphql.systems import GapKindEnum
@@ -29,7 +29,7 @@ class GoalGap:
     open: bool = strawberry.field(description="Whether the gap is still in the current gap report (false: closed).")
 
 
-AddGoalFromGapResult = Annotated[GoalGap | MutationError, strawberry.union(
+AddGoalFromGapResult = Annotated[GoalGap | ValidationError | NotFoundError, strawberry.union(
     "AddGoalFromGapResult", description="The goal made from the gap, or why it could not be made.")]
 
 
@@ -83,7 +83,7 @@ class GoalGapMutation:
                                                   gap_settings=_settings(info))
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, AddGoalFromGapResult)
         assert goal.gap_kind is not None and goal.gap_subject is not None
         return GoalGap(goal_id=goal.id, title=goal.title, gap_kind=goal.gap_kind, gap_subject=goal.gap_subject,
                        open=True)

@@ -14,7 +14,7 @@ from api.domain.access import Scope
 from api.domain.errors import DomainError, NotFound
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
 from api.graphql.ids import GlobalId
 from api.graphql.node import Node
 from api.graphql.permissions import requires
@@ -398,9 +398,16 @@ class ReadinessQuery:
             raise query_error(exc) from exc
 
 
-FrameworkResult = Annotated[Framework | MutationError, strawberry.union("FrameworkResult")]
-RoundResult = Annotated[Round | MutationError, strawberry.union("RoundResult")]
-RoundResponseResult = Annotated[RoundResponse | MutationError, strawberry.union("RoundResponseResult")]
+
+
+ReviseReadinessFrameworkResult = Annotated[
+    Framework | ValidationError | NotFoundError | StaleVersionError, strawberry.union("ReviseReadinessFrameworkResult")]
+StartRoundResult = Annotated[
+    Round | ValidationError | NotFoundError | ConflictError, strawberry.union("StartRoundResult")]
+RecordResponseResult = Annotated[
+    RoundResponse | ValidationError | NotFoundError | ConflictError, strawberry.union("RecordResponseResult")]
+CloseRoundResult = Annotated[
+    Round | ValidationError | NotFoundError | ConflictError, strawberry.union("CloseRoundResult")]
 
 
 @strawberry.type
@@ -411,27 +418,27 @@ class ReadinessMutation:
     )
     async def revise_readiness_framework(
         self, info: Info, input: FrameworkInput, expected_version: int | None = None
-    ) -> FrameworkResult:
+    ) -> ReviseReadinessFrameworkResult:
         try:
             changes = FrameworkIn.model_validate(to_plain(input)).changes()
             async with info.context.write_uow() as uow:
                 framework = await uc.revise_framework(uow, changes=changes, expected_version=expected_version)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, ReviseReadinessFrameworkResult)
         return framework_from_domain(framework)
 
     @strawberry.mutation(
         description="Start a round on the current framework version.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def start_round(self, info: Info, system_id: UUID, started_on: date | None = None) -> RoundResult:
+    async def start_round(self, info: Info, system_id: UUID, started_on: date | None = None) -> StartRoundResult:
         try:
             async with info.context.write_uow() as uow:
                 found = await uc.start_round(uow, system_id=system_id, started_on=started_on)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, StartRoundResult)
         return round_from_domain(found)
 
     @strawberry.mutation(
@@ -440,7 +447,7 @@ class ReadinessMutation:
     )
     async def record_response(
         self, info: Info, round_id: UUID, respondent_id: UUID, input: ResponseInput
-    ) -> RoundResponseResult:
+    ) -> RecordResponseResult:
         try:
             body = _response_in(input)
             async with info.context.write_uow() as uow:
@@ -449,18 +456,18 @@ class ReadinessMutation:
                     priorities=body.priorities, technical_assistance=body.technical_assistance, notes=body.notes)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, RecordResponseResult)
         return response_from_domain(answer)
 
     @strawberry.mutation(
         description="Close a round; its responses become read-only.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def close_round(self, info: Info, round_id: UUID, closed_on: date | None = None) -> RoundResult:
+    async def close_round(self, info: Info, round_id: UUID, closed_on: date | None = None) -> CloseRoundResult:
         try:
             async with info.context.write_uow() as uow:
                 found = await uc.close_round(uow, round_id=round_id, closed_on=closed_on)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, CloseRoundResult)
         return round_from_domain(found)

@@ -27,7 +27,16 @@ from api.graphql.agreements import AgreementMutation, AgreementQuery
 from api.graphql.connections import ConnectionMutation, ConnectionQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
-from api.graphql.errors import HideUnexpectedErrors, MutationError, as_result, query_error
+from api.graphql.descriptions import describe
+from api.graphql.errors import (
+    ConflictError,
+    HideUnexpectedErrors,
+    NotFoundError,
+    StaleVersionError,
+    ValidationError,
+    as_result,
+    query_error,
+)
 from api.graphql.executor import FastExecutionContext
 from api.graphql.goal_gaps import GoalGapMutation, GoalGapQuery
 from api.graphql.ids import GlobalId
@@ -36,6 +45,7 @@ from api.graphql.limits import cost_rule
 from api.graphql.nodes import NodeQuery
 from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
+from api.graphql.scalars import SCALAR_OVERRIDES
 from api.graphql.states import StateQuery
 from api.graphql.systems import PartnershipMutation, PartnershipQuery, SystemMutation, SystemQuery
 from api.graphql.types import (
@@ -131,9 +141,6 @@ class PartnerQuery:
             raise query_error(exc) from exc
 
 
-CreatePartnerResult = Annotated[Partner | MutationError, strawberry.union("CreatePartnerResult")]
-UpdatePartnerResult = Annotated[Partner | MutationError, strawberry.union("UpdatePartnerResult")]
-CreateServiceResult = Annotated[Service | MutationError, strawberry.union("CreateServiceResult")]
 
 
 @strawberry.type
@@ -144,7 +151,16 @@ class DeletedResult:
                                             description="The deleted record's global id (for a client cache).")
 
 
-DeletePartnerResult = Annotated[DeletedResult | MutationError, strawberry.union("DeletePartnerResult")]
+
+
+CreatePartnerResult = Annotated[Partner | ValidationError | ConflictError, strawberry.union("CreatePartnerResult")]
+UpdatePartnerResult = Annotated[
+    Partner | ValidationError | NotFoundError | ConflictError | StaleVersionError,
+    strawberry.union("UpdatePartnerResult")]
+DeletePartnerResult = Annotated[
+    DeletedResult | NotFoundError | ConflictError | StaleVersionError, strawberry.union("DeletePartnerResult")]
+CreateServiceResult = Annotated[
+    Service | ValidationError | NotFoundError | ConflictError, strawberry.union("CreateServiceResult")]
 
 
 @strawberry.type
@@ -157,7 +173,7 @@ class PartnerMutation:
                 stored = await uc.create_partner(uow, partner=partner)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CreatePartnerResult)
         return partner_from_domain(stored)
 
     @strawberry.mutation(
@@ -174,7 +190,7 @@ class PartnerMutation:
                                                  expected_version=expected_version)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, UpdatePartnerResult)
         return partner_from_domain(stored)
 
     @strawberry.mutation(
@@ -189,7 +205,7 @@ class PartnerMutation:
                 await uc.delete_partner(uow, partner_id=id, expected_version=expected_version)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, DeletePartnerResult)
         return DeletedResult(id=id, database_id=id, deleted_id=GlobalId("Partner", id))
 
     @strawberry.mutation(
@@ -203,7 +219,7 @@ class PartnerMutation:
                 stored = await uc.create_service(uow, service=service)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CreateServiceResult)
         return service_from_domain(stored)
 
 
@@ -235,8 +251,10 @@ def build_schema(
     # Clients send the same few documents again and again: parse and validate each once (bounded LRU caches,
     # keyed by the text, the parse options and the rules above, so a limit is never skipped).
     extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256), HideUnexpectedErrors]
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
-                             execution_context_class=FastExecutionContext if fast_fields else None)
+    built = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, scalar_overrides=SCALAR_OVERRIDES,
+                              execution_context_class=FastExecutionContext if fast_fields else None)
+    describe(built._schema)
+    return built
 
 
 schema = build_schema()

@@ -21,8 +21,9 @@ from api.domain.recruiting import DEFAULT_SUGGESTED
 from api.domain.relationships import current_confirmations
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
-from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
 from api.graphql.executor import batched
+from api.graphql.figures import GapFigures, figures_from_domain
 from api.graphql.gap_reports import (
     AsOfArg,
     CandidatesArg,
@@ -120,19 +121,13 @@ class Assignment(Node):
 
 
 @strawberry.type
-class Figure:
-    name: str
-    value: str
-
-
-@strawberry.type
 class Gap:
     kind: GapKindEnum  # type: ignore[valid-type]
     severity: SeverityEnum  # type: ignore[valid-type]
     subject: str
     explanation: str
     recommendation: str
-    figures: list[Figure]
+    figures: GapFigures  # type: ignore[valid-type]
     subject_label: str = strawberry.field(
         default="", description="The subject in words: a population's, function's, partner type's, service "
                                 "category's or occupation's name.")
@@ -262,7 +257,7 @@ def gap_from_domain(x: g.Gap) -> Gap:
     """Project a domain gap."""
     return Gap(kind=GapKindEnum(x.kind.value), severity=SeverityEnum(x.severity.value), subject=x.subject,
                explanation=x.explanation, recommendation=x.recommendation,
-               figures=[Figure(name=k, value=str(v)) for k, v in sorted(x.figures.items())],
+               figures=figures_from_domain(x.figures),
                subject_label=x.subject_label or x.subject,
                candidates=[candidate_from_domain(c) for c in x.candidates])
 
@@ -554,9 +549,31 @@ class SystemQuery:
             raise query_error(exc) from exc
 
 
-SystemResult = Annotated[System | MutationError, strawberry.union("SystemResult")]
-StaffSessionResult = Annotated[StaffSession | MutationError, strawberry.union("StaffSessionResult")]
-AssignmentResult = Annotated[Assignment | MutationError, strawberry.union("AssignmentResult")]
+
+
+CreateSystemResult = Annotated[
+    System | ValidationError | NotFoundError | ConflictError, strawberry.union("CreateSystemResult")]
+UpdateSystemResult = Annotated[
+    System | ValidationError | NotFoundError | ConflictError | StaleVersionError,
+    strawberry.union("UpdateSystemResult")]
+AddMemberResult = Annotated[
+    System | ValidationError | NotFoundError | ConflictError, strawberry.union("AddMemberResult")]
+RemoveMemberResult = Annotated[System | NotFoundError | ConflictError, strawberry.union("RemoveMemberResult")]
+SetIntermediaryResult = Annotated[System | NotFoundError | ConflictError, strawberry.union("SetIntermediaryResult")]
+AssignRoleResult = Annotated[
+    Assignment | ValidationError | NotFoundError | ConflictError, strawberry.union("AssignRoleResult")]
+UnassignRoleResult = Annotated[Assignment | NotFoundError | ConflictError, strawberry.union("UnassignRoleResult")]
+RecordReviewResult = Annotated[System | ValidationError | NotFoundError, strawberry.union("RecordReviewResult")]
+CorrectReviewResult = Annotated[System | ValidationError | NotFoundError, strawberry.union("CorrectReviewResult")]
+RecordVisionReviewResult = Annotated[
+    System | ValidationError | NotFoundError, strawberry.union("RecordVisionReviewResult")]
+CorrectVisionReviewResult = Annotated[
+    System | ValidationError | NotFoundError, strawberry.union("CorrectVisionReviewResult")]
+ConfirmRelationshipResult = Annotated[
+    System | ValidationError | NotFoundError | ConflictError, strawberry.union("ConfirmRelationshipResult")]
+RecordStaffSessionResult = Annotated[
+    StaffSession | ValidationError | NotFoundError | ConflictError, strawberry.union("RecordStaffSessionResult")]
+DeleteStaffSessionResult = Annotated[StaffSession | NotFoundError, strawberry.union("DeleteStaffSessionResult")]
 
 
 @strawberry.type
@@ -565,14 +582,14 @@ class SystemMutation:
         description="Create a career pathways system.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def create_system(self, info: Info, input: SystemInput) -> SystemResult:
+    async def create_system(self, info: Info, input: SystemInput) -> CreateSystemResult:
         try:
             system = SystemCreate.model_validate(_system_plain(input)).to_domain()
             async with info.context.write_uow() as uow:
                 state = await uc.create_system(uow, system=system)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CreateSystemResult)
         return system_from_domain(state)
 
     @strawberry.mutation(
@@ -580,18 +597,18 @@ class SystemMutation:
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def update_system(self, info: Info, id: UUID, input: SystemPatchInput,
-                            expected_version: int | None = None) -> SystemResult:
+                            expected_version: int | None = None) -> UpdateSystemResult:
         try:
             changes = SystemPatch.model_validate(_system_plain(input)).changes()
             async with info.context.write_uow() as uow:
                 state = await uc.update_system(uow, system_id=id, changes=changes, expected_version=expected_version)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, UpdateSystemResult)
         return system_from_domain(state)
 
     @strawberry.mutation(description="Add a partner to the system.", permission_classes=[requires(Scope.SYSTEMS_WRITE)])
-    async def add_member(self, info: Info, system_id: UUID, input: MemberInput) -> SystemResult:
+    async def add_member(self, info: Info, system_id: UUID, input: MemberInput) -> AddMemberResult:
         try:
             body = MemberIn.model_validate(to_plain(input))
             member = d.Member(partner_id=body.partner_id, representative=body.representative, team=body.team,
@@ -600,7 +617,7 @@ class SystemMutation:
                 state = await uc.add_member(uow, system_id=system_id, member=member)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, AddMemberResult)
         return system_from_domain(state)
 
     @strawberry.mutation(
@@ -608,33 +625,33 @@ class SystemMutation:
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def remove_member(self, info: Info, system_id: UUID, partner_id: UUID,
-                            cascade: bool = False) -> SystemResult:
+                            cascade: bool = False) -> RemoveMemberResult:
         try:
             async with info.context.write_uow() as uow:
                 state, _ = await uc.remove_member(uow, system_id=system_id, partner_id=partner_id, cascade=cascade)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, RemoveMemberResult)
         return system_from_domain(state)
 
     @strawberry.mutation(
         description="Designate the intermediary; it leads coordination.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def set_intermediary(self, info: Info, system_id: UUID, partner_id: UUID) -> SystemResult:
+    async def set_intermediary(self, info: Info, system_id: UUID, partner_id: UUID) -> SetIntermediaryResult:
         try:
             async with info.context.write_uow() as uow:
                 state = await uc.set_intermediary(uow, system_id=system_id, partner_id=partner_id)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, SetIntermediaryResult)
         return system_from_domain(state)
 
     @strawberry.mutation(
         description="Assign a function to a member.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def assign_role(self, info: Info, system_id: UUID, input: AssignmentInput) -> AssignmentResult:
+    async def assign_role(self, info: Info, system_id: UUID, input: AssignmentInput) -> AssignRoleResult:
         try:
             body = AssignmentIn.model_validate(to_plain(input))
             async with info.context.write_uow() as uow:
@@ -643,30 +660,30 @@ class SystemMutation:
                                                   agreement_id=body.agreement_id)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, AssignRoleResult)
         return assignment_from_domain(assignment)
 
     @strawberry.mutation(description="Remove an assignment.", permission_classes=[requires(Scope.SYSTEMS_WRITE)])
-    async def unassign_role(self, info: Info, system_id: UUID, assignment_id: UUID) -> AssignmentResult:
+    async def unassign_role(self, info: Info, system_id: UUID, assignment_id: UUID) -> UnassignRoleResult:
         try:
             async with info.context.write_uow() as uow:
                 removed = await uc.unassign(uow, system_id=system_id, assignment_id=assignment_id)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, UnassignRoleResult)
         return assignment_from_domain(removed)
 
     @strawberry.mutation(
         description="Record that the membership was reviewed.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
-    async def record_review(self, info: Info, system_id: UUID, reviewed_on: date) -> SystemResult:
+    async def record_review(self, info: Info, system_id: UUID, reviewed_on: date) -> RecordReviewResult:
         try:
             async with info.context.write_uow() as uow:
                 state = await uc.record_review(uow, system_id=system_id, reviewed_on=reviewed_on)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, RecordReviewResult)
         return system_from_domain(state)
 
 
@@ -678,7 +695,7 @@ class PartnershipMutation:
     @strawberry.mutation(description="Correct a mistaken membership review date (null: never reviewed), saying why.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def correct_review(self, info: Info, system_id: UUID, reviewed_on: date | None,
-                             reason: str) -> SystemResult:
+                             reason: str) -> CorrectReviewResult:
         try:
             body = ReviewCorrectionIn.model_validate({"reviewed_on": reviewed_on, "reason": reason})
             async with info.context.write_uow() as uow:
@@ -686,24 +703,24 @@ class PartnershipMutation:
                                                 reason=body.reason)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CorrectReviewResult)
         return system_from_domain(state)
 
     @strawberry.mutation(description="Record that the team revisited its vision, mission and goals.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
-    async def record_vision_review(self, info: Info, system_id: UUID, revisited_on: date) -> SystemResult:
+    async def record_vision_review(self, info: Info, system_id: UUID, revisited_on: date) -> RecordVisionReviewResult:
         try:
             async with info.context.write_uow() as uow:
                 state = await uc.record_vision_review(uow, system_id=system_id, revisited_on=revisited_on)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, RecordVisionReviewResult)
         return system_from_domain(state)
 
     @strawberry.mutation(description="Correct a mistaken revisit date of the vision and mission, saying why.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def correct_vision_review(self, info: Info, system_id: UUID, revisited_on: date | None,
-                                    reason: str) -> SystemResult:
+                                    reason: str) -> CorrectVisionReviewResult:
         try:
             body = VisionReviewCorrectionIn.model_validate({"revisited_on": revisited_on, "reason": reason})
             async with info.context.write_uow() as uow:
@@ -711,13 +728,13 @@ class PartnershipMutation:
                                                        reason=body.reason)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, CorrectVisionReviewResult)
         return system_from_domain(state)
 
     @strawberry.mutation(description="Confirm a local system's state/local roles at one level, when and by whom.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def confirm_relationship(self, info: Info, system_id: UUID, level: SystemLevelEnum,  # type: ignore[valid-type]
-                                   confirmed_on: date, confirmed_by: str) -> SystemResult:
+                                   confirmed_on: date, confirmed_by: str) -> ConfirmRelationshipResult:
         try:
             body = ConfirmationIn.model_validate({"level": level.value, "confirmed_on": confirmed_on,
                                                   "confirmed_by": confirmed_by})
@@ -726,31 +743,31 @@ class PartnershipMutation:
                                                       confirmed_on=body.confirmed_on, confirmed_by=body.confirmed_by)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, ConfirmRelationshipResult)
         return system_from_domain(state)
 
     @strawberry.mutation(description="Record a session that informed or trained member agencies' staff.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def record_staff_session(self, info: Info, system_id: UUID,
-                                   input: StaffSessionInput) -> StaffSessionResult:
+                                   input: StaffSessionInput) -> RecordStaffSessionResult:
         try:
             session = StaffSessionIn.model_validate(to_plain(input)).to_domain(system_id)
             async with info.context.write_uow() as uow:
                 stored = await uc.record_staff_session(uow, session=session)
                 await uow.commit()
         except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
+            return as_result(exc, RecordStaffSessionResult)
         return staff_session_from_domain(stored)
 
     @strawberry.mutation(description="Remove a staff session recorded by mistake; returns it.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
-    async def delete_staff_session(self, info: Info, system_id: UUID, session_id: UUID) -> StaffSessionResult:
+    async def delete_staff_session(self, info: Info, system_id: UUID, session_id: UUID) -> DeleteStaffSessionResult:
         try:
             async with info.context.write_uow() as uow:
                 removed = await uc.delete_staff_session(uow, system_id=system_id, session_id=session_id)
                 await uow.commit()
         except DomainError as exc:
-            return as_result(exc)
+            return as_result(exc, DeleteStaffSessionResult)
         return staff_session_from_domain(removed)
 
 

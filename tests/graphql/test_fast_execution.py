@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
 from types import SimpleNamespace
 from typing import Annotated, Any
@@ -23,9 +23,11 @@ from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo
 from graphql.pyutils import Path
 from strawberry.extensions import SchemaExtension
 
+from api.domain.moments import rfc3339
 from api.graphql.executor import FastExecutionContext
 from api.graphql.ids import GlobalId
 from api.graphql.node import Node
+from api.graphql.scalars import SCALAR_OVERRIDES
 
 
 @strawberry.enum
@@ -243,6 +245,24 @@ def test_errors_propagate_to_the_nearest_nullable_parent_as_in_graphql_core():
                  maybeHolder { leaf { name } } }"""
     out = assert_same(query, lambda: root(*cases(), maybe=holder(leaf=Failing())))
     assert len(out["errors"]) > len(cases())
+
+
+@pytest.mark.parametrize("when", [
+    datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), datetime(2026, 1, 2, 3, 4, 5, 120000, tzinfo=UTC),
+    datetime(2026, 1, 2, 3, 4, 5, 7), datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone(timedelta(hours=2))),
+    datetime(2026, 1, 2, tzinfo=timezone(timedelta(0))),
+])
+def test_the_services_datetime_gives_the_same_bytes_and_writes_utc_with_z(when: datetime):
+    fast = strawberry.Schema(query=Query, execution_context_class=FastExecutionContext,
+                             scalar_overrides=SCALAR_OVERRIDES)
+    standard = strawberry.Schema(query=Query, scalar_overrides=SCALAR_OVERRIDES)
+    query = f"{{ holder {{ leaf {{ when }} leaves {{ {LEAF_FIELDS} }} }} }}"
+    make = lambda: root(holder(leaf=leafy(when=when), leaves=[leafy(when=when)]))  # noqa: E731
+    out = execute(fast, query, make(), None)
+    assert out == execute(standard, query, make(), None)
+    written = json.loads(out)["data"]["holder"]["leaf"]["when"]
+    assert written == rfc3339(when)
+    assert written.endswith("Z") == (when.utcoffset() == timedelta(0))
 
 
 def test_a_missing_attribute_is_the_same_error():

@@ -91,10 +91,15 @@ async def test_code_titles_and_the_training_gap_of_a_system(client):
                                                "jurisdiction": {"state": "OR"}, "target_occupations": ["29-1141"]})
     system = r.json()["id"]
     data = await _gql(client, """
-      query($id: UUID!) { system(id: $id) { gaps { kind subject figures { name value } } } }""", id=system)
+      query($id: UUID!) { system(id: $id) { gaps { kind subject
+        figures { annualOpenings capacity shortfall retrievedAt basis daysOverdue } } } }""", id=system)
     [gap] = [g for g in data["system"]["gaps"] if g["kind"] == "TRAINING_CAPACITY"]
-    figures = {f["name"]: f["value"] for f in gap["figures"]}
-    assert (figures["annual_openings"], figures["capacity"], figures["shortfall"]) == ("400", "0", "400")
+    assert gap["figures"] == {"annualOpenings": 400.0, "capacity": 0.0, "shortfall": 400.0,
+                              "retrievedAt": "2026-01-05T00:00:00Z", "basis": "target_occupation", "daysOverdue": None}
+    rest = (await client.get(f"/v1/systems/{system}/gaps")).json()["gaps"]
+    [same] = [g["figures"] for g in rest if g["kind"] == "training_capacity"]
+    assert (same["annual_openings"], same["capacity"], same["shortfall"]) == (400, 0, 400)
+    assert same["retrieved_at"] == gap["figures"]["retrievedAt"]  # one timestamp format
 
 
 async def test_creating_a_partner_with_an_invalid_industry_names_the_field(client):
@@ -106,6 +111,6 @@ async def test_creating_a_partner_with_an_invalid_industry_names_the_field(clien
       }"""
     base = {"name": "Mill", "partnerType": "employer", "level": "LOCAL", "jurisdiction": {"state": "OR"}}
     bad = await _gql(client, mutation, input={**base, "industries": ["99"]})
-    assert bad["createPartner"]["errors"] == [{"field": "industries[0]"}]
+    assert bad["createPartner"]["errors"] == [{"field": "industries.0"}]
     good = await _gql(client, mutation, input={**base, "industries": ["33"]})
     assert good["createPartner"]["industries"] == ["31-33"]

@@ -141,7 +141,7 @@ async def test_invalid_mutation_input_is_a_typed_error_and_writes_nothing(client
     assert "latitude" in [e["field"] for e in result["errors"]]
     data = await _gql(client, CREATE, input={"name": "X", "partnerType": "nope", "level": "LOCAL",
                                              "jurisdiction": {"state": "OR"}})
-    assert data["data"]["createPartner"]["errors"][0]["field"] == "partner_type"
+    assert data["data"]["createPartner"]["errors"][0]["field"] == "partnerType"
     listing = await client.get("/v1/partners", params={"include_total": "true"})
     assert listing.json()["total"] == 0
 

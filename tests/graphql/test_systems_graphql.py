@@ -43,7 +43,7 @@ SYSTEM = """
 query($id: UUID!) {
   system(id: $id) {
     name members { team partner { name partnerType } }
-    gaps { kind severity subject recommendation figures { name value } }
+    gaps { kind severity subject recommendation figures { daysOverdue cadenceMonths recommendedTypes } }
     review { overdue gaps { subject } }
     suggestions { function recruit candidates { name score reasons } }
   }
@@ -95,4 +95,4 @@ async def test_invalid_system_input_is_a_validation_error_naming_the_field(clien
     data = await _gql(client, CREATE, input={"name": "X", "level": "STATE", "jurisdiction": {"state": "OR"},
                                              "targetOccupations": ["nurse"]})
     assert data["createSystem"]["__typename"] == "ValidationError"
-    assert data["createSystem"]["errors"][0]["field"] == "target_occupations[0]"
+    assert data["createSystem"]["errors"][0]["field"] == "targetOccupations.0"
