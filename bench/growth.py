@@ -61,11 +61,11 @@ async def partner_count(conn: asyncpg.Connection) -> int:
 async def grow_directory(conn: asyncpg.Connection, vocab: datasets.Vocabulary, *, start: int, stop: int) -> None:
     """Partners ``start`` to ``stop`` (numbered, each with an external id and five services), in chunks.
 
-    Each chunk has its own seed, so a directory grown in two steps holds the rows of one grown in one.
+    Each chunk is seeded by its first partner's number, so the same sizes give the same rows.
     """
     for first in range(start, stop, CHUNK):
         last = min(stop, first + CHUNK)
-        rng = random.Random(1_000_003 * (first // CHUNK + 1))
+        rng = random.Random(f"growth-{first}")
         prows = [datasets._partner_row(rng, vocab, n) for n in range(first, last)]
         srows = [datasets._service_row(rng, vocab, prows[i % len(prows)], first * SERVICES_PER_PARTNER + i, [])
                  for i in range(len(prows) * SERVICES_PER_PARTNER)]

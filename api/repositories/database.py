@@ -225,10 +225,7 @@ class Database:
             init=_init_connection,
             reset=_keep_session,
             statement_cache_size=statement_cache_size,
-            # synchronize_seqscans off: a sequential scan always starts at the table's first page, so a search
-            # ranks the same window of matches on every page (``PgPartnerRepository._ranked_sql``).
-            server_settings={"statement_timeout": str(statement_timeout_ms), "application_name": "pathways",
-                             "synchronize_seqscans": "off"},
+            server_settings={"statement_timeout": str(statement_timeout_ms), "application_name": "pathways"},
             timeout=CONNECT_TIMEOUT_S,
         )
         return cls(pool)

@@ -403,7 +403,9 @@ class PgPartnerRepository:
         them, unless the term is very common) are ranked; the page is taken from those, then read whole.
 
         Ranking every match would cost as much as the matches (a term in one partner's name in ten is a
-        tenth of the directory); the window keeps a search's cost flat (bench/README.md, growth).
+        tenth of the directory); the window keeps a search's cost flat (bench/README.md, growth). The window
+        is the same on every page: the index gives matches in table order, and a sequential scan starts at the
+        table's first page (``synchronize_seqscans = off`` on the database, migration 20261207_0025).
         """
         cursor = ""
         if after is not None:

@@ -13,6 +13,9 @@ Measured by ``make bench-growth`` at 20,000, 200,000 and 1,000,000 partners (ben
   before it and counts its total in the index, without reading the services themselves.
 - ``ix_partners_retired``: the few retired partners, whose services are never listed (an anti-join instead of a
   join to every service's partner).
+
+``synchronize_seqscans = off``, which the search window also needs, is a setting of the database that
+``bootstrap.prepare`` makes (the tables' owner, who runs migrations, may not own the database).
 """
 
 from collections.abc import Sequence

@@ -128,3 +128,8 @@ async def test_services_of_retired_partners_stay_unlisted_with_or_without_partne
                 page = await repo.list_services(flt, limit=5, offset=offset, with_total=True)
                 assert [s.id for s in page.items] == ([kept.id] if offset == 0 else []), flt
                 assert page.total == 1, flt
+
+
+async def test_sequential_scans_start_at_the_first_page_so_a_search_window_holds_still(db: Database):
+    async with db.pool.acquire() as conn:
+        assert await conn.fetchval("SHOW synchronize_seqscans") == "off"
