@@ -133,3 +133,17 @@ async def test_services_of_retired_partners_stay_unlisted_with_or_without_partne
 async def test_sequential_scans_start_at_the_first_page_so_a_search_window_holds_still(db: Database):
     async with db.pool.acquire() as conn:
         assert await conn.fetchval("SHOW synchronize_seqscans") == "off"
+
+
+async def test_a_keyset_walk_by_name_breaks_ties_by_id_across_pages(clean_db: Database):
+    async with clean_db.pool.acquire() as conn:
+        repo = PgPartnerRepository(conn)
+        for n in range(9):
+            await repo.add(make_partner(f"Same name {n % 3}", "workforce_agency"))
+        walked, after = [], None
+        while True:
+            page = await repo.list_partners(PartnerFilter(), limit=2, after=after)
+            walked += [(p.name, str(p.id)) for p in page.items]
+            if (after := page.next_after) is None:
+                break
+    assert walked == sorted(walked) and len(set(walked)) == 9, "every partner once, by name then id"
