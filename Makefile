@@ -7,7 +7,7 @@ BENCH_MODE ?= full
 
 LOWEST_VENV ?= .venv-lowest
 
-.PHONY: run test lint fuzz schemas bench clean lock test-lowest
+.PHONY: run test lint fuzz schemas bench bench-quick bench-growth clean lock test-lowest
 
 # The environment is rebuilt from the lock file (exact versions, checked hashes) whenever it changes.
 $(STAMP): requirements-dev.txt pyproject.toml
@@ -42,6 +42,11 @@ bench: $(STAMP)  ## benchmarks against the naive peer and the ceiling (BENCH_MOD
 
 bench-quick: $(STAMP)  ## the quick benchmark run
 	$(BIN)/python -m bench.run --mode quick
+
+GROWTH_SIZES ?= 20000,200000,1000000
+
+bench-growth: $(STAMP)  ## directory reads, export, re-sent sync and gap analysis at 20k/200k/1M partners (GROWTH_SIZES)
+	$(BIN)/python -m bench.growth --sizes $(GROWTH_SIZES)
 
 lock: $(STAMP)  ## re-resolve requirements.txt and requirements-dev.txt from pyproject.toml (UPGRADE=1: newest allowed)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \

@@ -76,13 +76,20 @@ class PartnerRepository(Protocol):
 
     async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
-        offset: int = 0,
-    ) -> Page[Partner]: ...
+        offset: int = 0, exact_total_up_to: int | None = None,
+    ) -> Page[Partner]:
+        """A page by name (by distance with ``near``, by rank with ``q``). ``with_total``: the number of
+        partners that can be paged through; exact, or with ``exact_total_up_to`` exact up to that many and an
+        estimate above it (never less than the page shows exist). With ``q``, at most the search window's
+        first matches are ranked and listed."""
+        ...
 
     async def list_services(
         self, flt: ServiceFilter, *, limit: int, after: tuple[object, ...] | None = None, offset: int = 0,
-        with_total: bool = False,
-    ) -> Page[Service]: ...
+        with_total: bool = False, exact_total_up_to: int | None = None,
+    ) -> Page[Service]:
+        """A page by id; ``with_total`` and ``exact_total_up_to`` as in ``list_partners``."""
+        ...
 
     async def add(self, partner: Partner) -> Partner: ...
 

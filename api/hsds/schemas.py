@@ -26,8 +26,10 @@ class HsdsPage(BaseModel):
     With ``format=ndjson`` the response is instead every matching object, one JSON object a line, unpaged.
     """
 
-    total_items: int = Field(description="Number of objects matching the query.")
-    total_pages: int = Field(description="Number of pages of ``per_page`` objects.")
+    total_items: int = Field(description=(
+        "Number of objects matching the query: exact up to 10,000 and on the last page; above 10,000 the "
+        "database's estimate, never fewer than this page shows exist (`last_page` is always exact)."))
+    total_pages: int = Field(description="Number of pages of ``per_page`` objects (from ``total_items``).")
     page_number: int = Field(description="This page's number, from 1.")
     size: int = Field(description="Number of objects on this page.")
     first_page: bool

@@ -127,6 +127,21 @@ async def _seed_roles(conn: asyncpg.Connection) -> None:
         )
 
 
+# Settings of the database rather than of each connection, so that they hold through a pooler in transaction mode
+# (docs/scaling.md). synchronize_seqscans off: a sequential scan always starts at the table's first page, so a
+# search ranks the same window of matches on every page (``PgPartnerRepository._ranked_sql``). Only a superuser or
+# the database's owner may set them; anyone else is told how.
+DATABASE_SETTINGS = """
+DO $$ BEGIN
+  IF current_setting('synchronize_seqscans') <> 'off' THEN
+    EXECUTE format('ALTER DATABASE %I SET synchronize_seqscans = off', current_database());
+  END IF;
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE WARNING 'set synchronize_seqscans = off on database % (docs/scaling.md)', current_database();
+END $$
+"""
+
+
 async def prepare(dsn: str, *, migration_dsn: str | None = None, roles: Roles = DEFAULT_ROLES,
                   run_migrations: bool = True) -> str:
     """Migrate (as the owner role), seed reference data and grant the service role; return the DSN to serve with.
@@ -146,6 +161,7 @@ async def prepare(dsn: str, *, migration_dsn: str | None = None, roles: Roles = 
         # was most of a restart's time); Alembic runs its own event loop, so in a worker thread.
         if run_migrations and await current_revision(conn) != head_revision():
             await asyncio.to_thread(migrate, admin, role=roles.owner if superuser else None)
+        await conn.execute(DATABASE_SETTINGS)
         await _init_connection(conn)
         async with conn.transaction():
             await _seed(conn)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from api.domain.errors import DuplicateExternalId
 from api.domain.gaps import PartnerFacts, ServiceFacts
@@ -111,6 +113,8 @@ DISTANCE_SQL = (
     "(2 * 6371.0088 * asin(sqrt(power(sin(radians(p.latitude - {lat}) / 2), 2) + cos(radians({lat})) "
     "* cos(radians(p.latitude)) * power(sin(radians(p.longitude - {lon}) / 2), 2))))"
 )
+# A search ranks at most this many matches (the first the index gives): see ``_ranked_sql``.
+SEARCH_WINDOW = 1_000
 RANK_SQL = "ts_rank_cd(p.search, websearch_to_tsquery('english', {q}))::float8"
 # Candidates to close a system's gaps (``RecruitmentNeeds``): one bounded query. $1 state, $2 areas, $3 members,
 # $4 radius km, $5 types, $6 populations, $7 categories, $8 occupations, $9 limit. The anchor is the members'
@@ -250,6 +254,7 @@ class _Query:
     def __init__(self) -> None:
         self.where: list[str] = []
         self.params: list[Any] = []
+        self.within: str | None = None  # the radius, when the distance bounds the rows (its condition is last)
 
     def param(self, value: Any) -> str:
         self.params.append(value)
@@ -291,18 +296,51 @@ def _filter(flt: PartnerFilter) -> tuple[_Query, str | None, str | None]:
         distance = DISTANCE_SQL.format(lat=f"{lat}::float8", lon=f"{lon}::float8")
         qb.where.append("p.latitude IS NOT NULL")
         if flt.radius_km is not None:
-            radius = qb.param(flt.radius_km)
-            # Bounding box: one degree of latitude is ~111.2 km; longitude shrinks with cos(latitude).
-            qb.where.append(f"p.latitude BETWEEN {lat}::float8 - {radius}::float8 / 111.2 "
-                            f"AND {lat}::float8 + {radius}::float8 / 111.2")
-            qb.where.append(f"{distance} <= {radius}::float8")
+            box = bounding_box(flt.near[0], flt.near[1], flt.radius_km)
+            qb.where.append(f"p.latitude BETWEEN {qb.param(box[0])}::float8 AND {qb.param(box[1])}::float8")
+            if box[2] is not None and box[3] is not None:
+                qb.where.append(f"p.longitude BETWEEN {qb.param(box[2])}::float8 AND {qb.param(box[3])}::float8")
+            qb.within = f"{qb.param(flt.radius_km)}::float8"
+            qb.where.append(f"{distance} <= {qb.within}")
     return qb, rank, distance
 
 
-def _service_filter(flt: ServiceFilter) -> _Query:
-    """Translate a service filter into SQL conditions over ``services s JOIN partners p``."""
+EARTH_RADIUS_KM = 6371.0088
+
+
+def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float | None, float | None]:
+    """The latitudes and longitudes every point within ``radius_km`` of (lat, lon) lies between.
+
+    The longitudes are the widest the circle reaches (at a higher latitude than its centre); None when the
+    circle holds a pole or crosses the antimeridian, where only the latitudes bound it. A hair wider than exact,
+    so that rounding never leaves out a point the exact distance keeps. Both bounds are index ranges on
+    ``ix_partners_lat_lon`` (bench/README.md, growth).
+    """
+    angle = radius_km / EARTH_RADIUS_KM
+    pad = 1e-9
+    dlat = math.degrees(angle) + pad
+    south, north = lat - dlat, lat + dlat
+    if south <= -90 or north >= 90 or math.sin(angle) >= math.cos(math.radians(lat)):
+        return south, north, None, None
+    dlon = math.degrees(math.asin(math.sin(angle) / math.cos(math.radians(lat)))) + pad
+    if lon - dlon < -180 or lon + dlon > 180:
+        return south, north, None, None
+    return south, north, lon - dlon, lon + dlon
+
+
+# Services of a retired partner are never listed. Unless a condition reads the partner's other columns, that is an
+# anti-join on the few retired partners (``ix_partners_retired``) instead of a join to every service's partner:
+# a numbered page and its count then read only the services' index (bench/README.md, growth).
+NOT_OF_RETIRED = ("NOT EXISTS (SELECT 1 FROM partners r WHERE r.id = s.partner_id AND r.status = 'retired')")
+
+
+def _service_filter(flt: ServiceFilter) -> tuple[_Query, str]:
+    """Translate a service filter into SQL conditions; return them and the FROM clause they are over
+    (``services s``, joined to ``partners p`` when a condition reads the partner)."""
     qb = _Query()
-    qb.where.append("p.status <> 'retired'")
+    joined = bool(flt.partner_types is not None or flt.located or flt.postal_code or flt.q
+                  or flt.updated_since is not None)
+    qb.where.append("p.status <> 'retired'" if joined else NOT_OF_RETIRED)
     if not flt.retired:
         qb.where.append("s.status <> 'retired'")
     if flt.partner_id is not None:
@@ -325,14 +363,15 @@ def _service_filter(flt: ServiceFilter) -> _Query:
             f"to_tsvector('english', s.name || ' ' || s.description || ' ' || p.name) "
             f"@@ websearch_to_tsquery('english', {q})"
         )
-    return qb
+    return qb, ("services s JOIN partners p ON p.id = s.partner_id" if joined else "services s")
 
 
 class PgPartnerRepository:
     """Partners and their services, bound to one connection."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, *, search_window: int = SEARCH_WINDOW) -> None:
         self._conn = conn
+        self._search_window = int(search_window)
 
     async def get(self, partner_id: UUID) -> Partner | None:
         row = await self._conn.fetchrow(GET_PARTNER, partner_id)
@@ -344,37 +383,105 @@ class PgPartnerRepository:
 
     async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
-        offset: int = 0,
+        offset: int = 0, exact_total_up_to: int | None = None,
     ) -> Page[Partner]:
         qb, rank, distance = _filter(flt)
         base_where = list(qb.where)
-        if distance is not None:
-            sort_expr, direction = distance, "ASC"
-        elif rank is not None:
-            sort_expr, direction = rank, "DESC"
-        else:
-            sort_expr, direction = "p.name", "ASC"
         n_filter_params = len(qb.params)
-        if after is not None:
-            key, last_id = qb.param(after[0]), qb.param(after[1])
-            op = ">" if direction == "ASC" else "<"
-            qb.where.append(f"({sort_expr} {op} {key} OR ({sort_expr} = {key} AND p.id > {last_id}::uuid))")
-        sql = (
-            f"SELECT {PARTNER_COLUMNS}, {sort_expr} AS sort_key FROM partners p "
-            f"WHERE {' AND '.join(qb.where)} ORDER BY sort_key {direction}, p.id LIMIT {qb.param(limit + 1)}"
-            + (f" OFFSET {qb.param(offset)}" if offset else "")
-        )
+        if distance is not None:
+            sql = self._nearest_sql(qb, distance, after, limit, offset)
+        elif rank is not None:
+            sql = self._ranked_sql(qb, rank, after, limit, offset)
+        else:
+            # By name: a row comparison is a range on ix_partners_name_id (or on the partner type's index),
+            # so a page deep into a keyset walk starts where the cursor points instead of filtering every row
+            # before it (bench/README.md, growth).
+            cursor = ""
+            if after is not None:
+                cursor = f" AND (p.name, p.id) > ({qb.param(after[0])}::text, {qb.param(after[1])}::uuid)"
+            sql = (
+                f"SELECT {PARTNER_COLUMNS}, p.name AS sort_key FROM partners p "
+                f"WHERE {' AND '.join(qb.where)}{cursor} ORDER BY p.name, p.id LIMIT {qb.param(limit + 1)}"
+                + (f" OFFSET {qb.param(offset)}" if offset else "")
+            )
         rows = await self._conn.fetch(sql, *qb.params)
         more = len(rows) > limit
         rows = rows[:limit]
         next_after = (rows[-1]["sort_key"], str(rows[-1]["id"])) if more and rows else None
         total = None
         if with_total:
-            total = await self._conn.fetchval(
-                f"SELECT count(*) FROM partners p WHERE {' AND '.join(base_where)}", *qb.params[:n_filter_params]
-            )
+            matches = f"FROM partners p WHERE {' AND '.join(base_where)}"
+            if rank is not None and distance is None:  # what can be paged through: the ranked window
+                matches = f"FROM (SELECT 1 {matches} LIMIT {self._search_window}) w"
+            total = await self._total(matches, qb.params[:n_filter_params], up_to=exact_total_up_to,
+                                      offset=offset, seen=len(rows), more=more)
         keys = [(r["sort_key"], str(r["id"])) for r in rows]
         return Page(items=[_partner(r) for r in rows], keys=keys, next_after=next_after, total=total)
+
+    def _nearest_sql(self, qb: _Query, distance: str, after: tuple[object, ...] | None, limit: int,
+                     offset: int) -> str:
+        """By distance: the page's ids first, from the bounding box's index entries alone (an index-only scan of
+        ``ix_partners_lat_lon_status`` working the distance out once a row), then the whole rows of that page."""
+        where = qb.where[:-1] if qb.within is not None else qb.where  # the radius is applied to the worked-out key
+        outer = [f"sort_key <= {qb.within}"] if qb.within is not None else []
+        if after is not None:
+            key, last_id = qb.param(after[0]), qb.param(after[1])
+            outer.append(f"(sort_key > {key} OR (sort_key = {key} AND id > {last_id}::uuid))")
+        sql = (
+            f"WITH page AS MATERIALIZED (SELECT id, sort_key FROM (SELECT p.id, {distance} AS sort_key "
+            f"FROM partners p WHERE {' AND '.join(where)} OFFSET 0) d"
+            + (f" WHERE {' AND '.join(outer)}" if outer else "")
+            + f" ORDER BY sort_key, id LIMIT {qb.param(limit + 1)}"
+            + (f" OFFSET {qb.param(offset)}" if offset else "")
+            + f") SELECT {PARTNER_COLUMNS}, page.sort_key FROM page JOIN partners p ON p.id = page.id "
+            "ORDER BY page.sort_key, p.id"
+        )
+        return sql
+
+    def _ranked_sql(self, qb: _Query, rank: str, after: tuple[object, ...] | None, limit: int,
+                    offset: int) -> str:
+        """By search rank, within the window: the first ``search_window`` matches the GIN index gives (all of
+        them, unless the term is very common) are ranked; the page is taken from those, then read whole.
+
+        Ranking every match would cost as much as the matches (a term in one partner's name in ten is a
+        tenth of the directory); the window keeps a search's cost flat (bench/README.md, growth). The window
+        is the same on every page: the index gives matches in table order, and a sequential scan starts at the
+        table's first page (``synchronize_seqscans = off`` on the database, migration 20261207_0025).
+        """
+        cursor = ""
+        if after is not None:
+            key, last_id = qb.param(after[0]), qb.param(after[1])
+            cursor = f"WHERE (sort_key < {key} OR (sort_key = {key} AND id > {last_id}::uuid)) "
+        sql = (
+            f"WITH ranked AS MATERIALIZED (SELECT p.id, {rank} AS sort_key FROM partners p "
+            f"WHERE {' AND '.join(qb.where)} LIMIT {self._search_window}), "
+            f"page AS MATERIALIZED (SELECT id, sort_key FROM ranked {cursor}ORDER BY sort_key DESC, id "
+            f"LIMIT {qb.param(limit + 1)}" + (f" OFFSET {qb.param(offset)}" if offset else "")
+            + f") SELECT {PARTNER_COLUMNS}, page.sort_key FROM page JOIN partners p ON p.id = page.id "
+            "ORDER BY page.sort_key DESC, p.id"
+        )
+        return sql
+
+    async def _total(self, matches: str, params: Sequence[Any], *, up_to: int | None, offset: int, seen: int,
+                     more: bool) -> int:
+        """How many rows ``matches`` (``FROM ... WHERE ...``) holds.
+
+        A page that is the last one (and not past the end) knows it without counting. Otherwise the count is
+        exact, or with ``up_to`` exact up to that many and above it the planner's estimate, never less than
+        the rows this page shows exist: counting a million rows to fill in a page's total would cost more than
+        the page (bench/README.md, growth).
+        """
+        if not more and (seen or not offset):
+            return offset + seen
+        if up_to is None:
+            return int(await self._conn.fetchval(f"SELECT count(*) {matches}", *params))
+        counted = int(await self._conn.fetchval(
+            f"SELECT count(*) FROM (SELECT 1 {matches} LIMIT {int(up_to) + 1}) c", *params))
+        if counted <= up_to:
+            return counted
+        plan = await self._conn.fetchval(f"EXPLAIN (FORMAT JSON) SELECT 1 {matches}", *params)
+        estimate = int((orjson.loads(plan) if isinstance(plan, str | bytes) else plan)[0]["Plan"]["Plan Rows"])
+        return max(estimate, counted, offset + seen + (1 if more else 0))
 
     async def add(self, partner: Partner) -> Partner:
         try:
@@ -467,26 +574,34 @@ class PgPartnerRepository:
 
     async def list_services(
         self, flt: ServiceFilter, *, limit: int, after: tuple[object, ...] | None = None, offset: int = 0,
-        with_total: bool = False,
+        with_total: bool = False, exact_total_up_to: int | None = None,
     ) -> Page[Service]:
         # Ordered by id: the primary key index serves the order, the keyset (``after``) and a bounded OFFSET.
-        qb = _service_filter(flt)
+        qb, source = _service_filter(flt)
         base_where, n_filter_params = list(qb.where), len(qb.params)
         if after is not None:
             qb.where.append(f"s.id > {qb.param(after[0])}::uuid")
-        sql = (
-            f"SELECT {SERVICE_COLUMNS} FROM services s JOIN partners p ON p.id = s.partner_id "
-            f"WHERE {' AND '.join(qb.where)} ORDER BY s.id LIMIT {qb.param(limit + 1)}"
-            + (f" OFFSET {qb.param(offset)}" if offset else "")
-        )
+        if offset:
+            # The rows skipped are only counted: their ids first (with the partner's status), then the page's
+            # whole rows, so a numbered page deep into the list does not read every row before it in full.
+            sql = (
+                f"WITH page AS MATERIALIZED (SELECT s.id FROM {source} "
+                f"WHERE {' AND '.join(qb.where)} ORDER BY s.id LIMIT {qb.param(limit + 1)} "
+                f"OFFSET {qb.param(offset)}) SELECT {SERVICE_COLUMNS} FROM page JOIN services s ON s.id = page.id "
+                "ORDER BY s.id"
+            )
+        else:
+            sql = (
+                f"SELECT {SERVICE_COLUMNS} FROM {source} "
+                f"WHERE {' AND '.join(qb.where)} ORDER BY s.id LIMIT {qb.param(limit + 1)}"
+            )
         rows = await self._conn.fetch(sql, *qb.params)
         more, rows = len(rows) > limit, rows[:limit]
         total = None
         if with_total:
-            total = await self._conn.fetchval(
-                f"SELECT count(*) FROM services s JOIN partners p ON p.id = s.partner_id "
-                f"WHERE {' AND '.join(base_where)}", *qb.params[:n_filter_params],
-            )
+            total = await self._total(
+                f"FROM {source} WHERE {' AND '.join(base_where)}",
+                qb.params[:n_filter_params], up_to=exact_total_up_to, offset=offset, seen=len(rows), more=more)
         keys = [(str(r["id"]),) for r in rows]
         return Page(items=[_service(r) for r in rows], keys=keys, next_after=keys[-1] if more and rows else None,
                     total=total)

@@ -64,7 +64,10 @@ class PartnerRow(SQLModel, table=True):
         # The directory's usual page: one partner type in name order (bench/README.md, directory read).
         sa.Index("ix_partners_type_name_id", "partner_type", "name", "id"),
         sa.Index("ix_partners_state_local_area", "state", "local_area"),
-        sa.Index("ix_partners_lat_lon", "latitude", "longitude"),
+        # A radius search's page is found in the bounding box's entries alone (bench/README.md, growth).
+        sa.Index("ix_partners_lat_lon_status", "latitude", "longitude", postgresql_include=["status", "id"]),
+        # The few retired partners, whose services are never listed (an anti-join; bench/README.md, growth).
+        sa.Index("ix_partners_retired", "id", postgresql_where=sa.text("status = 'retired'")),
         sa.Index("ix_partners_updated_at", "updated_at"),
         sa.Index("ix_partners_search", "search", postgresql_using="gin"),
         sa.Index("ix_partners_regions", "regions_served", postgresql_using="gin"),
@@ -125,7 +128,11 @@ class PartnerExternalIdRow(SQLModel, table=True):
 
 class ServiceRow(SQLModel, table=True):
     __tablename__ = "services"
-    __table_args__ = (sa.Index("ix_services_regions", "regions", postgresql_using="gin"),)
+    __table_args__ = (
+        sa.Index("ix_services_regions", "regions", postgresql_using="gin"),
+        # A numbered HSDS page skips and counts services in this index alone (bench/README.md, growth).
+        sa.Index("ix_services_id_partner", "id", postgresql_include=["partner_id"]),
+    )
     id: UUID = Field(primary_key=True)
     partner_id: UUID = Field(foreign_key="partners.id", ondelete="CASCADE", index=True)
     name: str

@@ -66,7 +66,9 @@ async def list_partners(
     response: Response,
     uow: ReadUowDep,
     settings: SettingsDep,
-    q: Annotated[str | None, Query(max_length=MAX_SEARCH_LENGTH, description="Full-text search, ranked")] = None,
+    q: Annotated[str | None, Query(max_length=MAX_SEARCH_LENGTH, description=(
+        "Full-text search, ranked. A very common term is ranked among the first 1,000 partners that match it "
+        "(a more specific search ranks every match); `include_total` then counts those 1,000."))] = None,
     partner_type: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH)] = None,
     population: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH)] = None,
     service_category: Annotated[str | None, Query(max_length=MAX_CODE_LENGTH)] = None,

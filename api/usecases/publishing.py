@@ -54,6 +54,12 @@ class PartnerPage:
     total: int = 0
 
 
+# A numbered page's total is counted exactly up to this many; above it, it is the database's estimate (never less
+# than the page shows exist, and exact on the last page). Counting every service of a national directory for
+# every page would cost more than the page (bench/README.md, growth).
+EXACT_TOTAL_UP_TO = 10_000
+
+
 def _offset(page: int, per_page: int) -> int:
     return (page - 1) * per_page
 
@@ -83,7 +89,8 @@ async def _services_of(uow: UnitOfWork, partners: Sequence[Partner], with_servic
 async def service_page(uow: UnitOfWork, *, flt: ServiceFilter, page: int, per_page: int) -> ServicePage:
     """One numbered page of services with their partners and the total."""
     policy.read_directory(uow)
-    result = await uow.partners.list_services(flt, limit=per_page, offset=_offset(page, per_page), with_total=True)
+    result = await uow.partners.list_services(flt, limit=per_page, offset=_offset(page, per_page), with_total=True,
+                                              exact_total_up_to=EXACT_TOTAL_UP_TO)
     return ServicePage(services=result.items, partners=await _partners_of(uow, result.items),
                        total=result.total or 0)
 
@@ -93,7 +100,7 @@ async def partner_page(uow: UnitOfWork, *, flt: PartnerFilter, page: int, per_pa
     """One numbered page of partners (retired ones are not listed), by name or search rank, with the total."""
     policy.read_directory(uow)
     result = await uow.partners.list_partners(flt, limit=per_page, after=None, with_total=True,
-                                     offset=_offset(page, per_page))
+                                              offset=_offset(page, per_page), exact_total_up_to=EXACT_TOTAL_UP_TO)
     return PartnerPage(partners=result.items, services=await _services_of(uow, result.items, with_services),
                        total=result.total or 0)
 

@@ -107,7 +107,7 @@ class FakePartnerRepository:
 
     async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
-        offset: int = 0,
+        offset: int = 0, exact_total_up_to: int | None = None,  # the fake always counts exactly
     ) -> Page[Partner]:
         if flt.q or flt.near is not None:
             raise NotImplementedError("the fake orders by name only; search and distance need PostgreSQL")
@@ -125,7 +125,7 @@ class FakePartnerRepository:
 
     async def list_services(
         self, flt: ServiceFilter, *, limit: int, after: tuple[object, ...] | None = None, offset: int = 0,
-        with_total: bool = False,
+        with_total: bool = False, exact_total_up_to: int | None = None,  # the fake always counts exactly
     ) -> Page[Service]:
         if flt.q or flt.located or flt.postal_code:
             raise NotImplementedError("search and the partner's address are left to PostgreSQL")
