@@ -240,21 +240,25 @@ class _MovableTransaction:
 
 
 # What a replica raises when it cannot answer a read: unreachable or gone (shutdown, restart: the connection
-# fails, or asyncpg finds it closed), or a query cancelled by a conflict with recovery (the standby replays a
-# change that the query's snapshot still needs: serialization failure, or a deadlock on a buffer pin).
+# fails, asyncpg finds it closed, or its protocol is caught mid-operation), or a query cancelled by a conflict
+# with recovery (the standby replays a change that the query's snapshot still needs: serialization failure, or
+# a deadlock on a buffer pin).
 REPLICA_FAILURES: tuple[type[Exception], ...] = (
-    *UNAVAILABLE_ERRORS, asyncpg.InterfaceError, asyncpg.SerializationError, asyncpg.DeadlockDetectedError,
-    TimeoutError,
+    *UNAVAILABLE_ERRORS, asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError, TimeoutError,
 )
 
 
 def _replica_failed(conn: Any, exc: BaseException) -> bool:
-    """Whether ``exc`` means the replica could not answer (and not a mistake of the statement or the caller)."""
-    if isinstance(exc, asyncpg.InterfaceError):
-        try:  # "another operation is in progress" is a bug to report, not a replica to leave
-            return bool(conn.is_closed())
-        except Exception:
-            return True
+    """Whether ``exc`` means the replica could not answer: always, for a read (re-running it elsewhere is safe).
+
+    A connection that the server closed while a statement was starting can leave asyncpg's protocol in a state
+    it refuses (``InternalClientError``, ``InterfaceError``): such a connection is closed here, so that the pool
+    opens a new one rather than hand it out again.
+    """
+    if isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError):
+        with contextlib.suppress(Exception):
+            conn.terminate()
     return True
 
 
