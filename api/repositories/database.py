@@ -111,7 +111,7 @@ def json_date(value: str | None) -> date | None:
 
 
 async def _ensure_database(base_dsn: str, name: str) -> None:
-    conn = await asyncpg.connect(base_dsn)
+    conn = await asyncpg.connect(base_dsn, statement_cache_size=0)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
