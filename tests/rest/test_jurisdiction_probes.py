@@ -110,7 +110,7 @@ SHARED = ("partner_types", "service_categories", "populations", "functions", "us
           "reference_documents", "readiness_frameworks", "funding_streams", "code_titles")
 for _table in SHARED:
     OWNED_BY[_table] = f"SELECT '*', t::text FROM {_table} t"
-BOOKKEEPING = ("audit_log", "rate_limits", "idempotency_keys", "changes")
+BOOKKEEPING = ("audit_log", "rate_limits", "idempotency_keys", "changes", "api_key_writes")
 CHECKSUMS = " UNION ALL ".join(
     f"SELECT '{table}', j, md5(string_agg(r, '|' ORDER BY r)) FROM ({sql}) AS x(j, r) GROUP BY j"
     for table, sql in sorted(OWNED_BY.items()))
