@@ -26,7 +26,8 @@ from tests.conftest import add_region, mint_key, partner_body
 from tests.reliability.helpers import NDJSON, ndjson, provider
 from tests.replica.cluster import StreamingPair
 
-WINDOW_S = 1.0  # PATHWAYS_READ_YOUR_WRITES_SECONDS in these tests
+WINDOW_S = 30.0  # PATHWAYS_READ_YOUR_WRITES_SECONDS in these tests (a loaded machine is slow)
+SHORT_WINDOW_S = 0.5  # ... in the one that waits for the window to pass
 RETRY_S = 0.3  # how long a process leaves a failed replica alone
 GRAPHQL = {"query": "{ partners(first: 5) { edges { node { id name } } } }"}
 
@@ -68,13 +69,13 @@ async def replica(dsns: tuple[str, str, str]) -> AsyncIterator[Replica]:
     await db.close(grace_seconds=1)
 
 
-def _settings() -> Settings:
-    return Settings(environment="test", read_your_writes_seconds=WINDOW_S, rate_limit_per_minute=1_000_000,
+def _settings(window: float = WINDOW_S) -> Settings:
+    return Settings(environment="test", read_your_writes_seconds=window, rate_limit_per_minute=1_000_000,
                     anonymous_rate_limit_per_minute=1_000_000)
 
 
-def _app(primary_db: Database, replica: Replica) -> FastAPI:
-    app = create_app(_settings(), manage_database=False)
+def _app(primary_db: Database, replica: Replica, window: float = WINDOW_S) -> FastAPI:
+    app = create_app(_settings(window), manage_database=False)
     install_database(app, primary_db, replica)
     return app
 
@@ -183,8 +184,9 @@ async def test_a_key_reads_its_own_writes_at_once_while_the_standby_lags(pair, a
     finally:
         await pair.resume_replay()
     await pair.caught_up()
-    await asyncio.sleep(WINDOW_S)
-    later = await writer.get(f"/v1/partners/{pid}")
+    async with _client(_app(primary_db, replica, SHORT_WINDOW_S), writer.headers["authorization"][7:]) as brief:
+        await asyncio.sleep(SHORT_WINDOW_S)  # past a short window, the same key reads from the replica again
+        later = await brief.get(f"/v1/partners/{pid}")
     assert (later.status_code, _from(later), later.json()["description"]) == (200, "replica", "version 11")
 
 
@@ -254,8 +256,9 @@ async def test_reads_fall_back_to_the_primary_when_the_standby_stops_mid_run(pai
     async def read_forever(path: str, body: dict[str, object] | None = None) -> None:
         async with _client(app) as reader:
             while not done.is_set():
+                started = phase  # a read begun before the stop may finish after it, from the replica
                 r = await (reader.post(path, json=body) if body else reader.get(path))
-                answers.append((phase, r.status_code, _from(r)))
+                answers.append((started, r.status_code, _from(r)))
                 answer.set()
                 assert r.status_code < 500, r.text
 
@@ -299,7 +302,10 @@ async def test_reads_fall_back_to_the_primary_when_the_standby_stops_mid_run(pai
     assert not [r for r in results if isinstance(r, BaseException)], results
     assert all(status < 500 for _, status, _ in answers)
     by_phase = {p: {source for q, _, source in answers if q == p} for p in ("before", "stopped", "after")}
-    assert by_phase == {"before": {"replica"}, "stopped": {"primary"}, "after": {"replica"}}, by_phase
+    # Reads begun after the stop are answered by the primary, those begun after the restart by the replica again;
+    # a read in flight when the standby stopped may have fallen back to the primary.
+    assert "replica" in by_phase["before"] and by_phase["before"] <= {"replica", "primary"}, by_phase
+    assert (by_phase["stopped"], by_phase["after"]) == ({"primary"}, {"replica"}), by_phase
     async with _client(app) as probe:
         ready = await probe.get("/readyz")
     assert ready.json()["reads"].startswith("reads on the replica"), ready.text
