@@ -79,7 +79,7 @@ async def _seed_demo(dsn: str) -> int:
     from api.repositories.database import Database
     from api.repositories.uow import PgUnitOfWork
 
-    db = await Database.connect(dsn, min_size=1, max_size=2)
+    db = await Database.connect(dsn, min_size=1, max_size=2, statement_cache_size=get_settings().statement_cache_size)
     try:
         async with PgUnitOfWork(db, caller=system_caller("demo")) as uow:
             added = await load_demo(uow)
@@ -95,7 +95,7 @@ async def _with_uow(dsn: str, action: Any) -> Any:
     from api.repositories.database import Database
     from api.repositories.uow import PgUnitOfWork
 
-    db = await Database.connect(dsn, min_size=1, max_size=2)
+    db = await Database.connect(dsn, min_size=1, max_size=2, statement_cache_size=get_settings().statement_cache_size)
     try:
         async with PgUnitOfWork(db, caller=system_caller("pathways-cli")) as uow:
             result = await action(uow)

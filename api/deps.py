@@ -6,7 +6,7 @@ which adapter builds it, so routers and GraphQL stay free of ``api.repositories`
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
@@ -34,7 +34,11 @@ class TransactionalUnitOfWork(UnitOfWork, Protocol):
     async def commit(self) -> None: ...
 
 
-UowFactory = Callable[[bool, Caller], AbstractAsyncContextManager[TransactionalUnitOfWork]]
+class UowFactory(Protocol):
+    """Opens a unit of work: read-only or writing, for a caller; ``primary`` keeps a read off any replica."""
+
+    def __call__(self, readonly: bool, caller: Caller, *,
+                 primary: bool = False) -> AbstractAsyncContextManager[TransactionalUnitOfWork]: ...
 
 
 def app_settings(request: Request) -> Settings:
@@ -73,7 +77,8 @@ async def get_caller(request: Request, response: Response, settings: SettingsDep
     if not authorization:  # no key to look up: no connection to borrow
         caller = anonymous(public_directory=settings.public_directory_read)
     else:
-        async with uow_factory(request)(True, system_caller("authenticator")) as uow:
+        # On the primary: a key just created works at once, a key just revoked stops at once.
+        async with uow_factory(request)(True, system_caller("authenticator"), primary=True) as uow:
             try:
                 caller = await access_uc.authenticate(uow.keys, authorization=authorization,
                                                       public_directory=settings.public_directory_read, now=now)

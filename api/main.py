@@ -7,21 +7,31 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import __version__, contract, explorers, problems
 from api.deps import UNMETERED_PATHS, meter
+from api.domain.access import Caller
 from api.graphql.context import get_context
 from api.graphql.schema import build_schema
 from api.hsds import router as hsds
 from api.logging_setup import configure as configure_logging
-from api.middleware import BodyLimit, DirectoryCaching, Idempotency, RequestContext
+from api.middleware import BodyLimit, DirectoryCaching, Idempotency, RequestContext, note_read_from
 from api.repositories import bootstrap
 from api.repositories.access import PgRateLimiter
-from api.repositories.database import UNAVAILABLE_ERRORS, UNSTORABLE_TEXT_ERRORS, Database, EmbeddedPostgres
+from api.repositories.database import (
+    UNAVAILABLE_ERRORS,
+    UNSTORABLE_TEXT_ERRORS,
+    Database,
+    EmbeddedPostgres,
+    Replica,
+    with_user,
+)
 from api.repositories.idempotency import PgIdempotencyStore
 from api.repositories.uow import PgUnitOfWork
 from api.routers import (
@@ -75,18 +85,39 @@ def database_roles(settings: Settings) -> bootstrap.Roles:
                            service_password=settings.db_service_password)
 
 
-def install_database(app: FastAPI, db: Database) -> None:
-    """Point the app's unit-of-work factory and readiness probe at ``db``."""
+def install_database(app: FastAPI, db: Database, replica: Replica | None = None) -> None:
+    """Point the app's unit-of-work factory and readiness probe at ``db`` (the primary) and ``replica``, if any.
+
+    Read-only units of work (directory and HSDS reads, exports, the change feed, GraphQL queries) read on the
+    replica, unless the caller's key wrote within ``read_your_writes_seconds`` (its reads must see its writes)
+    or the replica cannot answer; writes, key lookups, rate limits and idempotency keys use the primary.
+    """
+    settings: Settings = app.state.settings
+    window = settings.read_your_writes_seconds
     app.state.db = db
-    app.state.uow_factory = lambda readonly, caller: PgUnitOfWork(db, readonly=readonly, caller=caller)
+    app.state.replica = replica
+
+    def uow_factory(readonly: bool, caller: Caller, *, primary: bool = False) -> PgUnitOfWork:
+        reads_replica = (replica is not None and readonly and not primary
+                         and not caller.wrote_within(window, now=datetime.now(UTC)))
+        return PgUnitOfWork(db, readonly=readonly, caller=caller, replica=replica if reads_replica else None,
+                            note_write=replica is not None, served=None if primary else note_read_from)
+
+    app.state.uow_factory = uow_factory
     app.state.rate_limiter = PgRateLimiter(db.pool)
     app.state.idempotency = PgIdempotencyStore(db.pool)
     app.state.meter = meter  # idempotent replays count against the rate limit too
 
-    async def readiness() -> tuple[bool, str]:
-        return await bootstrap.readiness(db.pool)
+    async def readiness() -> tuple[bool, str, str | None]:
+        ok, detail = await bootstrap.readiness(db.pool)
+        reads = (await replica.status())[1] if replica is not None and ok else None
+        return ok, detail, reads
 
     app.state.readiness = readiness
+
+
+def _user(dsn: str) -> str | None:
+    return urlsplit(dsn).username
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> FastAPI:
@@ -103,6 +134,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         if dsn is None:
             embedded = EmbeddedPostgres(settings.data_dir)
             dsn = await asyncio.to_thread(embedded.start)
+        given = dsn
         if settings.migrate_on_start:
             dsn = await bootstrap.prepare(dsn, migration_dsn=settings.migration_database_url,
                                           roles=database_roles(settings))
@@ -113,10 +145,21 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             dsn, min_size=settings.pool_min_size, max_size=settings.pool_max_size,
             statement_timeout_ms=settings.statement_timeout_ms, statement_cache_size=settings.statement_cache_size,
         )
-        install_database(app, db)
+        replica = None
+        if settings.read_database_url:
+            read_dsn = settings.read_database_url
+            if dsn != given and _user(read_dsn) == _user(given):
+                # The primary's superuser URL serves as the service role: so does the replica's (same roles).
+                read_dsn = with_user(read_dsn, settings.db_service_role, settings.db_service_password)
+            replica = await Replica.connect(
+                read_dsn, max_size=settings.pool_max_size, statement_timeout_ms=settings.statement_timeout_ms,
+                statement_cache_size=settings.statement_cache_size)
+        install_database(app, db, replica)
         try:
             yield
         finally:
+            if replica is not None:
+                await replica.close()
             await db.close()
             if embedded is not None:
                 embedded.stop()
@@ -196,7 +239,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
 # holds it to the headers the OpenAPI description documents.
 EXPOSED_HEADERS = ("ETag", "Link", "Location", "X-Request-ID", "RateLimit-Limit", "RateLimit-Remaining",
                    "RateLimit-Reset", "Retry-After", "Idempotent-Replayed", "WWW-Authenticate", "Cache-Control",
-                   "Allow", "Content-Disposition")
+                   "Allow", "Content-Disposition", "X-Read-From")
 
 
 def app_factory() -> FastAPI:

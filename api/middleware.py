@@ -10,6 +10,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -31,9 +32,32 @@ RATE_LIMIT_STATE = "rate_limit_headers"
 """The request-state entry where authentication leaves the ``RateLimit-*`` headers of the request's decision."""
 
 
+class ReadFrom:
+    """Where one request read its data: ``primary`` as soon as any of its units of work used the primary."""
+
+    __slots__ = ("where",)
+
+    def __init__(self) -> None:
+        self.where: str | None = None
+
+    def note(self, where: str) -> None:
+        if self.where != "primary":
+            self.where = where
+
+
+_read_from: ContextVar[ReadFrom | None] = ContextVar("read_from", default=None)
+
+
+def note_read_from(where: str) -> None:
+    """Record, for the ``X-Read-From`` header, that the current request read from ``where``."""
+    holder = _read_from.get()
+    if holder is not None:
+        holder.note(where)
+
+
 class RequestContext:
-    """Honour or mint ``X-Request-ID``, return it, add security and ``RateLimit-*`` headers, and log one line
-    per request.
+    """Honour or mint ``X-Request-ID``, return it, add security, ``RateLimit-*`` and ``X-Read-From`` headers,
+    and log one line per request.
 
     The rate limit is decided while authenticating (``api.deps.get_caller``), which records its headers in the
     request state; they are added here so that every response that went through it carries them, whether the
@@ -50,6 +74,9 @@ class RequestContext:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if _RID_RE.match(incoming) else uuid.uuid4().hex
         token = request_id.set(rid)
+        # A holder, not a value: the handler (or a stream's task) runs in a copy of this context and fills it in.
+        read_from = ReadFrom()
+        read_token = _read_from.set(read_from)
         started = time.perf_counter()
         status = 500
         state = scope.setdefault("state", {})
@@ -63,6 +90,8 @@ class RequestContext:
                 if limits and not any(k.lower() == b"ratelimit-limit" for k, _ in headers):
                     headers.extend((k.lower().encode(), v.encode()) for k, v in limits.items())
                 headers.append((b"x-request-id", rid.encode()))
+                if read_from.where is not None:
+                    headers.append((b"x-read-from", read_from.where.encode()))
                 headers.extend(SECURITY_HEADERS)
                 message["headers"] = headers
             await send(message)
@@ -76,6 +105,7 @@ class RequestContext:
                        "duration_ms": round((time.perf_counter() - started) * 1000, 2)},
             )
             request_id.reset(token)
+            _read_from.reset(read_token)
 
 
 class BodyTooLarge(HTTPException):

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "test", "production"] = "development"
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    # A read replica (a hot standby streaming from DATABASE_URL's server): read-only requests read there, every
+    # write, rate limit, idempotency key, audit entry and key lookup stays on the primary (docs/scaling.md).
+    read_database_url: str | None = None
+    # A key's reads go to the primary for this long after it last wrote, so that it reads its own writes; set
+    # it above the replica's usual lag.
+    read_your_writes_seconds: float = Field(default=5.0, ge=0)
     # Who migrates, when not DATABASE_URL's user: the owner role's URL (or a superuser's). With it, DATABASE_URL
     # is the service role's own URL; without it, a superuser DATABASE_URL serves as the service role.
     migration_database_url: str | None = None

@@ -18,21 +18,24 @@ target_metadata = metadata
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+    role = config.attributes.get("role")
     with context.begin_transaction():
+        if role:  # a superuser migrating on behalf of the owner role: what it creates belongs to that role
+            # SET LOCAL: the role ends with the transaction, so behind a transaction pooler it cannot stay on a
+            # server connection that another client gets next.
+            connection.exec_driver_sql(f"SET LOCAL ROLE {quote_ident(role)}")
         context.run_migrations()
 
 
 async def _main() -> None:
     dsn = config.attributes["dsn"]
-    role = config.attributes.get("role")
 
     async def creator() -> asyncpg.Connection:
-        conn = await asyncpg.connect(dsn)
-        if role:  # a superuser migrating on behalf of the owner role: what it creates belongs to that role
-            await conn.execute(f"SET ROLE {quote_ident(role)}")
-        return conn
+        # No named prepared statements (they would outlive the transaction behind a transaction pooler).
+        return await asyncpg.connect(dsn, statement_cache_size=0)
 
-    engine = create_async_engine("postgresql+asyncpg://", async_creator=creator, poolclass=pool.NullPool)
+    engine = create_async_engine("postgresql+asyncpg://?prepared_statement_cache_size=0", async_creator=creator,
+                                 poolclass=pool.NullPool)
     async with engine.connect() as conn:
         await conn.run_sync(_run)
     await engine.dispose()

@@ -31,6 +31,9 @@ from api.repositories.database import Database, EmbeddedPostgres
 from api.settings import Settings
 from tests import hypothesis_profiles  # noqa: F401  # registers and loads the Hypothesis profile
 
+# The pool settings of the environment (behind a transaction pooler, PATHWAYS_STATEMENT_CACHE_SIZE=0).
+POOL_OPTIONS = {"statement_cache_size": Settings().statement_cache_size}
+
 
 def _with_database(dsn: str, name: str) -> str:
     """The same server DSN pointing at database ``name``."""
@@ -104,7 +107,7 @@ def service_dsn(prepared_database: tuple[str, str]) -> str:
 
 @pytest.fixture(scope="session")
 async def db(service_dsn: str) -> AsyncIterator[Database]:
-    database = await Database.connect(service_dsn, min_size=1, max_size=8)
+    database = await Database.connect(service_dsn, min_size=1, max_size=8, **POOL_OPTIONS)
     yield database
     await database.close()
 
@@ -112,7 +115,7 @@ async def db(service_dsn: str) -> AsyncIterator[Database]:
 @pytest.fixture(scope="session")
 async def admin_db(database_dsn: str) -> AsyncIterator[Database]:
     """The session database through a superuser's connection."""
-    database = await Database.connect(database_dsn, min_size=1, max_size=1)
+    database = await Database.connect(database_dsn, min_size=1, max_size=1, **POOL_OPTIONS)
     yield database
     await database.close()
 

@@ -45,6 +45,11 @@ HEADERS: dict[str, dict[str, Any]] = {
     "Cache-Control": {"description": "Caches may store the response but must revalidate it (`no-cache`) with its "
                                      "`ETag`; `private` for responses to a key.", "schema": {"type": "string"},
                       "required": True},
+    "X-Read-From": {"description": "Where this response's data was read, for debugging: `replica` (a read "
+                                   "replica, which may lag the primary by a moment) or `primary` (every write, and "
+                                   "every read by a key within `PATHWAYS_READ_YOUR_WRITES_SECONDS` of its last "
+                                   "write, or while the replica does not answer). Absent when nothing was read.",
+                    "schema": {"type": "string", "enum": ["primary", "replica"]}},
     "Idempotent-Replayed": {"description": "`true` when this response is the stored answer to an earlier request "
                                            "with the same `Idempotency-Key`.",
                             "schema": {"type": "string", "enum": ["true"]}},
@@ -180,6 +185,7 @@ def _headers(method: str, operation: dict[str, Any], *, metered: bool, idempoten
     for status, response in responses.items():
         _header(response, "X-Request-ID")
         if metered:
+            _header(response, "X-Read-From")
             for name in ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"):
                 _header(response, name, required=status == "429")
         if status in ("429", "503"):

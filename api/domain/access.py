@@ -71,6 +71,7 @@ class ApiKey:
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
     last_used_at: datetime | None = None
+    last_write_at: datetime | None = None  # when a write by this key last committed
 
     def usable_at(self, now: datetime) -> bool:
         """Say whether the key is neither revoked nor expired at ``now``."""
@@ -120,6 +121,12 @@ class Caller:
     name: str
     scopes: frozenset[Scope]
     jurisdiction: Jurisdiction | None  # None: every jurisdiction (admins)
+    # When this key's last write committed, as authentication found it: reads soon after it must see it.
+    last_write_at: datetime | None = None
+
+    def wrote_within(self, seconds: float, *, now: datetime) -> bool:
+        """Say whether the caller's last write committed less than ``seconds`` before ``now``."""
+        return self.last_write_at is not None and (now - self.last_write_at).total_seconds() < seconds
 
     @property
     def anonymous(self) -> bool:
@@ -150,7 +157,8 @@ def system_caller(name: str = "system") -> Caller:
 
 def caller_of(key: ApiKey) -> Caller:
     """The caller a stored key stands for."""
-    return Caller(key_id=key.id, name=key.name, scopes=key.scopes, jurisdiction=key.jurisdiction)
+    return Caller(key_id=key.id, name=key.name, scopes=key.scopes, jurisdiction=key.jurisdiction,
+                  last_write_at=key.last_write_at)
 
 
 def require(caller: Caller, scope: Scope) -> None:

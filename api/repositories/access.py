@@ -22,7 +22,17 @@ INSERT_KEY = """
 INSERT INTO api_keys (id, name, prefix, secret_hash, scopes, state, local_area, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 """
-FIND_KEY = f"SELECT {KEY_COLUMNS} FROM api_keys WHERE prefix = $1"
+# Authentication reads the key with the moment it last wrote (on the primary, in the same round trip).
+FIND_KEY = f"""
+SELECT {", ".join("k." + c.strip() for c in KEY_COLUMNS.split(","))}, w.written_at AS last_write_at
+FROM api_keys k LEFT JOIN api_key_writes w ON w.key_id = k.id WHERE k.prefix = $1
+"""
+# Noted as the last statement of a key's writing transaction: the row lock is held only until its commit, and
+# clock_timestamp() (not now(), the transaction's start) so that a long sync's window starts when it ends.
+NOTE_WRITE = """
+INSERT INTO api_key_writes (key_id, written_at) VALUES ($1, clock_timestamp())
+ON CONFLICT (key_id) DO UPDATE SET written_at = excluded.written_at
+"""
 LIST_KEYS = f"SELECT {KEY_COLUMNS} FROM api_keys ORDER BY created_at, id"
 REVOKE_KEY = f"""
 WITH before AS (SELECT id, revoked_at FROM api_keys WHERE id = $1 FOR UPDATE)
@@ -65,6 +75,7 @@ def _key(r: Mapping[str, Any]) -> ApiKey:
         id=r["id"], name=r["name"], prefix=r["prefix"], secret_hash=r["secret_hash"],
         scopes=frozenset(Scope(s) for s in r["scopes"]), jurisdiction=jurisdiction, created_at=r["created_at"],
         expires_at=r["expires_at"], revoked_at=r["revoked_at"], last_used_at=r["last_used_at"],
+        last_write_at=r.get("last_write_at"),
     )
 
 

@@ -152,7 +152,9 @@ async def prepare(dsn: str, *, migration_dsn: str | None = None, roles: Roles = 
     was given, in which case ``dsn`` is the service's own URL and is returned as it is.
     """
     admin = migration_dsn or dsn
-    conn = await asyncpg.connect(admin)
+    # One-off connections prepare no named statements: behind a transaction pooler such a statement would stay on
+    # a server connection that other clients then share (docs/scaling.md, "A connection pooler").
+    conn = await asyncpg.connect(admin, statement_cache_size=0)
     try:
         superuser = bool(await conn.fetchval("SELECT current_setting('is_superuser') = 'on'"))
         if superuser:
@@ -181,7 +183,7 @@ async def serving_dsn(dsn: str, *, migration_dsn: str | None = None, roles: Role
     """The DSN to serve with when another process prepared the database: never a superuser's (see ``prepare``)."""
     if migration_dsn is not None:
         return dsn
-    conn = await asyncpg.connect(dsn)
+    conn = await asyncpg.connect(dsn, statement_cache_size=0)
     try:
         superuser = bool(await conn.fetchval("SELECT current_setting('is_superuser') = 'on'"))
     finally:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, TypeVar
 
 import asyncpg
 import orjson
+from asyncpg.transaction import Transaction
 
 log = logging.getLogger("pathways.db")
+_T = TypeVar("_T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -107,7 +111,7 @@ def json_date(value: str | None) -> date | None:
 
 
 async def _ensure_database(base_dsn: str, name: str) -> None:
-    conn = await asyncpg.connect(base_dsn)
+    conn = await asyncpg.connect(base_dsn, statement_cache_size=0)
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
         if not exists:
@@ -143,35 +147,119 @@ class SerializedConnection:
     """One connection shared by concurrent resolvers: statements queue instead of colliding.
 
     GraphQL resolves sibling fields concurrently; asyncpg allows one operation per connection at a time.
+
+    With a ``fallback`` the connection is a replica's: a statement the replica cannot answer (it went away, or
+    a replication conflict cancelled the query) runs again on the connection ``fallback`` returns (the
+    primary's), and every later statement of the unit of work goes there too. Outside a transaction each
+    statement reads its own snapshot anyway, and the primary's is never older than the replica's; a
+    transaction begun on the replica (an export's snapshot) is not moved.
     """
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, *,
+                 fallback: Callable[[BaseException], Awaitable[asyncpg.Connection]] | None = None) -> None:
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._fallback = fallback
+
+    @property
+    def connection(self) -> asyncpg.Connection:
+        """The connection statements go to now."""
+        return self._conn
+
+    async def _run(self, op: Callable[[asyncpg.Connection], Awaitable[_T]]) -> _T:
+        async with self._lock:
+            if self._fallback is None:
+                return await op(self._conn)
+            try:
+                return await op(self._conn)
+            except REPLICA_FAILURES as exc:
+                if not _replica_failed(self._conn, exc):
+                    raise
+                await self._move(exc)
+                return await op(self._conn)
+
+    async def _move(self, exc: BaseException) -> None:
+        assert self._fallback is not None
+        fallback, self._fallback = self._fallback, None
+        self._conn = await fallback(exc)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        async with self._lock:
-            return await self._conn.fetch(query, *args)
+        return await self._run(lambda c: c.fetch(query, *args))
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        async with self._lock:
-            return await self._conn.fetchrow(query, *args)
+        return await self._run(lambda c: c.fetchrow(query, *args))
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        async with self._lock:
-            return await self._conn.fetchval(query, *args)
+        return await self._run(lambda c: c.fetchval(query, *args))
 
     async def execute(self, query: str, *args: Any) -> str:
-        async with self._lock:
-            return await self._conn.execute(query, *args)
+        return await self._run(lambda c: c.execute(query, *args))
 
     async def executemany(self, query: str, args: Any) -> None:
-        async with self._lock:
-            await self._conn.executemany(query, args)
+        await self._run(lambda c: c.executemany(query, args))
 
     async def fetch_replanned(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        async with self._lock:
-            return await fetch_replanned(self._conn, query, *args)
+        return await self._run(lambda c: fetch_replanned(c, query, *args))
+
+    # What an export needs beyond statements: its transaction and server-side cursor, on the current connection.
+    def is_in_transaction(self) -> bool:
+        return bool(self._conn.is_in_transaction())
+
+    def transaction(self, **options: Any) -> _MovableTransaction:
+        return _MovableTransaction(self, options)
+
+    def cursor(self, query: str, *args: Any) -> Any:
+        return self._conn.cursor(query, *args)
+
+
+class _MovableTransaction:
+    """A read-only transaction that begins on the primary when the replica cannot begin it."""
+
+    def __init__(self, owner: SerializedConnection, options: dict[str, Any]) -> None:
+        self._owner = owner
+        self._options = options
+        self._tx: Transaction | None = None
+
+    async def __aenter__(self) -> None:
+        owner = self._owner
+        async with owner._lock:
+            self._tx = owner._conn.transaction(**self._options)
+            try:
+                await self._tx.__aenter__()
+            except REPLICA_FAILURES as exc:
+                if owner._fallback is None or not _replica_failed(owner._conn, exc):
+                    raise
+                await owner._move(exc)
+                self._tx = owner._conn.transaction(**self._options)
+                await self._tx.__aenter__()
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        assert self._tx is not None
+        await self._tx.__aexit__(exc_type, exc, tb)
+
+
+# What a replica raises when it cannot answer a read: unreachable or gone (shutdown, restart: the connection
+# fails, asyncpg finds it closed, or its protocol is caught mid-operation), or a query cancelled by a conflict
+# with recovery (the standby replays a change that the query's snapshot still needs: serialization failure, or
+# a deadlock on a buffer pin).
+REPLICA_FAILURES: tuple[type[Exception], ...] = (
+    *UNAVAILABLE_ERRORS, asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.SerializationError,
+    asyncpg.DeadlockDetectedError, TimeoutError,
+)
+
+
+def _replica_failed(conn: Any, exc: BaseException) -> bool:
+    """Whether ``exc`` means the replica could not answer: always, for a read (re-running it elsewhere is safe).
+
+    A connection that the server closed while a statement was starting can leave asyncpg's protocol in a state
+    it refuses (``InternalClientError``, ``InterfaceError``): such a connection is closed here, so that the pool
+    opens a new one rather than hand it out again.
+    """
+    if isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError):
+        with contextlib.suppress(Exception):
+            conn.terminate()
+    return True
 
 
 async def fetch_replanned(
@@ -215,7 +303,7 @@ class Database:
     @classmethod
     async def connect(
         cls, dsn: str, *, min_size: int = 1, max_size: int = 10, statement_timeout_ms: int = 15_000,
-        statement_cache_size: int = 100,
+        statement_cache_size: int = 100, connect_timeout: float = CONNECT_TIMEOUT_S,
     ) -> Database:
         """Open a pool with the jsonb codec and a statement timeout on every connection."""
         pool = await asyncpg.create_pool(
@@ -226,7 +314,7 @@ class Database:
             reset=_keep_session,
             statement_cache_size=statement_cache_size,
             server_settings={"statement_timeout": str(statement_timeout_ms), "application_name": "pathways"},
-            timeout=CONNECT_TIMEOUT_S,
+            timeout=connect_timeout,
         )
         return cls(pool)
 
@@ -237,6 +325,83 @@ class Database:
         except TimeoutError:
             log.warning("pool did not close in %ss; terminating its connections", grace_seconds)
             self.pool.terminate()
+
+
+# A replica that does not answer this fast is left for the primary; its pool opens no connection at start, so
+# a replica that is down when a process starts delays nothing.
+REPLICA_CONNECT_TIMEOUT_S = 2.0
+# After a replica failed a read, this process sends reads to the primary for this long before trying it again.
+REPLICA_RETRY_AFTER_S = 5.0
+REPLICA_STATUS = """
+SELECT pg_is_in_recovery() AS standby,
+       CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0.0
+            ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 END AS lag_s
+"""
+
+
+class Replica:
+    """A read replica's pool, and what this process last learnt of it.
+
+    Whether the replica answers is this process's own observation of its own connections (every process finds
+    out for itself, within ``REPLICA_RETRY_AFTER_S``); nothing a request's result depends on is kept here: a
+    read the replica fails is answered from the primary.
+    """
+
+    def __init__(self, db: Database, *, retry_after_s: float = REPLICA_RETRY_AFTER_S) -> None:
+        self.db = db
+        self.retry_after_s = retry_after_s
+        self._down_until = 0.0
+        self.failure: str | None = None
+
+    @classmethod
+    async def connect(cls, dsn: str, *, max_size: int, statement_timeout_ms: int,
+                      statement_cache_size: int) -> Replica:
+        """A replica whose pool connects on first use (so a replica down at start delays nothing)."""
+        db = await Database.connect(dsn, min_size=0, max_size=max_size, statement_timeout_ms=statement_timeout_ms,
+                                    statement_cache_size=statement_cache_size,
+                                    connect_timeout=REPLICA_CONNECT_TIMEOUT_S)
+        return cls(db)
+
+    def failed(self, exc: BaseException) -> None:
+        """Note that the replica could not answer: reads go to the primary for a while."""
+        if self.failure is None:
+            log.warning("read replica failed (%s: %s); reads go to the primary", type(exc).__name__, exc)
+        self.failure = f"{type(exc).__name__}: {exc}"[:200]
+        self._down_until = time.monotonic() + self.retry_after_s
+
+    async def acquire(self) -> asyncpg.Connection | None:
+        """A replica connection, or None when the replica is (or just was) unreachable."""
+        if time.monotonic() < self._down_until:
+            return None
+        try:
+            conn = await self.db.pool.acquire()
+        except REPLICA_FAILURES as exc:
+            self.failed(exc)
+            return None
+        if self.failure is not None:
+            log.warning("read replica answers again; reads go to it")
+            self.failure = None
+        return conn
+
+    async def status(self) -> tuple[bool, str]:
+        """Whether the replica answers as a standby, and how far behind it is (what /readyz reports)."""
+        conn = await self.acquire()
+        if conn is None:
+            return False, f"replica unreachable ({self.failure}); reads on the primary"
+        try:
+            row = await conn.fetchrow(REPLICA_STATUS)
+        except REPLICA_FAILURES as exc:
+            self.failed(exc)
+            return False, f"replica unreachable ({self.failure}); reads on the primary"
+        finally:
+            await self.db.pool.release(conn)
+        assert row is not None
+        if not row["standby"]:
+            return True, "replica is not in recovery (a primary?); reads on it"
+        return True, f"reads on the replica, {row['lag_s']:.1f} s behind"
+
+    async def close(self, grace_seconds: float = 10.0) -> None:
+        await self.db.close(grace_seconds)
 
 
 def alembic_config(dsn: str, *, role: str | None = None) -> Any:

@@ -401,6 +401,18 @@ class ApiKeyRow(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_column=sa.Column(sa.DateTime(timezone=True)))
 
 
+class ApiKeyWriteRow(SQLModel, table=True):
+    """When each key last committed a write: its reads go to the primary for a while after (read your writes).
+
+    Kept apart from ``api_keys`` (and without a foreign key to it) so that a writing transaction, which notes
+    its key here last, locks no row that authentication or the rate limiter touches.
+    """
+
+    __tablename__ = "api_key_writes"
+    key_id: UUID = Field(primary_key=True)
+    written_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+
+
 class AuditRow(SQLModel, table=True):
     """Append-only record of every write (a trigger refuses UPDATE and DELETE)."""
 

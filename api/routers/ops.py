@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api import __version__
 
@@ -22,6 +22,9 @@ class ServiceDescription(BaseModel):
 class Health(BaseModel):
     status: str
     detail: str | None = None
+    reads: str | None = Field(default=None, description=(
+        "With a read replica configured: where reads go and why, e.g. `reads on the replica, 0.2 s behind` or "
+        "`replica unreachable (...); reads on the primary`."))
 
 
 @router.get("/", response_model=ServiceDescription)
@@ -43,8 +46,11 @@ async def healthz() -> Health:
 
 @router.get("/readyz", response_model=Health, responses={503: {"model": Health}})
 async def readyz(request: Request) -> Health | JSONResponse:
-    """The database answers and is migrated to the code's head revision."""
-    ok, detail = await request.app.state.readiness()
+    """The database answers and is migrated to the code's head revision; ``reads`` says where reads go.
+
+    A replica that does not answer leaves the service ready: its reads go to the primary.
+    """
+    ok, detail, reads = await request.app.state.readiness()
     if not ok:
         return JSONResponse({"status": "unavailable", "detail": detail}, status_code=503)
-    return Health(status="ok", detail=detail)
+    return Health(status="ok", detail=detail, reads=reads)

@@ -114,7 +114,7 @@ OWNED_BY["staff_session_agencies"] = _rows(BY_SYSTEM, "staff_session_agencies t 
                                                       "e.id = t.session_id JOIN systems s ON s.id = e.system_id")
 for _table in SHARED:
     OWNED_BY[_table] = f"SELECT '*', t::text FROM {_table} t"
-BOOKKEEPING = ("audit_log", "rate_limits", "idempotency_keys", "changes")
+BOOKKEEPING = ("audit_log", "rate_limits", "idempotency_keys", "changes", "api_key_writes")
 CHECKSUMS = " UNION ALL ".join(
     f"SELECT '{table}', j, md5(string_agg(r, '|' ORDER BY r)) FROM ({sql}) AS x(j, r) GROUP BY j"
     for table, sql in sorted(OWNED_BY.items()))
