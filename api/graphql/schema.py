@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -28,7 +29,6 @@ from api.graphql.connections import ConnectionMutation, ConnectionQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
 from api.graphql.errors import HideUnexpectedErrors, MutationError, as_result, query_error
-from api.graphql.executor import FastExecutionContext
 from api.graphql.labor_market import LaborMarketQuery
 from api.graphql.limits import cost_rule
 from api.graphql.permissions import requires
@@ -52,6 +52,7 @@ from api.usecases import partners as uc
 
 MAX_PAGE = 500
 Info = strawberry.Info[Context, None]
+log = logging.getLogger("pathways")
 
 
 def _filter(where: PartnerFilterInput | None) -> PartnerFilter:
@@ -206,14 +207,25 @@ Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMu
                                     AgreementMutation, ConnectionMutation, PartnershipMutation))
 
 
+def fast_execution_context() -> type[Any] | None:
+    """The fast path's execution context, or None (logged) when its package cannot load or refuses the
+    installed graphql-core or Strawberry: the schema then runs the stock executor."""
+    try:
+        from api.graphql.fast import FastExecutionContext  # here, not at the top: only when it is enabled
+    except Exception as exc:  # whatever stops it loading, the stock executor answers the same
+        log.warning("the GraphQL fast path is off: %s: %s", type(exc).__name__, exc)
+        return None
+    return FastExecutionContext
+
+
 def build_schema(
     *, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000, max_cost: int = 50_000,
     introspection: bool = True, fast_fields: bool = True,
 ) -> strawberry.Schema:
     """Build the schema with its abuse limits.
 
-    ``fast_fields`` executes attribute fields without graphql-core's per-field machinery
-    (``api/graphql/executor.py``); the results and errors are the same either way.
+    ``fast_fields`` executes with the fast path (``api/graphql/fast/``) when it loads; the results and errors
+    are the same either way.
     """
     # The limits' validation rules are classes made once here: ``ValidationCache`` keys on them, so rules made
     # for each request (as the limiters' constructors do) would make every request validate its document again.
@@ -229,7 +241,8 @@ def build_schema(
     # keyed by the text, the parse options and the rules above, so a limit is never skipped).
     extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256), HideUnexpectedErrors]
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions,
-                             execution_context_class=FastExecutionContext if fast_fields else None)
+                             execution_context_class=fast_execution_context() if fast_fields else None)
 
 
-schema = build_schema()
+# The schema as written to openapi/schema.graphql (its executor does not matter there).
+schema = build_schema(fast_fields=False)

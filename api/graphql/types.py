@@ -11,7 +11,7 @@ from uuid import UUID
 import strawberry
 
 from api.domain import partners as d
-from api.graphql.executor import batched
+from api.graphql.batching import batched
 
 
 @strawberry.enum(name="Level")

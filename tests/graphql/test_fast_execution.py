@@ -23,7 +23,7 @@ from graphql import GraphQLField, GraphQLObjectType, GraphQLResolveInfo
 from graphql.pyutils import Path
 from strawberry.extensions import SchemaExtension
 
-from api.graphql.executor import FastExecutionContext
+from api.graphql.fast import FastExecutionContext
 
 
 @strawberry.enum
