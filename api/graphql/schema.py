@@ -220,7 +220,7 @@ def fast_execution_context() -> type[Any] | None:
 
 def build_schema(
     *, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000, max_cost: int = 50_000,
-    introspection: bool = True, fast_fields: bool = True,
+    introspection: bool = True, fast_fields: bool = True, default_page: int = 50, max_page: int = 500,
 ) -> strawberry.Schema:
     """Build the schema with its abuse limits.
 
@@ -229,7 +229,7 @@ def build_schema(
     """
     # The limits' validation rules are classes made once here: ``ValidationCache`` keys on them, so rules made
     # for each request (as the limiters' constructors do) would make every request validate its document again.
-    rules = [cost_rule(max_cost), *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+    rules = [cost_rule(max_cost, default_page, max_page), *QueryDepthLimiter(max_depth=max_depth).validation_rules,
              *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules]
     extensions: list[Any] = [
         lambda: AddValidationRules(rules),
