@@ -417,9 +417,9 @@ class SystemQuery:
         try:
             page = await uc.list_systems(uow, state=jurisdiction.upper() if jurisdiction else None,
                                          local_area=local_area, limit=first, cursor=after)
+            states = await uc.get_systems(uow, system_ids=[s.id for s in page.items])
         except DomainError as exc:
             raise query_error(exc) from exc
-        states = [await uc.get_system(uow, system_id=s.id) for s in page.items]
         return SystemConnection(
             edges=[SystemEdge(node=system_from_domain(st), cursor=c) for st, c in zip(states, page.cursors,
                                                                                       strict=True)],

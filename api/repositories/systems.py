@@ -63,6 +63,7 @@ SELECT {SYSTEM_COLUMNS},
     FROM staff_sessions x WHERE x.system_id = s.id), '[]') AS staff_sessions
 FROM systems s WHERE s.id = $1
 """
+LOAD_STATES = LOAD_STATE.replace("WHERE s.id = $1", "WHERE s.id = any($1::uuid[])")
 INSERT_SYSTEM = """
 INSERT INTO systems (id, name, level, state, local_area, vision, mission, goals, target_sectors,
   target_occupations, target_populations, regions, working_relationship, working_relationship_notes,
@@ -243,6 +244,10 @@ class PgSystemRepository:
                 return None
         row = await self._conn.fetchrow(LOAD_STATE, system_id)
         return _state(row) if row else None
+
+    async def load_many(self, system_ids: Sequence[UUID]) -> dict[UUID, SystemState]:
+        rows = await self._conn.fetch(LOAD_STATES, list(system_ids))
+        return {r["id"]: _state(r) for r in rows}
 
     async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None:
         row = await self._conn.fetchrow("SELECT state, local_area FROM systems WHERE id = $1", system_id)

@@ -111,6 +111,21 @@ async def get_system(uow: UnitOfWork, *, system_id: UUID) -> SystemState:
     return await _load(uow, system_id)
 
 
+async def get_systems(uow: UnitOfWork, *, system_ids: Sequence[UUID]) -> list[SystemState]:
+    """Return the systems asked for (a page's, say) with their members and assignments, in one read, in the
+    order asked; one the caller may not see, or that does not exist, is ``NotFound`` as in :func:`get_system`."""
+    require(uow.caller, Scope.SYSTEMS_READ)
+    found = await uow.systems.load_many(system_ids)
+    states = []
+    for system_id in system_ids:
+        state = found.get(system_id)
+        if state is None:
+            raise NotFound("system", system_id)
+        policy.see_system(uow, state.system.jurisdiction, system_id)
+        states.append(state)
+    return states
+
+
 async def _check_state_system(uow: UnitOfWork, system: CareerPathwaysSystem) -> None:
     """Check the state system a local system names (whatever the caller may see of it: it names it, no more)."""
     if system.state_system_id is None:

@@ -432,6 +432,9 @@ class FakeSystemRepository:
     async def load(self, system_id: UUID, *, for_update: bool = False) -> SystemState | None:
         return self.states.get(system_id)
 
+    async def load_many(self, system_ids: Sequence[UUID]) -> dict[UUID, SystemState]:
+        return {i: self.states[i] for i in system_ids if i in self.states}
+
     async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None:
         found = self.states.get(system_id)
         return found.system.jurisdiction if found else None
