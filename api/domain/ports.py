@@ -28,7 +28,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Page(Generic[T]):
-    """A slice of a collection in a stable order, with the key to the next slice."""
+    """A slice of a collection in a stable order, with the key to the next slice (the slice before, when it was
+    read backward)."""
 
     items: Sequence[T]
     keys: Sequence[tuple[object, ...]] = ()
@@ -75,8 +76,10 @@ class PartnerRepository(Protocol):
 
     async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
-        offset: int = 0,
-    ) -> Page[Partner]: ...
+        offset: int = 0, backward: bool = False,
+    ) -> Page[Partner]:
+        """A keyset page of the directory; ``backward``: the page before ``after``, in the same order."""
+        ...
 
     async def list_services(
         self, flt: ServiceFilter, *, limit: int, after: tuple[object, ...] | None = None, offset: int = 0,
@@ -138,7 +141,8 @@ class SystemRepository(Protocol):
     """Storage of career pathways systems with their members and role assignments."""
 
     async def list_systems(
-        self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None
+        self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None,
+        backward: bool = False,
     ) -> Page[CareerPathwaysSystem]: ...
 
     async def load(self, system_id: UUID, *, for_update: bool = False) -> SystemState | None: ...
@@ -168,7 +172,7 @@ class SystemRepository(Protocol):
     async def get_staff_session(self, session_id: UUID) -> StaffSession | None: ...
 
     async def list_staff_sessions(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[StaffSession]:
         """A system's staff sessions, newest first."""
         ...
@@ -190,7 +194,7 @@ class ReadinessRepository(Protocol):
     async def rounds_of(self, system_id: UUID) -> list[Round]: ...
 
     async def list_rounds(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[Round]: ...
 
     async def add_round(self, round_: Round) -> None: ...
@@ -280,7 +284,7 @@ class AgreementRepository(Protocol):
     async def of_system(self, system_id: UUID) -> list[Agreement]: ...
 
     async def list_agreements(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[Agreement]: ...
 
     async def get(self, agreement_id: UUID, *, for_update: bool = False) -> Agreement | None: ...
@@ -311,7 +315,8 @@ class FundingRepository(Protocol):
     async def basis(self, system_id: UUID) -> FundingBasis: ...
 
     async def list_allocations(
-        self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None,
+        backward: bool = False,
     ) -> Page[Allocation]: ...
 
     async def get_allocation(self, allocation_id: UUID) -> Allocation | None: ...
@@ -441,7 +446,7 @@ class LaborMarketRepository(Protocol):
     async def upsert_titles(self, batch: Sequence[CodeTitle]) -> WriteCounts: ...
 
     async def list_observations(
-        self, flt: ObservationFilter, *, limit: int, after: tuple[object, ...] | None
+        self, flt: ObservationFilter, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[TitledObservation]: ...
 
     async def observations_for(
@@ -459,7 +464,8 @@ class LaborMarketRepository(Protocol):
         ...
 
     async def titles(
-        self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None
+        self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None,
+        backward: bool = False,
     ) -> Page[CodeTitle]: ...
 
 

@@ -16,11 +16,12 @@ from api.domain import agreements as d
 from api.domain import funding as f
 from api.domain.access import Scope
 from api.domain.checklists import Checklist
-from api.domain.errors import DomainError, NotFound
+from api.domain.errors import DomainError
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
 from api.graphql.errors import MutationError, as_result, query_error
 from api.graphql.permissions import requires
+from api.graphql.resolve import After, Before, First, Last, lookup, paginate
 from api.graphql.systems import WorkingRelationshipEnum
 from api.graphql.types import PageInfo
 from api.schemas.agreements import AgreementIn, AgreementOut, AgreementPatch
@@ -352,32 +353,20 @@ class FundingStreamInput:
 @strawberry.type
 class AgreementQuery:
     @strawberry.field(description="A system's agreements by title, as a Relay connection.")
-    async def agreements(self, info: Info, system_id: UUID, first: int = 50,
-                         after: str | None = None) -> AgreementConnection:
-        if not 1 <= first <= 500:
-            raise query_error(DomainError("first must be between 1 and 500"))
-        try:
-            page = await uc.list_agreements(await info.context.read_uow(), system_id=system_id, limit=first,
-                                            cursor=after)
-        except DomainError as exc:
-            raise query_error(exc) from exc
+    async def agreements(self, info: Info, system_id: UUID, first: First = None, after: After = None,
+                         last: Last = None, before: Before = None) -> AgreementConnection:
         checklists = Checklists(info)
-        return AgreementConnection(
-            edges=[AgreementEdge(node=agreement_from_domain(a, checklists), cursor=c)
-                   for a, c in zip(page.items, page.cursors, strict=True)],
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-        )
+        page = await paginate(
+            info, lambda uow, r: uc.list_agreements(uow, system_id=system_id, limit=r.limit, cursor=r.cursor,
+                                                    backward=r.backward),
+            lambda a, c: AgreementEdge(node=agreement_from_domain(a, checklists), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return AgreementConnection(edges=page.edges, page_info=page.page_info)
 
     @strawberry.field(description="One agreement of a system, or null.")
     async def agreement(self, info: Info, system_id: UUID, id: UUID) -> Agreement | None:
-        try:
-            found = await uc.get_agreement(await info.context.read_uow(), system_id=system_id, agreement_id=id)
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return agreement_from_domain(found)
+        return await lookup(info, lambda uow: uc.get_agreement(uow, system_id=system_id, agreement_id=id),
+                            agreement_from_domain)
 
     @strawberry.field(description="The checklist each kind of agreement is judged by, each item with its source.")
     async def agreement_checklists(self, info: Info) -> list[AgreementChecklist]:
@@ -390,21 +379,14 @@ class AgreementQuery:
         return [stream_from_domain(s) for s in await funding_uc.list_streams(await info.context.read_uow())]
 
     @strawberry.field(description="A system's allocations of one period, or of every period, as a Relay connection.")
-    async def allocations(self, info: Info, system_id: UUID, period: str | None = None, first: int = 50,
-                          after: str | None = None) -> AllocationConnection:
-        if not 1 <= first <= 500:
-            raise query_error(DomainError("first must be between 1 and 500"))
-        try:
-            page = await funding_uc.list_allocations(await info.context.read_uow(), system_id=system_id,
-                                                     period=period, limit=first, cursor=after)
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return AllocationConnection(
-            edges=[AllocationEdge(node=allocation_from_domain(a), cursor=c)
-                   for a, c in zip(page.items, page.cursors, strict=True)],
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-        )
+    async def allocations(self, info: Info, system_id: UUID, period: str | None = None, first: First = None,
+                          after: After = None, last: Last = None, before: Before = None) -> AllocationConnection:
+        page = await paginate(
+            info, lambda uow, r: funding_uc.list_allocations(uow, system_id=system_id, period=period, limit=r.limit,
+                                                             cursor=r.cursor, backward=r.backward),
+            lambda a, c: AllocationEdge(node=allocation_from_domain(a), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return AllocationConnection(edges=page.edges, page_info=page.page_info)
 
     @strawberry.field(description="The braiding analysis of a system's funding.")
     async def funding(self, info: Info, system_id: UUID, period: str | None = None) -> Funding:

@@ -16,6 +16,7 @@ from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
 from api.graphql.errors import MutationError, as_result, query_error
 from api.graphql.permissions import requires
+from api.graphql.resolve import After, Before, First, Last, lookup, paginate
 from api.graphql.types import PageInfo
 from api.schemas.readiness import FrameworkIn, ResponseIn
 from api.usecases import readiness as uc
@@ -330,28 +331,18 @@ class ReadinessQuery:
             raise query_error(exc) from exc
 
     @strawberry.field(description="A system's assessment rounds, the latest first, as a Relay connection.")
-    async def rounds(self, info: Info, system_id: UUID, first: int = 50, after: str | None = None) -> RoundConnection:
-        if not 1 <= first <= 500:
-            raise query_error(DomainError("first must be between 1 and 500"))
-        try:
-            page = await uc.list_rounds(await info.context.read_uow(), system_id=system_id, limit=first, cursor=after)
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return RoundConnection(
-            edges=[RoundEdge(node=project(Round, r), cursor=c) for r, c in zip(page.items, page.cursors, strict=True)],
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-        )
+    async def rounds(self, info: Info, system_id: UUID, first: First = None, after: After = None,
+                     last: Last = None, before: Before = None) -> RoundConnection:
+        page = await paginate(
+            info, lambda uow, r: uc.list_rounds(uow, system_id=system_id, limit=r.limit, cursor=r.cursor,
+                                                backward=r.backward),
+            lambda x, c: RoundEdge(node=project(Round, x), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return RoundConnection(edges=page.edges, page_info=page.page_info)
 
     @strawberry.field(description="One round, or null.")
     async def round(self, info: Info, id: UUID) -> Round | None:
-        try:
-            found, _ = await uc.get_round(await info.context.read_uow(), round_id=id)
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return project(Round, found)
+        return await lookup(info, lambda uow: uc.get_round(uow, round_id=id), lambda found: project(Round, found[0]))
 
     @strawberry.field(description="A round's scores, change since the previous closed round and summary, or null.")
     async def round_score(self, info: Info, round_id: UUID) -> RoundScore | None:

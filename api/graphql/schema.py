@@ -7,8 +7,6 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
-from pydantic import ValidationError as PydanticValidationError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -21,21 +19,20 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from api.domain.access import Scope
-from api.domain.errors import DomainError, NotFound
 from api.domain.ports import PartnerFilter
 from api.graphql.action_plans import ActionPlanMutation, ActionPlanQuery
 from api.graphql.agreements import AgreementMutation, AgreementQuery
 from api.graphql.connections import ConnectionMutation, ConnectionQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
-from api.graphql.errors import HideUnexpectedErrors, MutationError, as_result, query_error
+from api.graphql.errors import HideUnexpectedErrors, MutationError
 from api.graphql.labor_market import LaborMarketQuery
 from api.graphql.limits import cost_rule
 from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
+from api.graphql.resolve import After, Before, First, Last, lookup, mutate, paginate
 from api.graphql.systems import PartnershipMutation, PartnershipQuery, SystemMutation, SystemQuery
 from api.graphql.types import (
-    PageInfo,
     Partner,
     PartnerConnection,
     PartnerEdge,
@@ -50,7 +47,6 @@ from api.graphql.types import (
 from api.schemas.partners import PartnerCreate, PartnerPatch, ServiceCreate, patch_changes
 from api.usecases import partners as uc
 
-MAX_PAGE = 500
 Info = strawberry.Info[Context, None]
 log = logging.getLogger("pathways")
 
@@ -68,64 +64,24 @@ def _filter(where: PartnerFilterInput | None) -> PartnerFilter:
     )
 
 
-def _selects(info: Info, *path: str) -> bool:
-    """Whether the query may select the field at ``path`` under the current one, through fragments too.
-
-    Directives are not evaluated: a field under ``@skip`` counts as selected (the answer may only be too broad)."""
-    raw = info._raw_info  # Strawberry's Info keeps graphql-core's resolve info there
-
-    def under(selection_sets: list[Any], depth: int) -> bool:
-        for selection_set in selection_sets:
-            for selection in selection_set.selections:
-                if isinstance(selection, FieldNode):
-                    if selection.name.value == path[depth] and (
-                            depth + 1 == len(path)
-                            or (selection.selection_set is not None and under([selection.selection_set], depth + 1))):
-                        return True
-                elif isinstance(selection, InlineFragmentNode):
-                    if under([selection.selection_set], depth):
-                        return True
-                elif isinstance(selection, FragmentSpreadNode):
-                    fragment = raw.fragments.get(selection.name.value)
-                    if fragment is None or under([fragment.selection_set], depth):
-                        return True  # an unknown fragment: assume it selects the field
-        return False
-
-    return under([node.selection_set for node in raw.field_nodes if node.selection_set is not None], 0)
-
-
 @strawberry.type
 class PartnerQuery:
     @strawberry.field(description="The partner directory as a Relay connection, filtered with AND.")
     async def partners(
-        self, info: Info, first: int = 50, after: str | None = None, where: PartnerFilterInput | None = None,
-        include_total: bool = False,
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        where: PartnerFilterInput | None = None, include_total: bool = False,
     ) -> PartnerConnection:
-        if not 1 <= first <= MAX_PAGE:
-            raise query_error(DomainError(f"first must be between 1 and {MAX_PAGE}"))
-        try:
-            page = await uc.list_partners(await info.context.read_uow(), flt=_filter(where), limit=first,
-                                          cursor=after, with_total=include_total)
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        # A cursor costs a JSON document and base64 to encode: only when the query may read them.
-        cursors = page.cursors if _selects(info, "edges", "cursor") else [""] * len(page.items)
-        edges = [PartnerEdge(node=partner_from_domain(p), cursor=c) for p, c in zip(page.items, cursors, strict=True)]
-        return PartnerConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-            total_count=page.total,
-        )
+        flt = _filter(where)
+        page = await paginate(
+            info, lambda uow, r: uc.list_partners(uow, flt=flt, limit=r.limit, cursor=r.cursor, backward=r.backward,
+                                                  with_total=include_total),
+            lambda p, c: PartnerEdge(node=partner_from_domain(p), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return PartnerConnection(edges=page.edges, page_info=page.page_info, total_count=page.total_count)
 
     @strawberry.field(description="One partner, or null when it does not exist.")
     async def partner(self, info: Info, id: UUID) -> Partner | None:
-        try:
-            return partner_from_domain(await uc.get_partner(await info.context.read_uow(), partner_id=id))
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        return await lookup(info, lambda uow: uc.get_partner(uow, partner_id=id), partner_from_domain)
 
 
 CreatePartnerResult = Annotated[Partner | MutationError, strawberry.union("CreatePartnerResult")]
@@ -145,14 +101,8 @@ DeletePartnerResult = Annotated[DeletedResult | MutationError, strawberry.union(
 class PartnerMutation:
     @strawberry.mutation(description="Create a partner.", permission_classes=[requires(Scope.DIRECTORY_WRITE)])
     async def create_partner(self, info: Info, input: PartnerInput) -> CreatePartnerResult:
-        try:
-            partner = PartnerCreate.model_validate(to_plain(input)).to_domain()
-            async with info.context.write_uow() as uow:
-                stored = await uc.create_partner(uow, partner=partner)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return partner_from_domain(stored)
+        return await mutate(info, lambda uow, partner: uc.create_partner(uow, partner=partner), partner_from_domain,
+                            given=lambda: PartnerCreate.model_validate(to_plain(input)).to_domain())
 
     @strawberry.mutation(
         description="Change some fields of a partner; pass expectedVersion to refuse lost updates.",
@@ -161,15 +111,9 @@ class PartnerMutation:
     async def update_partner(
         self, info: Info, id: UUID, input: PartnerPatchInput, expected_version: int | None = None
     ) -> UpdatePartnerResult:
-        try:
-            changes = patch_changes(PartnerPatch.model_validate(to_plain(input)))
-            async with info.context.write_uow() as uow:
-                stored = await uc.update_partner(uow, partner_id=id, changes=changes,
-                                                 expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return partner_from_domain(stored)
+        return await mutate(info, lambda uow, changes: uc.update_partner(
+            uow, partner_id=id, changes=changes, expected_version=expected_version), partner_from_domain,
+            given=lambda: patch_changes(PartnerPatch.model_validate(to_plain(input))))
 
     @strawberry.mutation(
         description="Delete a partner and its services.",
@@ -178,27 +122,17 @@ class PartnerMutation:
     async def delete_partner(
         self, info: Info, id: UUID, expected_version: int | None = None
     ) -> DeletePartnerResult:
-        try:
-            async with info.context.write_uow() as uow:
-                await uc.delete_partner(uow, partner_id=id, expected_version=expected_version)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return DeletedResult(id=id)
+        return await mutate(info, lambda uow, _: uc.delete_partner(uow, partner_id=id,
+                                                                   expected_version=expected_version),
+                            lambda _: DeletedResult(id=id))
 
     @strawberry.mutation(
         description="Add a service to a partner.",
         permission_classes=[requires(Scope.DIRECTORY_WRITE)],
     )
     async def create_service(self, info: Info, partner_id: UUID, input: ServiceInput) -> CreateServiceResult:
-        try:
-            service = ServiceCreate.model_validate(to_plain(input)).to_domain(partner_id)
-            async with info.context.write_uow() as uow:
-                stored = await uc.create_service(uow, service=service)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return service_from_domain(stored)
+        return await mutate(info, lambda uow, service: uc.create_service(uow, service=service), service_from_domain,
+                            given=lambda: ServiceCreate.model_validate(to_plain(input)).to_domain(partner_id))
 
 
 Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionPlanQuery, AgreementQuery,

@@ -14,14 +14,15 @@ from api.domain import gaps as g
 from api.domain import suggestions as sg
 from api.domain import systems as d
 from api.domain.access import Scope
-from api.domain.errors import DomainError, NotFound
+from api.domain.errors import DomainError
 from api.domain.partners import Status
+from api.domain.ports import UnitOfWork
 from api.domain.relationships import current_confirmations
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
-from api.graphql.errors import MutationError, as_result, query_error
-from api.graphql.labor_market import settings_of
+from api.graphql.errors import MutationError, as_result
 from api.graphql.permissions import requires
+from api.graphql.resolve import After, Before, First, Last, PageRequest, lookup, paginate, settings_of
 from api.graphql.types import Jurisdiction, JurisdictionInput, PageInfo, Partner, partner_from_domain
 from api.schemas.systems import (
     AssignmentIn,
@@ -34,6 +35,7 @@ from api.schemas.systems import (
     VisionReviewCorrectionIn,
 )
 from api.usecases import systems as uc
+from api.usecases.paging import Paged
 
 Info = strawberry.Info[Context, None]
 
@@ -242,20 +244,14 @@ class System:
         return [gap_from_domain(x) for x in found]
 
     @strawberry.field(description="Sessions that informed or trained member agencies' staff, newest first.")
-    async def staff_sessions(self, info: Info, first: int = 50, after: str | None = None) -> StaffSessionConnection:
-        if not 1 <= first <= 500:
-            raise query_error(DomainError("first must be between 1 and 500"))
-        try:
-            page = await uc.list_staff_sessions(await info.context.read_uow(), system_id=self.id, limit=first,
-                                                cursor=after)
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return StaffSessionConnection(
-            edges=[StaffSessionEdge(node=staff_session_from_domain(x), cursor=c)
-                   for x, c in zip(page.items, page.cursors, strict=True)],
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-        )
+    async def staff_sessions(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                             before: Before = None) -> StaffSessionConnection:
+        page = await paginate(
+            info, lambda uow, r: uc.list_staff_sessions(uow, system_id=self.id, limit=r.limit, cursor=r.cursor,
+                                                        backward=r.backward),
+            lambda x, c: StaffSessionEdge(node=staff_session_from_domain(x), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return StaffSessionConnection(edges=page.edges, page_info=page.page_info)
 
     @strawberry.field(description="Ranked candidates for each function without a lead.")
     async def suggestions(self, info: Info) -> list[LeadSuggestion]:
@@ -409,32 +405,22 @@ class AssignmentInput:
 @strawberry.type
 class SystemQuery:
     @strawberry.field(description="Career pathways systems as a Relay connection.")
-    async def systems(self, info: Info, first: int = 50, after: str | None = None,
-                      jurisdiction: str | None = None, local_area: str | None = None) -> SystemConnection:
-        if not 1 <= first <= 500:
-            raise query_error(DomainError("first must be between 1 and 500"))
-        uow = await info.context.read_uow()
-        try:
+    async def systems(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                      before: Before = None, jurisdiction: str | None = None,
+                      local_area: str | None = None) -> SystemConnection:
+        async def load(uow: UnitOfWork, r: PageRequest) -> Paged[d.SystemState]:
             page = await uc.list_systems(uow, state=jurisdiction.upper() if jurisdiction else None,
-                                         local_area=local_area, limit=first, cursor=after)
-            states = await uc.get_systems(uow, system_ids=[s.id for s in page.items])
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return SystemConnection(
-            edges=[SystemEdge(node=system_from_domain(st), cursor=c) for st, c in zip(states, page.cursors,
-                                                                                      strict=True)],
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-        )
+                                         local_area=local_area, limit=r.limit, cursor=r.cursor, backward=r.backward)
+            states = await uc.get_systems(uow, system_ids=[s.id for s in page.items])  # one read for the page
+            return Paged(items=states, next_cursor=page.next_cursor, cursors=page.cursors)
+
+        page = await paginate(info, load, lambda st, c: SystemEdge(node=system_from_domain(st), cursor=c),
+                              first=first, after=after, last=last, before=before)
+        return SystemConnection(edges=page.edges, page_info=page.page_info)
 
     @strawberry.field(description="One system with members and assignments, or null.")
     async def system(self, info: Info, id: UUID) -> System | None:
-        try:
-            return system_from_domain(await uc.get_system(await info.context.read_uow(), system_id=id))
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        return await lookup(info, lambda uow: uc.get_system(uow, system_id=id), system_from_domain)
 
 
 SystemResult = Annotated[System | MutationError, strawberry.union("SystemResult")]

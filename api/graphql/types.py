@@ -206,10 +206,16 @@ for _projected in (Jurisdiction, ExternalId, Contact, Address, Service, Partner)
         raise TypeError(f"{_projected.__name__}: projections set the instance dictionary; build it with its __init__")
 
 
-@strawberry.type
+@strawberry.type(description="Where a page sits in its listing (Relay's PageInfo).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description=(
+        "Whether items follow this page: forward, whether a next page exists; backward, whether the page was "
+        "asked for before a cursor."))
+    has_previous_page: bool = strawberry.field(description=(
+        "Whether items precede this page: backward, whether an earlier page exists; forward, whether the page "
+        "was asked for after a cursor."))
+    start_cursor: str | None = strawberry.field(description="The first edge's cursor: pass it as `before`.")
+    end_cursor: str | None = strawberry.field(description="The last edge's cursor: pass it as `after`.")
 
 
 @strawberry.type

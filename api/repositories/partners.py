@@ -23,6 +23,7 @@ from api.domain.partners import (
     Status,
 )
 from api.domain.ports import Page, PartnerFilter, ServiceFilter
+from api.repositories._keyset import keyset_page
 from api.repositories._rows import enum_lookup, stored_constructor
 
 PARTNER_COLUMNS = """
@@ -303,7 +304,7 @@ class PgPartnerRepository:
 
     async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
-        offset: int = 0,
+        offset: int = 0, backward: bool = False,
     ) -> Page[Partner]:
         qb, rank, distance = _filter(flt)
         base_where = list(qb.where)
@@ -314,26 +315,28 @@ class PgPartnerRepository:
         else:
             sort_expr, direction = "p.name", "ASC"
         n_filter_params = len(qb.params)
+        # Backwards, the same order read from the other end: every comparison and direction turned round.
+        id_op, id_order = ("<", "DESC") if backward else (">", "ASC")
+        if backward:
+            direction = "DESC" if direction == "ASC" else "ASC"
         if after is not None:
             key, last_id = qb.param(after[0]), qb.param(after[1])
             op = ">" if direction == "ASC" else "<"
-            qb.where.append(f"({sort_expr} {op} {key} OR ({sort_expr} = {key} AND p.id > {last_id}::uuid))")
+            qb.where.append(f"({sort_expr} {op} {key} OR ({sort_expr} = {key} AND p.id {id_op} {last_id}::uuid))")
         sql = (
             f"SELECT {PARTNER_COLUMNS}, {sort_expr} AS sort_key FROM partners p "
-            f"WHERE {' AND '.join(qb.where)} ORDER BY sort_key {direction}, p.id LIMIT {qb.param(limit + 1)}"
+            f"WHERE {' AND '.join(qb.where)} ORDER BY sort_key {direction}, p.id {id_order} "
+            f"LIMIT {qb.param(limit + 1)}"
             + (f" OFFSET {qb.param(offset)}" if offset else "")
         )
         rows = await self._conn.fetch(sql, *qb.params)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_after = (rows[-1]["sort_key"], str(rows[-1]["id"])) if more and rows else None
+        page = keyset_page(rows, limit, backward=backward, key=lambda r: (r["sort_key"], str(r["id"])), item=_partner)
         total = None
         if with_total:
             total = await self._conn.fetchval(
                 f"SELECT count(*) FROM partners p WHERE {' AND '.join(base_where)}", *qb.params[:n_filter_params]
             )
-        keys = [(r["sort_key"], str(r["id"])) for r in rows]
-        return Page(items=[_partner(r) for r in rows], keys=keys, next_after=next_after, total=total)
+        return Page(items=page.items, keys=page.keys, next_after=page.next_after, total=total)
 
     async def add(self, partner: Partner) -> Partner:
         try:

@@ -87,9 +87,10 @@ def _check_version(state: SystemState, expected: int | None) -> None:
 
 async def list_systems(
     uow: UnitOfWork, *, state: str | None = None, local_area: str | None = None, limit: int = 50,
-    cursor: str | None = None,
+    cursor: str | None = None, backward: bool = False,
 ) -> Paged[CareerPathwaysSystem]:
-    """List the systems the caller may see, by name, one keyset page at a time."""
+    """List the systems the caller may see, by name, one keyset page at a time;
+    ``backward``: the page before ``cursor``, in the same order."""
     require(uow.caller, Scope.SYSTEMS_READ)
     check_text(codes={"jurisdiction": state, "local_area": local_area})
     mine = uow.caller.jurisdiction
@@ -98,7 +99,7 @@ async def list_systems(
             return Paged(items=[], next_cursor=None, cursors=[])
         state, local_area = mine.state, local_area or mine.local_area
     page = await uow.systems.list_systems(state=state, local_area=local_area, limit=limit,
-                                  after=decode_cursor("systems", cursor))
+                                  after=decode_cursor("systems", cursor), backward=backward)
     return Paged(
         items=list(page.items),
         next_cursor=encode_cursor("systems", page.next_after) if page.next_after else None,
@@ -319,12 +320,13 @@ async def record_staff_session(
 
 
 async def list_staff_sessions(
-    uow: UnitOfWork, *, system_id: UUID, limit: int = 50, cursor: str | None = None
+    uow: UnitOfWork, *, system_id: UUID, limit: int = 50, cursor: str | None = None, backward: bool = False
 ) -> Paged[StaffSession]:
-    """List a system's staff sessions, newest first, one keyset page at a time."""
+    """List a system's staff sessions, newest first, one keyset page at a time;
+    ``backward``: the page before ``cursor``, in the same order."""
     await _load(uow, system_id)
     page: Page[StaffSession] = await uow.systems.list_staff_sessions(
-        system_id, limit=limit, after=decode_cursor("staff_sessions", cursor))
+        system_id, limit=limit, after=decode_cursor("staff_sessions", cursor), backward=backward)
     return Paged(
         items=list(page.items),
         next_cursor=encode_cursor("staff_sessions", page.next_after) if page.next_after else None,
