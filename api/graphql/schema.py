@@ -22,6 +22,7 @@ from api.domain.access import Scope
 from api.domain.ports import PartnerFilter
 from api.graphql.action_plans import ActionPlanMutation, ActionPlanQuery
 from api.graphql.agreements import AgreementMutation, AgreementQuery
+from api.graphql.changes import ChangeQuery
 from api.graphql.connections import ConnectionMutation, ConnectionQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
@@ -136,7 +137,7 @@ class PartnerMutation:
 
 
 Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionPlanQuery, AgreementQuery,
-                              ConnectionQuery, LaborMarketQuery, PartnershipQuery))
+                              ConnectionQuery, LaborMarketQuery, PartnershipQuery, ChangeQuery))
 Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMutation, ActionPlanMutation,
                                     AgreementMutation, ConnectionMutation, PartnershipMutation))
 
