@@ -7,17 +7,16 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import action_plans as d
 from api.domain.access import Scope
-from api.domain.errors import DomainError, NotFound
 from api.domain.ports import PlanContents
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.errors import MutationError
 from api.graphql.permissions import requires
 from api.graphql.readiness import NextStepKindEnum
+from api.graphql.resolve import lookup, mutate
 from api.graphql.types import Partner, partner_from_domain
 from api.schemas.action_plans import GoalIn, GoalPatch, ItemIn, ItemPatch, PlanIn
 from api.schemas.readiness import NextStepsIn
@@ -197,12 +196,7 @@ class ActionItemList:
 class ActionPlanQuery:
     @strawberry.field(description="A system's action plan, or null while it has none.")
     async def action_plan(self, info: Info, system_id: UUID) -> ActionPlan | None:
-        try:
-            return plan_from_domain(await uc.get_plan(await info.context.read_uow(), system_id=system_id))
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        return await lookup(info, lambda uow: uc.get_plan(uow, system_id=system_id), plan_from_domain)
 
 
 ActionPlanResult = Annotated[ActionPlan | MutationError, strawberry.union("ActionPlanResult")]
@@ -220,70 +214,55 @@ class ActionPlanMutation:
     async def put_action_plan(
         self, info: Info, system_id: UUID, input: PlanInput, expected_version: int | None = None
     ) -> ActionPlanResult:
-        try:
-            answers = PlanIn.model_validate(to_plain(input)).model_dump()
-            async with info.context.write_uow() as uow:
-                contents = await uc.put_plan(uow, system_id=system_id, answers=answers,
-                                             expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return plan_from_domain(contents)
+        return await mutate(
+            info,
+            lambda uow, answers: uc.put_plan(uow, system_id=system_id, answers=answers,
+                expected_version=expected_version),
+            plan_from_domain,
+            given=lambda: PlanIn.model_validate(to_plain(input)).model_dump())
 
     @strawberry.mutation(
         description="Add a goal to a system's plan.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def add_goal(self, info: Info, system_id: UUID, input: GoalInput) -> GoalResult:
-        try:
-            body = GoalIn.model_validate(to_plain(input))
-            async with info.context.write_uow() as uow:
-                goal = await uc.add_goal(uow, system_id=system_id, **body.model_dump())
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return project(Goal, goal)
+        return await mutate(
+            info,
+            lambda uow, body: uc.add_goal(uow, system_id=system_id, **body.model_dump()),
+            lambda goal: project(Goal, goal),
+            given=lambda: GoalIn.model_validate(to_plain(input)))
 
     @strawberry.mutation(
         description="Change some fields of a goal.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def update_goal(self, info: Info, system_id: UUID, goal_id: UUID, input: GoalPatchInput) -> GoalResult:
-        try:
-            changes = GoalPatch.model_validate(to_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                goal = await uc.update_goal(uow, system_id=system_id, goal_id=goal_id, changes=changes)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return project(Goal, goal)
+        return await mutate(
+            info,
+            lambda uow, changes: uc.update_goal(uow, system_id=system_id, goal_id=goal_id, changes=changes),
+            lambda goal: project(Goal, goal),
+            given=lambda: GoalPatch.model_validate(to_plain(input)).changes())
 
     @strawberry.mutation(
         description="Remove a goal with its action items; returns the goal removed.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def delete_goal(self, info: Info, system_id: UUID, goal_id: UUID) -> GoalResult:
-        try:
-            async with info.context.write_uow() as uow:
-                goal = await uc.delete_goal(uow, system_id=system_id, goal_id=goal_id)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return project(Goal, goal)
+        return await mutate(
+            info,
+            lambda uow, _: uc.delete_goal(uow, system_id=system_id, goal_id=goal_id),
+            lambda goal: project(Goal, goal))
 
     @strawberry.mutation(
         description="Add an action item to a goal; its owner must be a member.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def add_action_item(self, info: Info, system_id: UUID, input: ActionItemInput) -> ActionItemResult:
-        try:
-            body = ItemIn.model_validate(to_plain(input))
-            async with info.context.write_uow() as uow:
-                item = await uc.add_item(uow, system_id=system_id, **body.model_dump())
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return item_from_domain(item)
+        return await mutate(
+            info,
+            lambda uow, body: uc.add_item(uow, system_id=system_id, **body.model_dump()),
+            item_from_domain,
+            given=lambda: ItemIn.model_validate(to_plain(input)))
 
     @strawberry.mutation(
         description="Change some fields of an action item.",
@@ -292,40 +271,30 @@ class ActionPlanMutation:
     async def update_action_item(
         self, info: Info, system_id: UUID, item_id: UUID, input: ActionItemPatchInput
     ) -> ActionItemResult:
-        try:
-            changes = ItemPatch.model_validate(to_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                item = await uc.update_item(uow, system_id=system_id, item_id=item_id, changes=changes)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return item_from_domain(item)
+        return await mutate(
+            info,
+            lambda uow, changes: uc.update_item(uow, system_id=system_id, item_id=item_id, changes=changes),
+            item_from_domain,
+            given=lambda: ItemPatch.model_validate(to_plain(input)).changes())
 
     @strawberry.mutation(
         description="Remove an action item; returns the item removed.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def delete_action_item(self, info: Info, system_id: UUID, item_id: UUID) -> ActionItemResult:
-        try:
-            async with info.context.write_uow() as uow:
-                item = await uc.delete_item(uow, system_id=system_id, item_id=item_id)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return item_from_domain(item)
+        return await mutate(
+            info,
+            lambda uow, _: uc.delete_item(uow, system_id=system_id, item_id=item_id),
+            item_from_domain)
 
     @strawberry.mutation(
         description="Turn a round's next steps into action items of one goal, in one call.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def next_steps_to_actions(self, info: Info, round_id: UUID, input: NextStepsInput) -> ActionItemsResult:
-        try:
-            body = NextStepsIn.model_validate(to_plain(input))
-            async with info.context.write_uow() as uow:
-                items = await readiness_uc.next_steps_to_actions(
-                    uow, round_id=round_id, goal_id=body.goal_id, owner_id=body.owner_id, due_on=body.due_on,
-                    kinds=body.kinds)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return ActionItemList(items=[item_from_domain(i) for i in items])
+        return await mutate(
+            info,
+            lambda uow, body: readiness_uc.next_steps_to_actions(uow, round_id=round_id, goal_id=body.goal_id,
+                owner_id=body.owner_id, due_on=body.due_on, kinds=body.kinds),
+            lambda items: ActionItemList(items=[item_from_domain(i) for i in items]),
+            given=lambda: NextStepsIn.model_validate(to_plain(input)))

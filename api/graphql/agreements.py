@@ -10,7 +10,6 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import agreements as d
 from api.domain import funding as f
@@ -19,9 +18,9 @@ from api.domain.checklists import Checklist
 from api.domain.errors import DomainError
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.errors import MutationError, query_error
 from api.graphql.permissions import requires
-from api.graphql.resolve import After, Before, First, Last, lookup, paginate
+from api.graphql.resolve import After, Before, First, Last, lookup, mutate, paginate
 from api.graphql.systems import WorkingRelationshipEnum
 from api.graphql.types import PageInfo
 from api.schemas.agreements import AgreementIn, AgreementOut, AgreementPatch
@@ -407,102 +406,78 @@ class AgreementMutation:
     @strawberry.mutation(description="Record an agreement among members of a system.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def create_agreement(self, info: Info, system_id: UUID, input: AgreementInput) -> AgreementResult:
-        try:
-            agreement = AgreementIn.model_validate(to_plain(input)).to_domain(system_id)
-            async with info.context.write_uow() as uow:
-                stored = await uc.create_agreement(uow, agreement=agreement)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return agreement_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, agreement: uc.create_agreement(uow, agreement=agreement),
+            agreement_from_domain,
+            given=lambda: AgreementIn.model_validate(to_plain(input)).to_domain(system_id))
 
     @strawberry.mutation(description="Change an agreement; pass expectedVersion to refuse lost updates.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def update_agreement(self, info: Info, system_id: UUID, id: UUID, input: AgreementPatchInput,
                                expected_version: int | None = None) -> AgreementResult:
-        try:
-            changes = AgreementPatch.model_validate(to_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                stored = await uc.update_agreement(uow, system_id=system_id, agreement_id=id, changes=changes,
-                                                   expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return agreement_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, changes: uc.update_agreement(uow, system_id=system_id, agreement_id=id, changes=changes,
+                expected_version=expected_version),
+            agreement_from_domain,
+            given=lambda: AgreementPatch.model_validate(to_plain(input)).changes())
 
     @strawberry.mutation(description="Record that a draft agreement was signed (today unless signedOn says).",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def sign_agreement(self, info: Info, system_id: UUID, id: UUID, signed_on: date | None = None,
                              expected_version: int | None = None) -> AgreementResult:
-        try:
-            async with info.context.write_uow() as uow:
-                stored = await uc.sign_agreement(uow, system_id=system_id, agreement_id=id, signed_on=signed_on,
-                                                 expected_version=expected_version)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return agreement_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, _: uc.sign_agreement(uow, system_id=system_id, agreement_id=id, signed_on=signed_on,
+                expected_version=expected_version),
+            agreement_from_domain)
 
     @strawberry.mutation(description="Delete an agreement; returns it as it was.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def delete_agreement(self, info: Info, system_id: UUID, id: UUID,
                                expected_version: int | None = None) -> AgreementResult:
-        try:
-            async with info.context.write_uow() as uow:
-                removed = await uc.delete_agreement(uow, system_id=system_id, agreement_id=id,
-                                                    expected_version=expected_version)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return agreement_from_domain(removed)
+        return await mutate(
+            info,
+            lambda uow, _: uc.delete_agreement(uow, system_id=system_id, agreement_id=id,
+                expected_version=expected_version),
+            agreement_from_domain)
 
     @strawberry.mutation(description="Allocate an amount of one stream to one service or function of a system.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def create_allocation(self, info: Info, system_id: UUID, input: AllocationInput) -> AllocationResult:
-        try:
-            allocation = AllocationIn.model_validate(to_plain(input)).to_domain(system_id)
-            async with info.context.write_uow() as uow:
-                stored = await funding_uc.create_allocation(uow, allocation=allocation)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return allocation_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, allocation: funding_uc.create_allocation(uow, allocation=allocation),
+            allocation_from_domain,
+            given=lambda: AllocationIn.model_validate(to_plain(input)).to_domain(system_id))
 
     @strawberry.mutation(description="Change an allocation; pass expectedVersion to refuse lost updates.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def update_allocation(self, info: Info, system_id: UUID, id: UUID, input: AllocationPatchInput,
                                 expected_version: int | None = None) -> AllocationResult:
-        try:
-            changes = AllocationPatch.model_validate(to_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                stored = await funding_uc.update_allocation(uow, system_id=system_id, allocation_id=id,
-                                                            changes=changes, expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return allocation_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, changes: funding_uc.update_allocation(uow, system_id=system_id, allocation_id=id,
+                changes=changes, expected_version=expected_version),
+            allocation_from_domain,
+            given=lambda: AllocationPatch.model_validate(to_plain(input)).changes())
 
     @strawberry.mutation(description="Delete an allocation; returns it as it was.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def delete_allocation(self, info: Info, system_id: UUID, id: UUID,
                                 expected_version: int | None = None) -> AllocationResult:
-        try:
-            async with info.context.write_uow() as uow:
-                removed = await funding_uc.delete_allocation(uow, system_id=system_id, allocation_id=id,
-                                                             expected_version=expected_version)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return allocation_from_domain(removed)
+        return await mutate(
+            info,
+            lambda uow, _: funding_uc.delete_allocation(uow, system_id=system_id, allocation_id=id,
+                expected_version=expected_version),
+            allocation_from_domain)
 
     @strawberry.mutation(description="Create or replace a stream of the funding catalogue.",
                          permission_classes=[requires(Scope.ADMIN)])
     async def put_funding_stream(self, info: Info, code: str, input: FundingStreamInput) -> FundingStreamResult:
-        try:
-            stream = FundingStreamIn.model_validate(to_plain(input)).to_domain(code)
-            async with info.context.write_uow() as uow:
-                stored = await funding_uc.put_stream(uow, stream=stream)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return stream_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, stream: funding_uc.put_stream(uow, stream=stream),
+            stream_from_domain,
+            given=lambda: FundingStreamIn.model_validate(to_plain(input)).to_domain(code))

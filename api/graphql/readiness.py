@@ -7,16 +7,15 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import readiness as d
 from api.domain.access import Scope
-from api.domain.errors import DomainError, NotFound
+from api.domain.errors import DomainError
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import MutationError, as_result, query_error
+from api.graphql.errors import MutationError, query_error
 from api.graphql.permissions import requires
-from api.graphql.resolve import After, Before, First, Last, lookup, paginate
+from api.graphql.resolve import After, Before, First, Last, lookup, mutate, paginate
 from api.graphql.types import PageInfo
 from api.schemas.readiness import FrameworkIn, ResponseIn
 from api.usecases import readiness as uc
@@ -346,12 +345,7 @@ class ReadinessQuery:
 
     @strawberry.field(description="A round's scores, change since the previous closed round and summary, or null.")
     async def round_score(self, info: Info, round_id: UUID) -> RoundScore | None:
-        try:
-            return score_from_domain(await uc.score_round(await info.context.read_uow(), round_id=round_id))
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        return await lookup(info, lambda uow: uc.score_round(uow, round_id=round_id), score_from_domain)
 
 
 FrameworkResult = Annotated[Framework | MutationError, strawberry.union("FrameworkResult")]
@@ -368,27 +362,21 @@ class ReadinessMutation:
     async def revise_readiness_framework(
         self, info: Info, input: FrameworkInput, expected_version: int | None = None
     ) -> FrameworkResult:
-        try:
-            changes = FrameworkIn.model_validate(to_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                framework = await uc.revise_framework(uow, changes=changes, expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return framework_from_domain(framework)
+        return await mutate(
+            info,
+            lambda uow, changes: uc.revise_framework(uow, changes=changes, expected_version=expected_version),
+            framework_from_domain,
+            given=lambda: FrameworkIn.model_validate(to_plain(input)).changes())
 
     @strawberry.mutation(
         description="Start a round on the current framework version.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def start_round(self, info: Info, system_id: UUID, started_on: date | None = None) -> RoundResult:
-        try:
-            async with info.context.write_uow() as uow:
-                found = await uc.start_round(uow, system_id=system_id, started_on=started_on)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return project(Round, found)
+        return await mutate(
+            info,
+            lambda uow, _: uc.start_round(uow, system_id=system_id, started_on=started_on),
+            lambda found: project(Round, found))
 
     @strawberry.mutation(
         description="Record or replace a member's answers in an open round.",
@@ -397,26 +385,20 @@ class ReadinessMutation:
     async def record_response(
         self, info: Info, round_id: UUID, respondent_id: UUID, input: ResponseInput
     ) -> RoundResponseResult:
-        try:
-            body = _response_in(input)
-            async with info.context.write_uow() as uow:
-                answer = await uc.record_response(
-                    uow, round_id=round_id, respondent_id=respondent_id, ratings=body.ratings,
-                    priorities=body.priorities, technical_assistance=body.technical_assistance, notes=body.notes)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return response_from_domain(answer)
+        return await mutate(
+            info,
+            lambda uow, body: uc.record_response(uow, round_id=round_id, respondent_id=respondent_id,
+                ratings=body.ratings, priorities=body.priorities, technical_assistance=body.technical_assistance,
+                notes=body.notes),
+            response_from_domain,
+            given=lambda: _response_in(input))
 
     @strawberry.mutation(
         description="Close a round; its responses become read-only.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def close_round(self, info: Info, round_id: UUID, closed_on: date | None = None) -> RoundResult:
-        try:
-            async with info.context.write_uow() as uow:
-                found = await uc.close_round(uow, round_id=round_id, closed_on=closed_on)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return project(Round, found)
+        return await mutate(
+            info,
+            lambda uow, _: uc.close_round(uow, round_id=round_id, closed_on=closed_on),
+            lambda found: project(Round, found))

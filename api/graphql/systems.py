@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import gaps as g
 from api.domain import suggestions as sg
 from api.domain import systems as d
 from api.domain.access import Scope
-from api.domain.errors import DomainError
 from api.domain.partners import Status
 from api.domain.ports import UnitOfWork
 from api.domain.relationships import current_confirmations
 from api.graphql.context import Context
-from api.graphql.convert import to_plain
-from api.graphql.errors import MutationError, as_result
+from api.graphql.convert import mirror_enum, project, to_plain
+from api.graphql.errors import MutationError
 from api.graphql.permissions import requires
-from api.graphql.resolve import After, Before, First, Last, PageRequest, lookup, paginate, settings_of
+from api.graphql.resolve import After, Before, First, Last, PageRequest, lookup, mutate, paginate, settings_of
 from api.graphql.types import Jurisdiction, JurisdictionInput, PageInfo, Partner, partner_from_domain
 from api.schemas.systems import (
     AssignmentIn,
@@ -40,15 +37,14 @@ from api.usecases.paging import Paged
 Info = strawberry.Info[Context, None]
 
 
-SystemLevelEnum = strawberry.enum(Enum("SystemLevel", {m.name: m.value for m in d.SystemLevel}))
-TeamEnum = strawberry.enum(Enum("Team", {m.name: m.value for m in d.Team}))
-StrengthEnum = strawberry.enum(Enum("Strength", {m.name: m.value for m in d.Strength}))
-WorkingRelationshipEnum = strawberry.enum(
-    Enum("WorkingRelationship", {m.name: m.value for m in d.WorkingRelationship}))
-GapKindEnum = strawberry.enum(Enum("GapKind", {m.name: m.value for m in g.GapKind}))
-StaffSessionKindEnum = strawberry.enum(Enum("StaffSessionKind", {m.name: m.value for m in d.StaffSessionKind}))
-PartnerStatusEnum = strawberry.enum(Enum("MemberStatus", {m.name: m.value for m in Status}))
-SeverityEnum = strawberry.enum(Enum("Severity", {m.name: m.value for m in g.Severity}))
+SystemLevelEnum = mirror_enum(d.SystemLevel)
+TeamEnum = mirror_enum(d.Team)
+StrengthEnum = mirror_enum(d.Strength)
+WorkingRelationshipEnum = mirror_enum(d.WorkingRelationship)
+GapKindEnum = mirror_enum(g.GapKind)
+StaffSessionKindEnum = mirror_enum(d.StaffSessionKind)
+PartnerStatusEnum = mirror_enum(Status, name="MemberStatus")
+SeverityEnum = mirror_enum(g.Severity)
 
 
 @strawberry.type
@@ -173,16 +169,12 @@ class StaffSessionConnection:
 
 def linked_from_domain(x: d.LinkedSystem) -> LinkedSystem:
     """Project a linked system."""
-    return LinkedSystem(id=x.id, name=x.name, level=SystemLevelEnum(x.level.value),
-                        jurisdiction=Jurisdiction(state=x.jurisdiction.state, local_area=x.jurisdiction.local_area),
-                        working_relationship=WorkingRelationshipEnum(x.working_relationship.value))
+    return project(LinkedSystem, x, jurisdiction=project(Jurisdiction, x.jurisdiction))
 
 
 def staff_session_from_domain(x: d.StaffSession) -> StaffSession:
     """Project a staff session."""
-    return StaffSession(id=x.id, system_id=x.system_id, held_on=x.held_on, kind=StaffSessionKindEnum(x.kind.value),
-                        topic=x.topic, level=SystemLevelEnum(x.level.value), agencies=list(x.agencies),
-                        created_at=x.created_at)
+    return project(StaffSession, x, agencies=list(x.agencies))
 
 
 def gap_from_domain(x: g.Gap) -> Gap:
@@ -305,8 +297,7 @@ def _status(status: Status | None) -> object:
 
 def assignment_from_domain(a: d.Assignment) -> Assignment:
     """Project a domain assignment."""
-    return Assignment(id=a.id, partner_id=a.partner_id, function=a.function, strength=StrengthEnum(a.strength.value),
-                      agreement_id=a.agreement_id, atypical=a.atypical)
+    return project(Assignment, a)
 
 
 @strawberry.type
@@ -435,14 +426,11 @@ class SystemMutation:
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def create_system(self, info: Info, input: SystemInput) -> SystemResult:
-        try:
-            system = SystemCreate.model_validate(_system_plain(input)).to_domain()
-            async with info.context.write_uow() as uow:
-                state = await uc.create_system(uow, system=system)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, system: uc.create_system(uow, system=system),
+            system_from_domain,
+            given=lambda: SystemCreate.model_validate(_system_plain(input)).to_domain())
 
     @strawberry.mutation(
         description="Change a system's own fields.",
@@ -450,27 +438,22 @@ class SystemMutation:
     )
     async def update_system(self, info: Info, id: UUID, input: SystemPatchInput,
                             expected_version: int | None = None) -> SystemResult:
-        try:
-            changes = SystemPatch.model_validate(_system_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                state = await uc.update_system(uow, system_id=id, changes=changes, expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, changes: uc.update_system(uow, system_id=id, changes=changes,
+                expected_version=expected_version),
+            system_from_domain,
+            given=lambda: SystemPatch.model_validate(_system_plain(input)).changes())
 
     @strawberry.mutation(description="Add a partner to the system.", permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def add_member(self, info: Info, system_id: UUID, input: MemberInput) -> SystemResult:
-        try:
+        def member() -> d.Member:
             body = MemberIn.model_validate(to_plain(input))
-            member = d.Member(partner_id=body.partner_id, representative=body.representative, team=body.team,
-                              joined_on=body.joined_on)
-            async with info.context.write_uow() as uow:
-                state = await uc.add_member(uow, system_id=system_id, member=member)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return system_from_domain(state)
+            return d.Member(partner_id=body.partner_id, representative=body.representative, team=body.team,
+                            joined_on=body.joined_on)
+
+        return await mutate(info, lambda uow, member: uc.add_member(uow, system_id=system_id, member=member),
+                            system_from_domain, given=member)
 
     @strawberry.mutation(
         description="Remove a member; with cascade its assignments go too.",
@@ -478,65 +461,49 @@ class SystemMutation:
     )
     async def remove_member(self, info: Info, system_id: UUID, partner_id: UUID,
                             cascade: bool = False) -> SystemResult:
-        try:
-            async with info.context.write_uow() as uow:
-                state, _ = await uc.remove_member(uow, system_id=system_id, partner_id=partner_id, cascade=cascade)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, _: uc.remove_member(uow, system_id=system_id, partner_id=partner_id, cascade=cascade),
+            lambda done: system_from_domain(done[0]))
 
     @strawberry.mutation(
         description="Designate the intermediary; it leads coordination.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def set_intermediary(self, info: Info, system_id: UUID, partner_id: UUID) -> SystemResult:
-        try:
-            async with info.context.write_uow() as uow:
-                state = await uc.set_intermediary(uow, system_id=system_id, partner_id=partner_id)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, _: uc.set_intermediary(uow, system_id=system_id, partner_id=partner_id),
+            system_from_domain)
 
     @strawberry.mutation(
         description="Assign a function to a member.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def assign_role(self, info: Info, system_id: UUID, input: AssignmentInput) -> AssignmentResult:
-        try:
-            body = AssignmentIn.model_validate(to_plain(input))
-            async with info.context.write_uow() as uow:
-                assignment = await uc.assign_role(uow, system_id=system_id, partner_id=body.partner_id,
-                                                  function=body.function, strength=body.strength,
-                                                  agreement_id=body.agreement_id)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return assignment_from_domain(assignment)
+        return await mutate(
+            info,
+            lambda uow, body: uc.assign_role(uow, system_id=system_id, partner_id=body.partner_id,
+                function=body.function, strength=body.strength, agreement_id=body.agreement_id),
+            assignment_from_domain,
+            given=lambda: AssignmentIn.model_validate(to_plain(input)))
 
     @strawberry.mutation(description="Remove an assignment.", permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def unassign_role(self, info: Info, system_id: UUID, assignment_id: UUID) -> AssignmentResult:
-        try:
-            async with info.context.write_uow() as uow:
-                removed = await uc.unassign(uow, system_id=system_id, assignment_id=assignment_id)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return assignment_from_domain(removed)
+        return await mutate(
+            info,
+            lambda uow, _: uc.unassign(uow, system_id=system_id, assignment_id=assignment_id),
+            assignment_from_domain)
 
     @strawberry.mutation(
         description="Record that the membership was reviewed.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def record_review(self, info: Info, system_id: UUID, reviewed_on: date) -> SystemResult:
-        try:
-            async with info.context.write_uow() as uow:
-                state = await uc.record_review(uow, system_id=system_id, reviewed_on=reviewed_on)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, _: uc.record_review(uow, system_id=system_id, reviewed_on=reviewed_on),
+            system_from_domain)
 
 
 @strawberry.type
@@ -548,79 +515,61 @@ class PartnershipMutation:
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def correct_review(self, info: Info, system_id: UUID, reviewed_on: date | None,
                              reason: str) -> SystemResult:
-        try:
-            body = ReviewCorrectionIn.model_validate({"reviewed_on": reviewed_on, "reason": reason})
-            async with info.context.write_uow() as uow:
-                state = await uc.correct_review(uow, system_id=system_id, reviewed_on=body.reviewed_on,
-                                                reason=body.reason)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, body: uc.correct_review(uow, system_id=system_id, reviewed_on=body.reviewed_on,
+                reason=body.reason),
+            system_from_domain,
+            given=lambda: ReviewCorrectionIn.model_validate({"reviewed_on": reviewed_on, "reason": reason}))
 
     @strawberry.mutation(description="Record that the team revisited its vision, mission and goals.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def record_vision_review(self, info: Info, system_id: UUID, revisited_on: date) -> SystemResult:
-        try:
-            async with info.context.write_uow() as uow:
-                state = await uc.record_vision_review(uow, system_id=system_id, revisited_on=revisited_on)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, _: uc.record_vision_review(uow, system_id=system_id, revisited_on=revisited_on),
+            system_from_domain)
 
     @strawberry.mutation(description="Correct a mistaken revisit date of the vision and mission, saying why.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def correct_vision_review(self, info: Info, system_id: UUID, revisited_on: date | None,
                                     reason: str) -> SystemResult:
-        try:
-            body = VisionReviewCorrectionIn.model_validate({"revisited_on": revisited_on, "reason": reason})
-            async with info.context.write_uow() as uow:
-                state = await uc.correct_vision_review(uow, system_id=system_id, revisited_on=body.revisited_on,
-                                                       reason=body.reason)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, body: uc.correct_vision_review(uow, system_id=system_id, revisited_on=body.revisited_on,
+                reason=body.reason),
+            system_from_domain,
+            given=lambda: VisionReviewCorrectionIn.model_validate({"revisited_on": revisited_on, "reason": reason}))
 
     @strawberry.mutation(description="Confirm a local system's state/local roles at one level, when and by whom.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def confirm_relationship(self, info: Info, system_id: UUID, level: SystemLevelEnum,  # type: ignore[valid-type]
                                    confirmed_on: date, confirmed_by: str) -> SystemResult:
-        try:
-            body = ConfirmationIn.model_validate({"level": level.value, "confirmed_on": confirmed_on,
-                                                  "confirmed_by": confirmed_by})
-            async with info.context.write_uow() as uow:
-                state = await uc.confirm_relationship(uow, system_id=system_id, level=body.level,
-                                                      confirmed_on=body.confirmed_on, confirmed_by=body.confirmed_by)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, body: uc.confirm_relationship(uow, system_id=system_id, level=body.level,
+                confirmed_on=body.confirmed_on, confirmed_by=body.confirmed_by),
+            system_from_domain,
+            given=lambda: ConfirmationIn.model_validate({"level": level.value, "confirmed_on": confirmed_on,
+                "confirmed_by": confirmed_by}))
 
     @strawberry.mutation(description="Record a session that informed or trained member agencies' staff.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def record_staff_session(self, info: Info, system_id: UUID,
                                    input: StaffSessionInput) -> StaffSessionResult:
-        try:
-            session = StaffSessionIn.model_validate(to_plain(input)).to_domain(system_id)
-            async with info.context.write_uow() as uow:
-                stored = await uc.record_staff_session(uow, session=session)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc)
-        return staff_session_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, session: uc.record_staff_session(uow, session=session),
+            staff_session_from_domain,
+            given=lambda: StaffSessionIn.model_validate(to_plain(input)).to_domain(system_id))
 
     @strawberry.mutation(description="Remove a staff session recorded by mistake; returns it.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def delete_staff_session(self, info: Info, system_id: UUID, session_id: UUID) -> StaffSessionResult:
-        try:
-            async with info.context.write_uow() as uow:
-                removed = await uc.delete_staff_session(uow, system_id=system_id, session_id=session_id)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc)
-        return staff_session_from_domain(removed)
+        return await mutate(
+            info,
+            lambda uow, _: uc.delete_staff_session(uow, system_id=system_id, session_id=session_id),
+            staff_session_from_domain)
 
 
 @strawberry.type(description="An entry of the role matrix and where it comes from ('seed': the seed's own chart).")

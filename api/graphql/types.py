@@ -4,35 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import strawberry
 
 from api.domain import partners as d
 from api.graphql.batching import batched
+from api.graphql.convert import build, mirror_enum, twins
 
-
-@strawberry.enum(name="Level")
-class LevelEnum(Enum):
-    STATE = "state"
-    REGIONAL = "regional"
-    LOCAL = "local"
-
-
-@strawberry.enum(name="Status")
-class StatusEnum(Enum):
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    RETIRED = "retired"
-
-
-@strawberry.enum(name="DeliveryMode")
-class DeliveryModeEnum(Enum):
-    IN_PERSON = "in_person"
-    ONLINE = "online"
-    HYBRID = "hybrid"
+LevelEnum = mirror_enum(d.Level)
+StatusEnum = mirror_enum(d.Status)
+DeliveryModeEnum = mirror_enum(d.DeliveryMode)
 
 
 @strawberry.type
@@ -73,13 +56,13 @@ class Service:
     description: str
     populations: Sequence[str]
     regions: Sequence[str]
-    delivery_mode: DeliveryModeEnum
+    delivery_mode: DeliveryModeEnum  # type: ignore[valid-type]
     capacity: int | None
     funding_streams: Sequence[str]
     program_cip: str | None
     occupations: Sequence[str]
     credential: str | None
-    status: StatusEnum
+    status: StatusEnum  # type: ignore[valid-type]
     external_ids: Sequence[ExternalId]
     version: int
     created_at: datetime | None
@@ -98,7 +81,7 @@ class Partner:
     id: UUID
     name: str
     partner_type: str
-    level: LevelEnum
+    level: LevelEnum  # type: ignore[valid-type]
     jurisdiction: Jurisdiction
     description: str
     regions_served: Sequence[str]
@@ -113,7 +96,7 @@ class Partner:
     website: str | None
     assets: str
     limitations: str
-    status: StatusEnum
+    status: StatusEnum  # type: ignore[valid-type]
     external_ids: Sequence[ExternalId]
     version: int
     created_at: datetime | None
@@ -126,84 +109,44 @@ class Partner:
         return [service_from_domain(s) for s in await info.context.loaders.services.load(self.id)]
 
 
-E = TypeVar("E", bound=Enum)
-
-
-class _Twins(dict[Enum, E]):
-    """Domain enum members to the Strawberry enum members of the same value: a dictionary lookup, as this runs
-    for every partner and service of a page (``_status[member]``)."""
-
-    def __init__(self, domain: type[Enum], twin: type[E]) -> None:
-        values = {t.value for t in twin}
-        super().__init__({member: twin(member.value) for member in domain if member.value in values})
-        self._twin = twin
-
-    def __missing__(self, member: Enum) -> E:
-        return self._twin(member.value)
-
-
-_level = _Twins(d.Level, LevelEnum)
-_status = _Twins(d.Status, StatusEnum)
-_delivery_mode = _Twins(d.DeliveryMode, DeliveryModeEnum)
-
-
-T = TypeVar("T")
-_new = object.__new__
-
-
-def _made(cls: type[T], fields: dict[str, Any]) -> T:
-    """The object ``cls(**fields)`` builds, for the values of all its fields, at half the cost.
-
-    Strawberry types are plain dataclasses (no slots, no ``__post_init__``; checked below), so the keyword
-    ``__init__`` only stores the fields in the instance dictionary. Projections of listed records run through
-    here: a page of 100 partners has about 600 services. tests/graphql/test_projections.py holds every projection
-    equal to its keyword constructor.
-    """
-    obj = _new(cls)
-    obj.__dict__ = fields
-    return obj
+_level = twins(d.Level)
+_status = twins(d.Status)
+_delivery_mode = twins(d.DeliveryMode)
 
 
 def _ids(ids: tuple[d.ExternalId, ...]) -> tuple[ExternalId, ...]:
-    return tuple([_made(ExternalId, {"source": e.source, "id": e.id}) for e in ids])
+    return tuple([build(ExternalId, {"source": e.source, "id": e.id}) for e in ids])
 
 
 # Lists are the domain's tuples as they are (the fields are Sequences; the executor answers lists).
 def service_from_domain(s: d.Service) -> Service:
     """Project a domain service."""
-    service = _new(Service)  # as _made does, inline: a page has hundreds of services
-    service.__dict__ = {
+    return build(Service, {
         "id": s.id, "partner_id": s.partner_id, "name": s.name, "category": s.category, "description": s.description,
         "populations": s.populations, "regions": s.regions, "delivery_mode": _delivery_mode[s.delivery_mode],
         "capacity": s.capacity, "funding_streams": s.funding_streams, "program_cip": s.program_cip,
         "occupations": s.occupations, "credential": s.credential, "status": _status[s.status],
         "external_ids": _ids(s.external_ids) if s.external_ids else (), "version": s.version,
         "created_at": s.created_at, "updated_at": s.updated_at,
-    }
-    return service
+    })
 
 
 def partner_from_domain(p: d.Partner) -> Partner:
     """Project a domain partner."""
     a = p.address
-    return _made(Partner, {
+    return build(Partner, {
         "id": p.id, "name": p.name, "partner_type": p.partner_type, "level": _level[p.level],
-        "jurisdiction": _made(Jurisdiction, {"state": p.jurisdiction.state, "local_area": p.jurisdiction.local_area}),
+        "jurisdiction": build(Jurisdiction, {"state": p.jurisdiction.state, "local_area": p.jurisdiction.local_area}),
         "description": p.description, "regions_served": p.regions_served, "populations_served": p.populations_served,
         "capacity": p.capacity, "funding_streams": p.funding_streams, "industries": p.industries,
-        "contacts": tuple([_made(Contact, {"name": c.name, "title": c.title, "email": c.email, "phone": c.phone})
+        "contacts": tuple([build(Contact, {"name": c.name, "title": c.title, "email": c.email, "phone": c.phone})
                            for c in p.contacts]),
-        "address": _made(Address, {"street": a.street, "street_2": a.street_2, "city": a.city, "state": a.state,
+        "address": build(Address, {"street": a.street, "street_2": a.street_2, "city": a.city, "state": a.state,
                                    "postal_code": a.postal_code}) if a else None,
         "latitude": p.latitude, "longitude": p.longitude, "website": p.website, "assets": p.assets,
         "limitations": p.limitations, "status": _status[p.status], "external_ids": _ids(p.external_ids),
         "version": p.version, "created_at": p.created_at, "updated_at": p.updated_at,
     })
-
-
-for _projected in (Jurisdiction, ExternalId, Contact, Address, Service, Partner):
-    if "__slots__" in _projected.__dict__ or hasattr(_projected, "__post_init__"):
-        raise TypeError(f"{_projected.__name__}: projections set the instance dictionary; build it with its __init__")
 
 
 @strawberry.type(description="Where a page sits in its listing (Relay's PageInfo).")
@@ -284,7 +227,7 @@ class AddressInput:
 class PartnerInput:
     name: str
     partner_type: str
-    level: LevelEnum
+    level: LevelEnum  # type: ignore[valid-type]
     jurisdiction: JurisdictionInput
     description: str = ""
     regions_served: list[str] = strawberry.field(default_factory=list)
