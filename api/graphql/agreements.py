@@ -164,6 +164,8 @@ class Allocation:
     partner_id: UUID | None
     note: str
     version: int
+    created_at: datetime | None = strawberry.field(description="When the allocation was recorded.")
+    updated_at: datetime | None = strawberry.field(description="When the allocation last changed.")
 
 
 @strawberry.type

@@ -94,6 +94,10 @@ class Partner:
     latitude: float | None
     longitude: float | None
     website: str | None
+    email: str | None = strawberry.field(description="The organization's own email address.")
+    phone: str | None = strawberry.field(description="The organization's main phone number.")
+    location_name: str | None = strawberry.field(
+        description="The name of the place at the address, when it is not the partner's name.")
     assets: str
     limitations: str
     status: StatusEnum  # type: ignore[valid-type]
@@ -143,7 +147,8 @@ def partner_from_domain(p: d.Partner) -> Partner:
                            for c in p.contacts]),
         "address": build(Address, {"street": a.street, "street_2": a.street_2, "city": a.city, "state": a.state,
                                    "postal_code": a.postal_code}) if a else None,
-        "latitude": p.latitude, "longitude": p.longitude, "website": p.website, "assets": p.assets,
+        "latitude": p.latitude, "longitude": p.longitude, "website": p.website, "email": p.email, "phone": p.phone,
+        "location_name": p.location_name, "assets": p.assets,
         "limitations": p.limitations, "status": _status[p.status], "external_ids": _ids(p.external_ids),
         "version": p.version, "created_at": p.created_at, "updated_at": p.updated_at,
     })
