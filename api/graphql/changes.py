@@ -9,7 +9,7 @@ from uuid import UUID
 
 import strawberry
 
-from api.domain.errors import DomainError
+from api.domain.errors import DomainError, FieldProblem, InvalidInput
 from api.domain.partners import Partner as DomainPartner
 from api.domain.ports import Change as DomainChange
 from api.graphql.context import Context
@@ -95,6 +95,9 @@ class ChangeQuery:
         try:
             page = await uc.feed_page(await info.context.read_uow(), cursor=after, kind=kind.value if kind else None,
                                       limit=request.limit)
+        except InvalidInput as exc:  # the feed's use case names REST's parameter; here the cursor is `after`
+            named = [FieldProblem("after" if p.field == "since" else p.field, p.message) for p in exc.problems]
+            raise query_error(InvalidInput(named)) from exc
         except DomainError as exc:
             raise query_error(exc) from exc
         return ChangeConnection(

@@ -82,3 +82,4 @@ async def test_a_cursor_that_is_not_of_the_feed_is_an_invalid_input_error(client
     r = await client.post("/graphql", json={"query": FEED, "variables": {"after": "bm90IGEgY3Vyc29y"}})
     error = r.json()["errors"][0]
     assert error["extensions"]["code"] == "INVALID_INPUT"
+    assert [e["field"] for e in error["extensions"]["errors"]] == ["after"]
