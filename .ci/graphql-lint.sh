@@ -6,12 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/graphql-lint"
 npm install --no-audit --no-fund --silent >/dev/null
 # The sorting rules stay off: the schema lists fields in the order that reads best, not alphabetically.
-# To be enabled once PageInfo is Relay-complete (hasPreviousPage, startCursor; issue 20): relay-page-info-spec.
 RULES=(
   types-have-descriptions fields-have-descriptions arguments-have-descriptions enum-values-have-descriptions
   input-object-values-have-descriptions descriptions-are-capitalized deprecations-have-a-reason
   defined-types-are-used types-are-capitalized fields-are-camel-cased input-object-values-are-camel-cased
-  enum-values-all-caps relay-connection-types-spec relay-connection-arguments-spec
+  enum-values-all-caps relay-connection-types-spec relay-connection-arguments-spec relay-page-info-spec
 )
 rules=$(IFS=,; echo "${RULES[*]}")
 npx --no-install graphql-schema-linter --rules "$rules" --format text ../../openapi/schema.graphql

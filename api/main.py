@@ -195,7 +195,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         explorers.OfflineGraphQLRouter(
             build_schema(max_depth=settings.graphql_max_depth, max_aliases=settings.graphql_max_aliases,
                          max_tokens=settings.graphql_max_tokens, max_cost=settings.graphql_max_cost,
-                         introspection=settings.graphql_introspection),
+                         introspection=settings.graphql_introspection, fast_fields=settings.graphql_fast_path,
+                         default_page=settings.default_page_size, max_page=settings.max_page_size),
             # A FastAPI dependency that yields (the request's loaders are let go after it); strawberry's annotation
             # names only plain return values.
             context_getter=get_context,  # type: ignore[arg-type]

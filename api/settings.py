@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = 2000
     graphql_max_cost: int = 50_000
     graphql_introspection: bool = True
+    # The GraphQL fast path (api/graphql/fast/); off, or failing to load, Strawberry's stock executor answers.
+    graphql_fast_path: bool = True
     # Days before expiry from which an agreement in force is reported as due for renewal (gap analysis).
     agreement_expiry_window_days: int = Field(default=90, ge=0, le=3650)
     # Months within which every member agency's staff should have been informed or trained together (gap analysis).

@@ -222,17 +222,25 @@ def bench_read(report: Report, dsn: str, sizes: Sizes, service: Server) -> None:
             apps[name] = Server(uvicorn_command(app, port), port=port, env=bench_env(**{variable: dsn}))
             stack.callback(apps[name].stop)
             apps[name].spawn()  # both boot at once
+        # The same service with the GraphQL fast path off (api/graphql/fast/): what the seam's switch costs.
+        port = free_port()
+        stock = Server(uvicorn_command("api.main:app_factory", port, factory=True), port=port,
+                       env=bench_env(DATABASE_URL=dsn, PATHWAYS_GRAPHQL_FAST_PATH="0"))
+        stack.callback(stock.stop)
+        stock.spawn()
         for app in apps.values():
             assert _check_page(app.ready(), READ_PATH) == page, "the baselines must serve the same page"
         for body in graphql.values():
             assert _check_page(service, "/graphql", method="POST", body=body) == page
+        assert _check_page(stock.ready(), "/graphql", method="POST", body=graphql["graphql+services"]) == page
         assert _count_services(apps["ceiling"], service) is not None, "the nested ceiling must serve the same page"
         results = _measure({
             "ceiling": (apps["ceiling"], READ_PATH, {}), "naive": (apps["naive"], READ_PATH, {}),
             "ceiling+services": (apps["ceiling"], NESTED_CEILING_PATH, {}),
             "service": (service, READ_PATH, {}),
             **{label: (service, "/graphql", {**json_post, "body": body}) for label, body in graphql.items()},
-        }, sizes, slow=frozenset({"graphql+services"}))
+            "graphql+services, stock": (stock, "/graphql", {**json_post, "body": graphql["graphql+services"]}),
+        }, sizes, slow=frozenset({"graphql+services", "graphql+services, stock"}))
     rest, ceiling, naive = results["service"], results["ceiling"], results["naive"]
     c = sizes.connections
     report.add(
@@ -252,6 +260,7 @@ def bench_read(report: Report, dsn: str, sizes: Sizes, service: Server) -> None:
     )
     trips = asyncio.run(round_trips(dsn))
     nested, flat, nested_ceiling = results["graphql+services"], results["graphql"], results["ceiling+services"]
+    stock_nested = results["graphql+services, stock"]
     report.add(
         Figure("GraphQL read", "partners + nested services req/s", nested.requests_per_s, "req/s",
                ">= 33% of REST", nested.requests_per_s >= 0.33 * rest.requests_per_s,
@@ -263,6 +272,12 @@ def bench_read(report: Report, dsn: str, sizes: Sizes, service: Server) -> None:
                     f"p50 {nested_ceiling.p50_ms:.1f} ms"),
         Figure("GraphQL read", "nested page vs its ceiling", nested.requests_per_s / nested_ceiling.requests_per_s,
                "x", ratio=nested.requests_per_s / nested_ceiling.requests_per_s, ratio_to="nested ceiling"),
+        Figure("GraphQL read", "nested page, fast path off req/s", stock_nested.requests_per_s, "req/s",
+               ratio=stock_nested.requests_per_s / rest.requests_per_s, ratio_to="REST",
+               note=f"Strawberry's stock executor (PATHWAYS_GRAPHQL_FAST_PATH=0); p50 {stock_nested.p50_ms:.1f} ms"),
+        Figure("GraphQL read", "nested page, fast path on vs off", nested.requests_per_s / stock_nested.requests_per_s,
+               "x", ">= 2x (else the fast path goes)", nested.requests_per_s >= 2 * stock_nested.requests_per_s,
+               nested.requests_per_s / stock_nested.requests_per_s, "fast path off"),
         Figure("GraphQL read", "partners only (REST's fields) req/s", flat.requests_per_s, "req/s",
                ratio=flat.requests_per_s / rest.requests_per_s, ratio_to="REST",
                note=f"p50 {flat.p50_ms:.1f} ms, p99 {flat.p99_ms:.1f} ms"),

@@ -29,7 +29,8 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Page(Generic[T]):
-    """A slice of a collection in a stable order, with the key to the next slice."""
+    """A slice of a collection in a stable order, with the key to the next slice (the slice before, when it was
+    read backward)."""
 
     items: Sequence[T]
     keys: Sequence[tuple[object, ...]] = ()
@@ -76,12 +77,12 @@ class PartnerRepository(Protocol):
 
     async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
-        offset: int = 0, exact_total_up_to: int | None = None,
+        offset: int = 0, exact_total_up_to: int | None = None, backward: bool = False,
     ) -> Page[Partner]:
-        """A page by name (by distance with ``near``, by rank with ``q``). ``with_total``: the number of
-        partners that can be paged through; exact, or with ``exact_total_up_to`` exact up to that many and an
-        estimate above it (never less than the page shows exist). With ``q``, at most the search window's
-        first matches are ranked and listed."""
+        """A keyset page by name (by distance with ``near``, by rank with ``q``); ``backward``: the page before
+        ``after``, in the same order. ``with_total``: the number of partners that can be paged through; exact, or
+        with ``exact_total_up_to`` exact up to that many and an estimate above it (never less than the page shows
+        exist). With ``q``, at most the search window's first matches are ranked and listed."""
         ...
 
     async def list_services(
@@ -156,13 +157,15 @@ class SystemRepository(Protocol):
     """Storage of career pathways systems with their members and role assignments."""
 
     async def list_systems(
-        self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None
+        self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None,
+        backward: bool = False,
     ) -> Page[CareerPathwaysSystem]: ...
 
     async def load(self, system_id: UUID, *, for_update: bool = False) -> SystemState | None: ...
 
     async def load_many(self, system_ids: Sequence[UUID]) -> dict[UUID, SystemState]:
         """Many systems by id in one read (no lock); missing ids are absent."""
+        ...
 
     async def jurisdiction_of(self, system_id: UUID) -> Jurisdiction | None: ...
 
@@ -189,7 +192,7 @@ class SystemRepository(Protocol):
     async def get_staff_session(self, session_id: UUID) -> StaffSession | None: ...
 
     async def list_staff_sessions(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[StaffSession]:
         """A system's staff sessions, newest first."""
         ...
@@ -215,7 +218,7 @@ class ReadinessRepository(Protocol):
         ...
 
     async def list_rounds(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[Round]: ...
 
     async def add_round(self, round_: Round) -> None: ...
@@ -309,7 +312,7 @@ class AgreementRepository(Protocol):
         ...
 
     async def list_agreements(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[Agreement]: ...
 
     async def get(self, agreement_id: UUID, *, for_update: bool = False) -> Agreement | None: ...
@@ -344,7 +347,8 @@ class FundingRepository(Protocol):
         ...
 
     async def list_allocations(
-        self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None,
+        backward: bool = False,
     ) -> Page[Allocation]: ...
 
     async def get_allocation(self, allocation_id: UUID) -> Allocation | None: ...
@@ -474,7 +478,7 @@ class LaborMarketRepository(Protocol):
     async def upsert_titles(self, batch: Sequence[CodeTitle]) -> WriteCounts: ...
 
     async def list_observations(
-        self, flt: ObservationFilter, *, limit: int, after: tuple[object, ...] | None
+        self, flt: ObservationFilter, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[TitledObservation]: ...
 
     async def observations_for(
@@ -492,7 +496,8 @@ class LaborMarketRepository(Protocol):
         ...
 
     async def titles(
-        self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None
+        self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None,
+        backward: bool = False,
     ) -> Page[CodeTitle]: ...
 
 

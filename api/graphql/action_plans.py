@@ -7,20 +7,20 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import action_plans as d
 from api.domain.access import Scope
-from api.domain.errors import DomainError, NotFound
+from api.domain.errors import DomainError
 from api.domain.ports import PlanContents
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
+from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, query_error
 from api.graphql.ids import GlobalId
 from api.graphql.node import Node
 from api.graphql.permissions import requires
 from api.graphql.readiness import NextStepKindEnum
 from api.graphql.relations import loaded
+from api.graphql.resolve import lookup, mutate
 from api.graphql.systems import System, system_from_domain
 from api.graphql.types import Partner, partner_from_domain
 from api.schemas.action_plans import GoalIn, GoalPatch, ItemIn, ItemPatch, PlanIn
@@ -249,12 +249,7 @@ class ActionItemList:
 class ActionPlanQuery:
     @strawberry.field(description="A system's action plan, or null while it has none.")
     async def action_plan(self, info: Info, system_id: UUID) -> ActionPlan | None:
-        try:
-            return plan_from_domain(await uc.get_plan(await info.context.read_uow(), system_id=system_id))
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        return await lookup(info, lambda uow: uc.get_plan(uow, system_id=system_id), plan_from_domain)
 
 
 
@@ -282,70 +277,55 @@ class ActionPlanMutation:
     async def put_action_plan(
         self, info: Info, system_id: UUID, input: PlanInput, expected_version: int | None = None
     ) -> PutActionPlanResult:
-        try:
-            answers = PlanIn.model_validate(to_plain(input)).model_dump()
-            async with info.context.write_uow() as uow:
-                contents = await uc.put_plan(uow, system_id=system_id, answers=answers,
-                                             expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, PutActionPlanResult)
-        return plan_from_domain(contents)
+        return await mutate(
+            info,
+            lambda uow, answers: uc.put_plan(uow, system_id=system_id, answers=answers,
+                expected_version=expected_version),
+            plan_from_domain,
+            given=lambda: PlanIn.model_validate(to_plain(input)).model_dump(), result=PutActionPlanResult)
 
     @strawberry.mutation(
         description="Add a goal to a system's plan.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def add_goal(self, info: Info, system_id: UUID, input: GoalInput) -> AddGoalResult:
-        try:
-            body = GoalIn.model_validate(to_plain(input))
-            async with info.context.write_uow() as uow:
-                goal = await uc.add_goal(uow, system_id=system_id, **body.model_dump())
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, AddGoalResult)
-        return goal_from_domain(goal, system_id)
+        return await mutate(
+            info,
+            lambda uow, body: uc.add_goal(uow, system_id=system_id, **body.model_dump()),
+            lambda goal: goal_from_domain(goal, system_id),
+            given=lambda: GoalIn.model_validate(to_plain(input)), result=AddGoalResult)
 
     @strawberry.mutation(
         description="Change some fields of a goal.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def update_goal(self, info: Info, system_id: UUID, goal_id: UUID, input: GoalPatchInput) -> UpdateGoalResult:
-        try:
-            changes = GoalPatch.model_validate(to_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                goal = await uc.update_goal(uow, system_id=system_id, goal_id=goal_id, changes=changes)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, UpdateGoalResult)
-        return goal_from_domain(goal, system_id)
+        return await mutate(
+            info,
+            lambda uow, changes: uc.update_goal(uow, system_id=system_id, goal_id=goal_id, changes=changes),
+            lambda goal: goal_from_domain(goal, system_id),
+            given=lambda: GoalPatch.model_validate(to_plain(input)).changes(), result=UpdateGoalResult)
 
     @strawberry.mutation(
         description="Remove a goal with its action items; returns the goal removed.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def delete_goal(self, info: Info, system_id: UUID, goal_id: UUID) -> DeleteGoalResult:
-        try:
-            async with info.context.write_uow() as uow:
-                goal = await uc.delete_goal(uow, system_id=system_id, goal_id=goal_id)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, DeleteGoalResult)
-        return goal_from_domain(goal, system_id)
+        return await mutate(
+            info,
+            lambda uow, _: uc.delete_goal(uow, system_id=system_id, goal_id=goal_id),
+            lambda goal: goal_from_domain(goal, system_id), result=DeleteGoalResult)
 
     @strawberry.mutation(
         description="Add an action item to a goal; its owner must be a member.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def add_action_item(self, info: Info, system_id: UUID, input: ActionItemInput) -> AddActionItemResult:
-        try:
-            body = ItemIn.model_validate(to_plain(input))
-            async with info.context.write_uow() as uow:
-                item = await uc.add_item(uow, system_id=system_id, **body.model_dump())
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, AddActionItemResult)
-        return item_from_domain(item, system_id)
+        return await mutate(
+            info,
+            lambda uow, body: uc.add_item(uow, system_id=system_id, **body.model_dump()),
+            lambda item: item_from_domain(item, system_id),
+            given=lambda: ItemIn.model_validate(to_plain(input)), result=AddActionItemResult)
 
     @strawberry.mutation(
         description="Change some fields of an action item.",
@@ -354,27 +334,21 @@ class ActionPlanMutation:
     async def update_action_item(
         self, info: Info, system_id: UUID, item_id: UUID, input: ActionItemPatchInput
     ) -> UpdateActionItemResult:
-        try:
-            changes = ItemPatch.model_validate(to_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                item = await uc.update_item(uow, system_id=system_id, item_id=item_id, changes=changes)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, UpdateActionItemResult)
-        return item_from_domain(item, system_id)
+        return await mutate(
+            info,
+            lambda uow, changes: uc.update_item(uow, system_id=system_id, item_id=item_id, changes=changes),
+            lambda item: item_from_domain(item, system_id),
+            given=lambda: ItemPatch.model_validate(to_plain(input)).changes(), result=UpdateActionItemResult)
 
     @strawberry.mutation(
         description="Remove an action item; returns the item removed.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def delete_action_item(self, info: Info, system_id: UUID, item_id: UUID) -> DeleteActionItemResult:
-        try:
-            async with info.context.write_uow() as uow:
-                item = await uc.delete_item(uow, system_id=system_id, item_id=item_id)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, DeleteActionItemResult)
-        return item_from_domain(item, system_id)
+        return await mutate(
+            info,
+            lambda uow, _: uc.delete_item(uow, system_id=system_id, item_id=item_id),
+            lambda item: item_from_domain(item, system_id), result=DeleteActionItemResult)
 
     @strawberry.mutation(
         description="Turn a round's next steps into action items of one goal, in one call.",
@@ -383,16 +357,15 @@ class ActionPlanMutation:
     async def next_steps_to_actions(
         self, info: Info, round_id: UUID, input: NextStepsInput
     ) -> NextStepsToActionsResult:
-        try:
-            body = NextStepsIn.model_validate(to_plain(input))
-            async with info.context.write_uow() as uow:
-                items = await readiness_uc.next_steps_to_actions(
-                    uow, round_id=round_id, goal_id=body.goal_id, owner_id=body.owner_id, due_on=body.due_on,
-                    kinds=body.kinds)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, NextStepsToActionsResult)
-        try:
+        items = await mutate(
+            info,
+            lambda uow, body: readiness_uc.next_steps_to_actions(uow, round_id=round_id, goal_id=body.goal_id,
+                owner_id=body.owner_id, due_on=body.due_on, kinds=body.kinds),
+            lambda added: added,
+            given=lambda: NextStepsIn.model_validate(to_plain(input)), result=NextStepsToActionsResult)
+        if not isinstance(items, list):
+            return items  # the typed error
+        try:  # the items' global ids name their system: the round's
             round_ = await info.context.loaders.rounds.load(round_id)
         except DomainError as exc:
             raise query_error(exc) from exc

@@ -10,20 +10,20 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import agreements as d
 from api.domain import funding as f
 from api.domain.access import Scope
 from api.domain.checklists import Checklist
-from api.domain.errors import DomainError, NotFound
+from api.domain.errors import DomainError
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
+from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, query_error
 from api.graphql.ids import GlobalId
 from api.graphql.node import Node
 from api.graphql.permissions import requires
 from api.graphql.relations import loaded
+from api.graphql.resolve import After, Before, First, Last, lookup, mutate, paginate
 from api.graphql.systems import System, WorkingRelationshipEnum, system_from_domain
 from api.graphql.types import PageInfo, Partner, Service, partner_from_domain, service_from_domain
 from api.schemas.agreements import AgreementIn, AgreementOut, AgreementPatch
@@ -174,6 +174,8 @@ class Allocation(Node):
     partner_id: UUID | None
     note: str
     version: int
+    created_at: datetime | None = strawberry.field(description="When the allocation was recorded.")
+    updated_at: datetime | None = strawberry.field(description="When the allocation last changed.")
 
     @strawberry.field(description="The system the allocation belongs to (batched per request).")
     async def system(self, info: Info) -> System | None:
@@ -414,32 +416,20 @@ class FundingStreamInput:
 @strawberry.type
 class AgreementQuery:
     @strawberry.field(description="A system's agreements by title, as a Relay connection.")
-    async def agreements(self, info: Info, system_id: UUID, first: int = 50,
-                         after: str | None = None) -> AgreementConnection:
-        if not 1 <= first <= 500:
-            raise query_error(DomainError("first must be between 1 and 500"))
-        try:
-            page = await uc.list_agreements(await info.context.read_uow(), system_id=system_id, limit=first,
-                                            cursor=after)
-        except DomainError as exc:
-            raise query_error(exc) from exc
+    async def agreements(self, info: Info, system_id: UUID, first: First = None, after: After = None,
+                         last: Last = None, before: Before = None) -> AgreementConnection:
         checklists = Checklists(info)
-        return AgreementConnection(
-            edges=[AgreementEdge(node=agreement_from_domain(a, checklists), cursor=c)
-                   for a, c in zip(page.items, page.cursors, strict=True)],
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-        )
+        page = await paginate(
+            info, lambda uow, r: uc.list_agreements(uow, system_id=system_id, limit=r.limit, cursor=r.cursor,
+                                                    backward=r.backward),
+            lambda a, c: AgreementEdge(node=agreement_from_domain(a, checklists), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return AgreementConnection(edges=page.edges, page_info=page.page_info)
 
     @strawberry.field(description="One agreement of a system, or null.")
     async def agreement(self, info: Info, system_id: UUID, id: UUID) -> Agreement | None:
-        try:
-            found = await uc.get_agreement(await info.context.read_uow(), system_id=system_id, agreement_id=id)
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return agreement_from_domain(found)
+        return await lookup(info, lambda uow: uc.get_agreement(uow, system_id=system_id, agreement_id=id),
+                            agreement_from_domain)
 
     @strawberry.field(description="The checklist each kind of agreement is judged by, each item with its source.")
     async def agreement_checklists(self, info: Info) -> list[AgreementChecklist]:
@@ -452,21 +442,14 @@ class AgreementQuery:
         return [stream_from_domain(s) for s in await funding_uc.list_streams(await info.context.read_uow())]
 
     @strawberry.field(description="A system's allocations of one period, or of every period, as a Relay connection.")
-    async def allocations(self, info: Info, system_id: UUID, period: str | None = None, first: int = 50,
-                          after: str | None = None) -> AllocationConnection:
-        if not 1 <= first <= 500:
-            raise query_error(DomainError("first must be between 1 and 500"))
-        try:
-            page = await funding_uc.list_allocations(await info.context.read_uow(), system_id=system_id,
-                                                     period=period, limit=first, cursor=after)
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return AllocationConnection(
-            edges=[AllocationEdge(node=allocation_from_domain(a), cursor=c)
-                   for a, c in zip(page.items, page.cursors, strict=True)],
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-        )
+    async def allocations(self, info: Info, system_id: UUID, period: str | None = None, first: First = None,
+                          after: After = None, last: Last = None, before: Before = None) -> AllocationConnection:
+        page = await paginate(
+            info, lambda uow, r: funding_uc.list_allocations(uow, system_id=system_id, period=period, limit=r.limit,
+                                                             cursor=r.cursor, backward=r.backward),
+            lambda a, c: AllocationEdge(node=allocation_from_domain(a), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return AllocationConnection(edges=page.edges, page_info=page.page_info)
 
     @strawberry.field(description="The braiding analysis of a system's funding.")
     async def funding(self, info: Info, system_id: UUID, period: str | None = None) -> Funding:
@@ -503,102 +486,81 @@ class AgreementMutation:
     @strawberry.mutation(description="Record an agreement among members of a system.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def create_agreement(self, info: Info, system_id: UUID, input: AgreementInput) -> CreateAgreementResult:
-        try:
-            agreement = AgreementIn.model_validate(to_plain(input)).to_domain(system_id)
-            async with info.context.write_uow() as uow:
-                stored = await uc.create_agreement(uow, agreement=agreement)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, CreateAgreementResult)
-        return agreement_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, agreement: uc.create_agreement(uow, agreement=agreement),
+            agreement_from_domain,
+            given=lambda: AgreementIn.model_validate(to_plain(input)).to_domain(system_id),
+            result=CreateAgreementResult)
 
     @strawberry.mutation(description="Change an agreement; pass expectedVersion to refuse lost updates.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def update_agreement(self, info: Info, system_id: UUID, id: UUID, input: AgreementPatchInput,
                                expected_version: int | None = None) -> UpdateAgreementResult:
-        try:
-            changes = AgreementPatch.model_validate(to_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                stored = await uc.update_agreement(uow, system_id=system_id, agreement_id=id, changes=changes,
-                                                   expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, UpdateAgreementResult)
-        return agreement_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, changes: uc.update_agreement(uow, system_id=system_id, agreement_id=id, changes=changes,
+                expected_version=expected_version),
+            agreement_from_domain,
+            given=lambda: AgreementPatch.model_validate(to_plain(input)).changes(), result=UpdateAgreementResult)
 
     @strawberry.mutation(description="Record that a draft agreement was signed (today unless signedOn says).",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def sign_agreement(self, info: Info, system_id: UUID, id: UUID, signed_on: date | None = None,
                              expected_version: int | None = None) -> SignAgreementResult:
-        try:
-            async with info.context.write_uow() as uow:
-                stored = await uc.sign_agreement(uow, system_id=system_id, agreement_id=id, signed_on=signed_on,
-                                                 expected_version=expected_version)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, SignAgreementResult)
-        return agreement_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, _: uc.sign_agreement(uow, system_id=system_id, agreement_id=id, signed_on=signed_on,
+                expected_version=expected_version),
+            agreement_from_domain, result=SignAgreementResult)
 
     @strawberry.mutation(description="Delete an agreement; returns it as it was.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def delete_agreement(self, info: Info, system_id: UUID, id: UUID,
                                expected_version: int | None = None) -> DeleteAgreementResult:
-        try:
-            async with info.context.write_uow() as uow:
-                removed = await uc.delete_agreement(uow, system_id=system_id, agreement_id=id,
-                                                    expected_version=expected_version)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, DeleteAgreementResult)
-        return agreement_from_domain(removed)
+        return await mutate(
+            info,
+            lambda uow, _: uc.delete_agreement(uow, system_id=system_id, agreement_id=id,
+                expected_version=expected_version),
+            agreement_from_domain, result=DeleteAgreementResult)
 
     @strawberry.mutation(description="Allocate an amount of one stream to one service or function of a system.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def create_allocation(self, info: Info, system_id: UUID, input: AllocationInput) -> CreateAllocationResult:
-        try:
-            allocation = AllocationIn.model_validate(to_plain(input)).to_domain(system_id)
-            async with info.context.write_uow() as uow:
-                stored = await funding_uc.create_allocation(uow, allocation=allocation)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, CreateAllocationResult)
-        return allocation_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, allocation: funding_uc.create_allocation(uow, allocation=allocation),
+            allocation_from_domain,
+            given=lambda: AllocationIn.model_validate(to_plain(input)).to_domain(system_id),
+            result=CreateAllocationResult)
 
     @strawberry.mutation(description="Change an allocation; pass expectedVersion to refuse lost updates.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def update_allocation(self, info: Info, system_id: UUID, id: UUID, input: AllocationPatchInput,
                                 expected_version: int | None = None) -> UpdateAllocationResult:
-        try:
-            changes = AllocationPatch.model_validate(to_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                stored = await funding_uc.update_allocation(uow, system_id=system_id, allocation_id=id,
-                                                            changes=changes, expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, UpdateAllocationResult)
-        return allocation_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, changes: funding_uc.update_allocation(uow, system_id=system_id, allocation_id=id,
+                changes=changes, expected_version=expected_version),
+            allocation_from_domain,
+            given=lambda: AllocationPatch.model_validate(to_plain(input)).changes(), result=UpdateAllocationResult)
 
     @strawberry.mutation(description="Delete an allocation; returns it as it was.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def delete_allocation(self, info: Info, system_id: UUID, id: UUID,
                                 expected_version: int | None = None) -> DeleteAllocationResult:
-        try:
-            async with info.context.write_uow() as uow:
-                removed = await funding_uc.delete_allocation(uow, system_id=system_id, allocation_id=id,
-                                                             expected_version=expected_version)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, DeleteAllocationResult)
-        return allocation_from_domain(removed)
+        return await mutate(
+            info,
+            lambda uow, _: funding_uc.delete_allocation(uow, system_id=system_id, allocation_id=id,
+                expected_version=expected_version),
+            allocation_from_domain, result=DeleteAllocationResult)
 
     @strawberry.mutation(description="Create or replace a stream of the funding catalogue.",
                          permission_classes=[requires(Scope.ADMIN)])
     async def put_funding_stream(self, info: Info, code: str, input: FundingStreamInput) -> PutFundingStreamResult:
-        try:
-            stream = FundingStreamIn.model_validate(to_plain(input)).to_domain(code)
-            async with info.context.write_uow() as uow:
-                stored = await funding_uc.put_stream(uow, stream=stream)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, PutFundingStreamResult)
-        return stream_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, stream: funding_uc.put_stream(uow, stream=stream),
+            stream_from_domain,
+            given=lambda: FundingStreamIn.model_validate(to_plain(input)).to_domain(code),
+            result=PutFundingStreamResult)

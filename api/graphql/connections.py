@@ -7,18 +7,18 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import connections as d
 from api.domain.access import Scope
-from api.domain.errors import DomainError, NotFound
+from api.domain.errors import DomainError
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
+from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, query_error
 from api.graphql.ids import GlobalId
 from api.graphql.node import Node
 from api.graphql.permissions import requires
 from api.graphql.relations import loaded
+from api.graphql.resolve import lookup, mutate
 from api.graphql.systems import System, TeamEnum, system_from_domain
 from api.graphql.types import Partner, partner_from_domain
 from api.schemas.connections import ConnectionIn, ConnectionPatch, JoinSystemIn
@@ -120,12 +120,7 @@ class JoinSystemInput:
 class ConnectionQuery:
     @strawberry.field(description="One connection record between organizations, or null.")
     async def connection_record(self, info: Info, id: UUID) -> ConnectionRecord | None:
-        try:
-            return connection_from_domain(await uc.get_connection(await info.context.read_uow(), connection_id=id))
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        return await lookup(info, lambda uow: uc.get_connection(uow, connection_id=id), connection_from_domain)
 
     @strawberry.field(description="Other organizations ranked by win/win score, never the partner itself.")
     async def matches(self, info: Info, partner_id: UUID, limit: int = 20, min_score: int = 1) -> list[Match]:
@@ -156,52 +151,40 @@ class ConnectionMutation:
     @strawberry.mutation(description="Record an organization's interest in connecting with another.",
                          permission_classes=[requires(Scope.DIRECTORY_WRITE)])
     async def record_interest(self, info: Info, input: ConnectionInput) -> RecordInterestResult:
-        try:
-            connection = ConnectionIn.model_validate(to_plain(input)).to_domain()
-            async with info.context.write_uow() as uow:
-                stored = await uc.record_interest(uow, connection=connection)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, RecordInterestResult)
-        return connection_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, connection: uc.record_interest(uow, connection=connection),
+            connection_from_domain,
+            given=lambda: ConnectionIn.model_validate(to_plain(input)).to_domain(), result=RecordInterestResult)
 
     @strawberry.mutation(description="Change a connection's interest, notes or planning answers.",
                          permission_classes=[requires(Scope.DIRECTORY_WRITE)])
     async def revise_connection(self, info: Info, id: UUID, input: ConnectionPatchInput,
                                 expected_version: int | None = None) -> ReviseConnectionResult:
-        try:
-            changes = ConnectionPatch.model_validate(to_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                stored = await uc.revise_connection(uow, connection_id=id, changes=changes,
-                                                    expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, ReviseConnectionResult)
-        return connection_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, changes: uc.revise_connection(uow, connection_id=id, changes=changes,
+                expected_version=expected_version),
+            connection_from_domain,
+            given=lambda: ConnectionPatch.model_validate(to_plain(input)).changes(), result=ReviseConnectionResult)
 
     @strawberry.mutation(description="Move a connection one stage on, or back one.",
                          permission_classes=[requires(Scope.DIRECTORY_WRITE)])
     async def advance_connection(self, info: Info, id: UUID, stage: ConnectionStageEnum,  # type: ignore[valid-type]
                                  expected_version: int | None = None) -> AdvanceConnectionResult:
-        try:
-            async with info.context.write_uow() as uow:
-                stored = await uc.advance(uow, connection_id=id, stage=d.ConnectionStage(stage.value),
-                                          expected_version=expected_version)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, AdvanceConnectionResult)
-        return connection_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, _: uc.advance(uow, connection_id=id, stage=d.ConnectionStage(stage.value),
+                expected_version=expected_version),
+            connection_from_domain, result=AdvanceConnectionResult)
 
     @strawberry.mutation(description="Add an organization of a partnered connection to a system as a member.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def join_system(self, info: Info, id: UUID, input: JoinSystemInput) -> JoinSystemResult:
-        try:
-            body = JoinSystemIn.model_validate(to_plain(input))
-            async with info.context.write_uow() as uow:
-                state = await uc.join_system(uow, connection_id=id, system_id=body.system_id,
-                                             representative=body.representative, team=body.team,
-                                             partner_id=body.partner_id, joined_on=body.joined_on)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, JoinSystemResult)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, body: uc.join_system(uow, connection_id=id, system_id=body.system_id,
+                representative=body.representative, team=body.team, partner_id=body.partner_id,
+                joined_on=body.joined_on),
+            system_from_domain,
+            given=lambda: JoinSystemIn.model_validate(to_plain(input)), result=JoinSystemResult)

@@ -12,8 +12,8 @@ from api.domain.access import Scope
 from api.domain.errors import DomainError
 from api.graphql.context import Context
 from api.graphql.errors import NotFoundError, ValidationError, as_result, query_error
-from api.graphql.labor_market import settings_of
 from api.graphql.permissions import requires
+from api.graphql.resolve import settings_of
 from api.graphql.systems import GapKindEnum
 from api.usecases import action_plans as uc
 

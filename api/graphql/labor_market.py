@@ -7,30 +7,23 @@ from uuid import UUID
 
 import strawberry
 
-from api.deps import app_settings
 from api.domain import labor_market as d
-from api.domain.errors import DomainError, NotFound
+from api.domain.errors import DomainError
 from api.domain.lmi_ingest import TitleScheme
 from api.domain.ports import ObservationFilter
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project
 from api.graphql.errors import query_error
 from api.graphql.relations import loaded
+from api.graphql.resolve import After, Before, First, Last, lookup, paginate, settings_of
 from api.graphql.types import PageInfo, Partner, partner_from_domain
-from api.settings import Settings
 from api.usecases import labor_market as uc
 
 Info = strawberry.Info[Context, None]
-MAX_PAGE = 500
 
 CodeKindEnum = mirror_enum(d.CodeKind)
 OutlookEnum = mirror_enum(d.Outlook)
 TitleSchemeEnum = mirror_enum(TitleScheme)
-
-
-def settings_of(info: Info) -> Settings:
-    """The settings of the application serving this request."""
-    return app_settings(info.context.request)  # type: ignore[arg-type]
 
 
 @strawberry.type(description="Figures for one occupation or industry in one region and period, with provenance.")
@@ -127,29 +120,22 @@ class CodeTitleConnection:
     page_info: PageInfo
 
 
-def _page_size(first: int) -> None:
-    if not 1 <= first <= MAX_PAGE:
-        raise query_error(DomainError(f"first must be between 1 and {MAX_PAGE}"))
-
-
 @strawberry.type
 class LaborMarketQuery:
     @strawberry.field(description="Labour market observations as a Relay connection, filtered with AND.")
     async def labor_market_observations(
-        self, info: Info, first: int = 50, after: str | None = None, where: LaborMarketFilterInput | None = None
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        where: LaborMarketFilterInput | None = None,
     ) -> LaborMarketObservationConnection:
-        _page_size(first)
         w = where or LaborMarketFilterInput()
         flt = ObservationFilter(region=w.region, code_kind=w.code_kind.value if w.code_kind else None, code=w.code,
                                 source=w.source, period=w.period)
-        try:
-            page = await uc.list_observations(await info.context.read_uow(), flt=flt, limit=first, cursor=after)
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        edges = [LaborMarketObservationEdge(node=observation_from_domain(o, t), cursor=c)
-                 for (o, t), c in zip(page.items, page.cursors, strict=True)]
-        return LaborMarketObservationConnection(edges=edges, page_info=PageInfo(
-            has_next_page=page.next_cursor is not None, end_cursor=page.cursors[-1] if page.cursors else None))
+        page = await paginate(
+            info, lambda uow, r: uc.list_observations(uow, flt=flt, limit=r.limit, cursor=r.cursor,
+                                                      backward=r.backward),
+            lambda x, c: LaborMarketObservationEdge(node=observation_from_domain(*x), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return LaborMarketObservationConnection(edges=page.edges, page_info=page.page_info)
 
     @strawberry.field(description="Occupations in demand in the regions under the deployment's thresholds.")
     async def in_demand_occupations(self, info: Info, regions: list[str]) -> InDemandOccupations:
@@ -167,30 +153,21 @@ class LaborMarketQuery:
 
     @strawberry.field(description="Observations relevant to a partner, or null when it does not exist.")
     async def partner_labor_market(self, info: Info, partner_id: UUID) -> PartnerLaborMarket | None:
-        try:
-            found = await uc.partner_labor_market(await info.context.read_uow(), partner_id=partner_id)
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return PartnerLaborMarket(
-            partner_id=found.partner.id, regions=list(found.regions), occupations=list(found.occupations),
-            industries=list(found.industries),
-            observations=[observation_from_domain(o, t) for o, t in found.observations],
-        )
+        return await lookup(info, lambda uow: uc.partner_labor_market(uow, partner_id=partner_id),
+                            lambda found: PartnerLaborMarket(
+                                partner_id=found.partner.id, regions=list(found.regions),
+                                occupations=list(found.occupations), industries=list(found.industries),
+                                observations=[observation_from_domain(o, t) for o, t in found.observations]))
 
     @strawberry.field(description="Titles of SOC, NAICS or CIP codes by code.")
     async def code_titles(
-        self, info: Info, scheme: TitleSchemeEnum, first: int = 50, after: str | None = None,  # type: ignore[valid-type]
+        self, info: Info, scheme: TitleSchemeEnum,  # type: ignore[valid-type]
+        first: First = None, after: After = None, last: Last = None, before: Before = None,
         q: str | None = None, level: str | None = None,
     ) -> CodeTitleConnection:
-        _page_size(first)
-        try:
-            page = await uc.list_titles(await info.context.read_uow(), scheme=TitleScheme(scheme.value), q=q,
-                                        level=level, limit=first, cursor=after)
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        edges = [CodeTitleEdge(node=project(CodeTitle, t), cursor=c)
-                 for t, c in zip(page.items, page.cursors, strict=True)]
-        return CodeTitleConnection(edges=edges, page_info=PageInfo(
-            has_next_page=page.next_cursor is not None, end_cursor=page.cursors[-1] if page.cursors else None))
+        page = await paginate(
+            info, lambda uow, r: uc.list_titles(uow, scheme=TitleScheme(scheme.value), q=q, level=level,
+                                                limit=r.limit, cursor=r.cursor, backward=r.backward),
+            lambda t, c: CodeTitleEdge(node=project(CodeTitle, t), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return CodeTitleConnection(edges=page.edges, page_info=page.page_info)

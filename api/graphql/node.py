@@ -23,5 +23,5 @@ class Node:
         return isinstance(obj, cls)
 
 
-# The fast executor (api/graphql/executor.py) completes a value of exactly such a type's class without asking.
+# The fast executor (api/graphql/fast/executor.py) completes a value of exactly such a type's class without asking.
 Node.is_type_of.__func__.answers_isinstance = True  # type: ignore[attr-defined]

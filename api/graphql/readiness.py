@@ -7,18 +7,18 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import readiness as d
 from api.domain.access import Scope
-from api.domain.errors import DomainError, NotFound
+from api.domain.errors import DomainError
 from api.graphql.context import Context
 from api.graphql.convert import mirror_enum, project, to_plain
-from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
+from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, query_error
 from api.graphql.ids import GlobalId
 from api.graphql.node import Node
 from api.graphql.permissions import requires
 from api.graphql.relations import loaded
+from api.graphql.resolve import After, Before, First, Last, lookup, mutate, paginate
 from api.graphql.systems import System, system_from_domain
 from api.graphql.types import PageInfo, Partner, partner_from_domain
 from api.schemas.readiness import FrameworkIn, ResponseIn
@@ -364,38 +364,22 @@ class ReadinessQuery:
             raise query_error(exc) from exc
 
     @strawberry.field(description="A system's assessment rounds, the latest first, as a Relay connection.")
-    async def rounds(self, info: Info, system_id: UUID, first: int = 50, after: str | None = None) -> RoundConnection:
-        if not 1 <= first <= 500:
-            raise query_error(DomainError("first must be between 1 and 500"))
-        try:
-            page = await uc.list_rounds(await info.context.read_uow(), system_id=system_id, limit=first, cursor=after)
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return RoundConnection(
-            edges=[RoundEdge(node=round_from_domain(r), cursor=c)
-                   for r, c in zip(page.items, page.cursors, strict=True)],
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-        )
+    async def rounds(self, info: Info, system_id: UUID, first: First = None, after: After = None,
+                     last: Last = None, before: Before = None) -> RoundConnection:
+        page = await paginate(
+            info, lambda uow, r: uc.list_rounds(uow, system_id=system_id, limit=r.limit, cursor=r.cursor,
+                                                backward=r.backward),
+            lambda x, c: RoundEdge(node=round_from_domain(x), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return RoundConnection(edges=page.edges, page_info=page.page_info)
 
     @strawberry.field(description="One round, or null.")
     async def round(self, info: Info, id: UUID) -> Round | None:
-        try:
-            found, _ = await uc.get_round(await info.context.read_uow(), round_id=id)
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return round_from_domain(found)
+        return await lookup(info, lambda uow: uc.get_round(uow, round_id=id), lambda found: round_from_domain(found[0]))
 
     @strawberry.field(description="A round's scores, change since the previous closed round and summary, or null.")
     async def round_score(self, info: Info, round_id: UUID) -> RoundScore | None:
-        try:
-            return score_from_domain(await uc.score_round(await info.context.read_uow(), round_id=round_id))
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        return await lookup(info, lambda uow: uc.score_round(uow, round_id=round_id), score_from_domain)
 
 
 
@@ -419,27 +403,22 @@ class ReadinessMutation:
     async def revise_readiness_framework(
         self, info: Info, input: FrameworkInput, expected_version: int | None = None
     ) -> ReviseReadinessFrameworkResult:
-        try:
-            changes = FrameworkIn.model_validate(to_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                framework = await uc.revise_framework(uow, changes=changes, expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, ReviseReadinessFrameworkResult)
-        return framework_from_domain(framework)
+        return await mutate(
+            info,
+            lambda uow, changes: uc.revise_framework(uow, changes=changes, expected_version=expected_version),
+            framework_from_domain,
+            given=lambda: FrameworkIn.model_validate(to_plain(input)).changes(),
+            result=ReviseReadinessFrameworkResult)
 
     @strawberry.mutation(
         description="Start a round on the current framework version.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def start_round(self, info: Info, system_id: UUID, started_on: date | None = None) -> StartRoundResult:
-        try:
-            async with info.context.write_uow() as uow:
-                found = await uc.start_round(uow, system_id=system_id, started_on=started_on)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, StartRoundResult)
-        return round_from_domain(found)
+        return await mutate(
+            info,
+            lambda uow, _: uc.start_round(uow, system_id=system_id, started_on=started_on),
+            lambda found: round_from_domain(found), result=StartRoundResult)
 
     @strawberry.mutation(
         description="Record or replace a member's answers in an open round.",
@@ -448,26 +427,20 @@ class ReadinessMutation:
     async def record_response(
         self, info: Info, round_id: UUID, respondent_id: UUID, input: ResponseInput
     ) -> RecordResponseResult:
-        try:
-            body = _response_in(input)
-            async with info.context.write_uow() as uow:
-                answer = await uc.record_response(
-                    uow, round_id=round_id, respondent_id=respondent_id, ratings=body.ratings,
-                    priorities=body.priorities, technical_assistance=body.technical_assistance, notes=body.notes)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, RecordResponseResult)
-        return response_from_domain(answer)
+        return await mutate(
+            info,
+            lambda uow, body: uc.record_response(uow, round_id=round_id, respondent_id=respondent_id,
+                ratings=body.ratings, priorities=body.priorities, technical_assistance=body.technical_assistance,
+                notes=body.notes),
+            response_from_domain,
+            given=lambda: _response_in(input), result=RecordResponseResult)
 
     @strawberry.mutation(
         description="Close a round; its responses become read-only.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def close_round(self, info: Info, round_id: UUID, closed_on: date | None = None) -> CloseRoundResult:
-        try:
-            async with info.context.write_uow() as uow:
-                found = await uc.close_round(uow, round_id=round_id, closed_on=closed_on)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, CloseRoundResult)
-        return round_from_domain(found)
+        return await mutate(
+            info,
+            lambda uow, _: uc.close_round(uow, round_id=round_id, closed_on=closed_on),
+            lambda found: round_from_domain(found), result=CloseRoundResult)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 from uuid import UUID
 
 import strawberry
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
-from pydantic import ValidationError as PydanticValidationError
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -20,10 +19,10 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from api.domain.access import Scope
-from api.domain.errors import DomainError, NotFound
 from api.domain.ports import PartnerFilter
 from api.graphql.action_plans import ActionPlanMutation, ActionPlanQuery
 from api.graphql.agreements import AgreementMutation, AgreementQuery
+from api.graphql.changes import ChangeQuery
 from api.graphql.connections import ConnectionMutation, ConnectionQuery
 from api.graphql.context import Context
 from api.graphql.convert import to_plain
@@ -34,10 +33,7 @@ from api.graphql.errors import (
     NotFoundError,
     StaleVersionError,
     ValidationError,
-    as_result,
-    query_error,
 )
-from api.graphql.executor import FastExecutionContext
 from api.graphql.goal_gaps import GoalGapMutation, GoalGapQuery
 from api.graphql.ids import GlobalId
 from api.graphql.labor_market import LaborMarketQuery
@@ -45,11 +41,11 @@ from api.graphql.limits import cost_rule
 from api.graphql.nodes import NodeQuery
 from api.graphql.permissions import requires
 from api.graphql.readiness import ReadinessMutation, ReadinessQuery
+from api.graphql.resolve import After, Before, First, Last, lookup, mutate, paginate
 from api.graphql.scalars import SCALAR_OVERRIDES
 from api.graphql.states import StateQuery
 from api.graphql.systems import PartnershipMutation, PartnershipQuery, SystemMutation, SystemQuery
 from api.graphql.types import (
-    PageInfo,
     Partner,
     PartnerConnection,
     PartnerEdge,
@@ -64,8 +60,8 @@ from api.graphql.types import (
 from api.schemas.partners import PartnerCreate, PartnerPatch, ServiceCreate, patch_changes
 from api.usecases import partners as uc
 
-MAX_PAGE = 500
 Info = strawberry.Info[Context, None]
+log = logging.getLogger("pathways")
 
 
 def _filter(where: PartnerFilterInput | None) -> PartnerFilter:
@@ -81,67 +77,24 @@ def _filter(where: PartnerFilterInput | None) -> PartnerFilter:
     )
 
 
-def _selects(info: Info, *path: str) -> bool:
-    """Whether the query may select the field at ``path`` under the current one, through fragments too.
-
-    Directives are not evaluated: a field under ``@skip`` counts as selected (the answer may only be too broad)."""
-    raw = info._raw_info  # Strawberry's Info keeps graphql-core's resolve info there
-
-    def under(selection_sets: list[Any], depth: int) -> bool:
-        for selection_set in selection_sets:
-            for selection in selection_set.selections:
-                if isinstance(selection, FieldNode):
-                    if selection.name.value == path[depth] and (
-                            depth + 1 == len(path)
-                            or (selection.selection_set is not None and under([selection.selection_set], depth + 1))):
-                        return True
-                elif isinstance(selection, InlineFragmentNode):
-                    if under([selection.selection_set], depth):
-                        return True
-                elif isinstance(selection, FragmentSpreadNode):
-                    fragment = raw.fragments.get(selection.name.value)
-                    if fragment is None or under([fragment.selection_set], depth):
-                        return True  # an unknown fragment: assume it selects the field
-        return False
-
-    return under([node.selection_set for node in raw.field_nodes if node.selection_set is not None], 0)
-
-
 @strawberry.type
 class PartnerQuery:
     @strawberry.field(description="The partner directory as a Relay connection, filtered with AND.")
     async def partners(
-        self, info: Info, first: int = 50, after: str | None = None, where: PartnerFilterInput | None = None,
-        include_total: bool = False,
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None,
+        where: PartnerFilterInput | None = None, include_total: bool = False,
     ) -> PartnerConnection:
-        if not 1 <= first <= MAX_PAGE:
-            raise query_error(DomainError(f"first must be between 1 and {MAX_PAGE}"))
-        try:
-            page = await uc.list_partners(await info.context.read_uow(), flt=_filter(where), limit=first,
-                                          cursor=after, with_total=include_total)
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        # A cursor costs a JSON document and base64 to encode: only when the query may read them.
-        cursors = page.cursors if _selects(info, "edges", "cursor") else [""] * len(page.items)
-        edges = [PartnerEdge(node=partner_from_domain(p), cursor=c) for p, c in zip(page.items, cursors, strict=True)]
-        return PartnerConnection(
-            edges=edges,
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-            total_count=page.total,
-        )
+        flt = _filter(where)
+        page = await paginate(
+            info, lambda uow, r: uc.list_partners(uow, flt=flt, limit=r.limit, cursor=r.cursor, backward=r.backward,
+                                                  with_total=include_total),
+            lambda p, c: PartnerEdge(node=partner_from_domain(p), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return PartnerConnection(edges=page.edges, page_info=page.page_info, total_count=page.total_count)
 
     @strawberry.field(description="One partner, or null when it does not exist.")
     async def partner(self, info: Info, id: UUID) -> Partner | None:
-        try:
-            return partner_from_domain(await uc.get_partner(await info.context.read_uow(), partner_id=id))
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
-
-
-
+        return await lookup(info, lambda uow: uc.get_partner(uow, partner_id=id), partner_from_domain)
 
 @strawberry.type
 class DeletedResult:
@@ -149,8 +102,6 @@ class DeletedResult:
     database_id: UUID = strawberry.field(description="The deleted record's UUID, as REST names it.")
     deleted_id: GlobalId = strawberry.field(graphql_type=strawberry.ID,
                                             description="The deleted record's global id (for a client cache).")
-
-
 
 
 CreatePartnerResult = Annotated[Partner | ValidationError | ConflictError, strawberry.union("CreatePartnerResult")]
@@ -167,14 +118,9 @@ CreateServiceResult = Annotated[
 class PartnerMutation:
     @strawberry.mutation(description="Create a partner.", permission_classes=[requires(Scope.DIRECTORY_WRITE)])
     async def create_partner(self, info: Info, input: PartnerInput) -> CreatePartnerResult:
-        try:
-            partner = PartnerCreate.model_validate(to_plain(input)).to_domain()
-            async with info.context.write_uow() as uow:
-                stored = await uc.create_partner(uow, partner=partner)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, CreatePartnerResult)
-        return partner_from_domain(stored)
+        return await mutate(info, lambda uow, partner: uc.create_partner(uow, partner=partner), partner_from_domain,
+                            result=CreatePartnerResult,
+                            given=lambda: PartnerCreate.model_validate(to_plain(input)).to_domain())
 
     @strawberry.mutation(
         description="Change some fields of a partner; pass expectedVersion to refuse lost updates.",
@@ -183,15 +129,9 @@ class PartnerMutation:
     async def update_partner(
         self, info: Info, id: UUID, input: PartnerPatchInput, expected_version: int | None = None
     ) -> UpdatePartnerResult:
-        try:
-            changes = patch_changes(PartnerPatch.model_validate(to_plain(input)))
-            async with info.context.write_uow() as uow:
-                stored = await uc.update_partner(uow, partner_id=id, changes=changes,
-                                                 expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, UpdatePartnerResult)
-        return partner_from_domain(stored)
+        return await mutate(info, lambda uow, changes: uc.update_partner(
+            uow, partner_id=id, changes=changes, expected_version=expected_version), partner_from_domain,
+            result=UpdatePartnerResult, given=lambda: patch_changes(PartnerPatch.model_validate(to_plain(input))))
 
     @strawberry.mutation(
         description="Delete a partner and its services.",
@@ -200,47 +140,51 @@ class PartnerMutation:
     async def delete_partner(
         self, info: Info, id: UUID, expected_version: int | None = None
     ) -> DeletePartnerResult:
-        try:
-            async with info.context.write_uow() as uow:
-                await uc.delete_partner(uow, partner_id=id, expected_version=expected_version)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, DeletePartnerResult)
-        return DeletedResult(id=id, database_id=id, deleted_id=GlobalId("Partner", id))
+        return await mutate(info, lambda uow, _: uc.delete_partner(uow, partner_id=id,
+                                                                   expected_version=expected_version),
+                            lambda _: DeletedResult(id=id, database_id=id, deleted_id=GlobalId("Partner", id)),
+                            result=DeletePartnerResult)
 
     @strawberry.mutation(
         description="Add a service to a partner.",
         permission_classes=[requires(Scope.DIRECTORY_WRITE)],
     )
     async def create_service(self, info: Info, partner_id: UUID, input: ServiceInput) -> CreateServiceResult:
-        try:
-            service = ServiceCreate.model_validate(to_plain(input)).to_domain(partner_id)
-            async with info.context.write_uow() as uow:
-                stored = await uc.create_service(uow, service=service)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, CreateServiceResult)
-        return service_from_domain(stored)
+        return await mutate(info, lambda uow, service: uc.create_service(uow, service=service), service_from_domain,
+                            result=CreateServiceResult,
+                            given=lambda: ServiceCreate.model_validate(to_plain(input)).to_domain(partner_id))
 
 
 Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionPlanQuery, AgreementQuery,
-                              ConnectionQuery, LaborMarketQuery, PartnershipQuery, StateQuery, GoalGapQuery, NodeQuery))
+                              ConnectionQuery, LaborMarketQuery, PartnershipQuery, StateQuery, GoalGapQuery, NodeQuery,
+                              ChangeQuery))
 Mutation = merge_types("Mutation", (PartnerMutation, SystemMutation, ReadinessMutation, ActionPlanMutation,
                                     AgreementMutation, ConnectionMutation, PartnershipMutation, GoalGapMutation))
 
 
+def fast_execution_context() -> type[Any] | None:
+    """The fast path's execution context, or None (logged) when its package cannot load or refuses the
+    installed graphql-core or Strawberry: the schema then runs the stock executor."""
+    try:
+        from api.graphql.fast import FastExecutionContext  # here, not at the top: only when it is enabled
+    except Exception as exc:  # whatever stops it loading, the stock executor answers the same
+        log.warning("the GraphQL fast path is off: %s: %s", type(exc).__name__, exc)
+        return None
+    return FastExecutionContext
+
+
 def build_schema(
     *, max_depth: int = 10, max_aliases: int = 30, max_tokens: int = 2000, max_cost: int = 50_000,
-    introspection: bool = True, fast_fields: bool = True,
+    introspection: bool = True, fast_fields: bool = True, default_page: int = 50, max_page: int = 500,
 ) -> strawberry.Schema:
     """Build the schema with its abuse limits.
 
-    ``fast_fields`` executes attribute fields without graphql-core's per-field machinery
-    (``api/graphql/executor.py``); the results and errors are the same either way.
+    ``fast_fields`` executes with the fast path (``api/graphql/fast/``) when it loads; the results and errors
+    are the same either way.
     """
     # The limits' validation rules are classes made once here: ``ValidationCache`` keys on them, so rules made
     # for each request (as the limiters' constructors do) would make every request validate its document again.
-    rules = [cost_rule(max_cost), *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+    rules = [cost_rule(max_cost, default_page, max_page), *QueryDepthLimiter(max_depth=max_depth).validation_rules,
              *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules]
     extensions: list[Any] = [
         lambda: AddValidationRules(rules),
@@ -252,9 +196,10 @@ def build_schema(
     # keyed by the text, the parse options and the rules above, so a limit is never skipped).
     extensions += [lambda: ParserCache(maxsize=256), lambda: ValidationCache(maxsize=256), HideUnexpectedErrors]
     built = strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions, scalar_overrides=SCALAR_OVERRIDES,
-                              execution_context_class=FastExecutionContext if fast_fields else None)
+                              execution_context_class=fast_execution_context() if fast_fields else None)
     describe(built._schema)
     return built
 
 
-schema = build_schema()
+# The schema as written to openapi/schema.graphql (its executor does not matter there).
+schema = build_schema(fast_fields=False)

@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import gaps as g
 from api.domain import suggestions as sg
 from api.domain import systems as d
 from api.domain.access import Scope
-from api.domain.errors import DomainError, NotFound
+from api.domain.errors import DomainError
 from api.domain.gap_reports import summarise_gaps
 from api.domain.partners import Status
+from api.domain.ports import UnitOfWork
 from api.domain.recruiting import DEFAULT_SUGGESTED
 from api.domain.relationships import current_confirmations
+from api.graphql.batching import batched
 from api.graphql.context import Context
-from api.graphql.convert import to_plain
-from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, as_result, query_error
-from api.graphql.executor import batched
+from api.graphql.convert import mirror_enum, to_plain
+from api.graphql.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError, query_error
 from api.graphql.figures import GapFigures, figures_from_domain
 from api.graphql.gap_reports import (
     AsOfArg,
@@ -39,10 +38,10 @@ from api.graphql.gap_reports import (
     summary_from_domain,
 )
 from api.graphql.ids import GlobalId
-from api.graphql.labor_market import settings_of
 from api.graphql.node import Node
 from api.graphql.permissions import requires
 from api.graphql.relations import loaded, loaded_many
+from api.graphql.resolve import After, Before, First, Last, PageRequest, lookup, mutate, paginate, settings_of
 from api.graphql.types import Jurisdiction, JurisdictionInput, PageInfo, Partner, partner_from_domain
 from api.schemas.systems import (
     AssignmentIn,
@@ -55,6 +54,7 @@ from api.schemas.systems import (
     VisionReviewCorrectionIn,
 )
 from api.usecases import systems as uc
+from api.usecases.paging import Paged
 
 if TYPE_CHECKING:
     from api.graphql.agreements import Agreement
@@ -62,13 +62,12 @@ if TYPE_CHECKING:
 Info = strawberry.Info[Context, None]
 
 
-SystemLevelEnum = strawberry.enum(Enum("SystemLevel", {m.name: m.value for m in d.SystemLevel}))
-TeamEnum = strawberry.enum(Enum("Team", {m.name: m.value for m in d.Team}))
-StrengthEnum = strawberry.enum(Enum("Strength", {m.name: m.value for m in d.Strength}))
-WorkingRelationshipEnum = strawberry.enum(
-    Enum("WorkingRelationship", {m.name: m.value for m in d.WorkingRelationship}))
-StaffSessionKindEnum = strawberry.enum(Enum("StaffSessionKind", {m.name: m.value for m in d.StaffSessionKind}))
-PartnerStatusEnum = strawberry.enum(Enum("MemberStatus", {m.name: m.value for m in Status}))
+SystemLevelEnum = mirror_enum(d.SystemLevel)
+TeamEnum = mirror_enum(d.Team)
+StrengthEnum = mirror_enum(d.Strength)
+WorkingRelationshipEnum = mirror_enum(d.WorkingRelationship)
+StaffSessionKindEnum = mirror_enum(d.StaffSessionKind)
+PartnerStatusEnum = mirror_enum(Status, name="MemberStatus")
 
 
 @strawberry.type
@@ -336,20 +335,14 @@ class System(Node):
             raise query_error(exc) from exc
 
     @strawberry.field(description="Sessions that informed or trained member agencies' staff, newest first.")
-    async def staff_sessions(self, info: Info, first: int = 50, after: str | None = None) -> StaffSessionConnection:
-        if not 1 <= first <= 500:
-            raise query_error(DomainError("first must be between 1 and 500"))
-        try:
-            page = await uc.list_staff_sessions(await info.context.read_uow(), system_id=self.database_id, limit=first,
-                                                cursor=after)
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        return StaffSessionConnection(
-            edges=[StaffSessionEdge(node=staff_session_from_domain(x), cursor=c)
-                   for x, c in zip(page.items, page.cursors, strict=True)],
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-        )
+    async def staff_sessions(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                             before: Before = None) -> StaffSessionConnection:
+        page = await paginate(
+            info, lambda uow, r: uc.list_staff_sessions(uow, system_id=self.database_id, limit=r.limit, cursor=r.cursor,
+                                                        backward=r.backward),
+            lambda x, c: StaffSessionEdge(node=staff_session_from_domain(x), cursor=c),
+            first=first, after=after, last=last, before=before)
+        return StaffSessionConnection(edges=page.edges, page_info=page.page_info)
 
     @strawberry.field(description="Ranked candidates for each function without a lead, and organizations of the "
                                   "directory that could take it on.")
@@ -515,38 +508,25 @@ class AssignmentInput:
 @strawberry.type
 class SystemQuery:
     @strawberry.field(description="Career pathways systems as a Relay connection.")
-    async def systems(self, info: Info, first: int = 50, after: str | None = None,
-                      jurisdiction: str | None = None, local_area: str | None = None) -> SystemConnection:
-        if not 1 <= first <= 500:
-            raise query_error(DomainError("first must be between 1 and 500"))
-        uow = await info.context.read_uow()
-        try:
+    async def systems(self, info: Info, first: First = None, after: After = None, last: Last = None,
+                      before: Before = None, jurisdiction: str | None = None,
+                      local_area: str | None = None) -> SystemConnection:
+        async def load(uow: UnitOfWork, r: PageRequest) -> Paged[d.SystemState]:
             page = await uc.list_systems(uow, state=jurisdiction.upper() if jurisdiction else None,
-                                         local_area=local_area, limit=first, cursor=after)
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        # One read for the page's systems (not one per system), primed for the relations that name them.
-        try:
+                                         local_area=local_area, limit=r.limit, cursor=r.cursor, backward=r.backward)
+            # One read for the page's systems (not one per system), primed for the relations that name them.
             found = await uc.systems_by_id(uow, system_ids=[s.id for s in page.items])
-        except DomainError as exc:
-            raise query_error(exc) from exc
-        info.context.loaders.systems.prime_many(found)
-        states = [found[s.id] for s in page.items if s.id in found]
-        cursors = [c for s, c in zip(page.items, page.cursors, strict=True) if s.id in found]
-        return SystemConnection(
-            edges=[SystemEdge(node=system_from_domain(st), cursor=c) for st, c in zip(states, cursors, strict=True)],
-            page_info=PageInfo(has_next_page=page.next_cursor is not None,
-                               end_cursor=page.cursors[-1] if page.cursors else None),
-        )
+            info.context.loaders.systems.prime_many(found)
+            kept = [(found[s.id], c) for s, c in zip(page.items, page.cursors, strict=True) if s.id in found]
+            return Paged(items=[st for st, _ in kept], next_cursor=page.next_cursor, cursors=[c for _, c in kept])
+
+        page = await paginate(info, load, lambda st, c: SystemEdge(node=system_from_domain(st), cursor=c),
+                              first=first, after=after, last=last, before=before)
+        return SystemConnection(edges=page.edges, page_info=page.page_info)
 
     @strawberry.field(description="One system with members and assignments, or null.")
     async def system(self, info: Info, id: UUID) -> System | None:
-        try:
-            return system_from_domain(await uc.get_system(await info.context.read_uow(), system_id=id))
-        except NotFound:
-            return None
-        except DomainError as exc:
-            raise query_error(exc) from exc
+        return await lookup(info, lambda uow: uc.get_system(uow, system_id=id), system_from_domain)
 
 
 
@@ -583,14 +563,11 @@ class SystemMutation:
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def create_system(self, info: Info, input: SystemInput) -> CreateSystemResult:
-        try:
-            system = SystemCreate.model_validate(_system_plain(input)).to_domain()
-            async with info.context.write_uow() as uow:
-                state = await uc.create_system(uow, system=system)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, CreateSystemResult)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, system: uc.create_system(uow, system=system),
+            system_from_domain,
+            given=lambda: SystemCreate.model_validate(_system_plain(input)).to_domain(), result=CreateSystemResult)
 
     @strawberry.mutation(
         description="Change a system's own fields.",
@@ -598,27 +575,22 @@ class SystemMutation:
     )
     async def update_system(self, info: Info, id: UUID, input: SystemPatchInput,
                             expected_version: int | None = None) -> UpdateSystemResult:
-        try:
-            changes = SystemPatch.model_validate(_system_plain(input)).changes()
-            async with info.context.write_uow() as uow:
-                state = await uc.update_system(uow, system_id=id, changes=changes, expected_version=expected_version)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, UpdateSystemResult)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, changes: uc.update_system(uow, system_id=id, changes=changes,
+                expected_version=expected_version),
+            system_from_domain,
+            given=lambda: SystemPatch.model_validate(_system_plain(input)).changes(), result=UpdateSystemResult)
 
     @strawberry.mutation(description="Add a partner to the system.", permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def add_member(self, info: Info, system_id: UUID, input: MemberInput) -> AddMemberResult:
-        try:
+        def member() -> d.Member:
             body = MemberIn.model_validate(to_plain(input))
-            member = d.Member(partner_id=body.partner_id, representative=body.representative, team=body.team,
-                              joined_on=body.joined_on)
-            async with info.context.write_uow() as uow:
-                state = await uc.add_member(uow, system_id=system_id, member=member)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, AddMemberResult)
-        return system_from_domain(state)
+            return d.Member(partner_id=body.partner_id, representative=body.representative, team=body.team,
+                            joined_on=body.joined_on)
+
+        return await mutate(info, lambda uow, member: uc.add_member(uow, system_id=system_id, member=member),
+                            system_from_domain, given=member, result=AddMemberResult)
 
     @strawberry.mutation(
         description="Remove a member; with cascade its assignments go too.",
@@ -626,65 +598,49 @@ class SystemMutation:
     )
     async def remove_member(self, info: Info, system_id: UUID, partner_id: UUID,
                             cascade: bool = False) -> RemoveMemberResult:
-        try:
-            async with info.context.write_uow() as uow:
-                state, _ = await uc.remove_member(uow, system_id=system_id, partner_id=partner_id, cascade=cascade)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, RemoveMemberResult)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, _: uc.remove_member(uow, system_id=system_id, partner_id=partner_id, cascade=cascade),
+            lambda done: system_from_domain(done[0]), result=RemoveMemberResult)
 
     @strawberry.mutation(
         description="Designate the intermediary; it leads coordination.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def set_intermediary(self, info: Info, system_id: UUID, partner_id: UUID) -> SetIntermediaryResult:
-        try:
-            async with info.context.write_uow() as uow:
-                state = await uc.set_intermediary(uow, system_id=system_id, partner_id=partner_id)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, SetIntermediaryResult)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, _: uc.set_intermediary(uow, system_id=system_id, partner_id=partner_id),
+            system_from_domain, result=SetIntermediaryResult)
 
     @strawberry.mutation(
         description="Assign a function to a member.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def assign_role(self, info: Info, system_id: UUID, input: AssignmentInput) -> AssignRoleResult:
-        try:
-            body = AssignmentIn.model_validate(to_plain(input))
-            async with info.context.write_uow() as uow:
-                assignment = await uc.assign_role(uow, system_id=system_id, partner_id=body.partner_id,
-                                                  function=body.function, strength=body.strength,
-                                                  agreement_id=body.agreement_id)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, AssignRoleResult)
-        return assignment_from_domain(assignment)
+        return await mutate(
+            info,
+            lambda uow, body: uc.assign_role(uow, system_id=system_id, partner_id=body.partner_id,
+                function=body.function, strength=body.strength, agreement_id=body.agreement_id),
+            assignment_from_domain,
+            given=lambda: AssignmentIn.model_validate(to_plain(input)), result=AssignRoleResult)
 
     @strawberry.mutation(description="Remove an assignment.", permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def unassign_role(self, info: Info, system_id: UUID, assignment_id: UUID) -> UnassignRoleResult:
-        try:
-            async with info.context.write_uow() as uow:
-                removed = await uc.unassign(uow, system_id=system_id, assignment_id=assignment_id)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, UnassignRoleResult)
-        return assignment_from_domain(removed)
+        return await mutate(
+            info,
+            lambda uow, _: uc.unassign(uow, system_id=system_id, assignment_id=assignment_id),
+            assignment_from_domain, result=UnassignRoleResult)
 
     @strawberry.mutation(
         description="Record that the membership was reviewed.",
         permission_classes=[requires(Scope.SYSTEMS_WRITE)],
     )
     async def record_review(self, info: Info, system_id: UUID, reviewed_on: date) -> RecordReviewResult:
-        try:
-            async with info.context.write_uow() as uow:
-                state = await uc.record_review(uow, system_id=system_id, reviewed_on=reviewed_on)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, RecordReviewResult)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, _: uc.record_review(uow, system_id=system_id, reviewed_on=reviewed_on),
+            system_from_domain, result=RecordReviewResult)
 
 
 @strawberry.type
@@ -696,79 +652,64 @@ class PartnershipMutation:
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def correct_review(self, info: Info, system_id: UUID, reviewed_on: date | None,
                              reason: str) -> CorrectReviewResult:
-        try:
-            body = ReviewCorrectionIn.model_validate({"reviewed_on": reviewed_on, "reason": reason})
-            async with info.context.write_uow() as uow:
-                state = await uc.correct_review(uow, system_id=system_id, reviewed_on=body.reviewed_on,
-                                                reason=body.reason)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, CorrectReviewResult)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, body: uc.correct_review(uow, system_id=system_id, reviewed_on=body.reviewed_on,
+                reason=body.reason),
+            system_from_domain,
+            given=lambda: ReviewCorrectionIn.model_validate({"reviewed_on": reviewed_on, "reason": reason}),
+            result=CorrectReviewResult)
 
     @strawberry.mutation(description="Record that the team revisited its vision, mission and goals.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def record_vision_review(self, info: Info, system_id: UUID, revisited_on: date) -> RecordVisionReviewResult:
-        try:
-            async with info.context.write_uow() as uow:
-                state = await uc.record_vision_review(uow, system_id=system_id, revisited_on=revisited_on)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, RecordVisionReviewResult)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, _: uc.record_vision_review(uow, system_id=system_id, revisited_on=revisited_on),
+            system_from_domain, result=RecordVisionReviewResult)
 
     @strawberry.mutation(description="Correct a mistaken revisit date of the vision and mission, saying why.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def correct_vision_review(self, info: Info, system_id: UUID, revisited_on: date | None,
                                     reason: str) -> CorrectVisionReviewResult:
-        try:
-            body = VisionReviewCorrectionIn.model_validate({"revisited_on": revisited_on, "reason": reason})
-            async with info.context.write_uow() as uow:
-                state = await uc.correct_vision_review(uow, system_id=system_id, revisited_on=body.revisited_on,
-                                                       reason=body.reason)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, CorrectVisionReviewResult)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, body: uc.correct_vision_review(uow, system_id=system_id, revisited_on=body.revisited_on,
+                reason=body.reason),
+            system_from_domain,
+            given=lambda: VisionReviewCorrectionIn.model_validate({"revisited_on": revisited_on, "reason": reason}),
+            result=CorrectVisionReviewResult)
 
     @strawberry.mutation(description="Confirm a local system's state/local roles at one level, when and by whom.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def confirm_relationship(self, info: Info, system_id: UUID, level: SystemLevelEnum,  # type: ignore[valid-type]
                                    confirmed_on: date, confirmed_by: str) -> ConfirmRelationshipResult:
-        try:
-            body = ConfirmationIn.model_validate({"level": level.value, "confirmed_on": confirmed_on,
-                                                  "confirmed_by": confirmed_by})
-            async with info.context.write_uow() as uow:
-                state = await uc.confirm_relationship(uow, system_id=system_id, level=body.level,
-                                                      confirmed_on=body.confirmed_on, confirmed_by=body.confirmed_by)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, ConfirmRelationshipResult)
-        return system_from_domain(state)
+        return await mutate(
+            info,
+            lambda uow, body: uc.confirm_relationship(uow, system_id=system_id, level=body.level,
+                confirmed_on=body.confirmed_on, confirmed_by=body.confirmed_by),
+            system_from_domain,
+            given=lambda: ConfirmationIn.model_validate({"level": level.value, "confirmed_on": confirmed_on,
+                "confirmed_by": confirmed_by}), result=ConfirmRelationshipResult)
 
     @strawberry.mutation(description="Record a session that informed or trained member agencies' staff.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def record_staff_session(self, info: Info, system_id: UUID,
                                    input: StaffSessionInput) -> RecordStaffSessionResult:
-        try:
-            session = StaffSessionIn.model_validate(to_plain(input)).to_domain(system_id)
-            async with info.context.write_uow() as uow:
-                stored = await uc.record_staff_session(uow, session=session)
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, RecordStaffSessionResult)
-        return staff_session_from_domain(stored)
+        return await mutate(
+            info,
+            lambda uow, session: uc.record_staff_session(uow, session=session),
+            staff_session_from_domain,
+            given=lambda: StaffSessionIn.model_validate(to_plain(input)).to_domain(system_id),
+            result=RecordStaffSessionResult)
 
     @strawberry.mutation(description="Remove a staff session recorded by mistake; returns it.",
                          permission_classes=[requires(Scope.SYSTEMS_WRITE)])
     async def delete_staff_session(self, info: Info, system_id: UUID, session_id: UUID) -> DeleteStaffSessionResult:
-        try:
-            async with info.context.write_uow() as uow:
-                removed = await uc.delete_staff_session(uow, system_id=system_id, session_id=session_id)
-                await uow.commit()
-        except DomainError as exc:
-            return as_result(exc, DeleteStaffSessionResult)
-        return staff_session_from_domain(removed)
+        return await mutate(
+            info,
+            lambda uow, _: uc.delete_staff_session(uow, system_id=system_id, session_id=session_id),
+            staff_session_from_domain, result=DeleteStaffSessionResult)
 
 
 @strawberry.type(description="An entry of the role matrix and where it comes from ('seed': the seed's own chart).")

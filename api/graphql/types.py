@@ -4,38 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import strawberry
 
 from api.domain import partners as d
-from api.graphql.executor import batched
+from api.graphql.batching import batched
+from api.graphql.convert import build, mirror_enum, twins
 from api.graphql.ids import GlobalId
 from api.graphql.node import Node
 from api.graphql.relations import loaded_many
 
-
-@strawberry.enum(name="Level")
-class LevelEnum(Enum):
-    STATE = "state"
-    REGIONAL = "regional"
-    LOCAL = "local"
-
-
-@strawberry.enum(name="Status")
-class StatusEnum(Enum):
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    RETIRED = "retired"
-
-
-@strawberry.enum(name="DeliveryMode")
-class DeliveryModeEnum(Enum):
-    IN_PERSON = "in_person"
-    ONLINE = "online"
-    HYBRID = "hybrid"
+LevelEnum = mirror_enum(d.Level)
+StatusEnum = mirror_enum(d.Status)
+DeliveryModeEnum = mirror_enum(d.DeliveryMode)
 
 
 @strawberry.type
@@ -81,13 +64,13 @@ class Service(Node):
     description: str
     populations: Sequence[str]
     regions: Sequence[str]
-    delivery_mode: DeliveryModeEnum
+    delivery_mode: DeliveryModeEnum  # type: ignore[valid-type]
     capacity: int | None
     funding_streams: Sequence[str]
     program_cip: str | None
     occupations: Sequence[str]
     credential: str | None
-    status: StatusEnum
+    status: StatusEnum  # type: ignore[valid-type]
     external_ids: Sequence[ExternalId]
     version: int
     created_at: datetime | None
@@ -112,7 +95,7 @@ class Partner(Node):
     database_id: UUID = strawberry.field(description="The partner's UUID, as REST names it.")
     name: str
     partner_type: str
-    level: LevelEnum
+    level: LevelEnum  # type: ignore[valid-type]
     jurisdiction: Jurisdiction
     description: str
     regions_served: Sequence[str]
@@ -125,9 +108,13 @@ class Partner(Node):
     latitude: float | None
     longitude: float | None
     website: str | None
+    email: str | None = strawberry.field(description="The organization's own email address.")
+    phone: str | None = strawberry.field(description="The organization's main phone number.")
+    location_name: str | None = strawberry.field(
+        description="The name of the place at the address, when it is not the partner's name.")
     assets: str
     limitations: str
-    status: StatusEnum
+    status: StatusEnum  # type: ignore[valid-type]
     external_ids: Sequence[ExternalId]
     version: int
     created_at: datetime | None
@@ -140,53 +127,19 @@ class Partner(Node):
         return [service_from_domain(s) for s in await info.context.loaders.services.load(self.database_id)]
 
 
-E = TypeVar("E", bound=Enum)
-
-
-class _Twins(dict[Enum, E]):
-    """Domain enum members to the Strawberry enum members of the same value: a dictionary lookup, as this runs
-    for every partner and service of a page (``_status[member]``)."""
-
-    def __init__(self, domain: type[Enum], twin: type[E]) -> None:
-        values = {t.value for t in twin}
-        super().__init__({member: twin(member.value) for member in domain if member.value in values})
-        self._twin = twin
-
-    def __missing__(self, member: Enum) -> E:
-        return self._twin(member.value)
-
-
-_level = _Twins(d.Level, LevelEnum)
-_status = _Twins(d.Status, StatusEnum)
-_delivery_mode = _Twins(d.DeliveryMode, DeliveryModeEnum)
-
-
-T = TypeVar("T")
-_new = object.__new__
-
-
-def _made(cls: type[T], fields: dict[str, Any]) -> T:
-    """The object ``cls(**fields)`` builds, for the values of all its fields, at half the cost.
-
-    Strawberry types are plain dataclasses (no slots, no ``__post_init__``; checked below), so the keyword
-    ``__init__`` only stores the fields in the instance dictionary. Projections of listed records run through
-    here: a page of 100 partners has about 600 services. tests/graphql/test_projections.py holds every projection
-    equal to its keyword constructor.
-    """
-    obj = _new(cls)
-    obj.__dict__ = fields
-    return obj
+_level = twins(d.Level)
+_status = twins(d.Status)
+_delivery_mode = twins(d.DeliveryMode)
 
 
 def _ids(ids: tuple[d.ExternalId, ...]) -> tuple[ExternalId, ...]:
-    return tuple([_made(ExternalId, {"source": e.source, "id": e.id}) for e in ids])
+    return tuple([build(ExternalId, {"source": e.source, "id": e.id}) for e in ids])
 
 
 # Lists are the domain's tuples as they are (the fields are Sequences; the executor answers lists).
 def service_from_domain(s: d.Service) -> Service:
     """Project a domain service."""
-    service = _new(Service)  # as _made does, inline: a page has hundreds of services
-    service.__dict__ = {
+    return build(Service, {
         "id": GlobalId("Service", (s.partner_id, s.id)), "database_id": s.id, "partner_id": s.partner_id,
         "name": s.name, "category": s.category, "description": s.description,
         "populations": s.populations, "regions": s.regions, "delivery_mode": _delivery_mode[s.delivery_mode],
@@ -194,38 +147,39 @@ def service_from_domain(s: d.Service) -> Service:
         "occupations": s.occupations, "credential": s.credential, "status": _status[s.status],
         "external_ids": _ids(s.external_ids) if s.external_ids else (), "version": s.version,
         "created_at": s.created_at, "updated_at": s.updated_at,
-    }
-    return service
+    })
 
 
 def partner_from_domain(p: d.Partner) -> Partner:
     """Project a domain partner."""
     a = p.address
-    return _made(Partner, {
+    return build(Partner, {
         "id": GlobalId("Partner", p.id), "database_id": p.id, "name": p.name, "partner_type": p.partner_type,
         "level": _level[p.level],
-        "jurisdiction": _made(Jurisdiction, {"state": p.jurisdiction.state, "local_area": p.jurisdiction.local_area}),
+        "jurisdiction": build(Jurisdiction, {"state": p.jurisdiction.state, "local_area": p.jurisdiction.local_area}),
         "description": p.description, "regions_served": p.regions_served, "populations_served": p.populations_served,
         "capacity": p.capacity, "funding_streams": p.funding_streams, "industries": p.industries,
-        "contacts": tuple([_made(Contact, {"name": c.name, "title": c.title, "email": c.email, "phone": c.phone})
+        "contacts": tuple([build(Contact, {"name": c.name, "title": c.title, "email": c.email, "phone": c.phone})
                            for c in p.contacts]),
-        "address": _made(Address, {"street": a.street, "street_2": a.street_2, "city": a.city, "state": a.state,
+        "address": build(Address, {"street": a.street, "street_2": a.street_2, "city": a.city, "state": a.state,
                                    "postal_code": a.postal_code}) if a else None,
-        "latitude": p.latitude, "longitude": p.longitude, "website": p.website, "assets": p.assets,
+        "latitude": p.latitude, "longitude": p.longitude, "website": p.website, "email": p.email, "phone": p.phone,
+        "location_name": p.location_name, "assets": p.assets,
         "limitations": p.limitations, "status": _status[p.status], "external_ids": _ids(p.external_ids),
         "version": p.version, "created_at": p.created_at, "updated_at": p.updated_at,
     })
 
 
-for _projected in (Jurisdiction, ExternalId, Contact, Address, Service, Partner):
-    if "__slots__" in _projected.__dict__ or hasattr(_projected, "__post_init__"):
-        raise TypeError(f"{_projected.__name__}: projections set the instance dictionary; build it with its __init__")
-
-
-@strawberry.type
+@strawberry.type(description="Where a page sits in its listing (Relay's PageInfo).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description=(
+        "Whether items follow this page: forward, whether a next page exists; backward, whether the page was "
+        "asked for before a cursor."))
+    has_previous_page: bool = strawberry.field(description=(
+        "Whether items precede this page: backward, whether an earlier page exists; forward, whether the page "
+        "was asked for after a cursor."))
+    start_cursor: str | None = strawberry.field(description="The first edge's cursor: pass it as `before`.")
+    end_cursor: str | None = strawberry.field(description="The last edge's cursor: pass it as `after`.")
 
 
 @strawberry.type
@@ -294,7 +248,7 @@ class AddressInput:
 class PartnerInput:
     name: str
     partner_type: str
-    level: LevelEnum
+    level: LevelEnum  # type: ignore[valid-type]
     jurisdiction: JurisdictionInput
     description: str = ""
     regions_served: list[str] = strawberry.field(default_factory=list)

@@ -11,6 +11,7 @@ import asyncpg
 from api.domain.agreements import Agreement, AgreementStatus, AgreementType
 from api.domain.ports import Page
 from api.domain.systems import WorkingRelationship
+from api.repositories._keyset import backwards, keyset_page
 
 AGREEMENT_COLUMNS = """
   a.id, a.system_id, a.type, a.title, a.effective_on, a.expires_on, a.review_by, a.status, a.signed_on,
@@ -28,6 +29,8 @@ SELECT {AGREEMENT_COLUMNS} FROM agreements a
 WHERE a.system_id = $1 AND ($2::text IS NULL OR (a.title, a.id) > ($2, $3::uuid))
 ORDER BY a.title, a.id LIMIT $4
 """
+LIST_BEFORE = backwards(LIST, ("(a.title, a.id) > ($2, $3::uuid)", "(a.title, a.id) < ($2, $3::uuid)"),
+                        ("ORDER BY a.title, a.id", "ORDER BY a.title DESC, a.id DESC"))
 GET = f"SELECT {AGREEMENT_COLUMNS} FROM agreements a WHERE a.id = $1"
 LOCK = "SELECT id FROM agreements WHERE id = $1 FOR UPDATE"
 INSERT = """
@@ -86,14 +89,11 @@ class PgAgreementRepository:
         return out
 
     async def list_agreements(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[Agreement]:
         title, last = (after[0], after[1]) if after else (None, None)
-        rows = await self._conn.fetch(LIST, system_id, title, last, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        keys = [(r["title"], str(r["id"])) for r in rows]
-        return Page(items=[_agreement(r) for r in rows], keys=keys, next_after=keys[-1] if more and keys else None)
+        rows = await self._conn.fetch(LIST_BEFORE if backward else LIST, system_id, title, last, limit + 1)
+        return keyset_page(rows, limit, backward=backward, key=lambda r: (r["title"], str(r["id"])), item=_agreement)
 
     async def get(self, agreement_id: UUID, *, for_update: bool = False) -> Agreement | None:
         if for_update and await self._conn.fetchval(LOCK, agreement_id) is None:

@@ -10,6 +10,7 @@ import asyncpg
 
 from api.domain.funding import Allocation, FundingKind, FundingStream
 from api.domain.ports import FundingBasis, Page
+from api.repositories._keyset import backwards, keyset_page
 
 STREAM_COLUMNS = """
   code, name, kind, administering_agency_type, provider_types, eligible_populations, allowed_service_categories,
@@ -60,6 +61,9 @@ WHERE a.system_id = $1 AND ($2::text IS NULL OR a.period = $2)
   AND ($3::text IS NULL OR (a.period, a.id) > ($3, $4::uuid))
 ORDER BY a.period, a.id LIMIT $5
 """
+LIST_ALLOCATIONS_BEFORE = backwards(
+    LIST_ALLOCATIONS, ("(a.period, a.id) > ($3, $4::uuid)", "(a.period, a.id) < ($3, $4::uuid)"),
+    ("ORDER BY a.period, a.id", "ORDER BY a.period DESC, a.id DESC"))
 GET_ALLOCATION = f"SELECT {ALLOCATION_COLUMNS} FROM allocations a WHERE a.id = $1"
 INSERT_ALLOCATION = """
 INSERT INTO allocations (id, system_id, stream_code, period, amount, service_id, function, partner_id, note, version)
@@ -140,14 +144,14 @@ class PgFundingRepository:
                 for sid, found in allocations.items()}
 
     async def list_allocations(
-        self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None,
+        backward: bool = False,
     ) -> Page[Allocation]:
         key, last = (after[0], after[1]) if after else (None, None)
-        rows = await self._conn.fetch(LIST_ALLOCATIONS, system_id, period, key, last, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        keys = [(r["period"], str(r["id"])) for r in rows]
-        return Page(items=[_allocation(r) for r in rows], keys=keys, next_after=keys[-1] if more and keys else None)
+        rows = await self._conn.fetch(LIST_ALLOCATIONS_BEFORE if backward else LIST_ALLOCATIONS, system_id, period, key,
+                                      last, limit + 1)
+        return keyset_page(rows, limit, backward=backward, key=lambda r: (r["period"], str(r["id"])),
+                           item=_allocation)
 
     async def get_allocation(self, allocation_id: UUID) -> Allocation | None:
         row = await self._conn.fetchrow(GET_ALLOCATION, allocation_id)

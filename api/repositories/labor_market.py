@@ -19,6 +19,7 @@ from api.domain.codes import NaicsCode, SocCode
 from api.domain.labor_market import CODE_KIND_TEXT, CodeKind, Observation, OccupationFigures, Outlook
 from api.domain.lmi_ingest import CodeTitle, TitleScheme
 from api.domain.ports import ObservationFilter, Page, TitledFigures, TitledObservation
+from api.repositories._keyset import backwards, keyset_page
 from api.repositories.database import fetch_replanned
 
 KEY = ("region", "code_kind", "code", "period", "source")
@@ -73,6 +74,11 @@ WHERE ($1::text IS NULL OR o.region = $1) AND ($2::text IS NULL OR o.code_kind =
 ORDER BY o.region, o.code_kind, o.code, o.period, o.source
 LIMIT $11
 """
+LIST_OBSERVATIONS_BEFORE = backwards(
+    LIST_OBSERVATIONS, ("(o.region, o.code_kind, o.code, o.period, o.source) > (",
+                        "(o.region, o.code_kind, o.code, o.period, o.source) < ("),
+    ("ORDER BY o.region, o.code_kind, o.code, o.period, o.source",
+     "ORDER BY o.region DESC, o.code_kind DESC, o.code DESC, o.period DESC, o.source DESC"))
 # Occupations (all of them, or those named) and the industries named, in the regions (or everywhere).
 OBSERVATIONS_FOR = f"""
 SELECT {_O_COLS}, t.title FROM labor_market_observations o
@@ -127,6 +133,7 @@ WHERE scheme = $1 AND ($2::text IS NULL OR title ILIKE '%' || $2 || '%' OR code 
   AND ($3::text IS NULL OR level = $3) AND ($4::text IS NULL OR code > $4)
 ORDER BY code LIMIT $5
 """
+LIST_TITLES_BEFORE = backwards(LIST_TITLES, ("code > $4", "code < $4"), ("ORDER BY code", "ORDER BY code DESC"))
 
 
 def _observation(r: Mapping[str, Any], codes: dict[tuple[str, str], SocCode | NaicsCode] | None = None) -> Observation:
@@ -232,16 +239,13 @@ class PgLaborMarketRepository:
         return _counts(await self._conn.fetchrow(UPSERT_TITLES), len(batch))
 
     async def list_observations(
-        self, flt: ObservationFilter, *, limit: int, after: tuple[object, ...] | None
+        self, flt: ObservationFilter, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[TitledObservation]:
         last = list(after) if after else [None] * 5
-        rows = await self._conn.fetch(LIST_OBSERVATIONS, flt.region, flt.code_kind, flt.code, flt.source, flt.period,
-                                      *last, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        keys = [tuple(r[c] for c in KEY) for r in rows]
-        return Page(items=[(_observation(r), r["title"]) for r in rows], keys=keys,
-                    next_after=keys[-1] if more and keys else None)
+        rows = await self._conn.fetch(LIST_OBSERVATIONS_BEFORE if backward else LIST_OBSERVATIONS, flt.region,
+                                      flt.code_kind, flt.code, flt.source, flt.period, *last, limit + 1)
+        return keyset_page(rows, limit, backward=backward, key=lambda r: tuple(r[c] for c in KEY),
+                           item=lambda r: (_observation(r), r["title"]))
 
     async def observations_for(
         self, *, regions: Sequence[str] | None, occupations: Sequence[str] | None, industries: Sequence[str] = (),
@@ -265,11 +269,10 @@ class PgLaborMarketRepository:
         return _occupations(rows)
 
     async def titles(
-        self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None
+        self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None,
+        backward: bool = False,
     ) -> Page[CodeTitle]:
         pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if q else None
-        rows = await self._conn.fetch(LIST_TITLES, scheme, pattern, level, after, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        keys = [(r["code"],) for r in rows]
-        return Page(items=[_title(r) for r in rows], keys=keys, next_after=keys[-1] if more and keys else None)
+        rows = await self._conn.fetch(LIST_TITLES_BEFORE if backward else LIST_TITLES, scheme, pattern, level, after,
+                                      limit + 1)
+        return keyset_page(rows, limit, backward=backward, key=lambda r: (r["code"],), item=_title)

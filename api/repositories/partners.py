@@ -26,6 +26,7 @@ from api.domain.partners import (
 )
 from api.domain.ports import Page, PartnerFilter, ServiceFilter
 from api.domain.recruiting import Prospect, RecruitmentNeeds
+from api.repositories._keyset import keyset_page
 from api.repositories._rows import enum_lookup, stored_constructor
 
 PARTNER_COLUMNS = """
@@ -383,63 +384,63 @@ class PgPartnerRepository:
 
     async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
-        offset: int = 0, exact_total_up_to: int | None = None,
+        offset: int = 0, exact_total_up_to: int | None = None, backward: bool = False,
     ) -> Page[Partner]:
         qb, rank, distance = _filter(flt)
         base_where = list(qb.where)
         n_filter_params = len(qb.params)
         if distance is not None:
-            sql = self._nearest_sql(qb, distance, after, limit, offset)
+            sql = self._nearest_sql(qb, distance, after, limit, offset, backward)
         elif rank is not None:
-            sql = self._ranked_sql(qb, rank, after, limit, offset)
+            sql = self._ranked_sql(qb, rank, after, limit, offset, backward)
         else:
             # By name: a row comparison is a range on ix_partners_name_id (or on the partner type's index),
             # so a page deep into a keyset walk starts where the cursor points instead of filtering every row
-            # before it (bench/README.md, growth).
+            # before it (bench/README.md, growth). Backwards, the same range read from its other end.
+            op, order = ("<", "p.name DESC, p.id DESC") if backward else (">", "p.name, p.id")
             cursor = ""
             if after is not None:
-                cursor = f" AND (p.name, p.id) > ({qb.param(after[0])}::text, {qb.param(after[1])}::uuid)"
+                cursor = f" AND (p.name, p.id) {op} ({qb.param(after[0])}::text, {qb.param(after[1])}::uuid)"
             sql = (
                 f"SELECT {PARTNER_COLUMNS}, p.name AS sort_key FROM partners p "
-                f"WHERE {' AND '.join(qb.where)}{cursor} ORDER BY p.name, p.id LIMIT {qb.param(limit + 1)}"
+                f"WHERE {' AND '.join(qb.where)}{cursor} ORDER BY {order} LIMIT {qb.param(limit + 1)}"
                 + (f" OFFSET {qb.param(offset)}" if offset else "")
             )
         rows = await self._conn.fetch(sql, *qb.params)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        next_after = (rows[-1]["sort_key"], str(rows[-1]["id"])) if more and rows else None
+        page = keyset_page(rows, limit, backward=backward, key=lambda r: (r["sort_key"], str(r["id"])), item=_partner)
         total = None
         if with_total:
             matches = f"FROM partners p WHERE {' AND '.join(base_where)}"
             if rank is not None and distance is None:  # what can be paged through: the ranked window
                 matches = f"FROM (SELECT 1 {matches} LIMIT {self._search_window}) w"
             total = await self._total(matches, qb.params[:n_filter_params], up_to=exact_total_up_to,
-                                      offset=offset, seen=len(rows), more=more)
-        keys = [(r["sort_key"], str(r["id"])) for r in rows]
-        return Page(items=[_partner(r) for r in rows], keys=keys, next_after=next_after, total=total)
+                                      offset=offset, seen=len(page.items), more=page.next_after is not None,
+                                      backward=backward)
+        return Page(items=page.items, keys=page.keys, next_after=page.next_after, total=total)
 
     def _nearest_sql(self, qb: _Query, distance: str, after: tuple[object, ...] | None, limit: int,
-                     offset: int) -> str:
+                     offset: int, backward: bool = False) -> str:
         """By distance: the page's ids first, from the bounding box's index entries alone (an index-only scan of
         ``ix_partners_lat_lon_status`` working the distance out once a row), then the whole rows of that page."""
         where = qb.where[:-1] if qb.within is not None else qb.where  # the radius is applied to the worked-out key
         outer = [f"sort_key <= {qb.within}"] if qb.within is not None else []
+        op, order = ("<", "DESC") if backward else (">", "")  # backwards: the same order read from its end
         if after is not None:
             key, last_id = qb.param(after[0]), qb.param(after[1])
-            outer.append(f"(sort_key > {key} OR (sort_key = {key} AND id > {last_id}::uuid))")
+            outer.append(f"(sort_key {op} {key} OR (sort_key = {key} AND id {op} {last_id}::uuid))")
         sql = (
             f"WITH page AS MATERIALIZED (SELECT id, sort_key FROM (SELECT p.id, {distance} AS sort_key "
             f"FROM partners p WHERE {' AND '.join(where)} OFFSET 0) d"
             + (f" WHERE {' AND '.join(outer)}" if outer else "")
-            + f" ORDER BY sort_key, id LIMIT {qb.param(limit + 1)}"
+            + f" ORDER BY sort_key {order}, id {order} LIMIT {qb.param(limit + 1)}"
             + (f" OFFSET {qb.param(offset)}" if offset else "")
             + f") SELECT {PARTNER_COLUMNS}, page.sort_key FROM page JOIN partners p ON p.id = page.id "
-            "ORDER BY page.sort_key, p.id"
+            f"ORDER BY page.sort_key {order}, p.id {order}"
         )
         return sql
 
     def _ranked_sql(self, qb: _Query, rank: str, after: tuple[object, ...] | None, limit: int,
-                    offset: int) -> str:
+                    offset: int, backward: bool = False) -> str:
         """By search rank, within the window: the first ``search_window`` matches the GIN index gives (all of
         them, unless the term is very common) are ranked; the page is taken from those, then read whole.
 
@@ -448,22 +449,24 @@ class PgPartnerRepository:
         is the same on every page: the index gives matches in table order, and a sequential scan starts at the
         table's first page (``synchronize_seqscans = off`` on the database, migration 20261207_0025).
         """
+        # Backwards, the same order read from its other end: every comparison and direction turned round.
+        key_op, id_op, key_order, id_order = (">", "<", "", "DESC") if backward else ("<", ">", "DESC", "")
         cursor = ""
         if after is not None:
             key, last_id = qb.param(after[0]), qb.param(after[1])
-            cursor = f"WHERE (sort_key < {key} OR (sort_key = {key} AND id > {last_id}::uuid)) "
+            cursor = f"WHERE (sort_key {key_op} {key} OR (sort_key = {key} AND id {id_op} {last_id}::uuid)) "
         sql = (
             f"WITH ranked AS MATERIALIZED (SELECT p.id, {rank} AS sort_key FROM partners p "
             f"WHERE {' AND '.join(qb.where)} LIMIT {self._search_window}), "
-            f"page AS MATERIALIZED (SELECT id, sort_key FROM ranked {cursor}ORDER BY sort_key DESC, id "
-            f"LIMIT {qb.param(limit + 1)}" + (f" OFFSET {qb.param(offset)}" if offset else "")
+            f"page AS MATERIALIZED (SELECT id, sort_key FROM ranked {cursor}ORDER BY sort_key {key_order}, "
+            f"id {id_order} LIMIT {qb.param(limit + 1)}" + (f" OFFSET {qb.param(offset)}" if offset else "")
             + f") SELECT {PARTNER_COLUMNS}, page.sort_key FROM page JOIN partners p ON p.id = page.id "
-            "ORDER BY page.sort_key DESC, p.id"
+            f"ORDER BY page.sort_key {key_order}, p.id {id_order}"
         )
         return sql
 
     async def _total(self, matches: str, params: Sequence[Any], *, up_to: int | None, offset: int, seen: int,
-                     more: bool) -> int:
+                     more: bool, backward: bool = False) -> int:
         """How many rows ``matches`` (``FROM ... WHERE ...``) holds.
 
         A page that is the last one (and not past the end) knows it without counting. Otherwise the count is
@@ -471,7 +474,7 @@ class PgPartnerRepository:
         the rows this page shows exist: counting a million rows to fill in a page's total would cost more than
         the page (bench/README.md, growth).
         """
-        if not more and (seen or not offset):
+        if not more and not backward and (seen or not offset):  # a backward page knows only what precedes it
             return offset + seen
         if up_to is None:
             return int(await self._conn.fetchval(f"SELECT count(*) {matches}", *params))

@@ -11,6 +11,7 @@ import asyncpg
 
 from api.domain.ports import Page
 from api.domain.readiness import Framework, Response, Round, RoundStatus, framework_from_dict
+from api.repositories._keyset import backwards, keyset_page
 
 FRAMEWORK_COLUMNS = "id, version, name, description, based_on, body"
 CURRENT_FRAMEWORK = f"SELECT {FRAMEWORK_COLUMNS} FROM readiness_frameworks ORDER BY version DESC LIMIT 1"
@@ -34,6 +35,8 @@ SELECT {ROUND_COLUMNS} FROM rounds
 WHERE system_id = $1 AND ($2::date IS NULL OR (started_on, id) < ($2, $3::uuid))
 ORDER BY started_on DESC, id DESC LIMIT $4
 """
+LIST_ROUNDS_BEFORE = backwards(LIST_ROUNDS, ("(started_on, id) < ($2, $3::uuid)", "(started_on, id) > ($2, $3::uuid)"),
+                               ("ORDER BY started_on DESC, id DESC", "ORDER BY started_on, id"))
 INSERT_ROUND = f"INSERT INTO rounds ({ROUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
 UPDATE_ROUND = "UPDATE rounds SET closed_on = $2, status = $3 WHERE id = $1"
 RESPONSE_COLUMNS = "round_id, respondent_id, ratings, priorities, technical_assistance, notes, submitted_at, revised_at"
@@ -105,14 +108,13 @@ class PgReadinessRepository:
         return {r["system_id"]: _round(r) for r in await self._conn.fetch(LATEST_CLOSED, list(system_ids))}
 
     async def list_rounds(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[Round]:
         started, last = after if after else (None, None)
-        rows = await self._conn.fetch(LIST_ROUNDS, system_id, started, last, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        keys = [(r["started_on"].isoformat(), str(r["id"])) for r in rows]
-        return Page(items=[_round(r) for r in rows], keys=keys, next_after=keys[-1] if more and keys else None)
+        rows = await self._conn.fetch(LIST_ROUNDS_BEFORE if backward else LIST_ROUNDS, system_id, started, last,
+                                      limit + 1)
+        return keyset_page(rows, limit, backward=backward, key=lambda r: (r["started_on"].isoformat(), str(r["id"])),
+                           item=_round)
 
     async def add_round(self, round_: Round) -> None:
         await self._conn.execute(

@@ -30,6 +30,7 @@ from api.domain.systems import (
     WorkingRelationship,
     role_catalog_from_dicts,
 )
+from api.repositories._keyset import backwards, keyset_page
 from api.repositories.database import json_date
 
 SYSTEM_COLUMNS = """
@@ -102,6 +103,10 @@ SELECT {SESSION_COLUMNS} FROM staff_sessions x
 WHERE x.system_id = $1 AND ($2::date IS NULL OR x.held_on < $2 OR (x.held_on = $2 AND x.id > $3::uuid))
 ORDER BY x.held_on DESC, x.id LIMIT $4
 """
+LIST_SESSIONS_BEFORE = backwards(
+    LIST_SESSIONS, ("x.held_on < $2 OR (x.held_on = $2 AND x.id > $3::uuid)",
+                    "x.held_on > $2 OR (x.held_on = $2 AND x.id < $3::uuid)"),
+    ("ORDER BY x.held_on DESC, x.id", "ORDER BY x.held_on, x.id DESC"))
 TOUCH_SYSTEM = "UPDATE systems SET updated_at = now() WHERE id = $1"
 UPSERT_MEMBERS = """
 INSERT INTO system_members (system_id, partner_id, representative, team, joined_on)
@@ -121,6 +126,8 @@ WHERE ($1::text IS NULL OR s.state = $1) AND ($2::text IS NULL OR s.local_area =
   AND ($3::text IS NULL OR (s.name, s.id) > ($3, $4::uuid))
 ORDER BY s.name, s.id LIMIT $5
 """
+LIST_SYSTEMS_BEFORE = backwards(LIST_SYSTEMS, ("(s.name, s.id) > ($3, $4::uuid)", "(s.name, s.id) < ($3, $4::uuid)"),
+                                ("ORDER BY s.name, s.id", "ORDER BY s.name DESC, s.id DESC"))
 ROLE_CATALOG = """
 SELECT
   (SELECT coalesce(jsonb_agg(to_jsonb(f) ORDER BY f.code), '[]') FROM functions f) AS functions,
@@ -231,14 +238,13 @@ class PgSystemRepository:
         self._conn = conn
 
     async def list_systems(
-        self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None
+        self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None,
+        backward: bool = False,
     ) -> Page[CareerPathwaysSystem]:
         name, last = (after[0], after[1]) if after else (None, None)
-        rows = await self._conn.fetch(LIST_SYSTEMS, state, local_area, name, last, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        keys = [(r["name"], str(r["id"])) for r in rows]
-        return Page(items=[_system(r) for r in rows], keys=keys, next_after=keys[-1] if more and keys else None)
+        rows = await self._conn.fetch(LIST_SYSTEMS_BEFORE if backward else LIST_SYSTEMS, state, local_area, name, last,
+                                      limit + 1)
+        return keyset_page(rows, limit, backward=backward, key=lambda r: (r["name"], str(r["id"])), item=_system)
 
     async def load(self, system_id: UUID, *, for_update: bool = False) -> SystemState | None:
         if for_update:
@@ -343,7 +349,7 @@ class PgSystemRepository:
         return _session(row) if row else None
 
     async def list_staff_sessions(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[StaffSession]:
         held_on, last = None, None
         if after:
@@ -352,11 +358,10 @@ class PgSystemRepository:
             except ValueError:
                 problem = FieldProblem("cursor", "is not a cursor of this listing; start again without it")
                 raise InvalidInput(problem) from None
-        rows = await self._conn.fetch(LIST_SESSIONS, system_id, held_on, last, limit + 1)
-        more = len(rows) > limit
-        rows = rows[:limit]
-        keys = [(r["held_on"].isoformat(), str(r["id"])) for r in rows]
-        return Page(items=[_session(r) for r in rows], keys=keys, next_after=keys[-1] if more and keys else None)
+        rows = await self._conn.fetch(LIST_SESSIONS_BEFORE if backward else LIST_SESSIONS, system_id, held_on, last,
+                                      limit + 1)
+        return keyset_page(rows, limit, backward=backward, key=lambda r: (r["held_on"].isoformat(), str(r["id"])),
+                           item=_session)
 
     async def delete_staff_session(self, session_id: UUID) -> bool:
         system_id = await self._conn.fetchval("DELETE FROM staff_sessions WHERE id = $1 RETURNING system_id",

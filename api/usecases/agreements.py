@@ -61,11 +61,13 @@ async def _save(uow: UnitOfWork, old: Agreement, new: Agreement, action: str) ->
 
 
 async def list_agreements(
-    uow: UnitOfWork, *, system_id: UUID, limit: int = 50, cursor: str | None = None
+    uow: UnitOfWork, *, system_id: UUID, limit: int = 50, cursor: str | None = None, backward: bool = False
 ) -> Paged[Agreement]:
-    """List a system's agreements by title, one keyset page at a time."""
+    """List a system's agreements by title, one keyset page at a time;
+    ``backward``: the page before ``cursor``, in the same order."""
     await policy.guard_system(uow, system_id)
-    page = await uow.agreements.list_agreements(system_id, limit=limit, after=decode_cursor("agreements", cursor))
+    page = await uow.agreements.list_agreements(system_id, limit=limit, after=decode_cursor("agreements", cursor),
+                                                backward=backward)
     return Paged(
         items=list(page.items),
         next_cursor=encode_cursor("agreements", page.next_after) if page.next_after else None,

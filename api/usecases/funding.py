@@ -87,13 +87,15 @@ def _of_system(allocation: Allocation | None, system_id: UUID, allocation_id: UU
 
 
 async def list_allocations(
-    uow: UnitOfWork, *, system_id: UUID, period: str | None = None, limit: int = 50, cursor: str | None = None
+    uow: UnitOfWork, *, system_id: UUID, period: str | None = None, limit: int = 50, cursor: str | None = None,
+    backward: bool = False,
 ) -> Paged[Allocation]:
-    """List a system's allocations by period, one keyset page at a time."""
+    """List a system's allocations by period, one keyset page at a time;
+    ``backward``: the page before ``cursor``, in the same order."""
     await policy.guard_system(uow, system_id)
     _check_period(period)
     page = await uow.funding.list_allocations(system_id, period=period, limit=limit,
-                                              after=decode_cursor("allocations", cursor))
+                                              after=decode_cursor("allocations", cursor), backward=backward)
     return Paged(
         items=list(page.items),
         next_cursor=encode_cursor("allocations", page.next_after) if page.next_after else None,

@@ -218,14 +218,16 @@ def _filter_code(code: str | None, code_kind: str | None) -> tuple[str | None, s
 
 
 async def list_observations(
-    uow: UnitOfWork, *, flt: ObservationFilter, limit: int = 50, cursor: str | None = None
+    uow: UnitOfWork, *, flt: ObservationFilter, limit: int = 50, cursor: str | None = None, backward: bool = False
 ) -> Paged[TitledObservation]:
-    """List observations with their provenance, by region, code, period and source, one keyset page at a time."""
+    """List observations with their provenance, by region, code, period and source, one keyset page at a time;
+    ``backward``: the page before ``cursor``, in the same order."""
     policy.read_directory(uow)
     check_text(codes={"region": flt.region, "code": flt.code, "source": flt.source, "period": flt.period})
     code, kind = _filter_code(flt.code, flt.code_kind)
     flt = ObservationFilter(region=flt.region, code_kind=kind, code=code, source=flt.source, period=flt.period)
-    page = await uow.labor_market.list_observations(flt, limit=limit, after=_decode("lmi", cursor, 5))
+    page = await uow.labor_market.list_observations(flt, limit=limit, after=_decode("lmi", cursor, 5),
+                                                    backward=backward)
     return Paged(items=list(page.items),
                  next_cursor=_encode("lmi", page.next_after) if page.next_after else None,
                  cursors=[_encode("lmi", k) for k in page.keys])
@@ -275,13 +277,14 @@ async def partner_labor_market(uow: UnitOfWork, *, partner_id: UUID) -> PartnerL
 
 async def list_titles(
     uow: UnitOfWork, *, scheme: TitleScheme, q: str | None = None, level: str | None = None, limit: int = 50,
-    cursor: str | None = None,
+    cursor: str | None = None, backward: bool = False,
 ) -> Paged[CodeTitle]:
-    """List the titles of one classification by code; anyone may read them."""
+    """List the titles of one classification by code; anyone may read them.
+    ``backward``: the page before ``cursor``, in the same order."""
     check_text(search={"q": q}, codes={"level": level})
     after = _decode(f"titles:{scheme.value}", cursor, 1)
     page = await uow.labor_market.titles(scheme.value, q=q, level=level, limit=limit,
-                                         after=str(after[0]) if after else None)
+                                         after=str(after[0]) if after else None, backward=backward)
     order = f"titles:{scheme.value}"
     return Paged(items=list(page.items),
                  next_cursor=_encode(order, page.next_after) if page.next_after else None,

@@ -27,14 +27,17 @@ def _order(flt: PartnerFilter) -> str:
 
 
 async def list_partners(
-    uow: UnitOfWork, *, flt: PartnerFilter, limit: int, cursor: str | None = None, with_total: bool = False
+    uow: UnitOfWork, *, flt: PartnerFilter, limit: int, cursor: str | None = None, with_total: bool = False,
+    backward: bool = False,
 ) -> Paged[Partner]:
-    """List partners matching the filter, one keyset page at a time."""
+    """List partners matching the filter, one keyset page at a time;
+    ``backward``: the page before ``cursor``, in the same order."""
     policy.read_directory(uow)
     check_partner_filter(flt)
     order = _order(flt)
     after = decode_cursor(order, cursor, key=text_key if order == "name" else number_key)
-    page = await uow.partners.list_partners(flt, limit=limit, after=after, with_total=with_total)
+    page = await uow.partners.list_partners(flt, limit=limit, after=after, with_total=with_total,
+                                            backward=backward)
     next_cursor = encode_cursor(order, page.next_after) if page.next_after else None
     return Paged(items=list(page.items), next_cursor=next_cursor, cursors=LazyCursors(order, page.keys),
                  total=page.total)

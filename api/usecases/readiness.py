@@ -88,11 +88,13 @@ def _round_key(after: tuple[object, ...] | None) -> tuple[object, ...] | None:
 
 
 async def list_rounds(
-    uow: UnitOfWork, *, system_id: UUID, limit: int = 50, cursor: str | None = None
+    uow: UnitOfWork, *, system_id: UUID, limit: int = 50, cursor: str | None = None, backward: bool = False
 ) -> Paged[Round]:
-    """List a system's rounds, the latest first, one keyset page at a time."""
+    """List a system's rounds, the latest first, one keyset page at a time;
+    ``backward``: the page before ``cursor``, in the same order."""
     await policy.guard_system(uow, system_id)
-    page = await uow.readiness.list_rounds(system_id, limit=limit, after=_round_key(decode_cursor("rounds", cursor)))
+    page = await uow.readiness.list_rounds(system_id, limit=limit, after=_round_key(decode_cursor("rounds", cursor)),
+                                           backward=backward)
     return Paged(
         items=list(page.items),
         next_cursor=encode_cursor("rounds", page.next_after) if page.next_after else None,

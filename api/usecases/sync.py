@@ -183,6 +183,27 @@ async def changes_since(
     return visible, encode_cursor("changes", (position[0], position[1])) if position else ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedPage:
+    """A page of the change feed with a cursor per change: ``resume`` goes on after the last change read (seen or
+    not), and ``full`` says the feed had a whole page to give, so more may follow at once."""
+
+    changes: list[Change]
+    cursors: list[str]
+    resume: str
+    full: bool
+
+
+async def feed_page(uow: UnitOfWork, *, cursor: str | None, kind: str | None = None, limit: int = 100) -> FeedPage:
+    """What :func:`changes_since` answers, with a cursor for each change (GraphQL's edges)."""
+    policy.read_directory(uow)
+    after = _feed_position(cursor)
+    changes, position = await uow.changes.since(after, kind=kind, limit=limit)
+    visible = [c for c in changes if _visible(uow, c)]
+    return FeedPage(changes=visible, cursors=[encode_cursor("changes", c.position) for c in visible],
+                    resume=encode_cursor("changes", position) if position else "", full=len(changes) >= limit)
+
+
 def _visible(uow: UnitOfWork, change: Change) -> bool:
     mine = uow.caller.jurisdiction
     if mine is None:

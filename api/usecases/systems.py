@@ -92,9 +92,10 @@ def _check_version(state: SystemState, expected: int | None) -> None:
 
 async def list_systems(
     uow: UnitOfWork, *, state: str | None = None, local_area: str | None = None, limit: int = 50,
-    cursor: str | None = None,
+    cursor: str | None = None, backward: bool = False,
 ) -> Paged[CareerPathwaysSystem]:
-    """List the systems the caller may see, by name, one keyset page at a time."""
+    """List the systems the caller may see, by name, one keyset page at a time;
+    ``backward``: the page before ``cursor``, in the same order."""
     require(uow.caller, Scope.SYSTEMS_READ)
     check_text(codes={"jurisdiction": state, "local_area": local_area})
     mine = uow.caller.jurisdiction
@@ -103,7 +104,7 @@ async def list_systems(
             return Paged(items=[], next_cursor=None, cursors=[])
         state, local_area = mine.state, local_area or mine.local_area
     page = await uow.systems.list_systems(state=state, local_area=local_area, limit=limit,
-                                  after=decode_cursor("systems", cursor))
+                                  after=decode_cursor("systems", cursor), backward=backward)
     return Paged(
         items=list(page.items),
         next_cursor=encode_cursor("systems", page.next_after) if page.next_after else None,
@@ -140,6 +141,19 @@ async def get_staff_session(uow: UnitOfWork, *, system_id: UUID, session_id: UUI
     if found is None:
         raise NotFound("staff session", session_id)
     return found
+async def get_systems(uow: UnitOfWork, *, system_ids: Sequence[UUID]) -> list[SystemState]:
+    """Return the systems asked for (a page's, say) with their members and assignments, in one read, in the
+    order asked; one the caller may not see, or that does not exist, is ``NotFound`` as in :func:`get_system`."""
+    require(uow.caller, Scope.SYSTEMS_READ)
+    found = await uow.systems.load_many(system_ids)
+    states = []
+    for system_id in system_ids:
+        state = found.get(system_id)
+        if state is None:
+            raise NotFound("system", system_id)
+        policy.see_system(uow, state.system.jurisdiction, system_id)
+        states.append(state)
+    return states
 
 
 async def _check_state_system(uow: UnitOfWork, system: CareerPathwaysSystem) -> None:
@@ -335,12 +349,13 @@ async def record_staff_session(
 
 
 async def list_staff_sessions(
-    uow: UnitOfWork, *, system_id: UUID, limit: int = 50, cursor: str | None = None
+    uow: UnitOfWork, *, system_id: UUID, limit: int = 50, cursor: str | None = None, backward: bool = False
 ) -> Paged[StaffSession]:
-    """List a system's staff sessions, newest first, one keyset page at a time."""
+    """List a system's staff sessions, newest first, one keyset page at a time;
+    ``backward``: the page before ``cursor``, in the same order."""
     await _load(uow, system_id)
     page: Page[StaffSession] = await uow.systems.list_staff_sessions(
-        system_id, limit=limit, after=decode_cursor("staff_sessions", cursor))
+        system_id, limit=limit, after=decode_cursor("staff_sessions", cursor), backward=backward)
     return Paged(
         items=list(page.items),
         next_cursor=encode_cursor("staff_sessions", page.next_after) if page.next_after else None,

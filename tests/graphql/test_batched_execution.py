@@ -22,8 +22,9 @@ import strawberry
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import api.graphql.executor as executor
-from api.graphql.executor import FastExecutionContext, batched
+import api.graphql.fast.executor as executor
+from api.graphql.batching import batched
+from api.graphql.fast import FastExecutionContext
 
 
 @dataclass

@@ -24,7 +24,7 @@ from graphql.pyutils import Path
 from strawberry.extensions import SchemaExtension
 
 from api.domain.moments import rfc3339
-from api.graphql.executor import FastExecutionContext
+from api.graphql.fast import FastExecutionContext
 from api.graphql.ids import GlobalId
 from api.graphql.node import Node
 from api.graphql.scalars import SCALAR_OVERRIDES

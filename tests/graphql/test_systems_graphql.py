@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from api.repositories.database import QueryCounter
 from tests.conftest import add_region, partner_body
 
 
@@ -96,3 +97,21 @@ async def test_invalid_system_input_is_a_validation_error_naming_the_field(clien
                                              "targetOccupations": ["nurse"]})
     assert data["createSystem"]["__typename"] == "ValidationError"
     assert data["createSystem"]["errors"][0]["field"] == "targetOccupations.0"
+
+
+async def test_a_page_of_systems_costs_the_same_round_trips_whatever_its_size(client, clean_db):
+    await add_region(client)
+    for n in range(12):
+        r = await client.post("/v1/systems", json={"name": f"System {n:02}", "level": "local",
+                                                   "jurisdiction": {"state": "OR", "local_area": "or-test"}})
+        assert r.status_code == 201, r.text
+    counts = []
+    for first in (2, 12):
+        counter = QueryCounter()
+        clean_db.query_observer = counter
+        data = await _gql(client, "query($n: Int!) { systems(first: $n) { edges { node { name members { partnerId } "
+                                  "assignments { id } } } } }", n=first)
+        clean_db.query_observer = None
+        assert len(data["systems"]["edges"]) == first
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts

@@ -22,13 +22,13 @@ def _validate(schema: Any, query: str) -> list[str]:
 def test_a_document_sent_again_is_validated_once(monkeypatch: pytest.MonkeyPatch):
     schema = build_schema(max_cost=50_000)
     seen: list[str] = []
-    page = limits._page
+    page = limits.page_estimate
 
-    def counted(field: Any) -> int:  # the cost rule sizes every field it validates
+    def counted(field: Any, **bounds: int) -> int:  # the cost rule sizes every field it validates
         seen.append(field.name.value)
-        return page(field)
+        return page(field, **bounds)
 
-    monkeypatch.setattr(limits, "_page", counted)
+    monkeypatch.setattr(limits, "page_estimate", counted)
     query = QUERY.replace("first: 3", "first: 4")  # a text no other test sent
     for _ in range(3):
         asyncio.run(schema.execute(query, context_value=None))  # fails at execution: there is no context

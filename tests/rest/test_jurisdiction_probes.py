@@ -671,6 +671,10 @@ GQL_VALUES: dict[str, Callable[[Area], Any]] = {
     "reason": lambda t: "probed",
     "state": lambda t: t.state, "kind": lambda t: "UNCOVERED_FUNCTION", "subject": lambda t: "provide_trainers",
 }
+# Where one field's argument of a common name takes another type than GQL_VALUES gives (changes' kind).
+GQL_FIELD_VALUES: dict[tuple[str, str], Callable[[Area], Any]] = {
+    ("changes", "kind"): lambda t: "PARTNER",
+}
 
 
 def _global_ids(t: Area) -> list[str]:
@@ -714,6 +718,8 @@ def _gql_probe(kind: str, name: str, f: Any, t: Area, w: World, home: Area) -> P
             value = t.ids[GQL_ARGS[name][arg_name]]
         elif arg_name in ARG_NAMES:
             value = t.ids[ARG_NAMES[arg_name]]
+        elif (name, arg_name) in GQL_FIELD_VALUES:
+            value = GQL_FIELD_VALUES[name, arg_name](t)
         elif arg_name in GQL_VALUES:
             value = GQL_VALUES[arg_name](t)
         elif required:

@@ -107,21 +107,16 @@ class FakePartnerRepository:
 
     async def list_partners(
         self, flt: PartnerFilter, *, limit: int, after: tuple[object, ...] | None, with_total: bool = False,
-        offset: int = 0, exact_total_up_to: int | None = None,  # the fake always counts exactly
+        offset: int = 0, exact_total_up_to: int | None = None, backward: bool = False,  # the fake counts exactly
     ) -> Page[Partner]:
         if flt.q or flt.near is not None:
             raise NotImplementedError("the fake orders by name only; search and distance need PostgreSQL")
         matching = [p for p in self.partners.values() if _matches(p, flt)]
         matching.sort(key=_name_key)
-        rows = [p for p in matching if after is None or _name_key(p) > (after[0], after[1])][offset:]
-        page, more = rows[:limit], len(rows) > limit
-        keys = [_name_key(p) for p in page]
-        return Page(
-            items=page,
-            keys=keys,
-            next_after=keys[-1] if more and page else None,
-            total=len(matching) if with_total else None,
-        )
+        found = _page(matching if backward else matching[offset:], limit, _name_key,
+                      (after[0], after[1]) if after is not None else None, backward=backward)
+        return Page(items=found.items, keys=found.keys, next_after=found.next_after,
+                    total=len(matching) if with_total else None)
 
     async def list_services(
         self, flt: ServiceFilter, *, limit: int, after: tuple[object, ...] | None = None, offset: int = 0,
@@ -382,7 +377,7 @@ class FakeLaborMarketRepository:
         return WriteCounts(created=created, updated=updated, unchanged=unchanged)
 
     async def list_observations(
-        self, flt: ObservationFilter, *, limit: int, after: tuple[object, ...] | None
+        self, flt: ObservationFilter, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[TitledObservation]:
         def key(o: Observation) -> tuple[str, str, str, str, str]:
             return (o.region, o.code_kind.value, o.code.value, o.period, o.source)
@@ -393,19 +388,20 @@ class FakeLaborMarketRepository:
                            and (flt.code is None or o.code.value == flt.code)
                            and (flt.source is None or o.source == flt.source)
                            and (flt.period is None or o.period == flt.period)), key=key)
-        page = _page(matching, limit, key, after)
+        page = _page(matching, limit, key, after, backward=backward)
         return Page(items=[(o, self.title_of.get(o.code.value)) for o in page.items], keys=page.keys,
                     next_after=page.next_after)
 
     async def titles(
-        self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None
+        self, scheme: str, *, q: str | None, level: str | None, limit: int, after: str | None,
+        backward: bool = False,
     ) -> Page[CodeTitle]:
         def wanted(t: CodeTitle) -> bool:
             return (t.scheme.value == scheme and (level is None or t.level == level)
                     and (q is None or q.casefold() in t.title.casefold() or t.code.startswith(q)))
 
         matching = sorted((t for t in self.code_titles.values() if wanted(t)), key=lambda t: t.code)
-        return _page(matching, limit, lambda t: (t.code,), (after,) if after is not None else None)
+        return _page(matching, limit, lambda t: (t.code,), (after,) if after is not None else None, backward=backward)
 
     async def observations_for(
         self, *, regions: Sequence[str] | None, occupations: Sequence[str] | None, industries: Sequence[str] = (),
@@ -429,14 +425,22 @@ class FakeLaborMarketRepository:
 
 
 def _page(items: list[T], limit: int, key: Callable[[T], tuple[object, ...]],
-          after: tuple[object, ...] | None) -> Page[T]:
-    """Keyset paging of items already in key order, as the repositories page."""
+          after: tuple[object, ...] | None, *, backward: bool = False,
+          precedes: Callable[[tuple[object, ...], tuple[object, ...]], bool] = lambda a, b: a < b) -> Page[T]:
+    """Keyset paging of items already in the listing's order (``precedes``, on keys), as the repositories page;
+    ``backward``: the page just before ``after``, in the same order, ``next_after`` its first key."""
     if after is not None:
-        items = [i for i in items if key(i) > tuple(after)]
+        mark = tuple(after)
+        items = [i for i in items if (precedes(key(i), mark) if backward else precedes(mark, key(i)))]
     more = len(items) > limit
-    items = items[:limit]
+    items = items[-limit:] if backward else items[:limit]
     keys = [key(i) for i in items]
-    return Page(items=items, keys=keys, next_after=keys[-1] if more and keys else None)
+    return Page(items=items, keys=keys, next_after=(keys[0] if backward else keys[-1]) if more and keys else None)
+
+
+def _newest_first(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Whether ``a`` lists before ``b`` by date, newest first, then by id."""
+    return (str(a[0]), str(b[1])) > (str(b[0]), str(a[1]))
 
 
 def shipped_role_catalog() -> RoleCatalog:
@@ -457,13 +461,14 @@ class FakeSystemRepository:
         self.catalog = catalog or shipped_role_catalog()
 
     async def list_systems(
-        self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None
+        self, *, state: str | None, local_area: str | None, limit: int, after: tuple[object, ...] | None,
+        backward: bool = False,
     ) -> Page[CareerPathwaysSystem]:
         found = sorted((s.system for s in self.states.values()
                         if (state is None or s.system.jurisdiction.state == state)
                         and (local_area is None or s.system.jurisdiction.local_area == local_area)),
                        key=lambda s: (s.name, str(s.id)))
-        return _page(found, limit, lambda s: (s.name, str(s.id)), after)
+        return _page(found, limit, lambda s: (s.name, str(s.id)), after, backward=backward)
 
     async def load(self, system_id: UUID, *, for_update: bool = False) -> SystemState | None:
         return self.states.get(system_id)
@@ -510,15 +515,11 @@ class FakeSystemRepository:
         return next((x for st in self.states.values() for x in st.staff_sessions if x.id == session_id), None)
 
     async def list_staff_sessions(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[StaffSession]:
         found = list(self.states[system_id].staff_sessions) if system_id in self.states else []
-        if after is not None:  # newest first: the page after a key holds what sorts below it
-            found = [x for x in found if (x.held_on.isoformat(), str(x.id)) < (str(after[0]), str(after[1]))]
-        more = len(found) > limit
-        found = found[:limit]
-        keys: list[tuple[object, ...]] = [(x.held_on.isoformat(), str(x.id)) for x in found]
-        return Page(items=found, keys=keys, next_after=keys[-1] if more and keys else None)
+        return _page(found, limit, lambda x: (x.held_on.isoformat(), str(x.id)), after, backward=backward,
+                     precedes=_newest_first)
 
     async def delete_staff_session(self, session_id: UUID) -> bool:
         for system_id, state in self.states.items():
@@ -553,9 +554,9 @@ class FakeAgreementRepository:
         return {sid: await self.of_system(sid) for sid in system_ids}
 
     async def list_agreements(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[Agreement]:
-        return _page(await self.of_system(system_id), limit, lambda a: (a.title, str(a.id)), after)
+        return _page(await self.of_system(system_id), limit, lambda a: (a.title, str(a.id)), after, backward=backward)
 
     async def get(self, agreement_id: UUID, *, for_update: bool = False) -> Agreement | None:
         return self.agreements.get(agreement_id)
@@ -631,12 +632,13 @@ class FakeFundingRepository:
         return {sid: await self.basis(sid) for sid in system_ids}
 
     async def list_allocations(
-        self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, period: str | None, limit: int, after: tuple[object, ...] | None,
+        backward: bool = False,
     ) -> Page[Allocation]:
         mine = sorted((a for a in self.allocations.values()
                        if a.system_id == system_id and (period is None or a.period == period)),
                       key=lambda a: (a.period, a.id))
-        return _page(mine, limit, lambda a: (a.period, a.id), after)
+        return _page(mine, limit, lambda a: (a.period, a.id), after, backward=backward)
 
     async def get_allocation(self, allocation_id: UUID) -> Allocation | None:
         return self.allocations.get(allocation_id)
@@ -687,15 +689,11 @@ class FakeReadinessRepository:
         return latest_closed_rounds(r for r in self.rounds.values() if r.system_id in wanted)
 
     async def list_rounds(
-        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None
+        self, system_id: UUID, *, limit: int, after: tuple[object, ...] | None, backward: bool = False
     ) -> Page[Round]:
-        rounds = (await self.rounds_of(system_id))[::-1]  # latest first
-        if after is not None:
-            rounds = [r for r in rounds if (r.started_on.isoformat(), str(r.id)) < (str(after[0]), str(after[1]))]
-        more = len(rounds) > limit
-        rounds = rounds[:limit]
-        keys = [(r.started_on.isoformat(), str(r.id)) for r in rounds]
-        return Page(items=rounds, keys=keys, next_after=keys[-1] if more and keys else None)
+        rounds = (await self.rounds_of(system_id))[::-1]  # latest first, then the greater id first
+        return _page(rounds, limit, lambda r: (r.started_on.isoformat(), str(r.id)), after, backward=backward,
+                     precedes=lambda a, b: (str(a[0]), str(a[1])) > (str(b[0]), str(b[1])))
 
     async def add_round(self, round_: Round) -> None:
         self.rounds[round_.id] = round_

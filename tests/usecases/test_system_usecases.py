@@ -147,3 +147,25 @@ async def test_gaps_name_active_organizations_of_the_area_that_could_close_them(
     assert await uc.analyse(uow, system_id=system, today=TODAY,
                             only=uc.GapFilter(min_severity=Severity.CRITICAL, kinds=(GapKind.UNSERVED_POPULATION,))
                             ) == []
+async def test_systems_listed_backward_are_the_forward_pages_in_reverse(uow: FakeUnitOfWork) -> None:
+    for name in ("Delta", "Alpha", "Echo", "Bravo", "Charlie"):
+        await uc.create_system(uow, system=CareerPathwaysSystem(
+            id=uuid4(), name=name, level=SystemLevel.LOCAL, jurisdiction=Jurisdiction(state="OR", local_area="or-test"),
+            regions=("or-test",)))
+    forward: list[str] = []
+    cursor = None
+    while True:
+        page = await uc.list_systems(uow, limit=2, cursor=cursor)
+        forward += [s.name for s in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    backward: list[str] = []
+    cursor = None
+    while True:
+        page = await uc.list_systems(uow, limit=2, cursor=cursor, backward=True)
+        backward = [s.name for s in page.items] + backward
+        if page.next_cursor is None:
+            break
+        cursor = page.cursors[0]
+    assert forward == backward == ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]

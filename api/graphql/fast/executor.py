@@ -27,7 +27,7 @@ selection set is then executed field by field as below, from the start. Function
 the shape of the selection set (types, fields, response names), so requests sending the same document, or
 documents of the same shape, compile nothing.
 
-**Batched fields.** A resolver marked with :func:`batched` declares how to answer for many sources at
+**Batched fields.** A resolver marked with ``batched`` declares how to answer for many sources at
 once. When a value arrives from a resolver (``complete_value``) and its selection reaches batched fields
 through attribute fields only (``partners { edges { node { services } } }``), the sources are gathered
 first (attribute reads of plain Strawberry objects), each batch is loaded once, and the value is completed
@@ -52,11 +52,11 @@ resolving middleware always take the standard path.
 from __future__ import annotations
 
 import keyword
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from enum import Enum
 from math import isfinite
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
@@ -95,8 +95,9 @@ from strawberry.schema.types.base_scalars import isoformat as strawberry_isoform
 from strawberry.types.field import StrawberryField
 
 from api.domain.moments import rfc3339
+from api.graphql.batching import BatchLoad, batch_load_of
 
-__all__ = ["FastExecutionContext", "batched"]
+__all__ = ["FastExecutionContext"]
 
 
 class _Slow:
@@ -118,29 +119,9 @@ class _Bail(Exception):
 LeafCompleter = Callable[[Any], Any]
 # A pure completion of a value: the completed value, or an exception (nothing observable was done).
 ValueFunction = Callable[[Any, "_Run"], Any]
-BatchLoad = Callable[[list[Any], Any], Awaitable[Sequence[Any]]]
-F = TypeVar("F", bound=Callable[..., Any])
 # A batched field met by a pure completion before its batch was loaded: the dict to complete, the response name,
 # the field (by id), the source, and the value function for the loaded value.
 Hole = tuple[dict[str, Any], str, int, Any, ValueFunction]
-
-
-def batched(load: BatchLoad) -> Callable[[F], F]:
-    """Declare ``load(sources, context)`` as the answers of the decorated resolver for many sources at once.
-
-    ``load`` answers one value per source, in order, and the resolver must answer for its own source what
-    ``load([self], info.context)`` answers for it (simplest: ``return (await load([self], info.context))[0]``).
-    The fast executor calls ``load`` once for all the sources of a page instead of the resolver per source (only
-    for fields without arguments, permissions or extensions), so both must be reads. Loading through a caching
-    loader (a request's DataLoader) keeps the resolvers, should they still run, on the same data without another
-    query.
-    """
-
-    def mark(resolver: F) -> F:
-        resolver.batch_load = load  # type: ignore[attr-defined]
-        return resolver
-
-    return mark
 
 
 class _Field:
@@ -444,7 +425,7 @@ def _attribute_name(field_def: GraphQLField) -> str | None:
 
 
 def _batch_load(field_def: GraphQLField, schema: GraphQLSchema) -> BatchLoad | None:
-    """The ``load`` of a field whose resolver is marked with :func:`batched`, when the resolver is all there is
+    """The ``load`` of a field whose resolver is marked with ``batched``, when the resolver is all there is
     to the field: no argument, permission, field extension or exception handler (which could answer differently
     from the resolver)."""
     if field_def.args:
@@ -453,8 +434,8 @@ def _batch_load(field_def: GraphQLField, schema: GraphQLSchema) -> BatchLoad | N
     if (not isinstance(definition, StrawberryField) or definition.base_resolver is None or definition.extensions
             or definition.permission_classes):
         return None
-    load = getattr(definition.base_resolver.wrapped_func, "batch_load", None)
-    if not callable(load):
+    load = batch_load_of(definition.base_resolver.wrapped_func)
+    if load is None:
         return None
     # Strawberry's exception handlers turn a resolver's exception into a value; only without any (the attribute is
     # Strawberry's; should it move, nothing is batched).
