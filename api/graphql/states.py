@@ -45,7 +45,7 @@ class CodeName:
 class AreaSystem:
     id: UUID = strawberry.field(description="The system's id.")
     name: str = strawberry.field(description="The system's name.")
-    level: str = strawberry.field(description="state, regional or local.")
+    level: str = strawberry.field(description="The system's level: state, regional or local.")
     latest_round_id: UUID | None = strawberry.field(
         description="Its latest closed readiness round, the one readiness is read from (null: none closed yet).")
     latest_round_closed_on: date | None = strawberry.field(description="When that round closed.")
