@@ -86,6 +86,8 @@ async def add_goal(system_id: UUID, body: GoalIn, response: Response, uow: UowDe
     return GoalOut.model_validate(goal)
 
 
+# A goal id is a UUID (the :uuid convertor), so PATCH or DELETE on goals/from-gap is a 405, not a 422 about a
+# malformed goal id.
 @router.post(f"{PLAN}/goals/from-gap", response_model=GoalOut, status_code=status.HTTP_201_CREATED,
              responses=responses(400, 404, 413, 422))
 async def add_goal_from_gap(
@@ -100,14 +102,14 @@ async def add_goal_from_gap(
     return GoalOut.model_validate(goal)
 
 
-@router.patch(f"{PLAN}/goals/{{goal_id}}", response_model=GoalOut, responses=responses(400, 404, 413, 422))
+@router.patch(f"{PLAN}/goals/{{goal_id:uuid}}", response_model=GoalOut, responses=responses(400, 404, 413, 422))
 async def update_goal(system_id: UUID, goal_id: UUID, body: GoalPatch, uow: UowDep) -> GoalOut:
     """Change some fields of a goal."""
     return GoalOut.model_validate(
         await uc.update_goal(uow, system_id=system_id, goal_id=goal_id, changes=body.changes()))
 
 
-@router.delete(f"{PLAN}/goals/{{goal_id}}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404))
+@router.delete(f"{PLAN}/goals/{{goal_id:uuid}}", status_code=status.HTTP_204_NO_CONTENT, responses=responses(404))
 async def delete_goal(system_id: UUID, goal_id: UUID, uow: UowDep) -> Response:
     """Remove a goal together with its action items."""
     await uc.delete_goal(uow, system_id=system_id, goal_id=goal_id)

@@ -73,6 +73,16 @@ async def test_405_lists_every_method_the_path_serves_in_allow(client):
     assert r.headers["allow"] == "GET, POST"
 
 
+async def test_patch_or_delete_on_goals_from_gap_is_405_not_a_malformed_goal_id(client):
+    """goals/from-gap sits beside goals/{goal_id}: only a UUID is a goal id, so other methods there are 405."""
+    path = "/v1/systems/3fa85f64-5717-4562-b3fc-2c963f66afa6/action-plan/goals/from-gap"
+    for method in ("PATCH", "DELETE"):
+        r = await client.request(method, path, json={"title": "x"})
+        assert r.status_code == 405, r.text
+        assert r.headers["allow"] == "POST"
+        assert r.headers["content-type"] == "application/problem+json"
+
+
 def test_every_operation_documents_the_problems_any_request_can_meet():
     # The committed description (tests/test_contracts.py proves it is what the code generates).
     spec = json.loads((ROOT / "openapi" / "openapi.json").read_text())
