@@ -144,3 +144,12 @@ def test_an_unknown_stored_enum_value_is_an_error_not_a_guess():
     with pytest.raises(KeyError):
         enum_lookup(Status)("archived")
     assert enum_lookup(Status)("active") is Status.ACTIVE
+
+
+def test_with_the_switch_off_rows_are_built_by_the_keyword_constructor_and_checked_the_same():
+    plain = stored_constructor(Jurisdiction, ("state", "local_area"), enabled=False)
+    fast = stored_constructor(Jurisdiction, ("state", "local_area"), enabled=True)
+    assert plain("OR", "or-a") == fast("OR", "or-a") == Jurisdiction(state="OR", local_area="or-a")
+    assert plain.__name__ == "make" and "<stored_constructor" not in plain.__code__.co_filename
+    with pytest.raises(TypeError):
+        stored_constructor(Jurisdiction, ("local_area", "state"), enabled=False)
