@@ -11,11 +11,12 @@ storage loads one bounded pool of active non-members in or near the system's are
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from uuid import UUID
 
-from api.domain.gaps import Gap, GapContext, GapKind, Severity
+from api.domain.gaps import Gap, GapContext, GapKind, MemberPartner, Severity
 from api.domain.labels import Labels
 from api.domain.partners import Status
 
@@ -222,52 +223,88 @@ def member_offers(ctx: GapContext) -> dict[UUID, frozenset[str]]:
             for m in ctx.members}
 
 
-def _member_candidates(ctx: GapContext, gap: Gap, labels: Labels, offers: Mapping[UUID, frozenset[str]],
+@dataclass(frozen=True, slots=True)
+class _Member:
+    partner: MemberPartner
+    offers: frozenset[str]
+    order: tuple[str, bytes]
+    """Name (case folded), then id: the order of members of equal score."""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberIndex:
+    """The members that are not retired, by partner type and by the categories they offer: who could lead an
+    unled function is looked up for each such gap, not found by walking every member for each (a state system
+    has 500 members and a report may hold a dozen unled functions)."""
+
+    by_type: Mapping[str, list[_Member]]
+    by_category: Mapping[str, list[_Member]]
+
+
+def member_index(ctx: GapContext) -> MemberIndex:
+    """The members of ``ctx`` as ``_member_candidates`` reads them (built once for every gap)."""
+    offers = member_offers(ctx)
+    by_type: dict[str, list[_Member]] = {}
+    by_category: dict[str, list[_Member]] = {}
+    for m in ctx.members:
+        partner = ctx.partners.get(m.partner_id)
+        if partner is None or partner.status is Status.RETIRED:
+            continue
+        member = _Member(partner, offers.get(m.partner_id, frozenset()), (partner.name.casefold(), partner.id.bytes))
+        by_type.setdefault(partner.partner_type, []).append(member)
+        for category in member.offers:
+            by_category.setdefault(category, []).append(member)
+    return MemberIndex(by_type, by_category)
+
+
+def _member_candidates(ctx: GapContext, gap: Gap, labels: Labels, members: MemberIndex,
                        limit: int) -> list[GapCandidate]:
     """Up to ``limit`` members that could already lead an unled function: of a type that usually carries it, or
-    offering its services (best first)."""
+    offering its services (best first: score, then name, then id)."""
     if gap.kind is not GapKind.UNCOVERED_FUNCTION or not _recruits(ctx, gap):
         return []
     function = ctx.catalog.functions.get(gap.subject)
     usual = set(ctx.catalog.matrix.types_for(gap.subject))
     wanted = frozenset(function.service_categories) if function else frozenset()
+    found: dict[int, _Member] = {}  # by identity, as ``_relevant``
+    for partner_type in usual:
+        found.update((id(m), m) for m in members.by_type.get(partner_type, ()))
+    for category in wanted:
+        found.update((id(m), m) for m in members.by_category.get(category, ()))
     scored = []
-    for m in ctx.members:
-        partner = ctx.partners.get(m.partner_id)
-        if partner is None or ctx.is_retired(m.partner_id):
-            continue
-        usual_type = partner.partner_type in usual
-        offered = offers.get(m.partner_id, frozenset()) & wanted
+    for m in found.values():
+        usual_type = m.partner.partner_type in usual
+        offered = m.offers & wanted
         score = (USUAL_TYPE_POINTS + IN_AREA_POINTS if usual_type else 0) + (OFFERS_POINTS if offered else 0)
-        if score:
-            scored.append((-min(score, 100), partner.name.casefold(), partner.id.bytes, partner, usual_type, offered))
-    scored.sort(key=lambda row: row[:3])
-    found = []
-    for negative, _, _, partner, usual_type, offered in scored[:limit]:
+        scored.append((-min(score, 100), m.order, m.partner, usual_type, offered))
+    out = []
+    for negative, _, partner, usual_type, offered in heapq.nsmallest(limit, scored, key=lambda row: row[:2]):
         type_label = labels.partner_type(partner.partner_type)
         reasons = ["already a member"]
         if usual_type:
             reasons.append(f"{type_label} partners usually carry this function")
         if offered:
             reasons.append(f"offers {labels.categories_of(sorted(offered))}")
-        found.append(GapCandidate(partner_id=partner.id, name=partner.name, partner_type=partner.partner_type,
-                                  partner_type_label=type_label, member=True, score=-negative,
-                                  reasons=tuple(reasons)))
-    return found
+        out.append(GapCandidate(partner_id=partner.id, name=partner.name, partner_type=partner.partner_type,
+                                partner_type_label=type_label, member=True, score=-negative,
+                                reasons=tuple(reasons)))
+    return out
 
 
 def candidates_for(ctx: GapContext, gap: Gap, pool: Sequence[Prospect], *, limit: int,
                    near_km: float = DEFAULT_NEAR_KM,
-                   offers: Mapping[UUID, frozenset[str]] | None = None,
+                   members: MemberIndex | None = None,
                    with_members: bool = True) -> tuple[GapCandidate, ...]:
     """Up to ``limit`` candidates for one gap: members that could lead an unled function first, then the
-    prospects that fit, best first (score, then the nearest, then by name). ``offers``: ``member_offers(ctx)``,
-    when already read; without ``with_members`` only organizations outside the team."""
+    prospects that fit, best first (score, then the nearest, then by name). ``members``: ``member_index(ctx)``,
+    when already built; without ``with_members`` only organizations outside the team."""
     if limit <= 0 or not _recruits(ctx, gap):
         return ()
+    if not pool and not (with_members and gap.kind is GapKind.UNCOVERED_FUNCTION):
+        return ()  # nobody to rank (most of a state system's training gaps: no prospect trains for them)
     labels = ctx.labels
-    members = (_member_candidates(ctx, gap, labels, member_offers(ctx) if offers is None else offers, limit)
-               if with_members else [])
+    found = (_member_candidates(ctx, gap, labels, member_index(ctx) if members is None else members, limit)
+             if with_members else [])
     usual = _usual_types(ctx, gap)
     scored = []
     for p in pool:
@@ -280,9 +317,8 @@ def candidates_for(ctx: GapContext, gap: Gap, pool: Sequence[Prospect], *, limit
         distance = round(p.distance_km, 1) if p.distance_km is not None else None
         scored.append((-min(score + where_points, 100), distance if distance is not None else float("inf"),
                        p.name.casefold(), p.id.bytes, p))
-    scored.sort(key=lambda row: row[:4])
     outside = []
-    for negative, _, _, _, p in scored[:max(0, limit - len(members))]:
+    for negative, _, _, _, p in heapq.nsmallest(max(0, limit - len(found)), scored, key=lambda row: row[:4]):
         _, reasons = _fit(ctx, gap, p, labels, usual)
         _, where = _where(p, near_km, labels)
         outside.append(GapCandidate(
@@ -290,7 +326,7 @@ def candidates_for(ctx: GapContext, gap: Gap, pool: Sequence[Prospect], *, limit
             partner_type_label=labels.partner_type(p.partner_type), member=False, score=-negative,
             reasons=tuple(reasons + where),
             distance_km=round(p.distance_km, 1) if p.distance_km is not None else None))
-    return tuple((members + outside)[:limit])
+    return tuple((found + outside)[:limit])
 
 
 def attach_candidates(ctx: GapContext, gaps: Iterable[Gap], pool: Sequence[Prospect], *, limit: int,
@@ -298,13 +334,13 @@ def attach_candidates(ctx: GapContext, gaps: Iterable[Gap], pool: Sequence[Prosp
     """The gaps, each that a partner could close given up to ``limit`` candidates."""
     limit = min(limit, MAX_CANDIDATES)
     indexed = _index(pool)
-    offers = member_offers(ctx)
-    return [
-        replace(g, candidates=candidates_for(ctx, g, _relevant(ctx, g, indexed), limit=limit, near_km=near_km,
-                                             offers=offers))
-        if _recruits(ctx, g) else g
-        for g in gaps
-    ]
+    members = member_index(ctx)
+    out = []
+    for g in gaps:
+        found = (candidates_for(ctx, g, _relevant(ctx, g, indexed), limit=limit, near_km=near_km, members=members)
+                 if _recruits(ctx, g) else ())
+        out.append(replace(g, candidates=found) if found != g.candidates else g)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

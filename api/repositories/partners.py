@@ -120,32 +120,43 @@ RANK_SQL = "ts_rank_cd(p.search, websearch_to_tsquery('english', {q}))::float8"
 # Candidates to close a system's gaps (``RecruitmentNeeds``): one bounded query. $1 state, $2 areas, $3 members,
 # $4 radius km, $5 types, $6 populations, $7 categories, $8 occupations, $9 limit. The anchor is the members'
 # mean position; a partner counts when it serves one of the areas (or is based in one) or lies within the radius
-# of it (a lat/lon box first), and when it is of a type, serves a population or offers a service looked for.
+# of it, and when it is of a type, serves a population or offers a service looked for.
+#
+# How it stays cheap for a state system whose area holds the whole directory (bench/README.md, item 26): where
+# and how far is worked out once per partner on a narrow row (``placed``, materialized), those rows are sorted,
+# and whether a partner fits is asked in that order, one partner at a time (a service looked for is one probe of
+# its services by ``ix_services_partner_id``), until the limit is reached: a lateral subquery with LIMIT is a
+# nested loop that keeps the sorted order, so the Limit above it stops the walk. The services' arrays are read
+# for the chosen partners only.
 RECRUITMENT_POOL = f"""
 WITH anchor AS (
   SELECT avg(latitude) AS lat, avg(longitude) AS lon FROM partners
   WHERE id = any($3::uuid[]) AND latitude IS NOT NULL AND longitude IS NOT NULL
-), placed AS (
-  SELECT p.id, p.name, p.partner_type, p.local_area, p.regions_served, p.populations_served, p.capacity,
+), placed AS MATERIALIZED (
+  SELECT p.id, p.name, p.partner_type, p.populations_served,
     (p.regions_served && $2::text[] OR p.local_area = any($2::text[])) AS in_area,
     CASE WHEN p.latitude IS NULL OR p.longitude IS NULL OR a.lat IS NULL THEN NULL
       ELSE {DISTANCE_SQL.format(lat="a.lat", lon="a.lon")} END AS distance_km
   FROM partners p CROSS JOIN anchor a
   WHERE p.state = $1 AND p.status = 'active'
     AND NOT EXISTS (SELECT 1 FROM unnest($3::uuid[]) AS m(id) WHERE m.id = p.id)
-    AND (p.regions_served && $2::text[] OR p.local_area = any($2::text[])
-         OR (a.lat IS NOT NULL AND p.latitude BETWEEN a.lat - $4::float8 / 111.2 AND a.lat + $4::float8 / 111.2))
-    AND (p.partner_type = any($5::text[]) OR p.populations_served && $6::text[]
-         OR EXISTS (SELECT 1 FROM services s WHERE s.partner_id = p.id AND s.status = 'active'
-                    AND (s.category = any($7::text[]) OR s.populations && $6::text[]
-                         OR s.occupations && $8::text[])))
-), chosen AS (
-  SELECT * FROM placed c
+), ordered AS (
+  SELECT c.id, c.name, c.partner_type, c.populations_served, c.in_area, c.distance_km FROM placed c
   WHERE c.in_area OR c.distance_km <= $4::float8
   ORDER BY c.in_area DESC, c.distance_km NULLS LAST, c.name, c.id
+  OFFSET 0
+), chosen AS (
+  SELECT o.id, o.name, o.partner_type, o.in_area, o.distance_km FROM ordered o
+  LEFT JOIN LATERAL (
+    SELECT true AS offers FROM services s
+    WHERE s.partner_id = o.id AND s.status = 'active'
+      AND (s.category = any($7::text[]) OR s.populations && $6::text[] OR s.occupations && $8::text[])
+    LIMIT 1
+  ) f ON true
+  WHERE o.partner_type = any($5::text[]) OR o.populations_served && $6::text[] OR f.offers
   LIMIT $9
 )
-SELECT c.id, c.name, c.partner_type, c.local_area, c.regions_served, c.populations_served, c.capacity,
+SELECT c.id, c.name, c.partner_type, p.local_area, p.regions_served, p.populations_served, p.capacity,
   array(SELECT DISTINCT s.category FROM services s
         WHERE s.partner_id = c.id AND s.status = 'active' AND s.capacity IS DISTINCT FROM 0) AS categories,
   array(SELECT DISTINCT x FROM services s, unnest(s.populations) x
@@ -153,7 +164,7 @@ SELECT c.id, c.name, c.partner_type, c.local_area, c.regions_served, c.populatio
   array(SELECT DISTINCT x FROM services s, unnest(s.occupations) x
         WHERE s.partner_id = c.id AND s.status = 'active') AS occupations,
   c.distance_km, c.in_area
-FROM chosen c
+FROM chosen c JOIN partners p ON p.id = c.id
 ORDER BY c.in_area DESC, c.distance_km NULLS LAST, c.name, c.id
 """
 

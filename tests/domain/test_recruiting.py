@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from api.domain.gap_reports import filter_gaps, label_gaps, subject_label, summarise_gaps
 from api.domain.gaps import Gap, GapKind, Severity, analyse_gaps
 from api.domain.labels import NO_LABELS, Labels, days, humanize
-from api.domain.partners import Partner
+from api.domain.partners import Partner, Status
 from api.domain.recruiting import (
     MAX_CANDIDATES,
     Prospect,
@@ -22,7 +22,15 @@ from api.domain.recruiting import (
     recruitment_needs,
 )
 from api.domain.systems import SystemState, create_system
-from tests.domain.system_factories import REGIONS, gap_context, join, make_partner, make_system, reference_catalog
+from tests.domain.system_factories import (
+    REGIONS,
+    gap_context,
+    join,
+    make_partner,
+    make_service,
+    make_system,
+    reference_catalog,
+)
 from tests.hypothesis_profiles import examples
 
 LABELS = Labels(partner_types={"veterans_services": "Veterans services", "workforce_agency": "Workforce agency"},
@@ -222,3 +230,51 @@ def test_labelling_keeps_every_other_field_of_a_gap():
 def _one_candidate():
     ctx, _ = veterans_context()
     return ctx, veterans_gap(ctx), [prospect("Office", "veterans_services", populations_served=("veteran",))]
+
+
+# --- members that could lead: the index against the plain walk --------------------------------------------
+
+def _members_walked(ctx, gap, limit):
+    """The reference: every member walked for the gap, scored, ordered by score, name and id (the rule as the
+    seed reads it; ``member_index`` looks the same members up by type and category instead)."""
+    own = (ctx.catalog.coordination_function, ctx.catalog.champion_function)  # the team's own choice
+    if gap.kind is not GapKind.UNCOVERED_FUNCTION or gap.subject in own:
+        return []
+    function = ctx.catalog.functions.get(gap.subject)
+    usual = set(ctx.catalog.matrix.types_for(gap.subject))
+    wanted = frozenset(function.service_categories) if function else frozenset()
+    scored = []
+    for m in ctx.members:
+        partner = ctx.partners.get(m.partner_id)
+        if partner is None or ctx.is_retired(m.partner_id):
+            continue
+        offered = frozenset(s.category for s in ctx.services_by_partner.get(m.partner_id, ())
+                            if s.status is Status.ACTIVE) & wanted
+        score = (50 if partner.partner_type in usual else 0) + (30 if offered else 0)
+        if score:
+            scored.append((-score, partner.name.casefold(), partner.id.bytes, partner.id))
+    return [row[3] for row in sorted(scored)[:limit]]
+
+
+member_st = st.tuples(
+    st.sampled_from(["workforce_agency", "employer", "community_college", "vocational_rehabilitation",
+                     "economic_development_agency", "human_services_agency"]),
+    st.lists(st.sampled_from(["employer_services", "job_placement", "assessment", "training", "child_care"]),
+             max_size=3),
+    st.sampled_from([Status.ACTIVE, Status.ACTIVE, Status.RETIRED]),
+    st.sampled_from(["Alder", "alder", "Birch", "Cedar", "cedar"]),
+)
+
+
+@given(members=st.lists(member_st, max_size=10), limit=st.integers(1, 10))
+@settings(max_examples=examples(150), deadline=None)
+def test_members_that_could_lead_are_those_a_walk_over_every_member_finds_in_its_order(members, limit):
+    partners, services = [], []
+    for partner_type, categories, status, name in members:
+        partner = replace(make_partner(name, partner_type), status=status)
+        partners.append(partner)
+        services += [make_service(partner, c) for c in categories]
+    ctx = gap_context(system_of(*partners), partners, services, labels=LABELS)
+    for gap in analyse_gaps(ctx):
+        found = candidates_for(ctx, gap, [], limit=limit)
+        assert [c.partner_id for c in found if c.member] == _members_walked(ctx, gap, limit)
