@@ -645,7 +645,7 @@ def analyse_funding(
         untapped=tuple(untapped),
         warnings=tuple(allocation_warnings(
             system_allocations, catalogue,
-            {s.id: s.category for s in active if s.id in allocated_services},
+            {s.id: s.category for s in active if s.id in allocated_services} if allocated_services else {},
             function_categories or {}, parents, labels)),
     )
 

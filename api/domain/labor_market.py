@@ -362,14 +362,70 @@ def _latest_rows(fig: OccupationFigures, rows: Iterable[int]) -> dict[tuple[str,
     return latest
 
 
-def _plain_regions(fig: OccupationFigures, regions: AbstractSet[str]) -> set[str] | None:
+@dataclass(frozen=True, slots=True)
+class _PlainRegions:
+    """What the plain rules read of a regions column: its regions as a set and in order, and those of the regions
+    asked about that it lacks."""
+
+    present: frozenset[str]
+    ordered: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+class _Columns:
+    """What one call of a rule works out from a column, once for every occupation whose column is equal to it.
+
+    A state's figures repeat the same regions, periods and sources column for each of its hundreds of
+    occupations; the set, the order and the check of such a column are the same for each, so one call of a rule
+    works them out once per distinct column (by value: equal columns, whatever objects hold them).
+    """
+
+    __slots__ = ("_checked", "_regions", "_sorted", "_wanted", "_wanted_order")
+
+    def __init__(self, wanted: AbstractSet[str], wanted_order: Sequence[str] = ()) -> None:
+        self._wanted = wanted
+        self._wanted_order = wanted_order
+        self._regions: dict[tuple[str, ...], _PlainRegions | None] = {}
+        self._checked: set[tuple[str, ...]] = set()
+        self._sorted: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def regions(self, column: tuple[str, ...]) -> _PlainRegions | None:
+        """The column's regions when each occurs once and all are asked about, else None."""
+        try:
+            return self._regions[column]
+        except KeyError:
+            pass
+        present = frozenset(column)
+        found = None
+        if present and len(present) == len(column) and present <= self._wanted:
+            missing = () if len(present) == len(self._wanted_order) else tuple(
+                r for r in self._wanted_order if r not in present)
+            found = _PlainRegions(present, tuple(sorted(column)), missing)
+        self._regions[column] = found
+        return found
+
+    def check_periods(self, column: tuple[str, ...]) -> None:
+        """Read every period of the column (raises ValueError for a malformed one)."""
+        if column not in self._checked:
+            for period in set(column):
+                period_years(period)
+            self._checked.add(column)
+
+    def distinct_sorted(self, column: tuple[str, ...]) -> tuple[str, ...]:
+        """The column's distinct values, in order."""
+        found = self._sorted.get(column)
+        if found is None:
+            found = self._sorted[column] = tuple(sorted(set(column)))
+        return found
+
+
+def _plain_regions(fig: OccupationFigures, columns: _Columns) -> _PlainRegions | None:
     """The regions of plain figures, or None for figures that are not plain. Reads every period, as the
     choosing does, so a malformed one is refused either way."""
-    present = set(fig.regions)
-    if not present or len(present) != len(fig.regions) or not present <= regions or None in fig.annual_openings:
+    present = columns.regions(fig.regions)
+    if present is None or None in fig.annual_openings:
         return None
-    for period in set(fig.periods):
-        period_years(period)
+    columns.check_periods(fig.periods)
     return present
 
 
@@ -420,9 +476,10 @@ def occupations_in_demand(
     """Return, in code order, the occupations with an observation in demand (``in_demand_observations``) in the
     regions."""
     wanted = set(regions)
+    columns = _Columns(wanted)
     found: list[SocCode] = []
     for fig in _by_code(figures).values():
-        plain = _plain_regions(fig, wanted) is not None
+        plain = _plain_regions(fig, columns) is not None
         if _plain_in_demand(fig, rule) if plain else _rows_in_demand(fig, rule, wanted):
             found.append(fig.code)
     return sorted(found, key=_code_text)
@@ -484,13 +541,14 @@ def occupation_shortfalls(
         seats = {}
     by_code = _by_code(figures)
     rank = {source: i for i, source in enumerate(prefer_sources)}
+    columns = _Columns(region_set, wanted_regions)
     report: list[OccupationShortfall] = []
     for occupation in targets:
         capacity = seats.get(occupation.value, 0)
         fig = by_code.get(occupation.value)
-        present = _plain_regions(fig, region_set) if fig is not None else None
+        present = _plain_regions(fig, columns) if fig is not None else None
         if fig is not None and present is not None:
-            report.append(_plain_shortfall(fig, present, wanted_regions, capacity))
+            report.append(_plain_shortfall(fig, present, columns, capacity))
             continue
         counted = _counted_rows(fig, region_set, rank) if fig is not None else {}
         used = [counted[r] for r in wanted_regions if r in counted]
@@ -509,7 +567,7 @@ def occupation_shortfalls(
     return report
 
 
-def _plain_shortfall(fig: OccupationFigures, present: set[str], wanted_regions: list[str],
+def _plain_shortfall(fig: OccupationFigures, present: _PlainRegions, columns: _Columns,
                      capacity: int) -> OccupationShortfall:
     """The shortfall of plain figures (``present``: their regions): every row counts, in region order."""
     openings = sum(cast("tuple[int, ...]", fig.annual_openings))  # plain: no None among them
@@ -518,10 +576,9 @@ def _plain_shortfall(fig: OccupationFigures, present: set[str], wanted_regions: 
         annual_openings=openings,
         capacity=capacity,
         shortfall=max(0, openings - capacity),
-        sources=tuple(sorted(set(fig.sources))),
-        regions_without_data=() if len(present) == len(wanted_regions) else tuple(
-            r for r in wanted_regions if r not in present),
-        regions=tuple(sorted(fig.regions)),
-        periods=tuple(sorted(set(fig.periods))),
+        sources=columns.distinct_sorted(fig.sources),
+        regions_without_data=present.missing,
+        regions=present.ordered,
+        periods=columns.distinct_sorted(fig.periods),
         retrieved_at=_latest_stamp(fig.retrieved_at),
     )
