@@ -48,11 +48,18 @@ GROWTH_SIZES ?= 20000,200000,1000000
 bench-growth: $(STAMP)  ## directory reads, export, re-sent sync and gap analysis at 20k/200k/1M partners (GROWTH_SIZES)
 	$(BIN)/python -m bench.growth --sizes $(GROWTH_SIZES)
 
-lock: $(STAMP)  ## re-resolve requirements.txt and requirements-dev.txt from pyproject.toml (UPGRADE=1: newest allowed)
-	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal --python-version 3.11 \
-	  --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) --quiet -o requirements-dev.txt
-	$(BIN)/uv pip compile pyproject.toml --generate-hashes --universal --python-version 3.11 \
-	  --custom-compile-command "make lock" -c requirements-dev.txt --quiet -o requirements.txt
+# Every lock file: one resolution for any platform (universal) and Python 3.11+, every transitive package pinned
+# with its hashes (installed with --require-hashes --no-deps). The CI scripts' own locks (.ci/*/*.in -> .txt)
+# that install into .venv take requirements-dev.txt as a constraint, so they never move a package it pins.
+LOCK := $(BIN)/uv pip compile --generate-hashes --universal --python-version 3.11 --custom-compile-command "make lock" \
+  --quiet
+
+lock: $(STAMP)  ## re-resolve requirements*.txt (pyproject.toml) and .ci/*/*.txt (.ci/*/*.in) (UPGRADE=1: newest allowed)
+	$(LOCK) pyproject.toml --extra dev $(if $(UPGRADE),--upgrade) -o requirements-dev.txt
+	$(LOCK) pyproject.toml -c requirements-dev.txt -o requirements.txt
+	$(LOCK) .ci/browser/requirements.in -c requirements-dev.txt $(if $(UPGRADE),--upgrade) -o .ci/browser/requirements.txt
+	$(LOCK) .ci/client/runtime.in -c requirements-dev.txt $(if $(UPGRADE),--upgrade) -o .ci/client/runtime.txt
+	$(LOCK) .ci/client/generator.in $(if $(UPGRADE),--upgrade) -o .ci/client/generator.txt
 
 test-lowest: $(STAMP)  ## the suite on the oldest versions pyproject.toml allows (uv --resolution lowest-direct)
 	rm -rf $(LOWEST_VENV)
