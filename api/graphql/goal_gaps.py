@@ -6,6 +6,7 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
+from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import action_plans as d
 from api.domain.access import Scope
@@ -15,6 +16,7 @@ from api.graphql.errors import NotFoundError, ValidationError, as_result, query_
 from api.graphql.permissions import requires
 from api.graphql.resolve import settings_of
 from api.graphql.systems import GapKindEnum
+from api.schemas.action_plans import GoalFromGapIn
 from api.usecases import action_plans as uc
 
 Info = strawberry.Info[Context, None]
@@ -73,16 +75,21 @@ class GoalGapMutation:
         subject: Annotated[str, strawberry.argument(description="The gap's subject, as the gap report gives it.")],
         title: Annotated[str | None, strawberry.argument(
             description="The goal's title; the gap's explanation if left out.")] = None,
+        description: Annotated[str, strawberry.argument(
+            description="The goal's description; the gap's recommendation if left out.")] = "",
         element_code: Annotated[str | None, strawberry.argument(
             description="A readiness element the goal also serves.")] = None,
     ) -> AddGoalFromGapResult:
         try:
+            # Validated as REST's body is (lengths, codes), before any connection is taken.
+            body = GoalFromGapIn.model_validate({"kind": kind.value, "subject": subject, "title": title,
+                                                 "description": description, "element_code": element_code})
             async with info.context.write_uow() as uow:
-                goal = await uc.add_goal_from_gap(uow, system_id=system_id, kind=kind.value, subject=subject,
-                                                  title=title, element_code=element_code,
-                                                  gap_settings=_settings(info))
+                goal = await uc.add_goal_from_gap(uow, system_id=system_id, kind=body.kind.value, subject=body.subject,
+                                                  title=body.title, description=body.description,
+                                                  element_code=body.element_code, gap_settings=_settings(info))
                 await uow.commit()
-        except DomainError as exc:
+        except (DomainError, PydanticValidationError) as exc:
             return as_result(exc, AddGoalFromGapResult)
         assert goal.gap_kind is not None and goal.gap_subject is not None
         return GoalGap(goal_id=goal.id, title=goal.title, gap_kind=goal.gap_kind, gap_subject=goal.gap_subject,

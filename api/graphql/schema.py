@@ -54,10 +54,11 @@ from api.graphql.types import (
     PartnerPatchInput,
     Service,
     ServiceInput,
+    ServicePatchInput,
     partner_from_domain,
     service_from_domain,
 )
-from api.schemas.partners import PartnerCreate, PartnerPatch, ServiceCreate, patch_changes
+from api.schemas.partners import PartnerCreate, PartnerPatch, ServiceCreate, ServicePatch, patch_changes
 from api.usecases import partners as uc
 
 Info = strawberry.Info[Context, None]
@@ -112,6 +113,11 @@ DeletePartnerResult = Annotated[
     DeletedResult | NotFoundError | ConflictError | StaleVersionError, strawberry.union("DeletePartnerResult")]
 CreateServiceResult = Annotated[
     Service | ValidationError | NotFoundError | ConflictError, strawberry.union("CreateServiceResult")]
+UpdateServiceResult = Annotated[
+    Service | ValidationError | NotFoundError | ConflictError | StaleVersionError,
+    strawberry.union("UpdateServiceResult")]
+DeleteServiceResult = Annotated[DeletedResult | NotFoundError | StaleVersionError,
+                                strawberry.union("DeleteServiceResult")]
 
 
 @strawberry.type
@@ -153,6 +159,31 @@ class PartnerMutation:
         return await mutate(info, lambda uow, service: uc.create_service(uow, service=service), service_from_domain,
                             result=CreateServiceResult,
                             given=lambda: ServiceCreate.model_validate(to_plain(input)).to_domain(partner_id))
+
+    @strawberry.mutation(
+        description="Change some fields of a partner's service; pass expectedVersion to refuse lost updates.",
+        permission_classes=[requires(Scope.DIRECTORY_WRITE)],
+    )
+    async def update_service(
+        self, info: Info, partner_id: UUID, id: UUID, input: ServicePatchInput, expected_version: int | None = None
+    ) -> UpdateServiceResult:
+        return await mutate(info, lambda uow, changes: uc.update_service(
+            uow, partner_id=partner_id, service_id=id, changes=changes, expected_version=expected_version),
+            service_from_domain,
+            result=UpdateServiceResult, given=lambda: patch_changes(ServicePatch.model_validate(to_plain(input))))
+
+    @strawberry.mutation(
+        description="Delete a service of a partner.",
+        permission_classes=[requires(Scope.DIRECTORY_WRITE)],
+    )
+    async def delete_service(
+        self, info: Info, partner_id: UUID, id: UUID, expected_version: int | None = None
+    ) -> DeleteServiceResult:
+        return await mutate(info, lambda uow, _: uc.delete_service(uow, partner_id=partner_id, service_id=id,
+                                                                   expected_version=expected_version),
+                            lambda _: DeletedResult(id=id, database_id=id,
+                                                    deleted_id=GlobalId("Service", (partner_id, id))),
+                            result=DeleteServiceResult)
 
 
 Query = merge_types("Query", (PartnerQuery, SystemQuery, ReadinessQuery, ActionPlanQuery, AgreementQuery,

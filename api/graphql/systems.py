@@ -47,6 +47,7 @@ from api.schemas.systems import (
     AssignmentIn,
     ConfirmationIn,
     MemberIn,
+    MemberPatch,
     ReviewCorrectionIn,
     StaffSessionIn,
     SystemCreate,
@@ -456,6 +457,8 @@ class PopulationSizeInput:
 @strawberry.input(description="Only the fields given change.")
 class SystemPatchInput:
     name: str | None = strawberry.UNSET
+    level: SystemLevelEnum | None = strawberry.UNSET  # type: ignore[valid-type]
+    jurisdiction: JurisdictionInput | None = strawberry.UNSET
     vision: str | None = strawberry.UNSET
     mission: str | None = strawberry.UNSET
     goals: list[str] | None = strawberry.UNSET
@@ -495,6 +498,12 @@ class MemberInput:
     representative: str
     team: TeamEnum = strawberry.field(default_factory=lambda: TeamEnum("leadership"))  # type: ignore[valid-type]
     joined_on: date | None = None
+
+
+@strawberry.input(description="Only the fields given change.")
+class MemberPatchInput:
+    representative: str | None = strawberry.UNSET
+    team: TeamEnum | None = strawberry.UNSET  # type: ignore[valid-type]
 
 
 @strawberry.input
@@ -538,6 +547,8 @@ UpdateSystemResult = Annotated[
     strawberry.union("UpdateSystemResult")]
 AddMemberResult = Annotated[
     System | ValidationError | NotFoundError | ConflictError, strawberry.union("AddMemberResult")]
+UpdateMemberResult = Annotated[
+    System | ValidationError | NotFoundError | ConflictError, strawberry.union("UpdateMemberResult")]
 RemoveMemberResult = Annotated[System | NotFoundError | ConflictError, strawberry.union("RemoveMemberResult")]
 SetIntermediaryResult = Annotated[System | NotFoundError | ConflictError, strawberry.union("SetIntermediaryResult")]
 AssignRoleResult = Annotated[
@@ -591,6 +602,16 @@ class SystemMutation:
 
         return await mutate(info, lambda uow, member: uc.add_member(uow, system_id=system_id, member=member),
                             system_from_domain, given=member, result=AddMemberResult)
+
+    @strawberry.mutation(description="Change a member's representative or team.",
+                         permission_classes=[requires(Scope.SYSTEMS_WRITE)])
+    async def update_member(self, info: Info, system_id: UUID, partner_id: UUID,
+                            input: MemberPatchInput) -> UpdateMemberResult:
+        return await mutate(
+            info,
+            lambda uow, body: uc.update_member(uow, system_id=system_id, partner_id=partner_id,
+                                               representative=body.representative, team=body.team),
+            system_from_domain, given=lambda: MemberPatch.model_validate(to_plain(input)), result=UpdateMemberResult)
 
     @strawberry.mutation(
         description="Remove a member; with cascade its assignments go too.",

@@ -239,6 +239,7 @@ class ContactInput:
 @strawberry.input
 class AddressInput:
     street: str | None = None
+    street_2: str | None = None
     city: str | None = None
     state: str | None = None
     postal_code: str | None = None
@@ -261,6 +262,9 @@ class PartnerInput:
     latitude: float | None = None
     longitude: float | None = None
     website: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    location_name: str | None = None
     assets: str = ""
     limitations: str = ""
     status: StatusEnum = StatusEnum.ACTIVE
@@ -284,6 +288,9 @@ class PartnerPatchInput:
     latitude: float | None = strawberry.UNSET
     longitude: float | None = strawberry.UNSET
     website: str | None = strawberry.UNSET
+    email: str | None = strawberry.UNSET
+    phone: str | None = strawberry.UNSET
+    location_name: str | None = strawberry.UNSET
     assets: str | None = strawberry.UNSET
     limitations: str | None = strawberry.UNSET
     status: StatusEnum | None = strawberry.UNSET
@@ -305,3 +312,20 @@ class ServiceInput:
     credential: str | None = None
     status: StatusEnum = StatusEnum.ACTIVE
     external_ids: list[ExternalIdInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Only the fields given change; give null to clear an optional field.")
+class ServicePatchInput:
+    name: str | None = strawberry.UNSET
+    category: str | None = strawberry.UNSET
+    description: str | None = strawberry.UNSET
+    populations: list[str] | None = strawberry.UNSET
+    regions: list[str] | None = strawberry.UNSET
+    delivery_mode: DeliveryModeEnum | None = strawberry.UNSET
+    capacity: int | None = strawberry.UNSET
+    funding_streams: list[str] | None = strawberry.UNSET
+    program_cip: str | None = strawberry.UNSET
+    occupations: list[str] | None = strawberry.UNSET
+    credential: str | None = strawberry.UNSET
+    status: StatusEnum | None = strawberry.UNSET
+    external_ids: list[ExternalIdInput] | None = strawberry.UNSET

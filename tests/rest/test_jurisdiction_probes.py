@@ -631,6 +631,7 @@ GQL_ARGS: dict[str, dict[str, str]] = {
     "partner": {"id": "partner_id"}, "system": {"id": "system_id"}, "round": {"id": "round_id"},
     "agreement": {"id": "agreement_id"}, "connectionRecord": {"id": "connection_id"},
     "updatePartner": {"id": "partner_id"}, "deletePartner": {"id": "joiner_id"},
+    "updateService": {"id": "service_id"}, "deleteService": {"id": "service_id"},
     "updateSystem": {"id": "system_id"}, "removeMember": {"partnerId": "volunteer_id"},
     "setIntermediary": {"partnerId": "employer_id"}, "startRound": {"systemId": "second_system_id"},
     "recordResponse": {"respondentId": "partner_id"},
@@ -645,7 +646,9 @@ ARG_NAMES = {"systemId": "system_id", "roundId": "round_id", "partnerId": "partn
 GQL_INPUT: dict[str, Op] = {
     "createPartner": ("POST", "/v1/partners"), "updatePartner": ("PATCH", "/v1/partners/{partner_id}"),
     "createService": ("POST", "/v1/partners/{partner_id}/services"), "createSystem": ("POST", "/v1/systems"),
+    "updateService": ("PATCH", "/v1/partners/{partner_id}/services/{service_id}"),
     "updateSystem": ("PATCH", "/v1/systems/{system_id}"), "addMember": ("POST", "/v1/systems/{system_id}/members"),
+    "updateMember": ("PATCH", "/v1/systems/{system_id}/members/{partner_id}"),
     "assignRole": ("POST", "/v1/systems/{system_id}/assignments"),
     "putActionPlan": ("PUT", "/v1/systems/{system_id}/action-plan"),
     "addGoal": ("POST", "/v1/systems/{system_id}/action-plan/goals"),
@@ -737,7 +740,7 @@ def _gql_probe(kind: str, name: str, f: Any, t: Area, w: World, home: Area) -> P
 
 def _enums(value: Any, input_type: GraphQLInputObjectType) -> Any:
     """A REST body as a GraphQL input: enum values as GraphQL spells them (``GAIN_INSIGHT``), and only the
-    fields the input has (REST's system patch may move a system; GraphQL's may not)."""
+    fields the input has (the REST body's, but for the differences tests/graphql/test_input_parity.py lists)."""
     if not isinstance(value, dict):
         return value
     out = {}
