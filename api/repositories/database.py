@@ -294,10 +294,15 @@ class QueryCounter:
 
 
 class Database:
-    """The asyncpg pool plus an optional query observer (for round-trip tests)."""
+    """The asyncpg pool plus an optional query observer (for round-trip tests).
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    ``statement_timeout_ms`` is also what bounds waits the service sets inside a transaction (a sync's wait for
+    its source's lock), where a pooler that drops the start-up ``statement_timeout`` cannot undo it.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, statement_timeout_ms: int = 15_000) -> None:
         self.pool = pool
+        self.statement_timeout_ms = statement_timeout_ms
         self.query_observer: Callable[[Any], None] | None = None
 
     @classmethod
@@ -316,7 +321,7 @@ class Database:
             server_settings={"statement_timeout": str(statement_timeout_ms), "application_name": "pathways"},
             timeout=connect_timeout,
         )
-        return cls(pool)
+        return cls(pool, statement_timeout_ms=statement_timeout_ms)
 
     async def close(self, grace_seconds: float = 10.0) -> None:
         """Close every connection of the pool, terminating those still busy after a grace period."""
