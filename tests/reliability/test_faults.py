@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from api.main import create_app, install_database
 from api.repositories.database import Database
 from api.settings import Settings
-from tests.conftest import add_region, partner_body
+from tests.conftest import POOL_OPTIONS, add_region, partner_body
 from tests.reliability.helpers import NDJSON, FeedMirror, export, ndjson, provider, writer_backend
 
 ROWS = 2_000
@@ -88,7 +88,8 @@ async def test_a_sync_whose_database_connection_is_terminated_midway_applies_not
 
 async def test_a_sync_that_waits_too_long_for_another_run_of_its_source_is_a_409_and_changes_nothing(
         clean_db, database_dsn, admin_key):
-    impatient = await Database.connect(database_dsn, min_size=1, max_size=2, statement_timeout_ms=300)
+    impatient = await Database.connect(database_dsn, min_size=1, max_size=2, statement_timeout_ms=300,
+                                       **POOL_OPTIONS)
     holder = await asyncpg.connect(database_dsn)
     try:
         transport = httpx.ASGITransport(app=_app(impatient))
@@ -115,7 +116,7 @@ async def test_the_wait_for_a_source_is_bounded_even_when_the_session_has_no_sta
         clean_db, database_dsn, admin_key):
     # Behind a transaction pooler the pool's start-up statement_timeout never reaches the server, and a
     # superuser has no role setting: the service's own timeout still bounds the wait, inside the transaction.
-    untimed = await Database.connect(database_dsn, min_size=1, max_size=2, statement_timeout_ms=0)
+    untimed = await Database.connect(database_dsn, min_size=1, max_size=2, statement_timeout_ms=0, **POOL_OPTIONS)
     holder = await asyncpg.connect(database_dsn)
     try:
         transport = httpx.ASGITransport(app=_app(Database(untimed.pool, statement_timeout_ms=300)))
