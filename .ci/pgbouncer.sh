@@ -3,6 +3,8 @@
 # pgbouncer in front of a PostgreSQL started here from the embedded package's binaries (initdb, postgres), both
 # on loopback ports of their own, both stopped by process id. The REST, GraphQL, sync and reliability suites run
 # with DATABASE_URL pointing at the pooler, so the test databases are created, migrated and used through it.
+# One pytest worker by default (PYTEST_WORKERS): the change feed shows a transaction only once no older one runs
+# on the whole server, so two workers sharing this server would hold each other's feed back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -96,7 +98,7 @@ export PATHWAYS_STATEMENT_CACHE_SIZE=0
 status=0
 # Arguments replace the default selection (e.g. one test file while investigating).
 if [ "$#" -eq 0 ]; then set -- tests/rest tests/graphql tests/reliability tests/test_cli_sync.py; fi
-.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-2}" --dist loadfile -p no:cacheprovider "$@" || status=$?
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-1}" --dist loadfile -p no:cacheprovider "$@" || status=$?
 if [ "$status" != 0 ]; then
   echo "--- pgbouncer log (tail)"; tail -n 40 "$WORK/pgbouncer.log" || true
 fi

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from api.domain.partners import ExternalId, Jurisdiction, Partner, Service
 from api.domain.ports import Change
+from api.repositories.database import stream
 from api.repositories.partners import PARTNER_COLUMNS, SERVICE_COLUMNS, _partner, _service
 
 # Only transactions older than every transaction still running are shown: a change committed later by
@@ -114,6 +115,6 @@ class PgChangeFeed:
         async with tx:
             xmin = await self._conn.fetchval(SNAPSHOT_POSITION)
             yield (int(xmin), 0)  # seq starts at 1: every change of transaction xmin comes after it
-            cursor = await self._conn.cursor(EXPORT[kind], state, local_area, source, updated_since, status)
-            while rows := await cursor.fetch(batch):
+            async for rows in stream(self._conn, EXPORT[kind], (state, local_area, source, updated_since, status),
+                                     batch):
                 yield [_partner(r) for r in rows] if kind == "partner" else [_service(r) for r in rows]

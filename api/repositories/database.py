@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -201,15 +202,13 @@ class SerializedConnection:
     async def fetch_replanned(self, query: str, *args: Any) -> list[asyncpg.Record]:
         return await self._run(lambda c: fetch_replanned(c, query, *args))
 
-    # What an export needs beyond statements: its transaction and server-side cursor, on the current connection.
+    # What an export needs beyond statements: its transaction, on the current connection (its server-side
+    # cursor: ``stream``).
     def is_in_transaction(self) -> bool:
         return bool(self._conn.is_in_transaction())
 
     def transaction(self, **options: Any) -> _MovableTransaction:
         return _MovableTransaction(self, options)
-
-    def cursor(self, query: str, *args: Any) -> Any:
-        return self._conn.cursor(query, *args)
 
 
 class _MovableTransaction:
@@ -262,6 +261,16 @@ def _replica_failed(conn: Any, exc: BaseException) -> bool:
     return True
 
 
+def names_statements(conn: asyncpg.Connection) -> bool:
+    """Whether asyncpg keeps named prepared statements on ``conn`` (its statement cache is on).
+
+    ``PATHWAYS_STATEMENT_CACHE_SIZE=0`` turns the cache off for the service behind a transaction pooler
+    (docs/scaling.md): every statement is then unnamed, parsed and run in one exchange, and planned for its
+    values. What asyncpg names even then (its cursors) the service must not use there.
+    """
+    return bool(getattr(conn, "_stmt_cache_enabled", True))
+
+
 async def fetch_replanned(
     conn: asyncpg.Connection | SerializedConnection, query: str, *args: Any
 ) -> list[asyncpg.Record]:
@@ -270,15 +279,50 @@ async def fetch_replanned(
     asyncpg caches prepared statements, and after five runs PostgreSQL may switch a cached statement to a
     generic plan that cannot see its parameters; for a statement whose best plan depends on them (how many
     rows ``= any($1)`` selects) that plan can be twice as slow. This costs one more round trip and a planning.
+    With the cache off every statement is unnamed, so already planned for its values: a plain ``fetch``, which
+    also saves the exchange a transaction pooler may send to another server connection than the run.
     """
     if isinstance(conn, SerializedConnection):
         return await conn.fetch_replanned(query, *args)
+    if not names_statements(conn):
+        return await conn.fetch(query, *args)
     statement = await conn.prepare(query)
     # Prepared statements bypass asyncpg's query loggers; log it as ``fetch`` would, so that round-trip
     # counts (``QueryCounter``) still see every statement.
     log = getattr(conn, "_time_and_log", None) if getattr(conn, "_query_loggers", None) else None
     with log(query, args, None) if log is not None else contextlib.nullcontext():
         return await statement.fetch(*args)
+
+
+_stream_ids = itertools.count(1)
+
+
+async def stream(
+    conn: asyncpg.Connection | SerializedConnection, query: str, args: Sequence[Any], batch: int
+) -> AsyncIterator[list[asyncpg.Record]]:
+    """The rows of ``query`` in lists of up to ``batch``, from a server-side cursor: memory stays flat.
+
+    Call it inside a transaction (the cursor lives in it). With the statement cache on, asyncpg's cursor: a
+    named statement and a portal, one round trip a batch. With the cache off (behind a transaction pooler) an
+    SQL cursor instead (``DECLARE``, ``FETCH``, ``CLOSE``, each an unnamed statement), because asyncpg names
+    its cursor's statement whatever the setting: that statement outlives the transaction on the pooler's
+    server connection (where another client's statement of the same name may be, or come), and asyncpg
+    closes it later on whichever server connection the client has then ("prepared statement ... does not
+    exist"). The SQL cursor leaves nothing behind once the transaction ends.
+    """
+    if isinstance(conn, SerializedConnection):
+        conn = conn.connection
+    if names_statements(conn):
+        cursor = await conn.cursor(query, *args)
+        while rows := await cursor.fetch(batch):
+            yield rows
+        return
+    name = f"pathways_stream_{next(_stream_ids)}"
+    await conn.execute(f"DECLARE {name} NO SCROLL CURSOR FOR {query}", *args)
+    fetch = f"FETCH FORWARD {int(batch)} FROM {name}"
+    while rows := await conn.fetch(fetch):
+        yield rows
+    await conn.execute(f"CLOSE {name}")
 
 
 @dataclass(eq=False)
@@ -294,10 +338,15 @@ class QueryCounter:
 
 
 class Database:
-    """The asyncpg pool plus an optional query observer (for round-trip tests)."""
+    """The asyncpg pool plus an optional query observer (for round-trip tests).
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    ``statement_timeout_ms`` is also what bounds waits the service sets inside a transaction (a sync's wait for
+    its source's lock), where a pooler that drops the start-up ``statement_timeout`` cannot undo it.
+    """
+
+    def __init__(self, pool: asyncpg.Pool, *, statement_timeout_ms: int = 15_000) -> None:
         self.pool = pool
+        self.statement_timeout_ms = statement_timeout_ms
         self.query_observer: Callable[[Any], None] | None = None
 
     @classmethod
@@ -316,7 +365,7 @@ class Database:
             server_settings={"statement_timeout": str(statement_timeout_ms), "application_name": "pathways"},
             timeout=connect_timeout,
         )
-        return cls(pool)
+        return cls(pool, statement_timeout_ms=statement_timeout_ms)
 
     async def close(self, grace_seconds: float = 10.0) -> None:
         """Close every connection of the pool, terminating those still busy after a grace period."""

@@ -89,8 +89,15 @@ SELECT (SELECT count(*) FROM inserted) AS created, (SELECT count(*) FROM updated
 """
 # Runs of one source apply one after the other: concurrent runs over the same external ids would race
 # (both inserting a new id: a unique violation) or lock shared rows in opposite orders (a deadlock).
-# The lock is the transaction's, so it is released by the commit or the rollback, never leaked.
-LOCK_SOURCE = "SELECT pg_advisory_xact_lock(hashtextextended('directory-sync:' || $1, 0))"
+# The lock is the transaction's, so it is released by the commit or the rollback, never leaked. The wait for it
+# is bounded inside the transaction ($2, the service's statement timeout, as lock_timeout for this statement
+# only: set before the lock, put back after it; each subquery's row is made before the one around it), not by
+# the session's statement_timeout: a start-up setting a transaction pooler drops (docs/scaling.md).
+LOCK_SOURCE = """
+SELECT set_config('lock_timeout', waited.previous, true) FROM (
+  SELECT bounded.previous, pg_advisory_xact_lock(hashtextextended('directory-sync:' || $1, 0)) AS locked
+  FROM (SELECT current_setting('lock_timeout') AS previous, set_config('lock_timeout', $2, true) AS bounded) bounded
+) waited"""
 # The source's records (inside the caller's jurisdiction) that are not retired: the complete-set guard
 # weighs what a run would retire against them; with the NOT EXISTS, those that run would retire.
 COUNT_ACTIVE = {
@@ -220,13 +227,14 @@ def _service_row(line: int, external_id: str, partner_external_id: str, s: Servi
 class PgSyncRepository:
     """Set-based upserts of directory batches keyed by the caller's (source, external id)."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, *, lock_timeout_ms: int = 15_000) -> None:
         self._conn = conn
+        self._lock_timeout = f"{lock_timeout_ms}ms"
 
     async def lock_source(self, source: str) -> None:
         try:
-            await self._conn.execute(LOCK_SOURCE, source)
-        except asyncpg.QueryCanceledError:  # the statement timeout ended the wait
+            await self._conn.execute(LOCK_SOURCE, source, self._lock_timeout)
+        except (asyncpg.LockNotAvailableError, asyncpg.QueryCanceledError):  # the lock or statement timeout
             raise SyncInProgress(f"a sync of source {source!r} is still running; retry when it has finished") from None
 
     async def load(self, kind: str, rows: Sequence[tuple[int, str, Any]]) -> None:

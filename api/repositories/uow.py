@@ -94,7 +94,7 @@ class PgUnitOfWork:
         self.readiness = PgReadinessRepository(shared)
         self.plans = PgActionPlanRepository(shared)
         self.keys = PgApiKeyRepository(shared)
-        self.sync = PgSyncRepository(conn)
+        self.sync = PgSyncRepository(conn, lock_timeout_ms=self._db.statement_timeout_ms)
         self.changes = PgChangeFeed(shared)
         self.audit = PgAuditRepository(shared)
         self.agreements = PgAgreementRepository(shared)

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 from api.main import create_app, install_database
 from api.repositories.database import Database
 from api.settings import Settings
-from tests.conftest import add_region, partner_body
+from tests.conftest import POOL_OPTIONS, add_region, partner_body
 from tests.reliability.helpers import NDJSON, FeedMirror, export, ndjson, provider, writer_backend
 
 ROWS = 2_000
@@ -88,7 +88,8 @@ async def test_a_sync_whose_database_connection_is_terminated_midway_applies_not
 
 async def test_a_sync_that_waits_too_long_for_another_run_of_its_source_is_a_409_and_changes_nothing(
         clean_db, database_dsn, admin_key):
-    impatient = await Database.connect(database_dsn, min_size=1, max_size=2, statement_timeout_ms=300)
+    impatient = await Database.connect(database_dsn, min_size=1, max_size=2, statement_timeout_ms=300,
+                                       **POOL_OPTIONS)
     holder = await asyncpg.connect(database_dsn)
     try:
         transport = httpx.ASGITransport(app=_app(impatient))
@@ -109,6 +110,30 @@ async def test_a_sync_that_waits_too_long_for_another_run_of_its_source_is_a_409
     finally:
         await holder.close()
         await impatient.close()
+
+
+async def test_the_wait_for_a_source_is_bounded_even_when_the_session_has_no_statement_timeout(
+        clean_db, database_dsn, admin_key):
+    # Behind a transaction pooler the pool's start-up statement_timeout never reaches the server, and a
+    # superuser has no role setting: the service's own timeout still bounds the wait, inside the transaction.
+    untimed = await Database.connect(database_dsn, min_size=1, max_size=2, statement_timeout_ms=0, **POOL_OPTIONS)
+    holder = await asyncpg.connect(database_dsn)
+    try:
+        transport = httpx.ASGITransport(app=_app(Database(untimed.pool, statement_timeout_ms=300)))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test",
+                                     headers={"Authorization": f"Bearer {admin_key}"}) as client:
+            body = ndjson([provider("K1")])
+            async with holder.transaction():
+                await holder.execute("SELECT pg_advisory_xact_lock(hashtextextended('directory-sync:or-wd', 0))")
+                r = await asyncio.wait_for(
+                    client.post("/v1/sync/partners", params={"source": "or-wd"}, content=body, headers=NDJSON), 30)
+            assert r.status_code == 409, r.text
+            assert r.json()["type"] == "/problems/sync-in-progress"
+            again = await client.post("/v1/sync/partners", params={"source": "or-wd"}, content=body, headers=NDJSON)
+            assert (again.status_code, again.json()["created"]) == (200, 1)
+    finally:
+        await holder.close()
+        await untimed.close()
 
 
 async def test_an_idempotency_key_left_claimed_by_a_crashed_request_is_claimed_again_once_abandoned(
