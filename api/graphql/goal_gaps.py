@@ -6,15 +6,14 @@ from typing import Annotated
 from uuid import UUID
 
 import strawberry
-from pydantic import ValidationError as PydanticValidationError
 
 from api.domain import action_plans as d
 from api.domain.access import Scope
 from api.domain.errors import DomainError
 from api.graphql.context import Context
-from api.graphql.errors import NotFoundError, ValidationError, as_result, query_error
+from api.graphql.errors import NotFoundError, ValidationError, query_error
 from api.graphql.permissions import requires
-from api.graphql.resolve import settings_of
+from api.graphql.resolve import mutate, settings_of
 from api.graphql.systems import GapKindEnum
 from api.schemas.action_plans import GoalFromGapIn
 from api.usecases import action_plans as uc
@@ -80,17 +79,17 @@ class GoalGapMutation:
         element_code: Annotated[str | None, strawberry.argument(
             description="A readiness element the goal also serves.")] = None,
     ) -> AddGoalFromGapResult:
-        try:
-            # Validated as REST's body is (lengths, codes), before any connection is taken.
-            body = GoalFromGapIn.model_validate({"kind": kind.value, "subject": subject, "title": title,
-                                                 "description": description, "element_code": element_code})
-            async with info.context.write_uow() as uow:
-                goal = await uc.add_goal_from_gap(uow, system_id=system_id, kind=body.kind.value, subject=body.subject,
-                                                  title=body.title, description=body.description,
-                                                  element_code=body.element_code, gap_settings=_settings(info))
-                await uow.commit()
-        except (DomainError, PydanticValidationError) as exc:
-            return as_result(exc, AddGoalFromGapResult)
-        assert goal.gap_kind is not None and goal.gap_subject is not None
-        return GoalGap(goal_id=goal.id, title=goal.title, gap_kind=goal.gap_kind, gap_subject=goal.gap_subject,
-                       open=True)
+        def answer(goal: d.Goal) -> GoalGap:
+            assert goal.gap_kind is not None and goal.gap_subject is not None
+            return GoalGap(goal_id=goal.id, title=goal.title, gap_kind=goal.gap_kind, gap_subject=goal.gap_subject,
+                           open=True)
+
+        # Validated as REST's body is (lengths, codes), before any connection is taken.
+        return await mutate(
+            info,
+            lambda uow, body: uc.add_goal_from_gap(
+                uow, system_id=system_id, kind=body.kind.value, subject=body.subject, title=body.title,
+                description=body.description, element_code=body.element_code, gap_settings=_settings(info)),
+            answer, result=AddGoalFromGapResult,
+            given=lambda: GoalFromGapIn.model_validate({"kind": kind.value, "subject": subject, "title": title,
+                                                        "description": description, "element_code": element_code}))
