@@ -11,16 +11,9 @@ from api.domain.access import Scope
 from api.domain.partners import Jurisdiction
 from api.repositories.database import Database
 from tests.conftest import add_region, mint_key, partner_body
+from tests.graphql.helpers import gql
 
 TODAY = datetime.now(UTC).date()
-
-
-async def _gql(client: httpx.AsyncClient, query: str, **variables: object) -> dict:
-    r = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 async def _partner(client: httpx.AsyncClient, name: str, partner_type: str) -> str:
@@ -64,22 +57,22 @@ GAPS = "query($id: UUID!) { system(id: $id) { gaps { kind subject } } }"
 
 async def test_signing_an_mou_through_graphql_clears_the_formalization_gap(client):
     led = await _led_system(client)
-    before = (await _gql(client, GAPS, id=led["system"]))["system"]["gaps"]
+    before = (await gql(client, GAPS, id=led["system"]))["system"]["gaps"]
     assert {"kind": "FORMALIZATION", "subject": "engage_employers"} in before
     mou = {"type": "ONE_STOP_MOU", "title": "Valley MOU", "parties": [led["board"], led["cbo"]],
            "effectiveOn": (TODAY - timedelta(days=10)).isoformat(),
            "expiresOn": (TODAY + timedelta(days=700)).isoformat(), "formalizes": [led["assignment"]],
            "contents": ["cost_sharing"]}
-    created = (await _gql(client, CREATE, s=led["system"], input=mou))["createAgreement"]
+    created = (await gql(client, CREATE, s=led["system"], input=mou))["createAgreement"]
     assert (created["__typename"], created["status"]) == ("Agreement", "DRAFT")
-    signed = (await _gql(client, SIGN, s=led["system"], id=created["databaseId"],
+    signed = (await gql(client, SIGN, s=led["system"], id=created["databaseId"],
                          on=(TODAY - timedelta(days=10)).isoformat()))["signAgreement"]
     assert signed == {"__typename": "Agreement", "status": "ACTIVE", "inForce": True}
-    after = (await _gql(client, GAPS, id=led["system"]))["system"]["gaps"]
+    after = (await gql(client, GAPS, id=led["system"]))["system"]["gaps"]
     assert not [g for g in after if g["kind"] == "FORMALIZATION"]
-    again = (await _gql(client, SIGN, s=led["system"], id=created["databaseId"], on=None))["signAgreement"]
+    again = (await gql(client, SIGN, s=led["system"], id=created["databaseId"], on=None))["signAgreement"]
     assert again == {"__typename": "ConflictError", "rule": "AgreementNotDraft"}
-    listed = await _gql(client, """query($s: UUID!) { agreements(systemId: $s) { edges { node {
+    listed = await gql(client, """query($s: UUID!) { agreements(systemId: $s) { edges { node {
         title status completeness { complete missing { code } } } } } }""", s=led["system"])
     [edge] = listed["agreements"]["edges"]
     assert edge["node"]["completeness"]["complete"] is False
@@ -89,37 +82,37 @@ async def test_signing_an_mou_through_graphql_clears_the_formalization_gap(clien
 async def test_funding_untapped_streams_and_allocations_through_graphql(client):
     led = await _led_system(client)
     query = """query($s: UUID!) { funding(systemId: $s) { total untapped { streamCode candidates { name } } } }"""
-    untapped = {u["streamCode"] for u in (await _gql(client, query, s=led["system"]))["funding"]["untapped"]}
+    untapped = {u["streamCode"] for u in (await gql(client, query, s=led["system"]))["funding"]["untapped"]}
     assert {"snap_et", "tanf"} <= untapped
-    created = await _gql(client, """mutation($s: UUID!) { createAllocation(systemId: $s, input: {
+    created = await gql(client, """mutation($s: UUID!) { createAllocation(systemId: $s, input: {
         streamCode: "tanf", period: "2026", amount: "2500.25", function: "engage_employers"}) {
         __typename ... on Allocation { amount } } }""", s=led["system"])
     assert created["createAllocation"] == {"__typename": "Allocation", "amount": "2500.25"}
-    funding = (await _gql(client, query, s=led["system"]))["funding"]
+    funding = (await gql(client, query, s=led["system"]))["funding"]
     assert funding["total"] == "2500.25"
     assert "tanf" not in {u["streamCode"] for u in funding["untapped"]}
-    page = await _gql(client, """query($s: UUID!) { allocations(systemId: $s, period: "2026") {
+    page = await gql(client, """query($s: UUID!) { allocations(systemId: $s, period: "2026") {
         edges { node { streamCode amount } } pageInfo { hasNextPage } } }""", s=led["system"])
     assert page["allocations"] == {"edges": [{"node": {"streamCode": "tanf", "amount": "2500.25"}}],
                                    "pageInfo": {"hasNextPage": False}}
-    streams = (await _gql(client, "{ fundingStreams { code kind } }"))["fundingStreams"]
+    streams = (await gql(client, "{ fundingStreams { code kind } }"))["fundingStreams"]
     assert {"code": "snap_et", "kind": "FORMULA"} in streams
 
 
 async def test_connections_and_matches_through_graphql(client):
     led = await _led_system(client)
-    recorded = await _gql(client, """mutation($f: UUID!, $t: UUID!) { recordInterest(input: {
+    recorded = await gql(client, """mutation($f: UUID!, $t: UUID!) { recordInterest(input: {
         fromPartner: $f, toPartner: $t, interest: PURSUE_PARTNERSHIP}) {
         __typename ... on ConnectionRecord { databaseId stage } } }""", f=led["cbo"], t=led["board"])
     connection = recorded["recordInterest"]
     assert connection["stage"] == "INTEREST_DEFINED"
-    skipped = await _gql(client, """mutation($id: UUID!) { advanceConnection(id: $id, stage: PLANNING) {
+    skipped = await gql(client, """mutation($id: UUID!) { advanceConnection(id: $id, stage: PLANNING) {
         __typename ... on ConflictError { rule } } }""", id=connection["databaseId"])
     assert skipped["advanceConnection"] == {"__typename": "ConflictError", "rule": "StageSkipped"}
-    matches = await _gql(client, """query($p: UUID!) { matches(partnerId: $p, minScore: 0) {
+    matches = await gql(client, """query($p: UUID!) { matches(partnerId: $p, minScore: 0) {
         partnerId score reasons partner { name } } }""", p=led["cbo"])
     assert [m["partner"]["name"] for m in matches["matches"]] == ["Willamette WDB"]
-    back = await _gql(client, "query($p: UUID!) { matches(partnerId: $p, minScore: 0) { partnerId score } }",
+    back = await gql(client, "query($p: UUID!) { matches(partnerId: $p, minScore: 0) { partnerId score } }",
                       p=led["board"])
     assert back["matches"] == [{"partnerId": led["cbo"], "score": matches["matches"][0]["score"]}]
 

@@ -7,14 +7,7 @@ import json
 import httpx
 
 from tests.conftest import add_region, partner_body
-
-
-async def _gql(client: httpx.AsyncClient, query: str, **variables: object) -> dict:
-    r = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert "errors" not in body, body
-    return body["data"]
+from tests.graphql.helpers import gql
 
 
 async def _load(client: httpx.AsyncClient) -> None:
@@ -41,16 +34,16 @@ query($first: Int!, $after: String, $where: LaborMarketFilterInput) {
 
 async def test_observations_page_as_a_connection_with_provenance(client):
     await _load(client)
-    first = (await _gql(client, OBSERVATIONS, first=2))["laborMarketObservations"]
+    first = (await gql(client, OBSERVATIONS, first=2))["laborMarketObservations"]
     assert first["pageInfo"]["hasNextPage"] is True
-    rest = (await _gql(client, OBSERVATIONS, first=2, after=first["pageInfo"]["endCursor"]))["laborMarketObservations"]
+    rest = (await gql(client, OBSERVATIONS, first=2, after=first["pageInfo"]["endCursor"]))["laborMarketObservations"]
     codes = [e["node"]["code"] for e in first["edges"] + rest["edges"]]
     assert codes == ["29-1141", "31-1131", "51-4121"]
     node = first["edges"][0]["node"]
     assert (node["codeKind"], node["source"], node["period"], node["outlook"]) == ("SOC", "bls", "2024-2034",
                                                                                   "AVERAGE")
     assert node["retrievedAt"].startswith("2026-01-05")
-    only = await _gql(client, OBSERVATIONS, first=10, where={"code": "51-4121"})
+    only = await gql(client, OBSERVATIONS, first=10, where={"code": "51-4121"})
     assert [e["node"]["annualOpenings"] for e in only["laborMarketObservations"]["edges"]] == [40]
 
 
@@ -64,7 +57,7 @@ async def test_an_invalid_code_filter_is_an_invalid_input_error_naming_the_field
 
 async def test_in_demand_occupations_and_a_partners_labor_market(client):
     await _load(client)
-    data = await _gql(client, """
+    data = await gql(client, """
       query { inDemandOccupations(regions: ["or-test"]) { rule { minAnnualOpenings } items { code title } } }""")
     assert [i["code"] for i in data["inDemandOccupations"]["items"]] == ["29-1141", "31-1131"]
     assert data["inDemandOccupations"]["items"][0]["title"] is None
@@ -73,7 +66,7 @@ async def test_in_demand_occupations_and_a_partners_labor_market(client):
     pid = r.json()["id"]
     await client.post(f"/v1/partners/{pid}/services", json={
         "name": "Residency", "category": "occupational_training", "capacity": 10, "occupations": ["31-1131"]})
-    data = await _gql(client, """
+    data = await gql(client, """
       query($id: UUID!) {
         partnerLaborMarket(partnerId: $id) { industries occupations observations { code annualOpenings } }
         partner(id: $id) { industries }
@@ -85,12 +78,12 @@ async def test_in_demand_occupations_and_a_partners_labor_market(client):
 
 async def test_code_titles_and_the_training_gap_of_a_system(client):
     await _load(client)
-    titles = await _gql(client, 'query { codeTitles(scheme: NAICS, q: "manufact") { edges { node { code title } } } }')
+    titles = await gql(client, 'query { codeTitles(scheme: NAICS, q: "manufact") { edges { node { code title } } } }')
     assert [e["node"]["code"] for e in titles["codeTitles"]["edges"]] == ["31-33"]
     r = await client.post("/v1/systems", json={"name": "Valley", "level": "local", "regions": ["or-test"],
                                                "jurisdiction": {"state": "OR"}, "target_occupations": ["29-1141"]})
     system = r.json()["id"]
-    data = await _gql(client, """
+    data = await gql(client, """
       query($id: UUID!) { system(id: $id) { gaps { kind subject
         figures { annualOpenings capacity shortfall retrievedAt basis daysOverdue } } } }""", id=system)
     [gap] = [g for g in data["system"]["gaps"] if g["kind"] == "TRAINING_CAPACITY"]
@@ -110,7 +103,7 @@ async def test_creating_a_partner_with_an_invalid_industry_names_the_field(clien
                                        ... on ValidationError { errors { field } } }
       }"""
     base = {"name": "Mill", "partnerType": "employer", "level": "LOCAL", "jurisdiction": {"state": "OR"}}
-    bad = await _gql(client, mutation, input={**base, "industries": ["99"]})
+    bad = await gql(client, mutation, input={**base, "industries": ["99"]})
     assert bad["createPartner"]["errors"] == [{"field": "industries.0"}]
-    good = await _gql(client, mutation, input={**base, "industries": ["33"]})
+    good = await gql(client, mutation, input={**base, "industries": ["33"]})
     assert good["createPartner"]["industries"] == ["31-33"]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import httpx
-
 from api.repositories.database import QueryCounter
+from tests.graphql.helpers import gql
 from tests.readiness_support import indicator_codes, system_with_members
 
 ERROR_FIELDS = ("... on ValidationError { message errors { field } } ... on ConflictError { rule } "
@@ -18,32 +17,24 @@ CLOSE = f"""mutation($r: UUID!) {{ closeRound(roundId: $r, closedOn: "2026-02-01
   __typename ... on Round {{ status closedOn }} {ERROR_FIELDS} }} }}"""
 
 
-async def _gql(client: httpx.AsyncClient, query: str, **variables: object) -> dict:
-    r = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert "errors" not in body, body
-    return body["data"]
-
-
 async def test_a_round_is_answered_closed_and_scored_with_typed_errors_for_broken_rules(client):
     system, (a, b) = await system_with_members(client, members=2)
     codes = await indicator_codes(client)
-    round_id = (await _gql(client, START, s=system))["startRound"]["databaseId"]
-    again = (await _gql(client, START, s=system))["startRound"]
+    round_id = (await gql(client, START, s=system))["startRound"]["databaseId"]
+    again = (await gql(client, START, s=system))["startRound"]
     assert again == {"__typename": "ConflictError", "rule": "RoundAlreadyOpen"}
 
     ratings = [{"indicatorCode": c, "value": 2} for c in codes]
-    ok = (await _gql(client, RESPOND, r=round_id, p=a, input={"ratings": ratings}))["recordResponse"]
+    ok = (await gql(client, RESPOND, r=round_id, p=a, input={"ratings": ratings}))["recordResponse"]
     assert ok["__typename"] == "RoundResponse"
-    too_high = await _gql(client, RESPOND, r=round_id, p=b, input={"ratings": [{"indicatorCode": "1.1", "value": 5}]})
+    too_high = await gql(client, RESPOND, r=round_id, p=b, input={"ratings": [{"indicatorCode": "1.1", "value": 5}]})
     assert too_high["recordResponse"]["__typename"] == "ValidationError"
-    assert (await _gql(client, CLOSE, r=round_id))["closeRound"] == {"__typename": "Round", "status": "CLOSED",
+    assert (await gql(client, CLOSE, r=round_id))["closeRound"] == {"__typename": "Round", "status": "CLOSED",
                                                                       "closedOn": "2026-02-01"}
-    late = (await _gql(client, RESPOND, r=round_id, p=b, input={"ratings": ratings}))["recordResponse"]
+    late = (await gql(client, RESPOND, r=round_id, p=b, input={"ratings": ratings}))["recordResponse"]
     assert late == {"__typename": "ConflictError", "rule": "RoundClosed"}
 
-    data = await _gql(client, """query($r: UUID!) {
+    data = await gql(client, """query($r: UUID!) {
       round(id: $r) { status responses { respondentId } }
       roundScore(roundId: $r) { respondents mean phase { label } elements { code percent status } }
     }""", r=round_id)
@@ -70,7 +61,7 @@ async def test_responses_of_a_page_of_rounds_cost_a_fixed_number_of_round_trips(
     for first in (1, 4):
         counter = QueryCounter()
         clean_db.query_observer = counter
-        data = await _gql(client, query, s=system, n=first)
+        data = await gql(client, query, s=system, n=first)
         clean_db.query_observer = None
         assert len(data["rounds"]["edges"]) == first
         counts.append(counter.count)
@@ -80,15 +71,15 @@ async def test_responses_of_a_page_of_rounds_cost_a_fixed_number_of_round_trips(
 async def test_an_action_plan_is_built_from_next_steps_and_reports_overdue_items(client):
     system, (owner, _) = await system_with_members(client, members=2)
     codes = await indicator_codes(client)
-    round_id = (await _gql(client, START, s=system))["startRound"]["databaseId"]
+    round_id = (await gql(client, START, s=system))["startRound"]["databaseId"]
     low = [{"indicatorCode": c, "value": 1 if c == "4.3" else 3} for c in codes]
-    await _gql(client, RESPOND, r=round_id, p=owner, input={"ratings": low})
+    await gql(client, RESPOND, r=round_id, p=owner, input={"ratings": low})
 
-    plan = await _gql(client, """mutation($s: UUID!) {
+    plan = await gql(client, """mutation($s: UUID!) {
       putActionPlan(systemId: $s, input: {whatIsPossible: "Braided funding for every pathway"}) {
         __typename ... on ActionPlan { version questions { field } } } }""", s=system)
     assert plan["putActionPlan"]["version"] == 1
-    goal = (await _gql(client, """mutation($s: UUID!) {
+    goal = (await gql(client, """mutation($s: UUID!) {
       addGoal(systemId: $s, input: {title: "Braid funding", elementCode: "4", gapReference: "4.3"}) {
         __typename ... on Goal { databaseId } } }""", s=system))["addGoal"]["databaseId"]
 
@@ -96,15 +87,15 @@ async def test_an_action_plan_is_built_from_next_steps_and_reports_overdue_items
         "name": "Outsider", "partner_type": "employer", "level": "local", "jurisdiction": {"state": "OR"}})).json()
     steps = """mutation($r: UUID!, $input: NextStepsInput!) { nextStepsToActions(roundId: $r, input: $input) {
       __typename ... on ActionItemList { items { description status dueOn } } ... on ConflictError { rule } } }"""
-    refused = await _gql(client, steps, r=round_id, input={"goalId": goal, "ownerId": outsider["id"]})
+    refused = await gql(client, steps, r=round_id, input={"goalId": goal, "ownerId": outsider["id"]})
     assert refused["nextStepsToActions"] == {"__typename": "ConflictError", "rule": "OwnerNotAMember"}
-    made = await _gql(client, steps, r=round_id, input={"goalId": goal, "ownerId": owner, "dueOn": "2026-03-01"})
+    made = await gql(client, steps, r=round_id, input={"goalId": goal, "ownerId": owner, "dueOn": "2026-03-01"})
     items = made["nextStepsToActions"]["items"]
     assert len(items) == 1
     assert "4.3" in items[0]["description"]
     assert items[0]["status"] == "NOT_STARTED"
 
-    data = await _gql(client, """query($s: UUID!) { actionPlan(systemId: $s) {
+    data = await gql(client, """query($s: UUID!) { actionPlan(systemId: $s) {
       whatIsPossible goals { title elementCode } items { owner { databaseId } }
       status(asOf: "2026-04-01") { itemsTotal overdue { daysOverdue item { goalId } } unansweredQuestions } } }""",
                       s=system)

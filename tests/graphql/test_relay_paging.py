@@ -8,17 +8,10 @@ from datetime import date, timedelta
 import httpx
 
 from tests.conftest import add_region, partner_body
+from tests.graphql.helpers import gql
 from tests.readiness_support import system_with_members
 
 TODAY = date.today()
-
-
-async def _gql(client: httpx.AsyncClient, query: str, **variables: object) -> dict:
-    r = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert "errors" not in body, body
-    return body["data"]
 
 
 async def _walk(client: httpx.AsyncClient, field: str, args: str, node: str, **variables: object) -> None:
@@ -30,7 +23,7 @@ async def _walk(client: httpx.AsyncClient, field: str, args: str, node: str, **v
     forward: list[object] = []
     after = None
     while True:
-        page = (await _gql(client, query, n=2, after=after, **variables))[field]
+        page = (await gql(client, query, n=2, after=after, **variables))[field]
         forward += [e["node"] for e in page["edges"]]
         info = page["pageInfo"]
         assert info["hasPreviousPage"] is (after is not None)
@@ -41,7 +34,7 @@ async def _walk(client: httpx.AsyncClient, field: str, args: str, node: str, **v
     backward: list[object] = []
     before = None
     while True:
-        page = (await _gql(client, query, m=2, before=before, **variables))[field]
+        page = (await gql(client, query, m=2, before=before, **variables))[field]
         backward = [e["node"] for e in page["edges"]] + backward
         info = page["pageInfo"]
         assert info["hasNextPage"] is (before is not None)
@@ -50,7 +43,7 @@ async def _walk(client: httpx.AsyncClient, field: str, args: str, node: str, **v
         before = info["startCursor"]
     assert len(forward) >= 5, forward  # enough for three pages each way
     assert backward == forward
-    last_two = (await _gql(client, query, m=2, **variables))[field]
+    last_two = (await gql(client, query, m=2, **variables))[field]
     assert [e["node"] for e in last_two["edges"]] == forward[-2:]  # the end of the listing, in its order
     assert last_two["pageInfo"]["hasPreviousPage"] and not last_two["pageInfo"]["hasNextPage"]
 
@@ -81,7 +74,7 @@ async def test_systems_and_staff_sessions_page_backward_as_forward_in_reverse(cl
     session = """mutation($s: UUID!, $input: StaffSessionInput!) { recordStaffSession(systemId: $s, input: $input) {
       __typename } }"""
     for days in (3, 1, 3, 7, 2, 3):  # newest first, ties by id
-        done = await _gql(client, session, s=system, input={
+        done = await gql(client, session, s=system, input={
             "heldOn": (TODAY - timedelta(days=days)).isoformat(), "kind": "TRAINING", "topic": f"T{days}",
             "level": "LOCAL", "agencies": members})
         assert done["recordStaffSession"]["__typename"] == "StaffSession", done
@@ -97,7 +90,7 @@ async def _sessions(client: httpx.AsyncClient, query: str, system: str, size: st
     found: list[object] = []
     cursor = None
     while True:
-        data = await _gql(client, query + ") { edges { node { id heldOn } } pageInfo { hasNextPage "
+        data = await gql(client, query + ") { edges { node { id heldOn } } pageInfo { hasNextPage "
                           "hasPreviousPage startCursor endCursor } } } }", s=system, **{size: 2, cursor_name: cursor})
         page = data["system"]["staffSessions"]
         nodes = [e["node"] for e in page["edges"]]
@@ -133,9 +126,9 @@ async def test_agreements_and_allocations_page_backward_as_forward_in_reverse(cl
         streamCode: "tanf", period: $p, amount: "10", function: "engage_employers"}) { __typename } }"""
     for title, period in (("MOU D", "2026"), ("MOU A", "2024"), ("MOU C", "2026"), ("MOU B", "2025"),
                           ("MOU E", "2023")):
-        done = await _gql(client, create, s=system, input={"type": "ONE_STOP_MOU", "title": title, "parties": parties})
+        done = await gql(client, create, s=system, input={"type": "ONE_STOP_MOU", "title": title, "parties": parties})
         assert done["createAgreement"]["__typename"] == "Agreement", done
-        done = await _gql(client, allocate, s=system, p=period)
+        done = await gql(client, allocate, s=system, p=period)
         assert done["createAllocation"]["__typename"] == "Allocation", done
     await _walk(client, "agreements", "systemId: $s, ", "id title", s=system)
     await _walk(client, "allocations", "systemId: $s, ", "id period", s=system)

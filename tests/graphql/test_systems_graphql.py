@@ -6,14 +6,7 @@ import httpx
 
 from api.repositories.database import QueryCounter
 from tests.conftest import add_region, partner_body
-
-
-async def _gql(client: httpx.AsyncClient, query: str, **variables: object) -> dict:
-    r = await client.post("/graphql", json={"query": query, "variables": variables})
-    assert r.status_code == 200, r.text
-    body = r.json()
-    assert "errors" not in body, body
-    return body["data"]
+from tests.graphql.helpers import gql
 
 
 async def _partner(client: httpx.AsyncClient, name: str, partner_type: str, **extra: object) -> str:
@@ -53,7 +46,7 @@ query($id: UUID!) {
 
 async def _setup(client: httpx.AsyncClient) -> str:
     await add_region(client)
-    data = await _gql(client, CREATE, input={
+    data = await gql(client, CREATE, input={
         "name": "GraphQL Pathways", "level": "LOCAL", "jurisdiction": {"state": "OR", "localArea": "or-test"},
         "regions": ["or-test"], "targetPopulations": ["disability"],
     })
@@ -64,9 +57,9 @@ async def _setup(client: httpx.AsyncClient) -> str:
 async def test_system_gaps_and_suggestions_are_queryable_with_members_resolved(client, clean_db):
     system = await _setup(client)
     board = await _partner(client, "Board", "workforce_agency")
-    added = await _gql(client, ADD, s=system, p=board, team="LEADERSHIP")
+    added = await gql(client, ADD, s=system, p=board, team="LEADERSHIP")
     assert added["addMember"]["members"][0]["partner"]["name"] == "Board"
-    data = await _gql(client, SYSTEM, id=system)
+    data = await gql(client, SYSTEM, id=system)
     gaps = data["system"]["gaps"]
     assert "disability" in [g["subject"] for g in gaps if g["kind"] == "UNSERVED_POPULATION"]
     assert "employer" in [g["subject"] for g in data["system"]["review"]["gaps"]]
@@ -79,21 +72,21 @@ async def test_rule_violations_are_typed_errors_named_for_the_rule(client, clean
     a = await _partner(client, "A", "workforce_agency")
     b = await _partner(client, "B", "workforce_agency")
     outsider = await _partner(client, "C", "employer")
-    await _gql(client, ADD, s=system, p=a, team="LEADERSHIP")
-    await _gql(client, ADD, s=system, p=b, team="OPERATIONS")
-    first = await _gql(client, ASSIGN, s=system, p=a, f="engage_employers", st="LEAD")
+    await gql(client, ADD, s=system, p=a, team="LEADERSHIP")
+    await gql(client, ADD, s=system, p=b, team="OPERATIONS")
+    first = await gql(client, ASSIGN, s=system, p=a, f="engage_employers", st="LEAD")
     assert first["assignRole"]["__typename"] == "Assignment"
-    second = await _gql(client, ASSIGN, s=system, p=b, f="engage_employers", st="LEAD")
+    second = await gql(client, ASSIGN, s=system, p=b, f="engage_employers", st="LEAD")
     assert second["assignRole"] == {"__typename": "ConflictError", "rule": "FunctionAlreadyHasLead",
                                     "message": second["assignRole"]["message"]}
-    outside = await _gql(client, ASSIGN, s=system, p=outsider, f="engage_employers", st="SUPPORT")
+    outside = await gql(client, ASSIGN, s=system, p=outsider, f="engage_employers", st="SUPPORT")
     assert outside["assignRole"]["rule"] == "NotAMember"
-    again = await _gql(client, ADD, s=system, p=a, team="LEADERSHIP")
+    again = await gql(client, ADD, s=system, p=a, team="LEADERSHIP")
     assert again["addMember"]["rule"] == "AlreadyAMember"
 
 
 async def test_invalid_system_input_is_a_validation_error_naming_the_field(client, clean_db):
-    data = await _gql(client, CREATE, input={"name": "X", "level": "STATE", "jurisdiction": {"state": "OR"},
+    data = await gql(client, CREATE, input={"name": "X", "level": "STATE", "jurisdiction": {"state": "OR"},
                                              "targetOccupations": ["nurse"]})
     assert data["createSystem"]["__typename"] == "ValidationError"
     assert data["createSystem"]["errors"][0]["field"] == "targetOccupations.0"
@@ -109,7 +102,7 @@ async def test_a_page_of_systems_costs_the_same_round_trips_whatever_its_size(cl
     for first in (2, 12):
         counter = QueryCounter()
         clean_db.query_observer = counter
-        data = await _gql(client, "query($n: Int!) { systems(first: $n) { edges { node { name members { partnerId } "
+        data = await gql(client, "query($n: Int!) { systems(first: $n) { edges { node { name members { partnerId } "
                                   "assignments { id } } } } }", n=first)
         clean_db.query_observer = None
         assert len(data["systems"]["edges"]) == first
